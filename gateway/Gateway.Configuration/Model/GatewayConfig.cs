@@ -1,0 +1,440 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+
+using Gateway.Core;
+
+namespace Gateway.Configuration.Model;
+
+// The YAML file, as typed classes. Every public settable property is a YAML key in camelCase.
+// The binder (ConfigurationLoader) reports unknown keys, wrong types, missing [Required] keys and
+// out-of-[Range] numbers with file, line and column; the JSON Schema is generated from these same classes.
+
+/// <summary>The root of gateway.yaml.</summary>
+public sealed class GatewayConfig
+{
+    [Description("Other YAML files (globs, relative to this file) whose sources, templates and sinks are merged into this one.")]
+    public List<string> Include { get; set; } = [];
+
+    [Required]
+    [Description("Who this gateway is: name, site labels and where it keeps its data.")]
+    public GatewaySection Gateway { get; set; } = new();
+
+    [Description("The built-in machine simulator (an OPC UA server inside the gateway), for demos and tests.")]
+    public SimulatorSection? Simulator { get; set; }
+
+    [Description("Reusable tag sets for identical machines, by name.")]
+    public Dictionary<string, TemplateConfig> Templates { get; set; } = new(StringComparer.Ordinal);
+
+    [Description("Devices to read: one entry per OPC UA server connection.")]
+    public List<SourceConfig> Sources { get; set; } = [];
+
+    [Description("Normalization defaults for every tag (a source, template, group or tag can override each rule).")]
+    public NormalizeConfig Normalize { get; set; } = new();
+
+    [Description("Where readings go. Each entry has a `type` (mqtt, influxdb) and that sink's settings.")]
+    public List<SinkConfig> Sinks { get; set; } = [];
+
+    [Description("The durable store-and-forward buffer on disk.")]
+    public BufferConfig Buffer { get; set; } = new();
+
+    [Description("The HTTP listener for /metrics, /healthz, /readyz and /status.")]
+    public HttpConfig Http { get; set; } = new();
+
+    [Description("Log levels.")]
+    public LoggingConfig Logging { get; set; } = new();
+}
+
+public sealed class GatewaySection
+{
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [Description("The gateway's name: used in MQTT client ids, the status topic and metrics.")]
+    public string Name { get; set; } = "";
+
+    [Description("Static labels added to every reading (site, area, ...). `site` is used by the default MQTT topic.")]
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    [Description("Directory for the buffer, certificates and dead letters. Relative paths are relative to the config file.")]
+    public string DataDirectory { get; set; } = "data";
+
+    [Range(1, 600)]
+    [Description("Seconds allowed for a graceful shutdown before the service exits anyway.")]
+    public int ShutdownTimeoutSeconds { get; set; } = 15;
+}
+
+public sealed class SimulatorSection
+{
+    [Description("Start the simulator inside the gateway.")]
+    public bool Enabled { get; set; } = true;
+
+    [Description("Address to bind the simulator's OPC UA endpoint to.")]
+    public string Bind { get; set; } = "127.0.0.1";
+
+    [Range(0, 65535)]
+    [Description("TCP port of the simulator's endpoint (0 = any free port).")]
+    public int Port { get; set; } = 4840;
+
+    [Range(1, 1000)]
+    public int Machines { get; set; } = 3;
+
+    [Range(0, 100000)]
+    [Description("Extra generated tags per machine, for load tests.")]
+    public int TagsPerMachine { get; set; }
+
+    [Range(10, 3_600_000)]
+    [Description("How often simulated values change, in milliseconds.")]
+    public int RateMs { get; set; } = 1000;
+
+    [Description("Random seed, so that a run is reproducible.")]
+    public int Seed { get; set; } = 1;
+}
+
+/// <summary>A reusable set of tag groups.</summary>
+public sealed class TemplateConfig
+{
+    [Description("Free text.")]
+    public string? Description { get; set; }
+
+    [Description("Normalization rules for every tag of the template.")]
+    public NormalizeConfig? Normalize { get; set; }
+
+    [Required]
+    public List<TagGroupConfig> Groups { get; set; } = [];
+}
+
+/// <summary>One OPC UA server connection.</summary>
+public sealed class SourceConfig
+{
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    public string Name { get; set; } = "";
+
+    [Description("Connector type. Only `opcua` exists today.")]
+    public string Type { get; set; } = "opcua";
+
+    [Required]
+    [RegularExpression("^opc\\.tcp://.+")]
+    [Description("The server's endpoint URL, e.g. opc.tcp://192.168.0.10:4840.")]
+    public string Endpoint { get; set; } = "";
+
+    [Description("Set false to keep the source in the file but not read it.")]
+    public bool Enabled { get; set; } = true;
+
+    public SecurityConfig Security { get; set; } = new();
+
+    public IdentityConfig Identity { get; set; } = new();
+
+    [Description("Labels added to every reading of this source's machines.")]
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    public NormalizeConfig? Normalize { get; set; }
+
+    [Range(1000, 3_600_000)]
+    [Description("Requested session timeout in milliseconds.")]
+    public int SessionTimeoutMs { get; set; } = 60_000;
+
+    [Range(100, 600_000)]
+    [Description("Timeout for one service call in milliseconds.")]
+    public int RequestTimeoutMs { get; set; } = 10_000;
+
+    [Range(1, 16)]
+    [Description("Most sessions the gateway may hold on this server at once.")]
+    public int MaxSessions { get; set; } = 1;
+
+    public ReconnectConfig Reconnect { get; set; } = new();
+
+    [Required]
+    [Description("The machines behind this endpoint (often exactly one).")]
+    public List<MachineConfig> Machines { get; set; } = [];
+}
+
+public sealed class SecurityConfig
+{
+    [Description("`best` (default: the most secure endpoint offered that we support), `none`, `sign` or `signAndEncrypt`.")]
+    public string Mode { get; set; } = "best";
+
+    [Description("Security policy name (Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss, None); empty picks the best for the mode.")]
+    public string? Policy { get; set; }
+
+    [Description("Accept a server certificate that is not trusted. Off by default; logs a warning each time it is used.")]
+    public bool AutoAcceptServerCertificate { get; set; }
+
+    [Description("Check that the server certificate names the endpoint's host.")]
+    public bool CheckHostName { get; set; } = true;
+}
+
+public sealed class IdentityConfig
+{
+    [Description("`anonymous`, `username` or `certificate`.")]
+    public string Type { get; set; } = "anonymous";
+
+    public string? Username { get; set; }
+
+    [Description("Use ${ENV} or ${file:PATH}; never written in clear in the YAML.")]
+    [Secret]
+    public string? Password { get; set; }
+
+    [Description("User certificate (PEM or DER) for `certificate` identity.")]
+    public string? Certificate { get; set; }
+
+    [Description("Private key file for the user certificate.")]
+    public string? PrivateKey { get; set; }
+
+    [Description("Allow sending the password unencrypted when the server's token policy asks for none. Off by default.")]
+    public bool AllowPlainTextPassword { get; set; }
+}
+
+public sealed class ReconnectConfig
+{
+    [Range(100, 600_000)]
+    public int InitialDelayMs { get; set; } = 1000;
+
+    [Range(100, 3_600_000)]
+    public int MaxDelayMs { get; set; } = 60_000;
+}
+
+public sealed class MachineConfig
+{
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    public string Name { get; set; } = "";
+
+    [Description("Name of a template whose tag groups this machine uses.")]
+    public string? Template { get; set; }
+
+    [Description("Labels added to this machine's readings (line, area, model, ...).")]
+    public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
+
+    [Description("Values for {placeholders} in the template's nodeId and path (besides {machine}).")]
+    public Dictionary<string, string> Variables { get; set; } = new(StringComparer.Ordinal);
+
+    public NormalizeConfig? Normalize { get; set; }
+
+    [Description("Tag groups of this machine (in addition to its template's).")]
+    public List<TagGroupConfig> Groups { get; set; } = [];
+}
+
+public enum AcquisitionMode
+{
+    Subscribe,
+    Poll,
+}
+
+/// <summary>Tags read the same way at the same rate.</summary>
+public sealed class TagGroupConfig
+{
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    public string Name { get; set; } = "";
+
+    [Description("`subscribe` (monitored items, default) or `poll` (Read every interval).")]
+    public AcquisitionMode Mode { get; set; } = AcquisitionMode.Subscribe;
+
+    [Range(10, 3_600_000)]
+    [Description("Poll interval, or subscription publishing interval, in milliseconds.")]
+    public int IntervalMs { get; set; } = 1000;
+
+    [Range(-1, 3_600_000)]
+    [Description("Sampling interval for subscribed items in ms (-1 = same as the publishing interval).")]
+    public int SamplingIntervalMs { get; set; } = -1;
+
+    [Range(0, 10000)]
+    [Description("Server-side queue size per monitored item.")]
+    public int QueueSize { get; set; } = 10;
+
+    [Description("Server-side deadband for subscribed items: `none`, `absolute` or `percent`.")]
+    public string DeadbandType { get; set; } = "none";
+
+    [Range(0, double.MaxValue)]
+    public double DeadbandValue { get; set; }
+
+    [Description("InfluxDB measurement for these tags (default: the source name).")]
+    public string? Measurement { get; set; }
+
+    public NormalizeConfig? Normalize { get; set; }
+
+    [Required]
+    public List<TagConfig> Tags { get; set; } = [];
+}
+
+public sealed class TagConfig
+{
+    [Required]
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    [Description("The clean tag name readings carry.")]
+    public string Name { get; set; } = "";
+
+    [Description("OPC UA NodeId: `ns=2;s=Spindle.Speed`, `i=2258`, `nsu=urn:...;s=...`, `g=...`, `b=...`. {machine} and variables are substituted.")]
+    public string? NodeId { get; set; }
+
+    [Description("Browse path from Objects, e.g. `Objects/CNC1/Spindle/Speed` (segments may be `ns:Name`). Used when nodeId is not set.")]
+    public string? Path { get; set; }
+
+    [Description("OPC UA index range for arrays, e.g. `0:9`.")]
+    public string? IndexRange { get; set; }
+
+    public NormalizeConfig? Normalize { get; set; }
+}
+
+public enum TimestampChoice
+{
+    Source,
+    Server,
+    Gateway,
+}
+
+public enum QualityPolicy
+{
+    Pass,
+    Drop,
+    HoldLastGood,
+}
+
+public enum ValueType
+{
+    Auto,
+    Double,
+    Integer,
+    Boolean,
+    String,
+}
+
+/// <summary>
+/// Normalization rules. Every field is optional: the effective rule for a tag is the most specific one set
+/// (tag, then group, then machine, then template, then source, then the file's `normalize`), else the default.
+/// </summary>
+public sealed class NormalizeConfig
+{
+    [Description("Multiply the value by this (linear scaling: value * scale + offset).")]
+    public double? Scale { get; set; }
+
+    public double? Offset { get; set; }
+
+    [Description("Engineering unit, e.g. rpm, mm/min, degC.")]
+    public string? Unit { get; set; }
+
+    [Description("Read the unit from the server's EUInformation property when no unit is set.")]
+    public bool? UnitFromServer { get; set; }
+
+    [Description("Coerce the value: auto (keep), double, integer, boolean, string.")]
+    public ValueType? Type { get; set; }
+
+    [Range(0, double.MaxValue)]
+    [Description("Gateway-side absolute deadband: drop a value closer than this to the last one sent.")]
+    public double? DeadbandAbsolute { get; set; }
+
+    [Range(0, 100)]
+    [Description("Gateway-side percent deadband, relative to the last value sent.")]
+    public double? DeadbandPercent { get; set; }
+
+    [Description("Send a value only when it differs from the last one sent.")]
+    public bool? OnlyOnChange { get; set; }
+
+    [Description("Map numeric values to names, e.g. {0: STOPPED, 1: RUNNING}.")]
+    public Dictionary<string, string>? Enum { get; set; }
+
+    [Description("Which timestamp readings carry: source (default), server or gateway.")]
+    public TimestampChoice? Timestamp { get; set; }
+
+    [Range(0, 86_400_000)]
+    [Description("If the chosen timestamp is further than this (ms) from the gateway clock, use the gateway time instead.")]
+    public int? MaxClockSkewMs { get; set; }
+
+    [Description("What to do with Bad readings: pass (default), drop, holdLastGood.")]
+    public QualityPolicy? Bad { get; set; }
+
+    [Description("What to do with Uncertain readings: pass (default), drop, holdLastGood.")]
+    public QualityPolicy? Uncertain { get; set; }
+}
+
+/// <summary>A sink entry: `type` chooses the plugin; the other keys are that plugin's options.</summary>
+public sealed class SinkConfig
+{
+    [Required]
+    public string Type { get; set; } = "";
+
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [Description("Name of the sink; also the name of its buffer cursor, so renaming it starts delivery from the oldest buffered reading.")]
+    public string Name { get; set; } = "";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>The plugin's options, bound by the loader to the plugin's OptionsType (not a YAML key itself).</summary>
+    [NotAKey]
+    public object? Options { get; set; }
+
+    /// <summary>Where the entry starts in its file, for messages.</summary>
+    [NotAKey]
+    public SourceLocation? Location { get; set; }
+}
+
+public enum OverflowPolicy
+{
+    DropOldest,
+    RefuseNew,
+}
+
+public sealed class BufferConfig
+{
+    [Description("Directory of the buffer (default: DATA_DIRECTORY/buffer).")]
+    public string? Directory { get; set; }
+
+    [Range(1, 1_048_576)]
+    [Description("Most disk space the buffer may use, in MiB.")]
+    public int MaxSizeMb { get; set; } = 2048;
+
+    [Range(1, 8760)]
+    [Description("Readings older than this many hours are dropped even if not delivered.")]
+    public int MaxAgeHours { get; set; } = 168;
+
+    [Range(0, 1000)]
+    [Description("Group commit interval in ms: the most a power cut can lose of what was read.")]
+    public int CommitIntervalMs { get; set; } = 5;
+
+    [Description("When full: dropOldest (default) or refuseNew.")]
+    public OverflowPolicy WhenFull { get; set; } = OverflowPolicy.DropOldest;
+
+    [Range(1, 100_000)]
+    [Description("Most readings handed to a sink in one batch.")]
+    public int BatchSize { get; set; } = 5000;
+
+    public RetryConfig Retry { get; set; } = new();
+}
+
+public sealed class RetryConfig
+{
+    [Range(10, 600_000)]
+    public int InitialDelayMs { get; set; } = 500;
+
+    [Range(100, 3_600_000)]
+    public int MaxDelayMs { get; set; } = 30_000;
+
+    [Range(0.01, 1.0)]
+    [Description("Circuit breaker: failure ratio that opens the circuit.")]
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    [Range(1000, 3_600_000)]
+    [Description("Circuit breaker: how long the circuit stays open, in ms.")]
+    public int BreakDurationMs { get; set; } = 15_000;
+}
+
+public sealed class HttpConfig
+{
+    public bool Enabled { get; set; } = true;
+
+    [Description("host:port to listen on. Loopback by default; set 0.0.0.0:9180 only on a trusted network.")]
+    public string Listen { get; set; } = "127.0.0.1:9180";
+}
+
+public sealed class LoggingConfig
+{
+    [Description("Default level: Trace, Debug, Information, Warning, Error, Critical.")]
+    public string Level { get; set; } = "Information";
+
+    [Description("Per-category levels, e.g. {Gateway.OpcUa: Debug}.")]
+    public Dictionary<string, string> Overrides { get; set; } = new(StringComparer.Ordinal);
+
+    [Description("Log format: `text` or `json`.")]
+    public string Format { get; set; } = "text";
+}

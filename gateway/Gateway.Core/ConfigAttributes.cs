@@ -1,0 +1,15 @@
+namespace Gateway.Core;
+
+/// <summary>Marks a value that must never be printed (logs, `validate`, `/status`).</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class SecretAttribute : Attribute;
+
+/// <summary>Marks a property that the binder fills itself and that is not a YAML key.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class NotAKeyAttribute : Attribute;
+
+/// <summary>A place in a configuration file, 1-based.</summary>
+public sealed record SourceLocation(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}

@@ -1,0 +1,25 @@
+namespace Gateway.Core;
+
+/// <summary>
+/// A destination for readings (MQTT, InfluxDB, ...). The buffer drives every sink through its own durable
+/// cursor: it hands the sink a batch and moves the cursor only when <see cref="DeliverAsync"/> completes.
+/// </summary>
+public interface ISink : IAsyncDisposable
+{
+    string Name { get; }
+
+    ConnectionState State { get; }
+
+    /// <summary>Connects (or starts an embedded server). Failure here is not fatal: delivery retries.</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Delivers a batch. Completes only when the destination acknowledged every reading in it (or the sink
+    /// put a reading the destination refused for good into its dead-letter file). Throws to have the
+    /// whole batch retried later; the sink must tolerate receiving a batch again (at-least-once).
+    /// </summary>
+    Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken);
+
+    /// <summary>Graceful stop: flush in-flight work, say goodbye (status topic), close connections.</summary>
+    Task StopAsync(CancellationToken cancellationToken);
+}

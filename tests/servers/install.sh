@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the real servers the tests start (each test starts its own on 127.0.0.1 on a free port):
+# mosquitto, influxdb 1.6 and victoria-metrics from Debian packages, node-opcua from npm.
+# Idempotent: does nothing that is already done.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+
+need_apt=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need_apt+=(mosquitto)
+command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
+command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need_apt+=(influxdb influxdb-client)
+command -v victoria-metrics >/dev/null 2>&1 || [ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "install.sh: installing ${need_apt[*]} (Debian packages)"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # --no-install-recommends and policy-rc.d: install the binaries only; the tests start their own servers.
+  if [ -d /usr/sbin ] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+# The packaged services would hold the default ports; the tests never use them.
+for svc in mosquitto influxdb victoria-metrics; do
+  pkill -x "$svc" 2>/dev/null || true
+done
+pkill -x influxd 2>/dev/null || true
+
+if [ -f "$here/opcua/package.json" ] && [ ! -d "$here/opcua/node_modules/node-opcua" ]; then
+  echo "install.sh: installing node-opcua (npm)"
+  (cd "$here/opcua" && npm install --no-audit --no-fund --loglevel=error)
+fi
+echo "install.sh: servers ready"
