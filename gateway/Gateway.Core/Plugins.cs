@@ -18,8 +18,17 @@ public interface ISinkPlugin
     /// <summary>Checks settings that the attributes cannot express; each problem names the key.</summary>
     IEnumerable<OptionProblem> Validate(object options) => [];
 
+    /// <summary>Checks the options against every tag the gateway will read (e.g. two tags that map to one MQTT topic).</summary>
+    IEnumerable<OptionProblem> ValidateTags(object options, GatewayIdentity gateway, IReadOnlyList<TagIdentity> tags) => [];
+
     ISink Create(string name, object options, SinkContext context);
 }
+
+/// <summary>What a tag's readings will carry besides the value: enough for a sink to plan topics or series.</summary>
+public sealed record TagIdentity(string Source, string Machine, string Tag, string Measurement, LabelSet Labels);
+
+/// <summary>The gateway's own name and labels.</summary>
+public sealed record GatewayIdentity(string Name, LabelSet Labels);
 
 /// <summary>A problem found in a plugin's options, with the key it concerns (relative to the plugin's block).</summary>
 public sealed record OptionProblem(string Key, string Message);
