@@ -1,0 +1,20 @@
+namespace Gateway.Normalization.Steps;
+
+/// <summary>
+/// <c>deadbandAbsolute</c>: drops a value that moved no more than the limit from the last value passed on, in the
+/// final units (after scaling). Works the same for polled and subscribed tags.
+/// </summary>
+internal sealed class AbsoluteDeadbandStep(double limit, TagState state, NormalizationCounters counters) : INormalizationStep
+{
+    public bool Apply(ref ReadingDraft draft)
+    {
+        if (state.MustPassChangeFilter(in draft)
+            || ValueChange.Exceeds(state.LastEmittedValue, draft.Value, new AbsoluteThreshold(limit)))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref counters.DroppedDeadbandAbsolute);
+        return false;
+    }
+}
