@@ -9,6 +9,12 @@ namespace Gateway.Configuration.Model;
 // The binder (ConfigurationLoader) reports unknown keys, wrong types, missing [Required] keys and
 // out-of-[Range] numbers with file, line and column; the JSON Schema is generated from these same classes.
 
+/// <summary>The rule every name (gateway, source, machine, group, sink) follows, as the binder explains it.</summary>
+internal static class NamePattern
+{
+    public const string Hint = "a name starts with a letter or digit and holds only letters, digits, '_', '.' and '-'";
+}
+
 /// <summary>The root of gateway.yaml.</summary>
 public sealed class GatewayConfig
 {
@@ -47,7 +53,7 @@ public sealed class GatewayConfig
 public sealed class GatewaySection
 {
     [Required]
-    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     [Description("The gateway's name: used in MQTT client ids, the status topic and metrics.")]
     public string Name { get; set; } = "";
 
@@ -75,6 +81,7 @@ public sealed class SimulatorSection
     public int Port { get; set; } = 4840;
 
     [Range(1, 1000)]
+    [Description("How many simulated machines the simulator serves.")]
     public int Machines { get; set; } = 3;
 
     [Range(0, 100000)]
@@ -106,14 +113,15 @@ public sealed class TemplateConfig
 public sealed class SourceConfig
 {
     [Required]
-    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     public string Name { get; set; } = "";
 
+    [AllowedValues("opcua")]
     [Description("Connector type. Only `opcua` exists today.")]
     public string Type { get; set; } = "opcua";
 
     [Required]
-    [RegularExpression("^opc\\.tcp://.+")]
+    [RegularExpression("^opc\\.tcp://.+", ErrorMessage = "an OPC UA endpoint starts with opc.tcp://, e.g. opc.tcp://192.168.0.10:4840")]
     [Description("The server's endpoint URL, e.g. opc.tcp://192.168.0.10:4840.")]
     public string Endpoint { get; set; } = "";
 
@@ -150,6 +158,7 @@ public sealed class SourceConfig
 
 public sealed class SecurityConfig
 {
+    [AllowedValues("best", "none", "sign", "signAndEncrypt")]
     [Description("`best` (default: the most secure endpoint offered that we support), `none`, `sign` or `signAndEncrypt`.")]
     public string Mode { get; set; } = "best";
 
@@ -165,6 +174,7 @@ public sealed class SecurityConfig
 
 public sealed class IdentityConfig
 {
+    [AllowedValues("anonymous", "username", "certificate")]
     [Description("`anonymous`, `username` or `certificate`.")]
     public string Type { get; set; } = "anonymous";
 
@@ -196,7 +206,7 @@ public sealed class ReconnectConfig
 public sealed class MachineConfig
 {
     [Required]
-    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     public string Name { get; set; } = "";
 
     [Description("Name of a template whose tag groups this machine uses.")]
@@ -224,7 +234,7 @@ public enum AcquisitionMode
 public sealed class TagGroupConfig
 {
     [Required]
-    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     public string Name { get; set; } = "";
 
     [Description("`subscribe` (monitored items, default) or `poll` (Read every interval).")]
@@ -242,6 +252,7 @@ public sealed class TagGroupConfig
     [Description("Server-side queue size per monitored item.")]
     public int QueueSize { get; set; } = 10;
 
+    [AllowedValues("none", "absolute", "percent")]
     [Description("Server-side deadband for subscribed items: `none`, `absolute` or `percent`.")]
     public string DeadbandType { get; set; } = "none";
 
@@ -260,7 +271,7 @@ public sealed class TagGroupConfig
 public sealed class TagConfig
 {
     [Required]
-    [RegularExpression("^[A-Za-z_][A-Za-z0-9_.-]*$")]
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_.-]*$", ErrorMessage = "a tag name starts with a letter or '_' and holds only letters, digits, '_', '.' and '-'")]
     [Description("The clean tag name readings carry.")]
     public string Name { get; set; } = "";
 
@@ -354,7 +365,7 @@ public sealed class SinkConfig
     public string Type { get; set; } = "";
 
     [Required]
-    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     [Description("Name of the sink; also the name of its buffer cursor, so renaming it starts delivery from the oldest buffered reading.")]
     public string Name { get; set; } = "";
 
@@ -423,18 +434,21 @@ public sealed class HttpConfig
 {
     public bool Enabled { get; set; } = true;
 
+    [RegularExpression("^.+:[0-9]{1,5}$", ErrorMessage = "write host:port, e.g. 127.0.0.1:9180")]
     [Description("host:port to listen on. Loopback by default; set 0.0.0.0:9180 only on a trusted network.")]
     public string Listen { get; set; } = "127.0.0.1:9180";
 }
 
 public sealed class LoggingConfig
 {
+    [AllowedValues("Trace", "Debug", "Information", "Warning", "Error", "Critical", "None")]
     [Description("Default level: Trace, Debug, Information, Warning, Error, Critical.")]
     public string Level { get; set; } = "Information";
 
     [Description("Per-category levels, e.g. {Gateway.OpcUa: Debug}.")]
     public Dictionary<string, string> Overrides { get; set; } = new(StringComparer.Ordinal);
 
+    [AllowedValues("text", "json")]
     [Description("Log format: `text` or `json`.")]
     public string Format { get; set; } = "text";
 }

@@ -1,0 +1,47 @@
+using Gateway.Configuration.Binding;
+using Gateway.Core;
+
+using YamlDotNet.Core;
+
+namespace Gateway.Configuration.Loading;
+
+/// <summary>One YAML file being read: the path as shown in messages, and its full path and directory.</summary>
+internal sealed record YamlFile(string DisplayPath, string FullPath)
+{
+    public string Directory => System.IO.Path.GetDirectoryName(FullPath) ?? "/";
+
+    public SourceLocation At(Mark mark) => new(DisplayPath, (int)mark.Line, (int)mark.Column);
+
+    public SourceLocation At(int line, int column) => new(DisplayPath, line, column);
+}
+
+/// <summary>Everything one load collects: errors, locations, secret values and the files read.</summary>
+internal sealed class LoadState
+{
+    private readonly List<string> _files = [];
+
+    public LoadState(Func<string, string?> environment)
+    {
+        Substitution = new ValueSubstitution(environment, AddFile);
+    }
+
+    public List<ConfigurationError> Errors { get; } = [];
+
+    public LocationMap Locations { get; } = new();
+
+    public HashSet<string> SecretValues { get; } = new(StringComparer.Ordinal);
+
+    public ValueSubstitution Substitution { get; }
+
+    public IReadOnlyList<string> Files => _files;
+
+    public void AddFile(string fullPath)
+    {
+        if (!_files.Contains(fullPath, StringComparer.Ordinal))
+        {
+            _files.Add(fullPath);
+        }
+    }
+
+    public void Error(SourceLocation location, string message) => Errors.Add(new ConfigurationError(location, message));
+}
