@@ -1,0 +1,718 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Security.Authentication;
+using System.Text;
+
+using Gateway.Core;
+
+using Microsoft.Extensions.Logging;
+
+using MQTTnet;
+using MQTTnet.Exceptions;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+using Polly;
+using Polly.Retry;
+
+namespace Gateway.Sinks.Mqtt;
+
+/// <summary>
+/// Publishes readings to an MQTT broker (an external one, or the embedded MQTTnet broker it starts itself).
+/// A delivery completes only when the broker acknowledged every message (PUBACK for QoS 1, PUBCOMP for QoS 2,
+/// written for QoS 0); many messages are in flight at once. Deliveries are serialized (the buffer calls one at a time).
+/// </summary>
+public sealed class MqttSink : ISink
+{
+    private const int TopicCacheLimit = 200_000;
+
+    private readonly MqttSinkOptions _options;
+    private readonly SinkContext _context;
+    private readonly ILogger _logger;
+    private readonly IMqttClient _client;
+    private readonly EmbeddedBroker? _broker;
+    private readonly BrokerTls? _tls;
+    private readonly TopicTemplate _readingTopic;
+    private readonly TopicTemplate _batchTopic;
+    private readonly string? _statusTopic;
+    private readonly bool _batchPayload;
+    private readonly MqttQualityOfServiceLevel _qos;
+    private readonly ResiliencePipeline _reconnect;
+    private readonly PooledBufferWriter _buffer = new();
+    private readonly JsonPayloadWriter _payloads;
+    private readonly SemaphoreSlim _deliveryLock = new(1, 1);
+    private readonly Dictionary<TopicKey, string> _topicCache = [];
+    private readonly Dictionary<string, List<int>> _batchGroups = new(StringComparer.Ordinal);
+    private readonly List<MqttApplicationMessage> _messages = [];
+    private readonly DateTime _startedAt;
+    private readonly string _version;
+    private readonly object _stateLock = new();
+
+    private CancellationTokenSource? _stopping;
+    private Task _connectionLoop = Task.CompletedTask;
+    private TaskCompletionSource _connected = NewSignal();
+    private TaskCompletionSource _connectionLost = NewSignal();
+    private volatile ConnectionState _state = ConnectionState.Disconnected;
+    private volatile int _receiveMaximum = ushort.MaxValue;
+    private bool _inEpisode;
+    private string? _episodeCause;
+    private DateTime _episodeStart;
+    private bool _stopped;
+
+    public MqttSink(string name, MqttSinkOptions options, SinkContext context)
+    {
+        Name = name;
+        _options = options;
+        _context = context;
+        _logger = context.LoggerFactory.CreateLogger("Gateway.Sinks.Mqtt." + name);
+        _readingTopic = TopicTemplate.Parse(options.Topic);
+        _batchTopic = TopicTemplate.Parse(options.BatchTopic);
+        _batchPayload = string.Equals(options.Payload, PayloadFormats.JsonBatch, StringComparison.OrdinalIgnoreCase);
+        _qos = (MqttQualityOfServiceLevel)options.Qos;
+        _statusTopic = string.IsNullOrEmpty(options.StatusTopic)
+            ? null
+            : TopicTemplate.Parse(options.StatusTopic).Render(new TopicValues(context.GatewayName, "", "", "", "", context.GatewayLabels));
+        _startedAt = context.TimeProvider.GetUtcNow().UtcDateTime;
+        _version = VersionText();
+        _payloads = new JsonPayloadWriter(_buffer);
+        ClientId = string.IsNullOrEmpty(options.ClientId) ? $"gateway-{context.GatewayName}-{name}" : options.ClientId;
+
+        if (options.Embedded)
+        {
+            _broker = new EmbeddedBroker(options.Bind, options.Port, _logger);
+        }
+
+        if (options.Tls)
+        {
+            _tls = new BrokerTls(options);
+        }
+
+        Host = _broker?.ConnectHost ?? options.Host;
+        _client = new MqttClientFactory().CreateMqttClient();
+        _client.DisconnectedAsync += OnDisconnectedAsync;
+
+        _reconnect = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(options.ReconnectDelayMs),
+                MaxDelay = TimeSpan.FromMilliseconds(Math.Max(options.ReconnectMaxDelayMs, options.ReconnectDelayMs)),
+                OnRetry = args =>
+                {
+                    ReportConnectFailure(args.Outcome.Exception);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public string Name { get; }
+
+    public ConnectionState State => _state;
+
+    public string ClientId { get; }
+
+    /// <summary>The host the client connects to (the embedded broker's loopback address when embedded).</summary>
+    public string Host { get; }
+
+    /// <summary>The cause of the current outage, for /status; null while connected.</summary>
+    public string? Problem { get; private set; }
+
+    /// <summary>The embedded broker's status topic, e.g. factory/plant1/gw1/status; null when turned off.</summary>
+    public string? StatusTopic => _statusTopic;
+
+    private string Endpoint => $"{(_options.Tls ? "mqtts" : "mqtt")}://{Host}:{_options.Port}";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_stopped, this);
+        if (_stopping is not null)
+        {
+            return;
+        }
+
+        _stopping = new CancellationTokenSource();
+        _state = ConnectionState.Connecting;
+        _connectionLoop = Task.Run(() => RunConnectionAsync(_stopping.Token), CancellationToken.None);
+
+        // Give the first attempt a moment so the first delivery does not fail needlessly; an outage is not fatal here.
+        try
+        {
+            await _connected.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.TimeoutMs), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+        }
+    }
+
+    public async Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        await WaitUntilConnectedAsync(cancellationToken);
+        await _deliveryLock.WaitAsync(cancellationToken);
+        try
+        {
+            _buffer.Clear();
+            _messages.Clear();
+            if (_batchPayload)
+            {
+                EncodeBatches(batch);
+            }
+            else
+            {
+                EncodeReadings(batch);
+            }
+
+            await PublishAllAsync(cancellationToken);
+        }
+        finally
+        {
+            _messages.Clear();
+            _deliveryLock.Release();
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        try
+        {
+            await _connectionLoop.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (_client.IsConnected)
+        {
+            try
+            {
+                if (_statusTopic is not null)
+                {
+                    await _client.PublishAsync(StatusMessage(online: false), cancellationToken);
+                }
+
+                // MQTT 5, 3.14.2.1: reason 0 (normal disconnection) tells the broker not to publish the Last Will.
+                await _client.DisconnectAsync(new MqttClientDisconnectOptions(), cancellationToken);
+            }
+            catch (Exception e) when (e is MqttCommunicationException or OperationCanceledException)
+            {
+                _logger.LogWarning("MQTT sink '{Sink}': could not say goodbye to {Endpoint}: {Cause}", Name, Endpoint, Describe(e));
+            }
+        }
+
+        if (_broker is not null)
+        {
+            await _broker.DisposeAsync();
+        }
+
+        _state = ConnectionState.Disconnected;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        try
+        {
+            await StopAsync(CancellationToken.None);
+        }
+        finally
+        {
+            _stopped = true;
+            _client.Dispose();
+            _payloads.Dispose();
+            _buffer.Dispose();
+            _stopping?.Dispose();
+            if (_broker is not null)
+            {
+                await _broker.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task RunConnectionAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            try
+            {
+                await _reconnect.ExecuteAsync(ConnectOnceAsync, stopping);
+                ReportConnected();
+                await _connectionLost.Task.WaitAsync(stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // Not expected (the retry handles every failure); never let the loop die.
+                _logger.LogError(e, "MQTT sink '{Sink}': connection loop failed; restarting it", Name);
+                await Task.Delay(_options.ReconnectDelayMs, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_broker is not null && !_broker.IsStarted)
+        {
+            try
+            {
+                await _broker.StartAsync();
+            }
+            catch (SocketException e)
+            {
+                throw new MqttSinkException(
+                    $"the embedded broker cannot listen on {_options.Bind}:{_options.Port} ({e.SocketErrorCode}); another broker may hold the port: stop it or choose another `port`", e);
+            }
+        }
+
+        _connectionLost = NewSignal();
+        var result = await _client.ConnectAsync(BuildClientOptions(), cancellationToken);
+        if (result.ResultCode != MqttClientConnectResultCode.Success)
+        {
+            throw new MqttSinkException(DescribeRefusal(result.ResultCode, result.ReasonString));
+        }
+
+        // MQTT 5, 3.2.2.3.3: the client must not have more unacknowledged QoS 1/2 publishes than the server's Receive Maximum.
+        _receiveMaximum = result.ReceiveMaximum is > 0 ? result.ReceiveMaximum.Value : ushort.MaxValue;
+        if (_statusTopic is not null)
+        {
+            await _client.PublishAsync(StatusMessage(online: true), cancellationToken);
+        }
+    }
+
+    private MqttClientOptions BuildClientOptions()
+    {
+        var builder = new MqttClientOptionsBuilder()
+            .WithTcpServer(Host, _options.Port)
+            .WithClientId(ClientId)
+            .WithProtocolVersion(_options.ProtocolVersion == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
+            .WithCleanStart(false)
+            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
+            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
+            .WithTimeout(TimeSpan.FromMilliseconds(_options.TimeoutMs));
+        if (!string.IsNullOrEmpty(_options.Username))
+        {
+            builder.WithCredentials(_options.Username, _options.Password ?? "");
+        }
+
+        if (_tls is not null)
+        {
+            builder.WithTlsOptions(_tls.BuildOptions(Host));
+        }
+
+        if (_statusTopic is not null)
+        {
+            var offline = StatusMessage(online: false);
+            builder.WithWillTopic(offline.Topic)
+                .WithWillPayload(offline.Payload.ToArray())
+                .WithWillRetain(true)
+                .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce);
+        }
+
+        return builder.Build();
+    }
+
+    private MqttApplicationMessage StatusMessage(bool online) => new()
+    {
+        Topic = _statusTopic,
+        PayloadSegment = JsonPayloadWriter.StatusMessage(online, _context.GatewayName, Name, _version, _startedAt, _context.TimeProvider.GetUtcNow().UtcDateTime),
+        QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
+        Retain = true,
+        ContentType = "application/json",
+    };
+
+    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    {
+        if (!e.ClientWasConnected)
+        {
+            return Task.CompletedTask;
+        }
+
+        lock (_stateLock)
+        {
+            _connected = NewSignal();
+            if (_stopping?.IsCancellationRequested != true)
+            {
+                var cause = e.Exception is not null ? Describe(e.Exception) : $"{e.Reason} {e.ReasonString}".Trim();
+                _logger.LogWarning(
+                    "MQTT sink '{Sink}': lost the connection to {Endpoint}: {Cause}. Readings stay in the buffer; reconnecting.",
+                    Name, Endpoint, cause);
+                _inEpisode = true;
+                _episodeCause = cause;
+                _episodeStart = DateTime.UtcNow;
+                Problem = cause;
+                _state = ConnectionState.Connecting;
+            }
+        }
+
+        _connectionLost.TrySetResult();
+        return Task.CompletedTask;
+    }
+
+    private void ReportConnectFailure(Exception? exception)
+    {
+        var cause = exception is null ? "unknown failure" : Describe(exception);
+        lock (_stateLock)
+        {
+            // One line per episode (and when the cause changes), not one per retry.
+            if (!_inEpisode || !string.Equals(cause, _episodeCause, StringComparison.Ordinal))
+            {
+                _logger.LogWarning(
+                    "MQTT sink '{Sink}': cannot connect to {Endpoint} as '{ClientId}': {Cause}. Readings stay in the buffer; retrying with backoff up to {MaxDelay} s.",
+                    Name, Endpoint, ClientId, cause, _options.ReconnectMaxDelayMs / 1000);
+                if (!_inEpisode)
+                {
+                    _episodeStart = DateTime.UtcNow;
+                }
+
+                _inEpisode = true;
+                _episodeCause = cause;
+            }
+
+            Problem = cause;
+            _state = ConnectionState.Faulted;
+        }
+    }
+
+    private void ReportConnected()
+    {
+        lock (_stateLock)
+        {
+            if (_inEpisode)
+            {
+                _logger.LogInformation(
+                    "MQTT sink '{Sink}': connected to {Endpoint} again after {Seconds:F0} s",
+                    Name, Endpoint, (DateTime.UtcNow - _episodeStart).TotalSeconds);
+            }
+            else
+            {
+                _logger.LogInformation("MQTT sink '{Sink}': connected to {Endpoint} as '{ClientId}'", Name, Endpoint, ClientId);
+            }
+
+            _inEpisode = false;
+            _episodeCause = null;
+            Problem = null;
+            _state = ConnectionState.Connected;
+            _connected.TrySetResult();
+        }
+    }
+
+    private async Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is null)
+        {
+            throw new InvalidOperationException($"MQTT sink '{Name}': DeliverAsync was called before StartAsync.");
+        }
+
+        if (_client.IsConnected && _state == ConnectionState.Connected)
+        {
+            return;
+        }
+
+        // A reconnect may be a moment away; a short wait spares the buffer a retry round.
+        try
+        {
+            await _connected.Task.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            throw new MqttSinkException(
+                $"MQTT sink '{Name}' is not connected to {Endpoint}: {Problem ?? "connecting"}. The readings stay in the buffer.");
+        }
+    }
+
+    private void EncodeReadings(IReadOnlyList<Reading> batch)
+    {
+        Span<(int Start, int Length)> slices = batch.Count <= 1024 ? stackalloc (int, int)[batch.Count] : new (int, int)[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            slices[i] = _payloads.WriteReading(batch[i]);
+        }
+
+        // Slices are taken only now: the buffer may have moved while it grew.
+        for (var i = 0; i < batch.Count; i++)
+        {
+            _messages.Add(NewMessage(TopicOf(batch[i]), slices[i]));
+        }
+    }
+
+    private void EncodeBatches(IReadOnlyList<Reading> batch)
+    {
+        foreach (var group in _batchGroups.Values)
+        {
+            group.Clear();
+        }
+
+        var order = new List<string>();
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var topic = BatchTopicOf(batch[i]);
+            if (!_batchGroups.TryGetValue(topic, out var group))
+            {
+                group = [];
+                _batchGroups[topic] = group;
+            }
+
+            if (group.Count == 0)
+            {
+                order.Add(topic);
+            }
+
+            group.Add(i);
+        }
+
+        var now = _context.TimeProvider.GetUtcNow().UtcDateTime;
+        var encoded = new List<(string Topic, int Start, int Length)>();
+        foreach (var topic in order)
+        {
+            var indexes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_batchGroups[topic]);
+            for (var offset = 0; offset < indexes.Length; offset += _options.MaxReadingsPerMessage)
+            {
+                var part = indexes[offset..Math.Min(indexes.Length, offset + _options.MaxReadingsPerMessage)];
+                var (start, length) = _payloads.WriteBatch(batch, part, now);
+                encoded.Add((topic, start, length));
+            }
+        }
+
+        foreach (var (topic, start, length) in encoded)
+        {
+            _messages.Add(NewMessage(topic, (start, length)));
+        }
+
+        if (_batchGroups.Count > 10_000)
+        {
+            _batchGroups.Clear();
+        }
+    }
+
+    private MqttApplicationMessage NewMessage(string topic, (int Start, int Length) slice) => new()
+    {
+        Topic = topic,
+        Payload = new ReadOnlySequence<byte>(_buffer.Slice(slice.Start, slice.Length)),
+        QualityOfServiceLevel = _qos,
+        Retain = _options.Retain,
+    };
+
+    private async Task PublishAllAsync(CancellationToken cancellationToken)
+    {
+        var messages = _messages;
+        var inflight = _qos == MqttQualityOfServiceLevel.AtMostOnce ? _options.MaxInflight : Math.Min(_options.MaxInflight, _receiveMaximum);
+        var lanes = Math.Min(messages.Count, Math.Max(1, inflight));
+        var next = -1;
+        Exception? failure = null;
+        List<(MqttApplicationMessage Message, string Reason)>? refused = null;
+
+        async Task PublishLaneAsync()
+        {
+            while (Volatile.Read(ref failure) is null)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= messages.Count)
+                {
+                    return;
+                }
+
+                try
+                {
+                    var result = await _client.PublishAsync(messages[index], cancellationToken);
+                    if (result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers)
+                    {
+                        continue;
+                    }
+
+                    if (IsRefusedForGood(result.ReasonCode))
+                    {
+                        lock (messages)
+                        {
+                            (refused ??= []).Add((messages[index], $"{result.ReasonCode} {result.ReasonString}".Trim()));
+                        }
+
+                        continue;
+                    }
+
+                    Interlocked.CompareExchange(ref failure, new MqttSinkException(
+                        $"MQTT sink '{Name}': {Endpoint} did not accept a message on '{messages[index].Topic}': {result.ReasonCode} {result.ReasonString}".Trim()), null);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+            }
+        }
+
+        var tasks = new Task[lanes];
+        for (var i = 0; i < lanes; i++)
+        {
+            tasks[i] = PublishLaneAsync();
+        }
+
+        // Every lane is awaited even after a failure: the payloads live in the reused buffer.
+        await Task.WhenAll(tasks);
+        if (failure is OperationCanceledException && cancellationToken.IsCancellationRequested)
+        {
+            throw failure;
+        }
+
+        if (failure is not null)
+        {
+            throw failure as MqttSinkException ?? new MqttSinkException(
+                $"MQTT sink '{Name}': delivery to {Endpoint} failed: {Describe(failure)}. The batch stays in the buffer and is sent again.", failure);
+        }
+
+        if (refused is not null)
+        {
+            await WriteDeadLettersAsync(refused, cancellationToken);
+        }
+    }
+
+    // MQTT 5, 3.4.2.1: these reason codes will not change on a retry; retrying would block the cursor for good.
+    private static bool IsRefusedForGood(MqttClientPublishReasonCode code) =>
+        code is MqttClientPublishReasonCode.NotAuthorized or MqttClientPublishReasonCode.TopicNameInvalid or MqttClientPublishReasonCode.PayloadFormatInvalid;
+
+    private async Task WriteDeadLettersAsync(List<(MqttApplicationMessage Message, string Reason)> refused, CancellationToken cancellationToken)
+    {
+        var directory = Path.Combine(_context.DataDirectory, "dead-letter");
+        Directory.CreateDirectory(directory);
+        var file = Path.Combine(directory, $"mqtt-{Name}.jsonl");
+        var lines = new StringBuilder();
+        var now = _context.TimeProvider.GetUtcNow().UtcDateTime.ToString("O");
+        foreach (var (message, reason) in refused)
+        {
+            lines.Append("{\"time\":\"").Append(now)
+                .Append("\",\"topic\":").Append(System.Text.Json.JsonSerializer.Serialize(message.Topic))
+                .Append(",\"reason\":").Append(System.Text.Json.JsonSerializer.Serialize(reason))
+                .Append(",\"payload\":").Append(System.Text.Json.JsonSerializer.Serialize(Encoding.UTF8.GetString(message.Payload)))
+                .Append("}\n");
+        }
+
+        await File.AppendAllTextAsync(file, lines.ToString(), cancellationToken);
+        _logger.LogWarning(
+            "MQTT sink '{Sink}': {Endpoint} refused {Count} message(s) for good (first: '{Topic}': {Reason}); they were written to {File}. Check the broker's ACL for this client.",
+            Name, Endpoint, refused.Count, refused[0].Message.Topic, refused[0].Reason, file);
+    }
+
+    private string TopicOf(Reading reading)
+    {
+        var key = new TopicKey(reading.Source, reading.Machine, reading.Tag, reading.Measurement, reading.Labels);
+        if (!_topicCache.TryGetValue(key, out var topic))
+        {
+            if (_topicCache.Count >= TopicCacheLimit)
+            {
+                _topicCache.Clear();
+            }
+
+            topic = _readingTopic.Render(TopicValues.Of(reading, _context.GatewayName));
+            _topicCache[key] = topic;
+        }
+
+        return topic;
+    }
+
+    private string BatchTopicOf(Reading reading)
+    {
+        // Batch topics carry no tag: key them by machine (tag and measurement left out).
+        var key = new TopicKey(reading.Source, reading.Machine, "", "\0batch", reading.Labels);
+        if (!_topicCache.TryGetValue(key, out var topic))
+        {
+            topic = _batchTopic.Render(TopicValues.Of(reading, _context.GatewayName));
+            _topicCache[key] = topic;
+        }
+
+        return topic;
+    }
+
+    private string Describe(Exception exception)
+    {
+        if (_tls?.LastRefusal is { } tlsRefusal && exception is not MqttSinkException)
+        {
+            return "TLS: " + tlsRefusal;
+        }
+
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case MqttSinkException:
+                    return e.Message;
+                case SocketException socket:
+                    return socket.SocketErrorCode switch
+                    {
+                        SocketError.ConnectionRefused => "connection refused; is the broker running and listening on this port?",
+                        SocketError.HostNotFound or SocketError.NoData => $"host '{Host}' not found; check `host`",
+                        SocketError.TimedOut => "no answer (timed out); check `host`, `port` and firewalls",
+                        _ => $"{socket.SocketErrorCode}: {socket.Message}",
+                    };
+                case AuthenticationException:
+                    return $"TLS handshake failed: {e.Message}; check `tls`, `caFile`, `certFile` and `keyFile`";
+                case MqttCommunicationTimedOutException:
+                    return $"no answer within {_options.TimeoutMs} ms";
+            }
+        }
+
+        var innermost = exception;
+        while (innermost.InnerException is not null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        return innermost == exception ? exception.Message : $"{exception.Message} ({innermost.Message})";
+    }
+
+    private static string DescribeRefusal(MqttClientConnectResultCode code, string? reason)
+    {
+        var hint = code switch
+        {
+            MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
+                "; check `username` and `password` (and the broker's password file / ACL)",
+            MqttClientConnectResultCode.ClientIdentifierNotValid => "; set another `clientId`",
+            MqttClientConnectResultCode.UnsupportedProtocolVersion => "; try `protocolVersion: 3.1.1`",
+            _ => "",
+        };
+        return $"the broker refused the connection: {code}{(string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")")}{hint}";
+    }
+
+    private static string VersionText()
+    {
+        var version = typeof(MqttSink).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus < 0 ? version : version[..plus];
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly record struct TopicKey(string Source, string Machine, string Tag, string? Measurement, LabelSet Labels);
+}
+
+/// <summary>A delivery or connection failure of the MQTT sink; the message says what happened and what to check.</summary>
+public sealed class MqttSinkException : Exception
+{
+    public MqttSinkException(string message)
+        : base(message)
+    {
+    }
+
+    public MqttSinkException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
