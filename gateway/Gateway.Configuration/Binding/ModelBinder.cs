@@ -478,7 +478,7 @@ internal sealed class ModelBinder
                     return false;
                 }
 
-                value = type == typeof(int) ? (int)number : number;
+                value = type == typeof(int) ? (object)(int)number : number;
                 return true;
             }
         }

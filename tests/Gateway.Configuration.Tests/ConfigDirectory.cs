@@ -1,0 +1,47 @@
+using Gateway.Testing;
+
+namespace Gateway.Configuration.Tests;
+
+/// <summary>A temporary directory of YAML files for one test, with a private environment for ${...}.</summary>
+public sealed class ConfigDirectory : IDisposable
+{
+    public ConfigDirectory()
+    {
+        Root = RepositoryPaths.NewTempDirectory("gw-config");
+    }
+
+    public string Root { get; }
+
+    public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Writes a file (relative to <see cref="Root"/>) and returns its full path.</summary>
+    public string Write(string relativePath, string content)
+    {
+        var path = Path.Combine(Root, relativePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, content.ReplaceLineEndings("\n"));
+        return path;
+    }
+
+    public ConfigurationResult Load(string relativePath = "gateway.yaml") =>
+        ConfigurationLoader.Load(Path.Combine(Root, relativePath), FakeSinkPlugins.Registry(), Lookup);
+
+    public string? Lookup(string name) => Environment.TryGetValue(name, out var value) ? value : null;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A watcher may still hold the directory for a moment; the temp folder is cleaned eventually.
+        }
+    }
+}
+
+public static class FakeSinkPlugins
+{
+    public static Gateway.Core.SinkRegistry Registry() => FakeSinkPlugin.Registry();
+}
