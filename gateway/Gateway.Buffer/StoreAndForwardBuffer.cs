@@ -1,0 +1,559 @@
+using System.Threading.Channels;
+
+using Gateway.Buffer.Storage;
+using Gateway.Configuration.Model;
+using Gateway.Core;
+
+using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
+
+namespace Gateway.Buffer;
+
+/// <summary>
+/// The durable store-and-forward buffer: an append-only log of segment files with a CRC32C per record,
+/// group commit, and one durable cursor per sink. Readings are appended (and acknowledged to the caller)
+/// only once fsynced; each sink reads through its own cursor; a segment is deleted when every cursor has
+/// passed it, or dropped by the size and age bounds. See docs/architecture.md, "Buffer".
+/// </summary>
+public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDisposable
+{
+    private const string CursorDirectoryName = "cursors";
+    private const string LockFileName = "buffer.lock";
+
+    private readonly BufferOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string _cursorDirectory;
+    private readonly FileStream _lockFile;
+    private readonly ReadingEncoder _encoder = new();
+    private readonly Lock _appendLock = new();
+    private readonly Lock _segmentsLock = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<string, SinkCursor> _sinks = new(StringComparer.Ordinal);
+    private readonly Stack<ByteBuffer> _freeBuffers = new();
+    private readonly Task _commitLoop;
+
+    // Guarded by _appendLock: what appenders encoded since the last commit.
+    private List<PendingChunk> _pending = [];
+    private TaskCompletionSource _pendingCommit = NewCompletion();
+    private long _nextSequence;
+    private long _encodedSegmentBytes;
+    private bool _startNewSegment = true;
+    private long _rejectedReadings;
+
+    // Owned by the commit loop.
+    private SafeFileHandle? _activeHandle;
+    private SegmentInfo? _active;
+
+    private volatile SegmentInfo[] _segments;
+    private volatile BufferWriteException? _fault;
+    private long _committedSequence;
+    private TaskCompletionSource _dataCommitted = NewCompletion();
+    private int _disposed;
+
+    private StoreAndForwardBuffer(BufferOptions options, ILogger logger, TimeProvider time, FileStream lockFile, SegmentInfo[] segments, long lastSequence)
+    {
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _lockFile = lockFile;
+        _cursorDirectory = Path.Combine(options.Directory, CursorDirectoryName);
+        _segments = segments;
+        _committedSequence = lastSequence;
+        _nextSequence = lastSequence + 1;
+        _commitLoop = Task.Run(CommitLoopAsync);
+    }
+
+    public BufferOptions Options => _options;
+
+    /// <summary>The highest sequence number that is durable on disk.</summary>
+    public long CommittedSequence => Interlocked.Read(ref _committedSequence);
+
+    /// <summary>Readings refused because they could not be encoded (each logged).</summary>
+    public long RejectedReadings => Interlocked.Read(ref _rejectedReadings);
+
+    /// <summary>Set when a write error stopped ingest.</summary>
+    public Exception? Fault => _fault;
+
+    /// <summary>
+    /// Opens (or creates) the buffer in <see cref="BufferOptions.Directory"/>, recovers the tail after a crash and
+    /// opens a cursor for each sink (a new sink starts at the oldest buffered reading).
+    /// </summary>
+    public static StoreAndForwardBuffer Open(BufferOptions options, IEnumerable<string> sinkNames, ILogger logger, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(sinkNames);
+        ArgumentNullException.ThrowIfNull(logger);
+        var time = timeProvider ?? TimeProvider.System;
+        var cursorDirectory = Path.Combine(options.Directory, CursorDirectoryName);
+        try
+        {
+            Directory.CreateDirectory(cursorDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"buffer: cannot create the buffer directory '{options.Directory}': {e.Message}. Check buffer.directory and gateway.dataDirectory and their permissions.", e);
+        }
+
+        FileStream lockFile;
+        try
+        {
+            lockFile = new FileStream(Path.Combine(options.Directory, LockFileName), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"buffer: '{options.Directory}' is in use by another gateway process ({e.Message}). Stop it, or give this gateway its own data directory.", e);
+        }
+
+        var recovery = SegmentRecovery.Recover(options.Directory, logger);
+        var buffer = new StoreAndForwardBuffer(options, logger, time, lockFile, recovery.Segments, recovery.LastSequence);
+        buffer.AddCorrupt(recovery.Damage);
+        buffer.OpenCursors(sinkNames);
+        logger.LogInformation(
+            "buffer: opened {Directory}: {Segments} segments, {Bytes} bytes, last sequence {Sequence}",
+            options.Directory, recovery.Segments.Length, recovery.Segments.Sum(s => s.CommittedLength), recovery.LastSequence);
+        return buffer;
+    }
+
+    /// <summary>
+    /// Appends readings and completes once they are durable (group commit: many appenders share one fsync,
+    /// at most one per commit interval). Assigns each reading its gateway-wide sequence number and returns the
+    /// last one. Throws <see cref="BufferFullException"/> when full and refusing new readings, and
+    /// <see cref="BufferWriteException"/> after an I/O error stopped ingest.
+    /// </summary>
+    public ValueTask<long> AppendAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(readings);
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_fault is { } fault)
+        {
+            throw fault;
+        }
+
+        if (_options.WhenFull == OverflowPolicy.RefuseNew && BytesOnDisk >= _options.MaxSizeBytes)
+        {
+            throw new BufferFullException(
+                $"buffer full: {_options.Directory} holds {BytesOnDisk / (1024 * 1024)} MiB of undelivered readings (buffer.maxSizeMb = {_options.MaxSizeBytes / (1024 * 1024)}) and buffer.whenFull is refuseNew. New readings are refused until a sink catches up; check the sinks or raise buffer.maxSizeMb.");
+        }
+
+        if (readings.Count == 0)
+        {
+            return ValueTask.FromResult(CommittedSequence);
+        }
+
+        Task commit;
+        long last;
+        lock (_appendLock)
+        {
+            last = _nextSequence - 1;
+            var chunk = _pending.Count > 0 ? _pending[^1] : null;
+            foreach (var reading in readings)
+            {
+                if (chunk is null || _startNewSegment || _encodedSegmentBytes >= _options.EffectiveSegmentSize)
+                {
+                    var startsSegment = _startNewSegment || _encodedSegmentBytes >= _options.EffectiveSegmentSize;
+                    if (startsSegment)
+                    {
+                        _encoder.StartSegment();
+                        _encodedSegmentBytes = 0;
+                        _startNewSegment = false;
+                    }
+
+                    chunk = new PendingChunk(RentBuffer(), startsSegment, _nextSequence);
+                    _pending.Add(chunk);
+                }
+
+                var before = chunk.Bytes.Length;
+                try
+                {
+                    _encoder.Encode(reading, _nextSequence, chunk.Bytes);
+                }
+                catch (ArgumentException e)
+                {
+                    chunk.Bytes.Truncate(before);
+                    Interlocked.Increment(ref _rejectedReadings);
+                    _logger.LogWarning("buffer: reading {Source}/{Machine}/{Tag} not stored: {Reason}", reading?.Source, reading?.Machine, reading?.Tag, e.Message);
+                    continue;
+                }
+
+                _encodedSegmentBytes += chunk.Bytes.Length - before;
+                chunk.LastSequence = _nextSequence;
+                last = _nextSequence++;
+            }
+
+            commit = _pendingCommit.Task;
+        }
+
+        _wake.Writer.TryWrite(true);
+        return WaitForCommitAsync(commit, last, cancellationToken);
+    }
+
+    /// <summary>The pipeline's side: like <see cref="AppendAsync"/>, but waits (back-pressure) while the buffer is full and refusing new readings.</summary>
+    public async ValueTask WriteAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await AppendAsync(readings, cancellationToken);
+                return;
+            }
+            catch (BufferFullException) when (_options.WhenFull == OverflowPolicy.RefuseNew && !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+            }
+        }
+    }
+
+    private static async ValueTask<long> WaitForCommitAsync(Task commit, long last, CancellationToken cancellationToken)
+    {
+        await commit.WaitAsync(cancellationToken);
+        return last;
+    }
+
+    private ByteBuffer RentBuffer()
+    {
+        lock (_freeBuffers)
+        {
+            return _freeBuffers.TryPop(out var buffer) ? buffer : new ByteBuffer();
+        }
+    }
+
+    private void ReturnBuffer(ByteBuffer buffer)
+    {
+        buffer.Clear();
+        lock (_freeBuffers)
+        {
+            if (_freeBuffers.Count < 8)
+            {
+                _freeBuffers.Push(buffer);
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// The one writer: takes what appenders encoded, writes it, fsyncs once, completes every appender in the
+    /// group, then waits out the rest of the commit interval so fsyncs stay bounded.
+    /// </summary>
+    private async Task CommitLoopAsync()
+    {
+        var lastMaintenance = long.MinValue;
+        while (true)
+        {
+            try
+            {
+                await _wake.Reader.WaitToReadAsync(_stopping.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
+                _wake.Reader.TryRead(out _);
+            }
+            catch (TimeoutException)
+            {
+                // periodic maintenance (age bound, cursor fsync) even when idle
+            }
+            catch (OperationCanceledException)
+            {
+                // disposing: commit what is pending, then stop
+            }
+
+            var started = _time.GetTimestamp();
+            CommitPending();
+
+            if (_time.GetElapsedTime(lastMaintenance == long.MinValue ? 0 : lastMaintenance).TotalMilliseconds >= 200 || lastMaintenance == long.MinValue || _maintenanceRequested)
+            {
+                lastMaintenance = _time.GetTimestamp();
+                RunMaintenance();
+            }
+
+            if (_stopping.IsCancellationRequested)
+            {
+                lock (_appendLock)
+                {
+                    if (_pending.Count == 0)
+                    {
+                        break;
+                    }
+                }
+
+                continue;
+            }
+
+            var remaining = _options.CommitInterval - Elapsed(started);
+            if (remaining > TimeSpan.FromMilliseconds(0.5))
+            {
+                try
+                {
+                    await Task.Delay(remaining, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // disposing
+                }
+            }
+        }
+    }
+
+    private static TimeSpan Elapsed(long startedTimestamp) => System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp);
+
+    private void CommitPending()
+    {
+        List<PendingChunk> chunks;
+        TaskCompletionSource commit;
+        lock (_appendLock)
+        {
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            chunks = _pending;
+            _pending = [];
+            commit = _pendingCommit;
+            _pendingCommit = NewCompletion();
+        }
+
+        Exception? failure = null;
+        var lastWritten = 0L;
+        try
+        {
+            foreach (var chunk in chunks)
+            {
+                if (chunk.StartsSegment || _active is null)
+                {
+                    StartSegment(chunk.FirstSequence);
+                }
+
+                WriteRecovering(chunk.Bytes.WrittenMemory);
+                lastWritten = Math.Max(lastWritten, chunk.LastSequence);
+            }
+
+            RandomAccess.FlushToDisk(_activeHandle!);
+        }
+        catch (BufferFullException e)
+        {
+            failure = e;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var fault = new BufferWriteException(
+                $"buffer: writing {_active?.Path ?? _options.Directory} failed: {e.Message}. Ingest is stopped so that the store is not corrupted; what was committed before is kept and still delivered. Check the disk, then restart the gateway.",
+                e);
+            _fault = fault;
+            failure = fault;
+            _logger.LogCritical(e, "{Message}", fault.Message);
+        }
+
+        if (failure is not null)
+        {
+            // What did not reach the disk is gone; the next append starts a fresh segment so its series table is complete.
+            TruncateActiveToCommitted();
+            lock (_appendLock)
+            {
+                _startNewSegment = true;
+            }
+        }
+        else if (_active is not null)
+        {
+            _active.CommittedLength = _activeLength;
+            _active.LastWriteUtc = _time.GetUtcNow().UtcDateTime;
+            Interlocked.Exchange(ref _committedSequence, Math.Max(lastWritten, CommittedSequence));
+        }
+
+        foreach (var chunk in chunks)
+        {
+            ReturnBuffer(chunk.Bytes);
+        }
+
+        if (failure is null)
+        {
+            commit.TrySetResult();
+            Interlocked.Exchange(ref _dataCommitted, NewCompletion()).TrySetResult();
+        }
+        else
+        {
+            commit.TrySetException(failure);
+        }
+    }
+
+    private long _activeLength;
+
+    private void StartSegment(long firstSequence)
+    {
+        if (_active is not null && _active.FirstSequence == firstSequence)
+        {
+            return; // the active segment holds no reading yet (its records failed): keep using it
+        }
+
+        SealActive();
+        var path = Path.Combine(_options.Directory, SegmentFile.NameFor(firstSequence));
+        lock (_segmentsLock)
+        {
+            // A segment with this name can only be an empty one left by a crash right after it was created.
+            if (_segments.FirstOrDefault(s => s.Path == path) is { } empty)
+            {
+                AddBytes(-empty.CommittedLength);
+                _segments = [.. _segments.Where(s => s != empty)];
+            }
+        }
+
+        var created = _time.GetUtcNow().UtcDateTime;
+        var header = new byte[SegmentFile.HeaderSize];
+        SegmentFile.WriteHeader(header, firstSequence, created);
+        while (true)
+        {
+            try
+            {
+                _activeHandle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
+                RandomAccess.Write(_activeHandle, header, 0);
+                break;
+            }
+            catch (IOException e) when (IsDiskFull(e))
+            {
+                _activeHandle?.Dispose();
+                _activeHandle = null;
+                TryDelete(path);
+                if (!MakeRoomAfterDiskFull(e))
+                {
+                    throw;
+                }
+            }
+        }
+
+        _activeLength = SegmentFile.HeaderSize;
+        _active = new SegmentInfo(path, firstSequence, created) { CommittedLength = SegmentFile.HeaderSize };
+        lock (_segmentsLock)
+        {
+            _segments = [.. _segments, _active];
+        }
+
+        AddBytes(SegmentFile.HeaderSize);
+    }
+
+    private void SealActive()
+    {
+        if (_active is null || _activeHandle is null)
+        {
+            return;
+        }
+
+        RandomAccess.FlushToDisk(_activeHandle);
+        _activeHandle.Dispose();
+        _activeHandle = null;
+        _active.Sealed = true;
+        _active = null;
+    }
+
+    /// <summary>Writes at the end of the active segment; a full disk frees space by the overflow policy and retries.</summary>
+    private void WriteRecovering(ReadOnlyMemory<byte> bytes)
+    {
+        while (true)
+        {
+            try
+            {
+                RandomAccess.Write(_activeHandle!, bytes.Span, _activeLength);
+                _activeLength += bytes.Length;
+                AddBytes(bytes.Length);
+                return;
+            }
+            catch (IOException e) when (IsDiskFull(e))
+            {
+                // A partial write must not stay behind the committed records.
+                RandomAccess.SetLength(_activeHandle!, _activeLength);
+                if (!MakeRoomAfterDiskFull(e))
+                {
+                    throw new BufferFullException(
+                        $"buffer: the disk holding {_options.Directory} is full and nothing can be dropped (buffer.whenFull = {_options.WhenFull}). These readings were not stored; free disk space or lower buffer.maxSizeMb.",
+                        e);
+                }
+            }
+        }
+    }
+
+    private void TruncateActiveToCommitted()
+    {
+        if (_active is null || _activeHandle is null)
+        {
+            return;
+        }
+
+        try
+        {
+            AddBytes(_active.CommittedLength - _activeLength);
+            _activeLength = _active.CommittedLength;
+            RandomAccess.SetLength(_activeHandle, _activeLength);
+        }
+        catch (IOException e)
+        {
+            _logger.LogError(e, "buffer: could not cut {Path} back to its committed length; readers ignore what follows it", _active.Path);
+        }
+    }
+
+    /// <summary>ENOSPC (Linux errno 28) or ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL (Windows).</summary>
+    internal static bool IsDiskFull(IOException e) =>
+        e is not BufferFullException && (e.HResult == 28 || (e.HResult & 0xFFFF) is 0x70 or 0x27);
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _wake.Writer.TryWrite(true);
+        try
+        {
+            await _commitLoop;
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "buffer: the commit loop ended with an error");
+        }
+
+        try
+        {
+            SealActive();
+        }
+        catch (IOException e)
+        {
+            _logger.LogError(e, "buffer: closing the active segment failed");
+        }
+
+        lock (_sinks)
+        {
+            foreach (var sink in _sinks.Values)
+            {
+                sink.Dispose();
+            }
+        }
+
+        WriteCounters();
+        _dataCommitted.TrySetCanceled();
+        await _lockFile.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private sealed class PendingChunk(ByteBuffer bytes, bool startsSegment, long firstSequence)
+    {
+        public ByteBuffer Bytes { get; } = bytes;
+
+        public bool StartsSegment { get; } = startsSegment;
+
+        public long FirstSequence { get; } = firstSequence;
+
+        public long LastSequence { get; set; } = firstSequence - 1;
+    }
+}
