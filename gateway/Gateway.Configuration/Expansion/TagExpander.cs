@@ -40,8 +40,10 @@ internal sealed class TagExpander
                 var template = FindTemplate(machine);
                 var labels = LabelSet.From(gatewayLabels.Concat(source.Labels).Concat(machine.Labels));
                 var tagNames = new Dictionary<string, SourceLocation>(StringComparer.Ordinal);
-                var groups = (template?.Groups ?? []).Concat(machine.Groups);
-                foreach (var group in groups)
+                // The template's normalize covers the template's own groups, not the groups a machine adds.
+                var groups = (template?.Groups ?? []).Select(g => (Group: g, Template: template))
+                    .Concat(machine.Groups.Select(g => (Group: g, Template: (TemplateConfig?)null)));
+                foreach (var (group, groupTemplate) in groups)
                 {
                     foreach (var tag in group.Tags)
                     {
@@ -52,7 +54,7 @@ internal sealed class TagExpander
                             continue;
                         }
 
-                        var resolved = Resolve(source, machine, template, group, tag, labels);
+                        var resolved = Resolve(source, machine, groupTemplate, group, tag, labels);
                         if (resolved is not null)
                         {
                             tags.Add(resolved);

@@ -1,0 +1,226 @@
+using Gateway.Configuration.Model;
+
+namespace Gateway.Configuration.Tests;
+
+/// <summary>Templates and machines expanding into ResolvedTags: placeholders, labels, measurement, normalization precedence.</summary>
+public sealed class TemplateExpansionTests : IDisposable
+{
+    private const string Yaml = """
+        gateway:
+          name: gw
+          labels:
+            site: changwon
+            line: gateway-line
+        normalize:
+          unit: file-unit
+          scale: 1
+          offset: 0.5
+          deadbandPercent: 1
+          timestamp: server
+          onlyOnChange: false
+          maxClockSkewMs: 5000
+        templates:
+          fanuc-0i:
+            normalize:
+              unit: template-unit
+              scale: 2
+              offset: 2.5
+              bad: drop
+              deadbandPercent: 2
+            groups:
+              - name: spindle
+                intervalMs: 500
+                measurement: cnc
+                normalize:
+                  unit: group-unit
+                  scale: 3
+                tags:
+                  - name: speed
+                    nodeId: ns={ns};s={machine}.Spindle.Speed
+                    normalize:
+                      unit: rpm
+                  - name: load
+                    path: Objects/{machine}/Spindle/Load
+        sources:
+          - name: line1
+            endpoint: opc.tcp://10.0.0.5:4840
+            labels:
+              line: L1
+              vendor: fanuc
+            normalize:
+              unit: source-unit
+              scale: 5
+              offset: 5.5
+              bad: pass
+              uncertain: drop
+              deadbandPercent: 5
+              timestamp: source
+            machines:
+              - name: cnc-01
+                template: fanuc-0i
+                labels:
+                  line: L1-east
+                variables:
+                  ns: "3"
+                normalize:
+                  scale: 4
+                  offset: 4.5
+              - name: cnc-02
+                template: fanuc-0i
+                variables:
+                  ns: "4"
+                groups:
+                  - name: extra
+                    mode: poll
+                    tags:
+                      - name: alarm
+                        nodeId: ns=4;i=1001
+        """;
+
+    private readonly ConfigDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private ConfigurationResult Load()
+    {
+        _dir.Write("gateway.yaml", Yaml);
+        var result = _dir.Load();
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        return result;
+    }
+
+    [Fact]
+    public void Each_machine_gets_its_template_groups_then_its_own_with_placeholders_substituted()
+    {
+        var tags = Load().Tags;
+
+        Assert.Equal(
+            [
+                "line1/cnc-01/spindle/speed ns=3;s=cnc-01.Spindle.Speed",
+                "line1/cnc-01/spindle/load Objects/cnc-01/Spindle/Load",
+                "line1/cnc-02/spindle/speed ns=4;s=cnc-02.Spindle.Speed",
+                "line1/cnc-02/spindle/load Objects/cnc-02/Spindle/Load",
+                "line1/cnc-02/extra/alarm ns=4;i=1001",
+            ],
+            tags.Select(t => $"{t.Source}/{t.Machine}/{t.Group}/{t.Tag} {t.NodeId ?? t.BrowsePath}"));
+        Assert.All(tags.Where(t => t.NodeId is not null), t => Assert.Null(t.BrowsePath));
+        Assert.Equal(new TagKey("line1", "cnc-02", "alarm"), tags[4].Key);
+    }
+
+    [Fact]
+    public void Measurement_is_the_groups_else_the_source_name_and_the_group_settings_travel_with_the_tag()
+    {
+        var tags = Load().Tags;
+
+        Assert.Equal("cnc", tags[0].Measurement);
+        Assert.Equal("line1", tags[4].Measurement);
+        Assert.Equal(500, tags[0].GroupConfig.IntervalMs);
+        Assert.Equal(AcquisitionMode.Poll, tags[4].GroupConfig.Mode);
+    }
+
+    [Fact]
+    public void Labels_merge_gateway_source_machine_with_the_machine_winning()
+    {
+        var tags = Load().Tags;
+
+        Assert.Equal("line=L1-east,site=changwon,vendor=fanuc", tags[0].Labels.ToString());
+        Assert.Equal("line=L1,site=changwon,vendor=fanuc", tags[2].Labels.ToString());
+    }
+
+    [Fact]
+    public void Normalization_merges_field_by_field_tag_group_machine_template_source_file()
+    {
+        var tags = Load().Tags;
+        var speed1 = tags[0].Normalize;
+        var load1 = tags[1].Normalize;
+        var speed2 = tags[2].Normalize;
+        var alarm2 = tags[4].Normalize;
+
+        Assert.Equal("rpm", speed1.Unit);               // tag
+        Assert.Equal("group-unit", load1.Unit);         // group
+        Assert.Equal(3, speed1.Scale);                  // group beats machine
+        Assert.Equal(4.5, speed1.Offset);               // machine beats template
+        Assert.Equal(2.5, speed2.Offset);               // template (cnc-02 sets no offset)
+        Assert.Equal(QualityPolicy.Drop, speed1.Bad);   // template beats source
+        Assert.Equal(QualityPolicy.Drop, speed1.Uncertain); // source
+        Assert.Equal(TimestampChoice.Source, speed1.Timestamp); // source beats file
+        Assert.Equal(5000, speed1.MaxClockSkewMs);      // file
+        Assert.False(speed1.OnlyOnChange);              // file
+        Assert.Null(speed1.Type);                       // nobody: the built-in default
+
+        // cnc-02's own group has no template: machine, then source, then file.
+        Assert.Equal("source-unit", alarm2.Unit);
+        Assert.Equal(5, alarm2.Scale);
+        Assert.Equal(5, alarm2.DeadbandPercent);
+        Assert.Equal(2, speed2.DeadbandPercent);
+    }
+
+    [Fact]
+    public void An_unknown_placeholder_names_the_machine_and_the_known_variables()
+    {
+        var path = _dir.Write("gateway.yaml", Yaml.Replace("ns={ns};s={machine}", "ns={nss};s={machine}", StringComparison.Ordinal));
+
+        var result = _dir.Load();
+
+        Assert.Equal(
+            [
+                $"{path}:31:21: unknown placeholder {{nss}} in nodeId of tag 'speed' (machine 'cnc-01'); did you mean {{ns}}? known: {{machine}}, {{ns}}; add it to the machine's variables",
+                $"{path}:31:21: unknown placeholder {{nss}} in nodeId of tag 'speed' (machine 'cnc-02'); did you mean {{ns}}? known: {{machine}}, {{ns}}; add it to the machine's variables",
+            ],
+            result.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
+    public void Twelve_machines_from_one_template_give_twelve_times_its_tags()
+    {
+        var machines = string.Join("\n", Enumerable.Range(1, 12).Select(i => $"      - name: press-{i:00}\n        template: press"));
+        _dir.Write("gateway.yaml", $"""
+            gateway:
+              name: gw
+            templates:
+              press:
+                groups:
+                  - name: g
+                    tags:
+                      - name: force
+                        nodeId: ns=2;s={"{machine}"}.Force
+                      - name: strokes
+                        nodeId: ns=2;s={"{machine}"}.Strokes
+            sources:
+              - name: shop
+                endpoint: opc.tcp://10.0.0.5:4840
+                machines:
+            {machines}
+            """);
+
+        var result = _dir.Load();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        Assert.Equal(24, result.Tags.Count);
+        Assert.Equal(24, result.Tags.Select(t => t.NodeId).Distinct().Count());
+        Assert.Equal("1 source, 12 machines, 24 tags, 0 sinks", ConfigurationSummary.Describe(result));
+    }
+
+    [Fact]
+    public void Relative_data_and_buffer_directories_resolve_against_the_config_file()
+    {
+        _dir.Write("etc/gateway.yaml", """
+            gateway:
+              name: gw
+              dataDirectory: ../var/data
+            """);
+        var defaultBuffer = _dir.Load("etc/gateway.yaml");
+        _dir.Write("etc/gateway.yaml", """
+            gateway:
+              name: gw
+            buffer:
+              directory: spool
+            """);
+        var explicitBuffer = _dir.Load("etc/gateway.yaml");
+
+        Assert.Equal(Path.Combine(_dir.Root, "var", "data"), defaultBuffer.Config!.Gateway.DataDirectory);
+        Assert.Equal(Path.Combine(_dir.Root, "var", "data", "buffer"), defaultBuffer.Config.Buffer.Directory);
+        Assert.Equal(Path.Combine(_dir.Root, "etc", "data"), explicitBuffer.Config!.Gateway.DataDirectory);
+        Assert.Equal(Path.Combine(_dir.Root, "etc", "spool"), explicitBuffer.Config.Buffer.Directory);
+    }
+}
