@@ -153,6 +153,6 @@ public static partial class ConfigurationPrinter
         return "\"" + escaped + "\"";
     }
 
-    [GeneratedRegex("^[A-Za-z0-9_][A-Za-z0-9_./=-]*$")]
+    [GeneratedRegex("^[A-Za-z0-9_]([A-Za-z0-9_./=:;-]*[A-Za-z0-9_./=;-])?$")]
     private static partial Regex PlainSafe();
 }
