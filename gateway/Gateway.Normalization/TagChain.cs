@@ -23,9 +23,9 @@ internal sealed class TagChain
     private readonly INormalizationStep[] _steps;
     private readonly TagState _state;
     private readonly bool _hasChangeFilter;
-    private readonly Lock _gate;
+    private readonly Lock? _gate;
 
-    private TagChain(ResolvedTag tag, INormalizationStep[] steps, TagState state, bool hasChangeFilter, TagCounters counters, Lock gate)
+    private TagChain(ResolvedTag tag, INormalizationStep[] steps, TagState state, bool hasChangeFilter, TagCounters counters, Lock? gate)
     {
         Tag = tag;
         _steps = steps;
@@ -111,7 +111,10 @@ internal sealed class TagChain
             steps.Add(new OnlyOnChangeStep(state, counters));
         }
 
-        return new TagChain(tag, [.. steps], state, hasChangeFilter, tagCounters, new Lock());
+        // Only the quality policy and the change filters share state between readings; a chain without them runs
+        // without a lock (the log-once flags of the other steps tolerate a race: at worst a line is logged twice).
+        var usesState = steps[0] is QualityPolicyStep;
+        return new TagChain(tag, [.. steps], state, hasChangeFilter, tagCounters, usesState ? new Lock() : null);
     }
 
     /// <summary>The same steps and state under a new definition of the tag (labels or measurement changed on reload).</summary>
@@ -120,24 +123,34 @@ internal sealed class TagChain
     /// <summary>Runs the steps; false when one dropped the reading.</summary>
     public bool Run(ref ReadingDraft draft)
     {
+        if (_gate is null)
+        {
+            return RunSteps(ref draft);
+        }
+
         // One tag's readings normally come from one connector loop; the lock only matters when two batches of the
         // same tag overlap (a reconnect), and keeps the state consistent then.
         lock (_gate)
         {
-            foreach (var step in _steps)
-            {
-                if (!step.Apply(ref draft))
-                {
-                    return false;
-                }
-            }
-
-            if (_hasChangeFilter)
-            {
-                _state.RecordEmitted(in draft);
-            }
-
-            return true;
+            return RunSteps(ref draft);
         }
+    }
+
+    private bool RunSteps(ref ReadingDraft draft)
+    {
+        foreach (var step in _steps)
+        {
+            if (!step.Apply(ref draft))
+            {
+                return false;
+            }
+        }
+
+        if (_hasChangeFilter)
+        {
+            _state.RecordEmitted(in draft);
+        }
+
+        return true;
     }
 }
