@@ -55,8 +55,8 @@ public sealed class MqttSink : ISink
     private TaskCompletionSource _connectionLost = NewSignal();
     private volatile ConnectionState _state = ConnectionState.Disconnected;
     private volatile int _receiveMaximum = ushort.MaxValue;
+    private readonly HashSet<string> _episodeCauses = new(StringComparer.Ordinal);
     private bool _inEpisode;
-    private string? _episodeCause;
     private DateTime _episodeStart;
     private bool _stopped;
 
@@ -338,7 +338,6 @@ public sealed class MqttSink : ISink
         PayloadSegment = JsonPayloadWriter.StatusMessage(online, _context.GatewayName, Name, _version, _startedAt, _context.TimeProvider.GetUtcNow().UtcDateTime),
         QualityOfServiceLevel = MqttQualityOfServiceLevel.AtLeastOnce,
         Retain = true,
-        ContentType = "application/json",
     };
 
     private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
@@ -358,7 +357,7 @@ public sealed class MqttSink : ISink
                     "MQTT sink '{Sink}': lost the connection to {Endpoint}: {Cause}. Readings stay in the buffer; reconnecting.",
                     Name, Endpoint, cause);
                 _inEpisode = true;
-                _episodeCause = cause;
+                _episodeCauses.Clear();
                 _episodeStart = DateTime.UtcNow;
                 Problem = cause;
                 _state = ConnectionState.Connecting;
@@ -374,8 +373,8 @@ public sealed class MqttSink : ISink
         var cause = exception is null ? "unknown failure" : Describe(exception);
         lock (_stateLock)
         {
-            // One line per episode (and when the cause changes), not one per retry.
-            if (!_inEpisode || !string.Equals(cause, _episodeCause, StringComparison.Ordinal))
+            // One line per episode and cause, not one per retry.
+            if (_episodeCauses.Add(cause))
             {
                 _logger.LogWarning(
                     "MQTT sink '{Sink}': cannot connect to {Endpoint} as '{ClientId}': {Cause}. Readings stay in the buffer; retrying with backoff up to {MaxDelay} s.",
@@ -386,7 +385,6 @@ public sealed class MqttSink : ISink
                 }
 
                 _inEpisode = true;
-                _episodeCause = cause;
             }
 
             Problem = cause;
@@ -410,7 +408,7 @@ public sealed class MqttSink : ISink
             }
 
             _inEpisode = false;
-            _episodeCause = null;
+            _episodeCauses.Clear();
             Problem = null;
             _state = ConnectionState.Connected;
             _connected.TrySetResult();
@@ -660,6 +658,8 @@ public sealed class MqttSink : ISink
                         SocketError.ConnectionRefused => "connection refused; is the broker running and listening on this port?",
                         SocketError.HostNotFound or SocketError.NoData => $"host '{Host}' not found; check `host`",
                         SocketError.TimedOut => "no answer (timed out); check `host`, `port` and firewalls",
+                        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.NotConnected or SocketError.Shutdown =>
+                            "the connection was closed by the broker or a device in between; is the broker overloaded, or does it expect TLS?",
                         _ => $"{socket.SocketErrorCode}: {socket.Message}",
                     };
                 case AuthenticationException:
