@@ -77,11 +77,16 @@ public static class NormalizationRules
 
         if (rules.Enum is { Count: > 0 } names)
         {
+            var numbers = new HashSet<long>();
             foreach (var (key, name) in names)
             {
-                if (!TryParseEnumKey(key, out _))
+                if (!TryParseEnumKey(key, out var number))
                 {
                     Problem($"normalize.enum key '{key}' is not a whole number; enum maps numbers to names, e.g. {{0: STOPPED, 1: RUNNING}}.");
+                }
+                else if (!numbers.Add(number))
+                {
+                    Problem($"normalize.enum names the number {number} twice (key '{key}'); keep one entry.");
                 }
 
                 if (string.IsNullOrWhiteSpace(name))

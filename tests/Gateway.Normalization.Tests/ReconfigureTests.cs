@@ -96,15 +96,17 @@ public class NormalizationRulesTests
             Tag("s", "m", "b", new NormalizeConfig { DeadbandPercent = 150, Scale = double.NaN, MaxClockSkewMs = -1 }),
             Tag("s", "m", "c", new NormalizeConfig { Enum = new() { ["1"] = "ON" }, Type = Configuration.Model.ValueType.String }),
             Tag("s", "m", "a", new NormalizeConfig()),
+            Tag("s", "m", "d", new NormalizeConfig { Enum = new() { ["1"] = "ON", ["01"] = "ALSO_ON" } }),
         };
 
         var problems = NormalizationRules.Validate(tags);
 
-        Assert.Equal(7, problems.Count);
+        Assert.Equal(8, problems.Count);
         Assert.All(problems, p => Assert.StartsWith("gateway.yaml:12:7: tag s/m/", p.ToString(), StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Message.Contains("'1.5' is not a whole number", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Message.Contains("deadbandPercent is 150", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Message.Contains("defined twice", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Message.Contains("names the number 1 twice", StringComparison.Ordinal));
         Assert.Empty(NormalizationRules.Validate([Tag("s", "m", "a", new NormalizeConfig { Enum = new() { ["-1"] = "FAULT" } })]));
     }
 
