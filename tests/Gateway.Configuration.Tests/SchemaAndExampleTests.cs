@@ -49,8 +49,8 @@ public sealed class SchemaAndExampleTests
     {
         // The host regenerates the file with the real sink plugins (which this project cannot reference);
         // everything else must be exactly what the generator makes from the model today.
-        // Set GATEWAY_WRITE_SCHEMA=1 to rewrite it (with no sink plugins) after changing the model.
-        if (Environment.GetEnvironmentVariable("GATEWAY_WRITE_SCHEMA") == "1")
+        // Set GATEWAY_WRITE_GENERATED=1 to rewrite it (with no sink plugins) after changing the model.
+        if (Environment.GetEnvironmentVariable("GATEWAY_WRITE_GENERATED") == "1")
         {
             JsonSchemaGenerator.WriteIfChanged(CommittedSchema, new SinkRegistry());
         }
@@ -60,7 +60,27 @@ public sealed class SchemaAndExampleTests
         committed["$defs"]!.AsObject().Remove("sink");
         generated["$defs"]!.AsObject().Remove("sink");
 
-        Assert.True(JsonNode.DeepEquals(generated, committed), "config/schema/gateway.schema.json is stale: run the tests once with GATEWAY_WRITE_SCHEMA=1 (or the host's schema command)");
+        Assert.True(JsonNode.DeepEquals(generated, committed), "config/schema/gateway.schema.json is stale: run the tests once with GATEWAY_WRITE_GENERATED=1 (or the host's schema command)");
+    }
+
+    [Fact]
+    public void The_key_reference_in_docs_matches_the_model()
+    {
+        var docs = RepositoryPaths.Combine("docs", "configuration.md");
+        var text = File.ReadAllText(docs);
+        var begin = text.IndexOf(KeyReference.BeginMarker, StringComparison.Ordinal) + KeyReference.BeginMarker.Length;
+        var end = text.IndexOf(KeyReference.EndMarker, StringComparison.Ordinal);
+        var generated = "\n" + KeyReference.Generate(new SinkRegistry());
+        if (Environment.GetEnvironmentVariable("GATEWAY_WRITE_GENERATED") == "1" && text[begin..end] != generated)
+        {
+            File.WriteAllText(docs, text[..begin] + generated + text[end..]);
+            text = File.ReadAllText(docs);
+            end = text.IndexOf(KeyReference.EndMarker, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(generated, text[begin..end]);
+        Assert.Contains("| `endpoint` | string |  | The server's endpoint URL", generated, StringComparison.Ordinal);
+        Assert.Contains("| `maxAgeHours` | integer | `168` |", generated, StringComparison.Ordinal);
     }
 
     [Theory]
