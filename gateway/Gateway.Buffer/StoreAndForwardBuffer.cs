@@ -440,6 +440,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         RandomAccess.FlushToDisk(_activeHandle);
         _activeHandle.Dispose();
         _activeHandle = null;
+        _active.CommittedLength = _activeLength; // what this commit wrote before rolling is durable now too
         _active.Sealed = true;
         _active = null;
     }

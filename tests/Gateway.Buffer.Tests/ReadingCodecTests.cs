@@ -1,0 +1,94 @@
+using Gateway.Buffer.Storage;
+using Gateway.Core;
+
+namespace Gateway.Buffer.Tests;
+
+public sealed class ReadingCodecTests
+{
+    private static Reading RoundTrip(Reading reading, long sequence, out int bytes)
+    {
+        var encoder = new ReadingEncoder();
+        var output = new ByteBuffer();
+        encoder.Encode(reading, sequence, output);
+        var definitionBytes = output.Length;
+        encoder.Encode(reading, sequence, output); // second time: the series is interned, only the reading is written
+        bytes = output.Length - definitionBytes;
+
+        var decoder = new ReadingDecoder();
+        Reading? decoded = null;
+        var data = output.Written;
+        while (!data.IsEmpty)
+        {
+            Assert.Equal(FrameCheck.Valid, RecordFrame.Check(data, out var length));
+            decoded = decoder.Apply(data.Slice(RecordFrame.HeaderSize, length)) ?? decoded;
+            data = data[(RecordFrame.HeaderSize + length)..];
+        }
+
+        return decoded!;
+    }
+
+    [Fact]
+    public void EveryFieldSurvivesTheRoundTrip()
+    {
+        var reading = TestReadings.Make(42) with
+        {
+            Value = ReadingValue.FromDouble(1234.5678),
+            StatusCode = 0x40920000,
+            Quality = Quality.Uncertain,
+            DataGap = true,
+            ServerTimestamp = default,
+            GatewayTimestamp = new DateTime(2025, 3, 1, 17, 0, 0, DateTimeKind.Local),
+            Measurement = null,
+        };
+
+        var decoded = RoundTrip(reading, 987_654_321, out _);
+
+        Assert.Equal(reading with { Sequence = 987_654_321 }, decoded);
+        Assert.Equal(DateTimeKind.Local, decoded.GatewayTimestamp.Kind);
+        Assert.Equal("L2", decoded.Labels["line"]);
+    }
+
+    public static TheoryData<string, ReadingValue> Values => new()
+    {
+        { "null", ReadingValue.Null },
+        { "negative integer", ReadingValue.FromInt64(long.MinValue) },
+        { "boolean", ReadingValue.FromBoolean(true) },
+        { "string", ReadingValue.FromString("RUNNING – 가공 중") },
+        { "NaN", ReadingValue.FromDouble(double.NaN) },
+        { "double array", ReadingValue.FromArray([1.5, -2.25, double.PositiveInfinity]) },
+        { "integer array", ReadingValue.FromArray([1L, -300L, long.MaxValue]) },
+        { "boolean array", ReadingValue.FromArray([true, false, true]) },
+        { "string array", ReadingValue.FromArray(["a", "", "한국"]) },
+    };
+
+    [Theory]
+    [MemberData(nameof(Values))]
+    public void EveryValueKindSurvivesTheRoundTrip(string what, ReadingValue value)
+    {
+        var reading = TestReadings.Make(7) with { Value = value };
+
+        var decoded = RoundTrip(reading, 1, out _);
+
+        Assert.True(value.Equals(decoded.Value) || (value.Kind == ValueKind.Double && double.IsNaN(decoded.Value.AsDouble())), what);
+        Assert.Equal(value.Kind, decoded.Value.Kind);
+    }
+
+    [Fact]
+    public void ATypicalReadingTakesFarLessThanOneHundredBytes()
+    {
+        RoundTrip(TestReadings.Make(5) with { Value = ReadingValue.FromDouble(17.25) }, 123_456_789, out var bytes);
+
+        Assert.InRange(bytes, 30, 64);
+    }
+
+    [Fact]
+    public void ARecordWithOneFlippedBitFailsItsChecksum()
+    {
+        var output = new ByteBuffer();
+        new ReadingEncoder().Encode(TestReadings.Make(1), 1, output);
+        var bytes = output.Written.ToArray();
+        bytes[20] ^= 0x10; // inside the first record (the series definition)
+
+        Assert.Equal(FrameCheck.Damaged, RecordFrame.Check(bytes, out _));
+    }
+}
