@@ -88,8 +88,8 @@ public sealed class InfluxV1Writer : IInfluxWriter
         }
 
         var buffer = new MemoryStream(_gzip ? length / 4 : length);
-        using (var stream = _gzip ? new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true) : (Stream)buffer)
-        using (var writer = new StreamWriter(stream, Utf8, bufferSize: 64 * 1024, leaveOpen: true))
+        var gzip = _gzip ? new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true) : null;
+        using (var writer = new StreamWriter((Stream?)gzip ?? buffer, Utf8, bufferSize: 64 * 1024, leaveOpen: true))
         {
             foreach (var line in lines)
             {
@@ -97,6 +97,9 @@ public sealed class InfluxV1Writer : IInfluxWriter
                 writer.Write('\n');
             }
         }
+
+        // Closing the gzip stream writes its trailer; the memory stream stays open for the content.
+        gzip?.Dispose();
 
         var content = new ByteArrayContent(buffer.GetBuffer(), 0, (int)buffer.Length);
         content.Headers.ContentType = new MediaTypeHeaderValue("text/plain") { CharSet = "utf-8" };
