@@ -180,7 +180,7 @@ public sealed partial class StoreAndForwardBuffer
                 break;
             }
 
-            DropSegment(oldest, segments[1].FirstSequence - 1, tooOld ? $"older than buffer.maxAgeHours ({_options.MaxAge.TotalHours} h)" : $"buffer over buffer.maxSizeMb ({_options.MaxSizeBytes / (1024 * 1024)} MiB)");
+            DropSegment(oldest, segments[1].FirstSequence - 1, tooOld ? $"older than buffer.maxAgeHours ({_options.MaxAge.TotalHours} h)" : $"buffer over buffer.maxSizeMb ({Size(_options.MaxSizeBytes)})");
             dropped = true;
         }
 

@@ -67,6 +67,7 @@ public sealed partial class StoreAndForwardBuffer
         }
 
         _maintenanceRequested = true;
+        _wake.Writer.TryWrite(true);
         return ValueTask.CompletedTask;
     }
 

@@ -19,6 +19,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
 {
     private const string CursorDirectoryName = "cursors";
     private const string LockFileName = "buffer.lock";
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly BufferOptions _options;
     private readonly ILogger _logger;
@@ -134,7 +135,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         if (_options.WhenFull == OverflowPolicy.RefuseNew && BytesOnDisk >= _options.MaxSizeBytes)
         {
             throw new BufferFullException(
-                $"buffer full: {_options.Directory} holds {BytesOnDisk / (1024 * 1024)} MiB of undelivered readings (buffer.maxSizeMb = {_options.MaxSizeBytes / (1024 * 1024)}) and buffer.whenFull is refuseNew. New readings are refused until a sink catches up; check the sinks or raise buffer.maxSizeMb.");
+                $"buffer full: {_options.Directory} holds {Size(BytesOnDisk)} of undelivered readings (the bound, buffer.maxSizeMb, is {Size(_options.MaxSizeBytes)}) and buffer.whenFull is refuseNew. New readings are refused until a sink catches up; check the sinks or raise buffer.maxSizeMb.");
         }
 
         if (readings.Count == 0)
@@ -245,7 +246,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         {
             try
             {
-                await _wake.Reader.WaitToReadAsync(_stopping.Token).AsTask().WaitAsync(TimeSpan.FromSeconds(1));
+                await _wake.Reader.WaitToReadAsync(_stopping.Token).AsTask().WaitAsync(MaintenanceInterval);
                 _wake.Reader.TryRead(out _);
             }
             catch (TimeoutException)
@@ -257,13 +258,20 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                 // disposing: commit what is pending, then stop
             }
 
-            var started = _time.GetTimestamp();
-            CommitPending();
-
-            if (_time.GetElapsedTime(lastMaintenance == long.MinValue ? 0 : lastMaintenance).TotalMilliseconds >= 200 || lastMaintenance == long.MinValue || _maintenanceRequested)
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
             {
-                lastMaintenance = _time.GetTimestamp();
-                RunMaintenance();
+                CommitPending();
+                if (lastMaintenance == long.MinValue || _maintenanceRequested || Elapsed(lastMaintenance) >= MaintenanceInterval)
+                {
+                    lastMaintenance = System.Diagnostics.Stopwatch.GetTimestamp();
+                    RunMaintenance();
+                }
+            }
+            catch (Exception e)
+            {
+                // Never let the one writer die: appenders would wait forever.
+                _logger.LogError(e, "buffer: unexpected error in the commit loop; continuing");
             }
 
             if (_stopping.IsCancellationRequested)
@@ -293,6 +301,8 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             }
         }
     }
+
+    internal static string Size(long bytes) => bytes >= 1024 * 1024 ? $"{bytes / (1024.0 * 1024):0.#} MiB" : $"{bytes / 1024.0:0.#} KiB";
 
     private static TimeSpan Elapsed(long startedTimestamp) => System.Diagnostics.Stopwatch.GetElapsedTime(startedTimestamp);
 
