@@ -1,10 +1,8 @@
+using Gateway.Host.CommandLine;
+
 namespace Gateway.Host;
 
 public static class Program
 {
-    public static int Main(string[] args)
-    {
-        Console.WriteLine("gateway: starting (the command line arrives with the foundation issue)");
-        return args.Length >= 0 ? 0 : 1;
-    }
+    public static Task<int> Main(string[] args) => GatewayCommandLine.InvokeAsync(args);
 }

@@ -1,0 +1,46 @@
+using System.CommandLine;
+
+namespace Gateway.Host.CommandLine;
+
+/// <summary>
+/// The `gateway` command line. `run` is the default verb; each other verb lives in its own class and adds itself here.
+/// </summary>
+public static class GatewayCommandLine
+{
+    public static Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var root = Build();
+        var parse = root.Parse(args);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+        };
+        return parse.InvokeAsync(configuration);
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "Changwon Edge Gateway: reads OPC UA machines, buffers durably, publishes to MQTT and InfluxDB.");
+        var run = RunCommand.Create();
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(ValidateCommand.Create());
+
+        // `gateway` with no verb runs the service, with run's options.
+        foreach (var option in run.Options)
+        {
+            root.Options.Add(option);
+        }
+
+        root.Action = run.Action;
+        return root;
+    }
+
+    /// <summary>The `--config PATH` option shared by the verbs that read the configuration.</summary>
+    public static Option<string?> ConfigOption() => new("--config", "-c")
+    {
+        Description = $"Path of the YAML configuration (default: {ConfigPath.DefaultRelative} in the working directory, else next to the executable).",
+        HelpName = "PATH",
+    };
+}

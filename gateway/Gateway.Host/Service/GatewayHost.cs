@@ -1,0 +1,98 @@
+using Gateway.Configuration;
+using Gateway.Configuration.Model;
+using Gateway.Host.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Service;
+
+/// <summary>Builds and runs the service host: console, systemd (Type=notify, journald) or Windows service.</summary>
+public static class GatewayHost
+{
+    public static async Task<int> RunAsync(string configPath, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        var registry = GatewayPlugins.CreateSinkRegistry();
+        var loaded = ConfigurationLoader.Load(configPath, registry);
+        if (loaded.Errors.Count > 0 || loaded.Config is null)
+        {
+            foreach (var problem in loaded.Errors)
+            {
+                error.WriteLine(problem.ToString());
+            }
+
+            error.WriteLine($"gateway: not started: {loaded.Errors.Count} problem(s) in {configPath}. Fix them (`gateway validate --config {configPath}` lists them again).");
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        var config = loaded.Config;
+        output.WriteLine($"gateway {BuildInfo.Version}: starting with {configPath} ({ConfigurationSummary.Describe(loaded)})");
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = [],
+            ContentRootPath = Path.GetDirectoryName(configPath) ?? Environment.CurrentDirectory,
+            DisableDefaults = false,
+        });
+        ConfigureLogging(builder.Logging, config.Logging);
+        builder.Services.AddSystemd();
+        builder.Services.AddWindowsService(options => options.ServiceName = "ChangwonEdgeGateway");
+        builder.Services.Configure<HostOptions>(options =>
+        {
+            options.ShutdownTimeout = TimeSpan.FromSeconds(config.Gateway.ShutdownTimeoutSeconds);
+            // One failing part must not take the process down with it; the runtime reports its own faults.
+            options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(new GatewayStartup(configPath, loaded));
+        builder.Services.AddSingleton<SourceConnectorFactory>(SourceConnectors.Create);
+        builder.Services.AddSingleton<GatewayService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
+
+        using var host = builder.Build();
+        var service = host.Services.GetRequiredService<GatewayService>();
+        try
+        {
+            await host.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM during start-up: a normal stop.
+        }
+
+        return service.Fault is null ? ExitCodes.Ok : ExitCodes.RuntimeError;
+    }
+
+    public static void ConfigureLogging(ILoggingBuilder logging, LoggingConfig config)
+    {
+        logging.ClearProviders();
+        if (string.Equals(config.Format, "json", StringComparison.OrdinalIgnoreCase))
+        {
+            logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+        }
+        else
+        {
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
+                o.UseUtcTimestamp = true;
+            });
+        }
+
+        logging.SetMinimumLevel(ParseLevel(config.Level));
+        // The hosting framework's own chatter stays at Warning unless asked for.
+        logging.AddFilter("Microsoft", LogLevel.Warning);
+        foreach (var (category, level) in config.Overrides)
+        {
+            logging.AddFilter(category, ParseLevel(level));
+        }
+    }
+
+    public static LogLevel ParseLevel(string text) =>
+        Enum.TryParse<LogLevel>(text, ignoreCase: true, out var level) ? level : LogLevel.Information;
+}
+
+/// <summary>What the command line hands the service: the file it was started with and its first load.</summary>
+public sealed record GatewayStartup(string ConfigPath, ConfigurationResult Initial);

@@ -1,0 +1,236 @@
+using Gateway.Buffer;
+using Gateway.Configuration;
+using Gateway.Configuration.Model;
+using Gateway.Core;
+using Gateway.Normalization;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Service;
+
+/// <summary>
+/// The data path for one configuration: buffer, sinks with their delivery loops, normalization, connectors.
+/// Started in the order data flows backwards (so nothing is read before it can be stored) and stopped in the order it
+/// flows forwards (so everything read is stored before the sinks close).
+/// </summary>
+public sealed class GatewayRuntime : IAsyncDisposable
+{
+    private readonly ILogger _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly SourceConnectorFactory _connectorFactory;
+    private readonly CancellationTokenSource _deliveryStop = new();
+    private readonly List<RunningSink> _sinks = [];
+    private readonly Dictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
+    private bool _stopped;
+
+    private GatewayRuntime(ConfigurationResult loaded, StoreAndForwardBuffer buffer, NormalizationPipeline pipeline, ILoggerFactory loggerFactory, TimeProvider time, SourceConnectorFactory connectorFactory)
+    {
+        Loaded = loaded;
+        Buffer = buffer;
+        Pipeline = pipeline;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<GatewayRuntime>();
+        _time = time;
+        _connectorFactory = connectorFactory;
+    }
+
+    public ConfigurationResult Loaded { get; private set; }
+
+    public GatewayConfig Config => Loaded.Config!;
+
+    public StoreAndForwardBuffer Buffer { get; }
+
+    public NormalizationPipeline Pipeline { get; }
+
+    public IReadOnlyList<RunningSink> Sinks => _sinks;
+
+    public IReadOnlyCollection<RunningSource> Sources => _sources.Values;
+
+    public static async Task<GatewayRuntime> StartAsync(
+        ConfigurationResult loaded,
+        SinkRegistry registry,
+        SourceConnectorFactory connectorFactory,
+        ILoggerFactory loggerFactory,
+        TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var config = loaded.Config ?? throw new ArgumentException("The configuration has errors.", nameof(loaded));
+        var logger = loggerFactory.CreateLogger<GatewayRuntime>();
+        var dataDirectory = Path.GetFullPath(config.Gateway.DataDirectory);
+        Directory.CreateDirectory(dataDirectory);
+
+        var enabledSinks = config.Sinks.Where(s => s.Enabled).ToList();
+        var buffer = StoreAndForwardBuffer.Open(
+            BufferOptions.FromConfig(config.Buffer, dataDirectory),
+            enabledSinks.Select(s => s.Name),
+            loggerFactory.CreateLogger<StoreAndForwardBuffer>(),
+            time);
+        var pipeline = new NormalizationPipeline(loaded.Tags, buffer, time, loggerFactory.CreateLogger<NormalizationPipeline>());
+        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, connectorFactory);
+
+        var context = new SinkContext(
+            config.Gateway.Name,
+            LabelSet.From(config.Gateway.Labels),
+            dataDirectory,
+            loggerFactory,
+            time);
+        foreach (var sinkConfig in enabledSinks)
+        {
+            if (!registry.TryGet(sinkConfig.Type, out var plugin))
+            {
+                continue; // the loader already reported an unknown type; a valid config never gets here
+            }
+
+            var sink = plugin.Create(sinkConfig.Name, sinkConfig.Options!, context);
+            await runtime.StartSinkAsync(sinkConfig, sink, cancellationToken);
+        }
+
+        foreach (var source in config.Sources.Where(s => s.Enabled))
+        {
+            runtime.StartSource(source);
+        }
+
+        return runtime;
+    }
+
+    private async Task StartSinkAsync(SinkConfig sinkConfig, ISink sink, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await sink.StartAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Not fatal: the delivery loop retries, and the readings wait in the buffer.
+            _logger.LogWarning("Sink {Sink} ({Type}) did not start yet: {Message}. Readings are kept in the buffer until it can deliver.", sinkConfig.Name, sinkConfig.Type, e.Message);
+        }
+
+        var loop = new SinkDeliveryLoop(Buffer, sink, Config.Buffer.Retry, Config.Buffer.BatchSize, _loggerFactory.CreateLogger($"Gateway.Sinks.{sinkConfig.Name}"), _time);
+        var task = Task.Run(() => loop.RunAsync(_deliveryStop.Token), CancellationToken.None);
+        _sinks.Add(new RunningSink(sinkConfig, sink, loop, task));
+    }
+
+    private void StartSource(SourceConfig source)
+    {
+        var tags = Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)).ToList();
+        var connector = _connectorFactory(source, tags, _loggerFactory, _time);
+        var stop = new CancellationTokenSource();
+        var task = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await connector.RunAsync(Pipeline, stop.Token);
+                }
+                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    // A connector must not throw for device faults; if one does, the others keep running.
+                    _logger.LogError(e, "Source {Source}: the connector stopped unexpectedly", source.Name);
+                }
+            },
+            CancellationToken.None);
+        _sources[source.Name] = new RunningSource(source, connector, stop, task);
+    }
+
+    private async Task StopSourceAsync(string name)
+    {
+        if (!_sources.Remove(name, out var running))
+        {
+            return;
+        }
+
+        await running.Stop.CancelAsync();
+        await running.Task;
+        await running.Connector.DisposeAsync();
+        running.Stop.Dispose();
+    }
+
+    /// <summary>
+    /// Applies a changed configuration in place when only sources or normalization changed; returns false when the
+    /// change needs a restart of the whole runtime (sinks, buffer or gateway identity changed).
+    /// </summary>
+    public async Task<bool> TryApplyAsync(ConfigurationResult current, ConfigurationDiff diff)
+    {
+        if (diff.Sinks.Any || diff.ChangedSections.Any(s => s is not ("normalize" or "logging")))
+        {
+            return false;
+        }
+
+        Loaded = current;
+        Pipeline.Reconfigure(current.Tags);
+        foreach (var name in diff.Sources.ToStop)
+        {
+            await StopSourceAsync(name);
+        }
+
+        foreach (var name in diff.Sources.ToStart)
+        {
+            var source = current.Config!.Sources.First(s => s.Name == name);
+            if (source.Enabled)
+            {
+                StartSource(source);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Stops reading, commits what was read, lets the sinks say goodbye, closes the buffer.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        foreach (var name in _sources.Keys.ToList())
+        {
+            await StopSourceAsync(name);
+        }
+
+        await _deliveryStop.CancelAsync();
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.DeliveryTask.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            try
+            {
+                await sink.Sink.StopAsync(cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _logger.LogWarning("Sink {Sink}: stop failed: {Message}", sink.Config.Name, e.Message);
+            }
+        }
+
+        foreach (var sink in _sinks)
+        {
+            await sink.Sink.DisposeAsync();
+        }
+
+        await Buffer.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(CancellationToken.None);
+        _deliveryStop.Dispose();
+    }
+}
+
+/// <summary>Creates the connector for a source (the host passes the OPC UA one).</summary>
+public delegate ISourceConnector SourceConnectorFactory(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILoggerFactory loggerFactory, TimeProvider time);
+
+public sealed record RunningSink(SinkConfig Config, ISink Sink, SinkDeliveryLoop Loop, Task DeliveryTask);
+
+public sealed record RunningSource(SourceConfig Config, ISourceConnector Connector, CancellationTokenSource Stop, Task Task);

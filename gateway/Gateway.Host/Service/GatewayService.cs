@@ -1,0 +1,132 @@
+using Gateway.Configuration;
+using Gateway.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Host.Service;
+
+/// <summary>
+/// The service: runs the data path for the configuration it was started with, applies hot reloads (a valid change is
+/// applied, an invalid one is logged and the running configuration stays), and on stop shuts the parts down in the order
+/// that loses nothing.
+/// </summary>
+public sealed class GatewayService : BackgroundService
+{
+    private readonly GatewayStartup _startup;
+    private readonly SinkRegistry _registry;
+    private readonly SourceConnectorFactory _connectorFactory;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly ILogger<GatewayService> _logger;
+    private readonly SemaphoreSlim _runtimeLock = new(1, 1);
+    private GatewayRuntime? _runtime;
+
+    public GatewayService(
+        GatewayStartup startup,
+        SinkRegistry registry,
+        SourceConnectorFactory connectorFactory,
+        ILoggerFactory loggerFactory,
+        TimeProvider time)
+    {
+        _startup = startup;
+        _registry = registry;
+        _connectorFactory = connectorFactory;
+        _loggerFactory = loggerFactory;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<GatewayService>();
+    }
+
+    /// <summary>Set when the service stopped because of an unrecoverable error.</summary>
+    public Exception? Fault { get; private set; }
+
+    /// <summary>The running data path (null before start and after stop).</summary>
+    public GatewayRuntime? Runtime => _runtime;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loaded = _startup.Initial;
+        try
+        {
+            _runtime = await GatewayRuntime.StartAsync(loaded, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            Fault = e;
+            _logger.LogCritical("Gateway could not start: {Message}", e.Message);
+            throw;
+        }
+
+        _logger.LogInformation(
+            "Gateway {Name} running: {Summary}",
+            loaded.Config!.Gateway.Name,
+            ConfigurationSummary.Describe(loaded));
+
+        using var watcher = new ConfigurationWatcher(loaded, _registry, _loggerFactory.CreateLogger<ConfigurationWatcher>());
+        watcher.Changed += (_, change) => _ = ApplyAsync(change, stoppingToken);
+        watcher.Rejected += (_, rejected) => _logger.LogError(
+            "Configuration change in {Path} rejected ({Count} problem(s), listed above); the running configuration stays.",
+            rejected.Rejected.Path,
+            rejected.Rejected.Errors.Count);
+        watcher.Start();
+
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ApplyAsync(ConfigurationChangedEventArgs change, CancellationToken stoppingToken)
+    {
+        await _runtimeLock.WaitAsync(stoppingToken);
+        try
+        {
+            if (_runtime is null || stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            if (await _runtime.TryApplyAsync(change.Current, change.Diff))
+            {
+                _logger.LogInformation(
+                    "Configuration reloaded: sources started {Started}, stopped {Stopped}",
+                    string.Join(",", change.Diff.Sources.ToStart),
+                    string.Join(",", change.Diff.Sources.ToStop));
+                return;
+            }
+
+            _logger.LogInformation("Configuration reloaded: sinks, buffer or gateway changed; restarting the data path (the buffer keeps every reading)");
+            await _runtime.StopAsync(stoppingToken);
+            _runtime = await GatewayRuntime.StartAsync(change.Current, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogError("Applying the configuration change failed: {Message}", e.Message);
+        }
+        finally
+        {
+            _runtimeLock.Release();
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await _runtimeLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_runtime is not null)
+            {
+                await _runtime.StopAsync(cancellationToken);
+                _runtime = null;
+                _logger.LogInformation("Gateway stopped: every reading read is in the buffer");
+            }
+        }
+        finally
+        {
+            _runtimeLock.Release();
+        }
+    }
+}
