@@ -21,6 +21,12 @@ public sealed record MosquittoSettings
     /// <summary>Ask clients for a certificate signed by <see cref="CaFile"/>.</summary>
     public bool RequireCertificate { get; init; }
 
+    /// <summary>
+    /// QoS 1/2 messages mosquitto queues per subscriber beyond those in flight; beyond it, it drops them for that
+    /// subscriber. Unlimited (0) by default, so a test's subscriber never loses what a publisher got acknowledged.
+    /// </summary>
+    public int MaxQueuedMessages { get; init; }
+
     /// <summary>More mosquitto.conf lines.</summary>
     public IReadOnlyList<string> ExtraLines { get; init; } = [];
 }
@@ -69,6 +75,7 @@ public sealed class MosquittoServer : IAsyncDisposable
             config.AppendLine("user root");
         }
 
+        config.AppendLine($"max_queued_messages {settings.MaxQueuedMessages}");
         config.AppendLine($"listener {port} 127.0.0.1");
         config.AppendLine($"allow_anonymous {(settings.AllowAnonymous ? "true" : "false")}");
         if (settings.Users is { Count: > 0 })

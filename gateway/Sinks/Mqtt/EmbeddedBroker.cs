@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 
 using Microsoft.Extensions.Logging;
 
@@ -32,6 +33,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
             .WithPersistentSessions(true)
             .Build();
         _server = new MqttServerFactory().CreateMqttServer(options);
+        _server.ValidatingConnectionAsync += AssignClientIdentifier;
     }
 
     public IPAddress Bind { get; }
@@ -45,8 +47,24 @@ public sealed class EmbeddedBroker : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        // MQTTnet logs a listener that cannot bind and carries on; try the port first so the failure is ours to report.
+        var probe = new TcpListener(Bind, Port) { ExclusiveAddressUse = true };
+        probe.Start();
+        probe.Stop();
         await _server.StartAsync();
         _logger.LogInformation("Embedded MQTT broker listening on {Address}:{Port}", Bind, Port);
+    }
+
+    // MQTT 5, 3.1.3.1.1 and 3.2.2.3.7: a client may send an empty client id and the server assigns one (mosquitto_sub
+    // does so with -V mqttv5). MQTTnet refuses an empty id over 3.1.1 whatever we assign: such tools need `-i NAME`.
+    private static Task AssignClientIdentifier(ValidatingConnectionEventArgs e)
+    {
+        if (string.IsNullOrEmpty(e.ClientId))
+        {
+            e.AssignedClientIdentifier = "auto-" + Guid.NewGuid().ToString("N")[..12];
+        }
+
+        return Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

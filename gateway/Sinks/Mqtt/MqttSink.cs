@@ -26,6 +26,8 @@ namespace Gateway.Sinks.Mqtt;
 public sealed class MqttSink : ISink
 {
     private const int TopicCacheLimit = 200_000;
+    private const string ConnectionClosedCause =
+        "the connection was closed by the broker or a device in between; is the broker overloaded, or does it expect TLS?";
 
     private readonly MqttSinkOptions _options;
     private readonly SinkContext _context;
@@ -659,13 +661,22 @@ public sealed class MqttSink : ISink
                         SocketError.HostNotFound or SocketError.NoData => $"host '{Host}' not found; check `host`",
                         SocketError.TimedOut => "no answer (timed out); check `host`, `port` and firewalls",
                         SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.NotConnected or SocketError.Shutdown =>
-                            "the connection was closed by the broker or a device in between; is the broker overloaded, or does it expect TLS?",
+                            ConnectionClosedCause,
                         _ => $"{socket.SocketErrorCode}: {socket.Message}",
                     };
                 case AuthenticationException:
                     return $"TLS handshake failed: {e.Message}; check `tls`, `caFile`, `certFile` and `keyFile`";
                 case MqttCommunicationTimedOutException:
                     return $"no answer within {_options.TimeoutMs} ms";
+            }
+        }
+
+        // MQTTnet reports a connection that ends during CONNECT as "Error while authenticating. Connection closed."
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is MqttCommunicationException && e.Message.Contains("closed", StringComparison.OrdinalIgnoreCase))
+            {
+                return ConnectionClosedCause;
             }
         }
 
