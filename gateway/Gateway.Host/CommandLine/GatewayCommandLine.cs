@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace Gateway.Host.CommandLine;
 
@@ -34,7 +35,23 @@ public static class GatewayCommandLine
         }
 
         root.Action = run.Action;
+
+        // The built-in --version prints the entry assembly's version, which is the test host's in tests.
+        foreach (var version in root.Options.OfType<VersionOption>())
+        {
+            version.Action = new PrintVersionAction();
+        }
+
         return root;
+    }
+
+    private sealed class PrintVersionAction : SynchronousCommandLineAction
+    {
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(BuildInfo.Version);
+            return ExitCodes.Ok;
+        }
     }
 
     /// <summary>The `--config PATH` option shared by the verbs that read the configuration.</summary>

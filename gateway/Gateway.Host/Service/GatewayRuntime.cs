@@ -114,13 +114,14 @@ public sealed class GatewayRuntime : IAsyncDisposable
     {
         var tags = Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)).ToList();
         var connector = _connectorFactory(source, tags, _loggerFactory, _time);
+        var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline);
         var stop = new CancellationTokenSource();
         var task = Task.Run(
             async () =>
             {
                 try
                 {
-                    await connector.RunAsync(Pipeline, stop.Token);
+                    await connector.RunAsync(activity, stop.Token);
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)
                 {
@@ -132,7 +133,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
                 }
             },
             CancellationToken.None);
-        _sources[source.Name] = new RunningSource(source, connector, stop, task);
+        _sources[source.Name] = new RunningSource(source, connector, activity, stop, task);
     }
 
     private async Task StopSourceAsync(string name)
@@ -233,4 +234,4 @@ public delegate ISourceConnector SourceConnectorFactory(SourceConfig source, IRe
 
 public sealed record RunningSink(SinkConfig Config, ISink Sink, SinkDeliveryLoop Loop, Task DeliveryTask);
 
-public sealed record RunningSource(SourceConfig Config, ISourceConnector Connector, CancellationTokenSource Stop, Task Task);
+public sealed record RunningSource(SourceConfig Config, ISourceConnector Connector, SourceActivity Activity, CancellationTokenSource Stop, Task Task);

@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Core;
+using Gateway.Host.Monitoring;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -56,9 +57,11 @@ public sealed class GatewayService : BackgroundService
             throw;
         }
 
+        var config = loaded.Config!;
+        await using var monitoring = StartMonitoring(config.Gateway.Name, config.Http);
         _logger.LogInformation(
             "Gateway {Name} running: {Summary}",
-            loaded.Config!.Gateway.Name,
+            config.Gateway.Name,
             ConfigurationSummary.Describe(loaded));
 
         using var watcher = new ConfigurationWatcher(loaded, _registry, _loggerFactory.CreateLogger<ConfigurationWatcher>());
@@ -75,6 +78,29 @@ public sealed class GatewayService : BackgroundService
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private MonitoringEndpoint? StartMonitoring(string gatewayName, Gateway.Configuration.Model.HttpConfig http)
+    {
+        if (!http.Enabled)
+        {
+            return null;
+        }
+
+        var metrics = new GatewayMetrics(gatewayName, () => _runtime);
+        var endpoint = new MonitoringEndpoint(http.Listen, () => GatewayMetrics.Health(gatewayName, _runtime), metrics.Registry, _loggerFactory.CreateLogger<MonitoringEndpoint>());
+        try
+        {
+            endpoint.Start();
+            _logger.LogInformation("Metrics at {Url}/metrics, health at {Url}/readyz, status at {Url}/status", endpoint.Url, endpoint.Url, endpoint.Url);
+            return endpoint;
+        }
+        catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
+        {
+            // The data path matters more than the dashboard: keep running without the listener.
+            _logger.LogError("Monitoring endpoint {Prefix} could not start: {Message}. Is the port in use? Set http.listen to another address.", endpoint.Prefix, e.Message);
+            return null;
         }
     }
 

@@ -1,0 +1,181 @@
+using System.Diagnostics;
+using Gateway.Buffer;
+using Gateway.Core;
+using Gateway.Host.CommandLine;
+using Gateway.Host.Service;
+using Prometheus;
+
+namespace Gateway.Host.Monitoring;
+
+/// <summary>
+/// The Prometheus metrics, all prefixed `gateway_`, with labels for source, machine and sink. The parts keep their own
+/// counters; this class copies them into the registry just before each scrape, so the hot path never touches Prometheus.
+/// </summary>
+public sealed class GatewayMetrics
+{
+    private readonly Func<GatewayRuntime?> _runtime;
+    private readonly Counter _readingsIn;
+    private readonly Counter _badReadingsIn;
+    private readonly Gauge _machineLastReadingAge;
+    private readonly Gauge _sourceConnected;
+    private readonly Counter _normalizationDropped;
+    private readonly Counter _delivered;
+    private readonly Counter _deliveryFailures;
+    private readonly Gauge _sinkState;
+    private readonly Gauge _pending;
+    private readonly Gauge _oldestPendingAge;
+    private readonly Counter _dropped;
+    private readonly Gauge _bufferBytes;
+    private readonly Counter _bufferCorrupt;
+    private readonly Counter _bufferAppended;
+    private readonly Counter _cpuSeconds;
+    private readonly Gauge _residentBytes;
+    private readonly Gauge _threads;
+
+    public GatewayMetrics(string gatewayName, Func<GatewayRuntime?> runtime)
+    {
+        _runtime = runtime;
+        Registry = Metrics.NewCustomRegistry();
+        Registry.SetStaticLabels(new Dictionary<string, string> { ["gateway"] = gatewayName });
+        var factory = Metrics.WithCustomRegistry(Registry);
+        factory.CreateGauge("gateway_build_info", "Build information; the value is always 1.", "version").WithLabels(BuildInfo.Version).Set(1);
+        _readingsIn = factory.CreateCounter("gateway_readings_in_total", "Readings received from a source.", "source", "machine");
+        _badReadingsIn = factory.CreateCounter("gateway_bad_readings_in_total", "Readings with Bad quality received from a source.", "source", "machine");
+        _machineLastReadingAge = factory.CreateGauge("gateway_machine_last_reading_age_seconds", "Seconds since the machine last sent a reading (-1 = never).", "source", "machine");
+        _sourceConnected = factory.CreateGauge("gateway_source_connected", "1 when the source's connection is up, else 0.", "source");
+        _normalizationDropped = factory.CreateCounter("gateway_normalization_dropped_total", "Readings dropped by a normalization rule.", "rule");
+        _delivered = factory.CreateCounter("gateway_readings_out_total", "Readings a sink delivered (acknowledged by the destination).", "sink");
+        _deliveryFailures = factory.CreateCounter("gateway_publish_errors_total", "Failed delivery attempts by cause.", "sink", "cause");
+        _sinkState = factory.CreateGauge("gateway_sink_connected", "1 when the sink is connected and delivering, else 0.", "sink");
+        _pending = factory.CreateGauge("gateway_buffer_pending", "Readings in the buffer not yet delivered to the sink.", "sink");
+        _oldestPendingAge = factory.CreateGauge("gateway_buffer_oldest_pending_age_seconds", "Age of the oldest reading the sink has not received.", "sink");
+        _dropped = factory.CreateCounter("gateway_buffer_dropped_total", "Readings dropped by the buffer's bounds before the sink got them.", "sink");
+        _bufferBytes = factory.CreateGauge("gateway_buffer_bytes", "Bytes the buffer uses on disk.");
+        _bufferCorrupt = factory.CreateCounter("gateway_buffer_corrupt_total", "Damaged records skipped by the buffer (torn tail, checksum).");
+        _bufferAppended = factory.CreateCounter("gateway_buffer_appended_total", "Readings committed to the buffer.");
+        _cpuSeconds = factory.CreateCounter("gateway_process_cpu_seconds_total", "CPU time of the gateway process.");
+        _residentBytes = factory.CreateGauge("gateway_process_resident_memory_bytes", "Resident memory of the gateway process.");
+        _threads = factory.CreateGauge("gateway_process_threads", "Threads of the gateway process.");
+        Registry.AddBeforeCollectCallback(Update);
+    }
+
+    public CollectorRegistry Registry { get; }
+
+    private void Update()
+    {
+        using (var process = Process.GetCurrentProcess())
+        {
+            _cpuSeconds.IncTo(process.TotalProcessorTime.TotalSeconds);
+            _residentBytes.Set(process.WorkingSet64);
+            _threads.Set(process.Threads.Count);
+        }
+
+        var runtime = _runtime();
+        if (runtime is null)
+        {
+            return;
+        }
+
+        var now = DateTime.UtcNow;
+        foreach (var source in runtime.Sources)
+        {
+            _sourceConnected.WithLabels(source.Config.Name).Set(source.Connector.State == ConnectionState.Connected ? 1 : 0);
+            foreach (var (machine, activity) in source.Activity.Machines)
+            {
+                _readingsIn.WithLabels(source.Config.Name, machine).IncTo(activity.Readings);
+                _badReadingsIn.WithLabels(source.Config.Name, machine).IncTo(activity.BadReadings);
+                var last = activity.LastReadingUtc;
+                _machineLastReadingAge.WithLabels(source.Config.Name, machine).Set(last is null ? -1 : (now - last.Value).TotalSeconds);
+            }
+        }
+
+        var normalization = runtime.Pipeline.GetStatistics();
+        _normalizationDropped.WithLabels("bad").IncTo(normalization.DroppedBad);
+        _normalizationDropped.WithLabels("uncertain").IncTo(normalization.DroppedUncertain);
+        _normalizationDropped.WithLabels("deadbandAbsolute").IncTo(normalization.DroppedDeadbandAbsolute);
+        _normalizationDropped.WithLabels("deadbandPercent").IncTo(normalization.DroppedDeadbandPercent);
+        _normalizationDropped.WithLabels("onlyOnChange").IncTo(normalization.DroppedOnlyOnChange);
+
+        foreach (var sink in runtime.Sinks)
+        {
+            var status = sink.Loop.Status;
+            _delivered.WithLabels(sink.Config.Name).IncTo(status.Delivered);
+            foreach (var (cause, count) in status.FailuresByType)
+            {
+                _deliveryFailures.WithLabels(sink.Config.Name, cause).IncTo(count);
+            }
+
+            _sinkState.WithLabels(sink.Config.Name).Set(sink.Sink.State == ConnectionState.Connected ? 1 : 0);
+        }
+
+        var buffer = runtime.Buffer.GetStatistics();
+        _bufferBytes.Set(buffer.BytesOnDisk);
+        _bufferCorrupt.IncTo(buffer.Corrupt);
+        _bufferAppended.IncTo(buffer.TotalAppended);
+        foreach (var sink in buffer.Sinks.Where(s => s.Configured))
+        {
+            _pending.WithLabels(sink.Sink).Set(sink.Pending);
+            _oldestPendingAge.WithLabels(sink.Sink).Set(sink.OldestPendingAge?.TotalSeconds ?? 0);
+            _dropped.WithLabels(sink.Sink).IncTo(sink.Dropped);
+        }
+    }
+
+    /// <summary>The /status document and the readiness verdict.</summary>
+    public static GatewayHealth Health(string gatewayName, GatewayRuntime? runtime)
+    {
+        if (runtime is null)
+        {
+            return new GatewayHealth(gatewayName, BuildInfo.Version, BuildInfo.StartedAt, false, ["the data path is not running"], [], [], null);
+        }
+
+        var reasons = new List<string>();
+        var sources = new List<SourceHealth>();
+        foreach (var source in runtime.Sources)
+        {
+            var state = source.Connector.State;
+            if (state != ConnectionState.Connected)
+            {
+                reasons.Add($"source {source.Config.Name} ({source.Config.Endpoint}) is {state}");
+            }
+
+            sources.Add(new SourceHealth(
+                source.Config.Name,
+                source.Config.Endpoint,
+                state.ToString(),
+                source.Activity.Machines.ToDictionary(m => m.Key, m => m.Value.LastReadingUtc, StringComparer.Ordinal)));
+        }
+
+        var buffer = runtime.Buffer.GetStatistics();
+        var sinks = new List<SinkHealth>();
+        foreach (var sink in runtime.Sinks)
+        {
+            var status = sink.Loop.Status;
+            var pending = buffer.Sinks.FirstOrDefault(s => s.Sink == sink.Config.Name);
+            var draining = status.State is DeliveryState.Waiting or DeliveryState.Delivering;
+            if (!draining)
+            {
+                reasons.Add($"sink {sink.Config.Name} is {status.State}{(status.LastError is null ? "" : ": " + status.LastError)}");
+            }
+
+            sinks.Add(new SinkHealth(
+                sink.Config.Name,
+                sink.Config.Type,
+                status.State.ToString(),
+                pending?.Pending ?? 0,
+                pending?.OldestPendingAge?.TotalSeconds ?? 0,
+                status.Delivered,
+                status.FailuresByType.Values.Sum(),
+                status.LastError));
+        }
+
+        return new GatewayHealth(
+            gatewayName,
+            BuildInfo.Version,
+            BuildInfo.StartedAt,
+            reasons.Count == 0,
+            reasons,
+            sources,
+            sinks,
+            new BufferHealth(buffer.TotalAppended, buffer.BytesOnDisk, buffer.Sinks.Sum(s => s.Dropped), buffer.Corrupt));
+    }
+}

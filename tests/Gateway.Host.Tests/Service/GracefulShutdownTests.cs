@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using Gateway.Testing;
+
+namespace Gateway.Host.Tests.Service;
+
+/// <summary>Runs the real `gateway` executable as a child process and stops it the way systemd does (SIGTERM).</summary>
+public sealed class GracefulShutdownTests : IDisposable
+{
+    private readonly string _dir = RepositoryPaths.NewTempDirectory("shutdown");
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Sigterm_stops_the_service_cleanly_with_exit_code_0_within_the_timeout()
+    {
+        var mqttPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var config = Path.Combine(_dir, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            gateway:
+              name: shutdown-test
+              labels:
+                site: test-site
+              dataDirectory: data
+              shutdownTimeoutSeconds: 10
+            sinks:
+              - type: mqtt
+                name: mqtt
+                embedded: true
+                port: {mqttPort}
+            http:
+              listen: 127.0.0.1:{httpPort}
+            """);
+
+        var gateway = GatewayProcess.Start("run", "--config", config);
+        await gateway.WaitForOutputAsync("running", TimeSpan.FromSeconds(60));
+        var stopwatch = Stopwatch.StartNew();
+        gateway.Signal("TERM");
+        var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exit);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(15), $"stopping took {stopwatch.Elapsed}");
+        Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
+        Assert.True(Directory.Exists(Path.Combine(_dir, "data", "buffer")), "the buffer directory was created under the data directory");
+    }
+}
