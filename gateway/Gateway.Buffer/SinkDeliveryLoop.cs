@@ -81,7 +81,7 @@ public sealed class SinkDeliveryLoop
                     static async (state, token) => await state._sink.DeliverAsync(state.batch, token),
                     (_sink, batch),
                     cancellationToken);
-                var last = batch[^1].Sequence;
+                var last = batch.AcknowledgeUpTo;
                 await _buffer.AcknowledgeAsync(_sink.Name, last, cancellationToken);
                 Interlocked.Add(ref _delivered, batch.Count);
                 Interlocked.Increment(ref _batches);

@@ -24,7 +24,7 @@ public sealed partial class StoreAndForwardBuffer
     /// out (after the durable cursor on the first call and after <see cref="Rewind"/>). Waits, without polling,
     /// until at least one committed reading is there.
     /// </summary>
-    public async ValueTask<IReadOnlyList<Reading>> ReadBatchAsync(string sink, int maxCount, CancellationToken cancellationToken)
+    public async ValueTask<ReadingBatch> ReadBatchAsync(string sink, int maxCount, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxCount, 1);
         var cursor = GetCursor(sink);
@@ -35,7 +35,7 @@ public sealed partial class StoreAndForwardBuffer
             {
                 ObjectDisposedException.ThrowIf(_disposed != 0, this);
                 var committed = Volatile.Read(ref _dataCommitted).Task;
-                var batch = ReadCommitted(cursor, maxCount);
+                var batch = ReadLanes(cursor, maxCount);
                 if (batch.Count > 0)
                 {
                     return batch;
@@ -160,6 +160,28 @@ public sealed partial class StoreAndForwardBuffer
         LoadCounters();
     }
 
+    private ReadingBatch ReadLanes(SinkCursor cursor, int maxCount)
+    {
+        MaybeOpenLiveLane(cursor);
+        var live = cursor.Live is null ? [] : ReadLive(cursor, Math.Max(1, maxCount / 4));
+        var backlog = ReadCommitted(cursor, maxCount - live.Count);
+        var acknowledgeUpTo = cursor.ReadSequence;
+        if (cursor.Live is { } lane && cursor.ReadSequence >= lane.ReadSequence)
+        {
+            // The backlog caught up with the live lane: one lane again.
+            lane.CloseScanner();
+            cursor.Live = null;
+        }
+
+        if (live.Count == 0)
+        {
+            return new ReadingBatch(backlog, acknowledgeUpTo, 0);
+        }
+
+        backlog.AddRange(live);
+        return new ReadingBatch(backlog, acknowledgeUpTo, live.Count);
+    }
+
     /// <summary>Reads what is committed after the cursor's read position, across segments, up to <paramref name="maxCount"/>.</summary>
     private List<Reading> ReadCommitted(SinkCursor cursor, int maxCount)
     {
@@ -210,8 +232,11 @@ public sealed partial class StoreAndForwardBuffer
             var limit = segment.CommittedLength;
             while (batch.Count < maxCount && cursor.Scanner!.TryNext(limit, isSealed, cursor.ReadSequence, out var reading))
             {
-                batch.Add(reading!);
                 cursor.ReadSequence = reading!.Sequence;
+                if (!TakenByLiveLane(cursor, reading))
+                {
+                    batch.Add(reading);
+                }
             }
 
             if (batch.Count >= maxCount || !isSealed || index + 1 >= segments.Length)
@@ -261,10 +286,14 @@ public sealed partial class StoreAndForwardBuffer
 
         public long Dropped;
 
+        public LiveLane? Live { get; set; }
+
         public void Reposition(long afterSequence)
         {
             ReadSequence = afterSequence;
             CloseScanner();
+            Live?.CloseScanner();
+            Live = null;
         }
 
         public void CloseScanner()
@@ -276,6 +305,7 @@ public sealed partial class StoreAndForwardBuffer
         public void Dispose()
         {
             CloseScanner();
+            Live?.CloseScanner();
             File.Dispose();
         }
     }

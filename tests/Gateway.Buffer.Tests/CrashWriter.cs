@@ -50,7 +50,7 @@ public static class CrashWriter
                     output.WriteLine("A " + string.Join(',', batch.Select(r => r.Value.AsInt64())));
                 }
 
-                await buffer.AcknowledgeAsync("a", batch[^1].Sequence);
+                await buffer.AcknowledgeAsync("a", batch.AcknowledgeUpTo);
             }
         });
         await Task.WhenAll([.. writers, consumer]);

@@ -17,6 +17,7 @@ public sealed class DiskFullTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The buffer is closed by then, so a busy mount is a leaked file handle: that fails the test.
         await RunAsync("umount", _mountPoint);
         Directory.Delete(_mountPoint);
     }

@@ -53,7 +53,7 @@ internal static class TestReadings
         while (true)
         {
             using var quiet = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
-            IReadOnlyList<Reading> batch;
+            ReadingBatch batch;
             try
             {
                 batch = await buffer.ReadBatchAsync(sink, 10_000, quiet.Token);
@@ -66,7 +66,7 @@ internal static class TestReadings
             all.AddRange(batch);
             if (acknowledge)
             {
-                await buffer.AcknowledgeAsync(sink, batch[^1].Sequence);
+                await buffer.AcknowledgeAsync(sink, batch.AcknowledgeUpTo);
             }
         }
     }
@@ -87,6 +87,8 @@ internal sealed class RecordingSink(string name) : ISink
 
     public int Attempts;
 
+    public ConcurrentQueue<DateTime> AttemptTimes { get; } = new();
+
     public bool Down
     {
         get => _down;
@@ -98,6 +100,7 @@ internal sealed class RecordingSink(string name) : ISink
     public Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref Attempts);
+        AttemptTimes.Enqueue(DateTime.UtcNow);
         if (_down)
         {
             throw new IOException($"{Name} is down");

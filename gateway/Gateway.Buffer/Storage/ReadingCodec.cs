@@ -168,6 +168,9 @@ internal sealed class ReadingDecoder
 
     public void StartSegment() => _series.Clear();
 
+    /// <summary>The series defined so far in this segment (a default entry for a definition lost to damage).</summary>
+    public IReadOnlyList<SeriesKey> Series => _series;
+
     /// <summary>The sequence number of a reading record without decoding it, or -1 for other records.</summary>
     public static long PeekSequence(ReadOnlySpan<byte> payload) =>
         payload.Length >= 9 && payload[0] == (byte)RecordKind.Reading ? BinaryPrimitives.ReadInt64LittleEndian(payload[1..]) : -1;

@@ -1,3 +1,5 @@
+using Gateway.Core;
+
 namespace Gateway.Buffer.Storage;
 
 /// <summary>One segment as the buffer tracks it. Only the commit loop changes it.</summary>
@@ -21,6 +23,54 @@ internal sealed class SegmentInfo(string path, long firstSequence, DateTime crea
         get => Volatile.Read(ref _committedLength);
         set => Volatile.Write(ref _committedLength, value);
     }
+
+    /// <summary>
+    /// Adds the (source, machine, tag) of every series defined in this segment so far. A sealed segment is scanned
+    /// once and remembered; the active one is scanned each time (only when a live lane opens) and closed again.
+    /// </summary>
+    public void CollectTags(HashSet<StoreAndForwardBuffer.TagKey> into)
+    {
+        lock (_tagLock)
+        {
+            if (_tags is null)
+            {
+                var tags = new HashSet<StoreAndForwardBuffer.TagKey>();
+                var isSealed = Sealed;
+                try
+                {
+                    using var scanner = new SegmentScanner(Path, null);
+                    while (scanner.TryNext(CommittedLength, isSealed, long.MaxValue, out _))
+                    {
+                    }
+
+                    foreach (var series in scanner.Decoder.Series)
+                    {
+                        if (series.Source is not null)
+                        {
+                            tags.Add(new(series.Source, series.Machine, series.Tag));
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+                {
+                    // deleted or unreadable: it holds no backlog any more
+                }
+
+                into.UnionWith(tags);
+                if (isSealed)
+                {
+                    _tags = tags;
+                }
+
+                return;
+            }
+
+            into.UnionWith(_tags);
+        }
+    }
+
+    private readonly Lock _tagLock = new();
+    private HashSet<StoreAndForwardBuffer.TagKey>? _tags;
 
     /// <summary>No more records will be added; a record cut off at the end is a torn tail.</summary>
     public bool Sealed

@@ -1,0 +1,127 @@
+using Gateway.Configuration.Model;
+using Gateway.Testing;
+
+using Microsoft.Extensions.Logging.Abstractions;
+
+using Polly.CircuitBreaker;
+
+namespace Gateway.Buffer.Tests;
+
+/// <summary>The per-sink delivery loops: retries with backoff, the circuit breaker, and independence of sinks.</summary>
+public sealed class SinkDeliveryLoopTests : IDisposable
+{
+    private static readonly RetryConfig FastRetry = new() { InitialDelayMs = 10, MaxDelayMs = 200, BreakerFailureRatio = 0.5, BreakDurationMs = 1000 };
+    private readonly string _directory = RepositoryPaths.NewTempDirectory("buffer-delivery");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task OneSinkDownForALongTimeDoesNotHoldUpTheOtherAndCatchesUpWithoutLoss()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory, segmentBytes: 64 * 1024), "mqtt", "influx");
+        var mqtt = new RecordingSink("mqtt") { Down = true };
+        var influx = new RecordingSink("influx");
+        var mqttLoop = new SinkDeliveryLoop(buffer, mqtt, FastRetry, 500, NullLogger.Instance);
+        var influxLoop = new SinkDeliveryLoop(buffer, influx, FastRetry, 500, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = Task.WhenAll(mqttLoop.RunAsync(stop.Token), influxLoop.RunAsync(stop.Token));
+
+        for (var i = 0; i < 30; i++)
+        {
+            await buffer.AppendAsync(TestReadings.Range(i * 100, 100));
+            await Task.Delay(50);
+        }
+
+        await WaitUntilAsync(() => influx.Received.Count == 3000, "influx receives everything while mqtt is down");
+        var whileDown = mqttLoop.Status;
+        Assert.Empty(mqtt.Received);
+        Assert.True(whileDown.FailuresByType.GetValueOrDefault("IOException") >= 3, $"failures: {string.Join(",", whileDown.FailuresByType)}");
+        Assert.True(whileDown.Retries >= 3);
+        Assert.Equal(0, whileDown.Delivered);
+        Assert.Contains("mqtt is down", whileDown.LastError);
+        Assert.Equal(3000, buffer.GetStatistics().Sinks.Single(s => s.Sink == "mqtt").Pending);
+        Assert.Equal(3000, influxLoop.Status.Delivered);
+
+        mqtt.Down = false;
+        await WaitUntilAsync(() => mqtt.Received.Count >= 3000, "mqtt catches up once it is back", TimeSpan.FromSeconds(20));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(Enumerable.Range(0, 3000).Select(i => (long)i), mqtt.Received.Select(TestReadings.ValueOf).Distinct());
+        Assert.Equal(3000, mqttLoop.Status.Delivered);
+        Assert.Equal(0, buffer.GetStatistics().Sinks.Single(s => s.Sink == "mqtt").Pending);
+        Assert.Equal(DeliveryState.Stopped, mqttLoop.Status.State);
+    }
+
+    [Fact]
+    public async Task RepeatedFailuresOpenTheCircuitAndTheDelayGrows()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "mqtt");
+        var mqtt = new RecordingSink("mqtt") { Down = true };
+        // A break long enough that a slow, busy test machine cannot see it end while the test looks.
+        var retry = new RetryConfig { InitialDelayMs = 10, MaxDelayMs = 200, BreakerFailureRatio = 0.5, BreakDurationMs = 3000 };
+        var loop = new SinkDeliveryLoop(buffer, mqtt, retry, 100, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+        await buffer.AppendAsync(TestReadings.Range(0, 10));
+
+        await WaitUntilAsync(() => loop.Status.Circuit == CircuitState.Open, "the circuit opens");
+        var attemptsWhenOpened = mqtt.Attempts;
+        var openedAt = DateTime.UtcNow;
+        await Task.Delay(300);
+
+        Assert.True(attemptsWhenOpened == mqtt.Attempts, $"opened at {openedAt:HH:mm:ss.fff}, attempts at {string.Join(", ", mqtt.AttemptTimes.Select(t => t.ToString("HH:mm:ss.fff")))}"); // an open circuit does not call the sink
+        Assert.Equal(DeliveryState.CircuitOpen, loop.Status.State);
+        Assert.True(loop.Status.CurrentDelay > TimeSpan.Zero);
+
+        mqtt.Down = false;
+        await WaitUntilAsync(() => mqtt.Received.Count == 10, "delivery resumes after the break", TimeSpan.FromSeconds(10));
+        await stop.CancelAsync();
+        await running;
+        Assert.Equal(CircuitState.Closed, loop.Status.Circuit);
+    }
+
+    [Fact]
+    public async Task ARestartedLoopResumesFromTheDurableCursor()
+    {
+        var options = TestReadings.Options(_directory);
+        var influx = new RecordingSink("influx");
+        await using (var buffer = TestReadings.Open(options, "influx"))
+        {
+            await buffer.AppendAsync(TestReadings.Range(0, 1000));
+            using var stop = new CancellationTokenSource();
+            var loop = new SinkDeliveryLoop(buffer, influx, FastRetry, 100, NullLogger.Instance);
+            var running = loop.RunAsync(stop.Token);
+            await WaitUntilAsync(() => influx.Received.Count == 1000, "first run delivers");
+            await stop.CancelAsync();
+            await running;
+            await buffer.AppendAsync(TestReadings.Range(1000, 50));
+        }
+
+        await using (var buffer = TestReadings.Open(options, "influx"))
+        {
+            using var stop = new CancellationTokenSource();
+            var running = new SinkDeliveryLoop(buffer, influx, FastRetry, 100, NullLogger.Instance).RunAsync(stop.Token);
+            await WaitUntilAsync(() => influx.Received.Count >= 1050, "second run delivers the rest");
+            await Task.Delay(200);
+            await stop.CancelAsync();
+            await running;
+        }
+
+        Assert.Equal(Enumerable.Range(0, 1050).Select(i => (long)i), influx.Received.Select(TestReadings.ValueOf));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("timed out waiting until " + what);
+            }
+
+            await Task.Delay(20);
+        }
+    }
+}
