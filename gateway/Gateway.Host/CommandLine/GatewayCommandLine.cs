@@ -27,6 +27,8 @@ public static class GatewayCommandLine
         var run = RunCommand.Create();
         root.Subcommands.Add(run);
         root.Subcommands.Add(ValidateCommand.Create());
+        root.Subcommands.Add(BufferCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
 
         // `gateway` with no verb runs the service, with run's options.
         foreach (var option in run.Options)

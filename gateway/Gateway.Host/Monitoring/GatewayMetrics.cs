@@ -151,8 +151,13 @@ public sealed class GatewayMetrics
         {
             var status = sink.Loop.Status;
             var pending = buffer.Sinks.FirstOrDefault(s => s.Sink == sink.Config.Name);
-            var draining = status.State is DeliveryState.Waiting or DeliveryState.Delivering;
-            if (!draining)
+            var connection = sink.Sink.State;
+            var draining = connection == ConnectionState.Connected && status.State is DeliveryState.Waiting or DeliveryState.Delivering;
+            if (connection != ConnectionState.Connected)
+            {
+                reasons.Add($"sink {sink.Config.Name} is {connection}{(status.LastError is null ? "" : ": " + status.LastError)}");
+            }
+            else if (!draining)
             {
                 reasons.Add($"sink {sink.Config.Name} is {status.State}{(status.LastError is null ? "" : ": " + status.LastError)}");
             }
@@ -160,7 +165,7 @@ public sealed class GatewayMetrics
             sinks.Add(new SinkHealth(
                 sink.Config.Name,
                 sink.Config.Type,
-                status.State.ToString(),
+                connection == ConnectionState.Connected ? status.State.ToString() : connection.ToString(),
                 pending?.Pending ?? 0,
                 pending?.OldestPendingAge?.TotalSeconds ?? 0,
                 status.Delivered,

@@ -33,7 +33,7 @@ public sealed class GracefulShutdownTests : IDisposable
             """);
 
         var gateway = GatewayProcess.Start("run", "--config", config);
-        await gateway.WaitForOutputAsync("running", TimeSpan.FromSeconds(60));
+        await gateway.WaitForOutputAsync("Gateway shutdown-test running", TimeSpan.FromSeconds(60));
         var stopwatch = Stopwatch.StartNew();
         gateway.Signal("TERM");
         var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Gateway.Buffer;
+using Gateway.Configuration;
+
+namespace Gateway.Host.CommandLine;
+
+/// <summary>
+/// `gateway buffer stats|dump`: what is still waiting in the buffer, per sink. Works while the service is stopped
+/// (and, read-only, while it runs), for the engineer who asks "what is still stuck here?".
+/// </summary>
+public static class BufferCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("buffer", "Inspect the store-and-forward buffer.");
+        command.Subcommands.Add(CreateStats());
+        command.Subcommands.Add(CreateDump());
+        return command;
+    }
+
+    private static Command CreateStats()
+    {
+        var config = GatewayCommandLine.ConfigOption();
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table." };
+        var command = new Command("stats", "Per sink: pending readings, oldest pending age, dropped and corrupt counts, bytes on disk.") { config, json };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            if (!TryFindBuffer(parse.GetValue(config), parse.InvocationConfiguration.Error, out var directory))
+            {
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var stats = BufferInspector.ReadStatistics(directory);
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(stats, BufferInspector.JsonOptions));
+                return ExitCodes.Ok;
+            }
+
+            output.WriteLine($"buffer {stats.Directory}: {stats.Segments} segment(s), {FormatBytes(stats.BytesOnDisk)}, last sequence {stats.LastSequence}, corrupt {stats.Corrupt}");
+            output.WriteLine($"{"SINK",-20} {"PENDING",12} {"OLDEST",12} {"DROPPED",10}  CONFIGURED");
+            foreach (var sink in stats.Sinks)
+            {
+                var age = sink.OldestPendingAge is { } a ? FormatAge(a) : "-";
+                output.WriteLine($"{sink.Sink,-20} {sink.Pending,12} {age,12} {sink.Dropped,10}  {(sink.Configured ? "yes" : "no")}");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateDump()
+    {
+        var config = GatewayCommandLine.ConfigOption();
+        var sink = new Option<string?>("--sink") { Description = "Only what this sink has not received yet.", HelpName = "NAME" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per line (the default and only format)." };
+        var command = new Command("dump", "Print the pending readings, one JSON object per line.") { config, sink, json };
+        command.SetAction(parse =>
+        {
+            if (!TryFindBuffer(parse.GetValue(config), parse.InvocationConfiguration.Error, out var directory))
+            {
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            BufferInspector.WriteJsonLines(directory, parse.GetValue(sink), parse.InvocationConfiguration.Output);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory)
+    {
+        var path = ConfigPath.Resolve(configOption);
+        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        if (loaded.Config is null)
+        {
+            foreach (var problem in loaded.Errors)
+            {
+                error.WriteLine(problem.ToString());
+            }
+
+            directory = "";
+            return false;
+        }
+
+        directory = BufferOptions.FromConfig(loaded.Config.Buffer, Path.GetFullPath(loaded.Config.Gateway.DataDirectory)).Directory;
+        if (!Directory.Exists(directory))
+        {
+            error.WriteLine($"{path}: the buffer directory {directory} does not exist yet (the gateway has not run with this configuration).");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string FormatBytes(long bytes) => bytes switch
+    {
+        < 1024 => $"{bytes} B",
+        < 1024 * 1024 => (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB",
+        < 1024L * 1024 * 1024 => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB",
+        _ => (bytes / 1073741824.0).ToString("0.00", CultureInfo.InvariantCulture) + " GiB",
+    };
+
+    private static string FormatAge(TimeSpan age) => age.TotalSeconds switch
+    {
+        < 120 => $"{age.TotalSeconds:0}s",
+        < 7200 => $"{age.TotalMinutes:0}m",
+        < 172800 => $"{age.TotalHours:0.0}h",
+        _ => $"{age.TotalDays:0.0}d",
+    };
+}
