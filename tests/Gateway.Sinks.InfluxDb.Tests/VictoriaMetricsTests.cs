@@ -24,7 +24,7 @@ public sealed class VictoriaMetricsTests(VictoriaMetricsFixture fixture) : IClas
     public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
 
     private InfluxDbSink NewSink(string measurement, bool gzip = true, string? url = null) => CreateSink(
-        new InfluxDbSinkOptions { Url = url ?? _server.Url, Bucket = "plant", Org = "changwon", Measurement = measurement, Gzip = gzip, BatchSize = 1000 },
+        new InfluxDbSinkOptions { Url = url ?? _server.Url, Bucket = "plant", Measurement = measurement, Gzip = gzip, BatchSize = 1000 },
         _dataDirectory);
 
     [Theory]
@@ -101,5 +101,28 @@ public sealed class VictoriaMetricsTests(VictoriaMetricsFixture fixture) : IClas
         Assert.Contains("sink 'influx'", error.Message);
         Assert.Equal(ConnectionState.Faulted, sink.State);
         Assert.Equal(0, sink.Counters.PointsWritten);
+    }
+}
+
+/// <summary>api v2 against a real VictoriaMetrics protected by HTTP auth (<c>-httpAuth.*</c>).</summary>
+public sealed class VictoriaMetricsAuthTests
+{
+    [Fact]
+    public async Task A_refused_token_is_a_clear_error_naming_the_sink_and_the_token_key()
+    {
+        await using var server = await VictoriaMetricsServer.StartAsync(httpAuth: ("gateway", "s3cret"));
+        var dataDirectory = NewDataDirectory();
+        await using (var sink = CreateSink(new InfluxDbSinkOptions { Url = server.Url, Bucket = "plant", Token = "not-the-token" }, dataDirectory, name: "vm"))
+        {
+            var error = await Assert.ThrowsAsync<InfluxWriteException>(() => sink.DeliverAsync(Series("speed", 3, BaseTime), CancellationToken.None));
+
+            Assert.Contains("sink 'vm'", error.Message);
+            Assert.Contains("refused the credentials (401", error.Message);
+            Assert.Contains("Check `token`", error.Message);
+            Assert.DoesNotContain("not-the-token", error.Message);
+            Assert.Equal(0, sink.Counters.PointsWritten);
+        }
+
+        Directory.Delete(dataDirectory, recursive: true);
     }
 }

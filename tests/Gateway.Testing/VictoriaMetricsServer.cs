@@ -13,21 +13,30 @@ public sealed class VictoriaMetricsServer : IAsyncDisposable
     private readonly HttpClient _http;
     private ServerProcess? _process;
 
-    private VictoriaMetricsServer(string directory, int port)
+    private readonly (string User, string Password)? _httpAuth;
+
+    private VictoriaMetricsServer(string directory, int port, (string User, string Password)? httpAuth)
     {
         _directory = directory;
         Port = port;
+        _httpAuth = httpAuth;
         Url = $"http://127.0.0.1:{port}";
         _http = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(30) };
+        if (httpAuth is { } auth)
+        {
+            _http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(
+                "Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(auth.User + ":" + auth.Password)));
+        }
     }
 
     public int Port { get; }
 
     public string Url { get; }
 
-    public static async Task<VictoriaMetricsServer> StartAsync()
+    /// <param name="httpAuth">Protect every endpoint with HTTP Basic auth (<c>-httpAuth.username/password</c>); the fixture's own requests use it.</param>
+    public static async Task<VictoriaMetricsServer> StartAsync((string User, string Password)? httpAuth = null)
     {
-        var server = new VictoriaMetricsServer(RepositoryPaths.NewTempDirectory("victoria-metrics"), FreePort.Next());
+        var server = new VictoriaMetricsServer(RepositoryPaths.NewTempDirectory("victoria-metrics"), FreePort.Next(), httpAuth);
         await server.StartProcessAsync();
         return server;
     }
@@ -110,10 +119,12 @@ public sealed class VictoriaMetricsServer : IAsyncDisposable
 
     private async Task StartProcessAsync()
     {
+        List<string> authArguments = _httpAuth is { } auth ? ["-httpAuth.username", auth.User, "-httpAuth.password", auth.Password] : [];
         _process = await ServerProcess.StartAsync(
             "victoria-metrics",
             "victoria-metrics",
             [
+                .. authArguments,
                 "-httpListenAddr", $"127.0.0.1:{Port}",
                 "-storageDataPath", Path.Combine(_directory, "data"),
                 // Tests write points at any date; the default retention (1 month) would silently drop old ones.

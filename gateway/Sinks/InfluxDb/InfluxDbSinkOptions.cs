@@ -94,9 +94,10 @@ public sealed class InfluxDbSinkOptions
     [Description("Write integer values as floats (no `i` suffix), to avoid type conflicts when a tag is sometimes integer, sometimes double.")]
     public bool IntegersAsFloat { get; set; }
 
+    // The buffer hands 5000 readings at a time by default; 1250 lines per write keeps 4 writes of each batch in flight.
     [Range(1, 100_000)]
-    [Description("Most lines in one HTTP write; the buffer's batch is split into writes of this size.")]
-    public int BatchSize { get; set; } = 5000;
+    [Description("Most lines in one HTTP write; the buffer's batch is split into writes of this size, up to maxWritesInFlight at once.")]
+    public int BatchSize { get; set; } = 1250;
 
     [Range(1, 64)]
     [Description("Writes in flight at once within one batch.")]

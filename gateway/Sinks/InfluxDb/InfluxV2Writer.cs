@@ -19,7 +19,8 @@ public sealed class InfluxV2Writer : IInfluxWriter
     public InfluxV2Writer(InfluxDbSinkOptions options, WritePrecision precision)
     {
         _bucket = options.Bucket ?? "";
-        _org = options.Org ?? "";
+        // InfluxDB.Client refuses an empty org; 1.8 compat, 3.x and VictoriaMetrics ignore it, and 1.8's docs use "-".
+        _org = string.IsNullOrEmpty(options.Org) ? "-" : options.Org;
         _precision = precision;
         var clientOptions = new InfluxDBClientOptions(options.Url)
         {
