@@ -1,7 +1,10 @@
 using System.Buffers;
 
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 using Gateway.Core;
 using Gateway.Sinks.Mqtt;
@@ -25,8 +28,7 @@ namespace Gateway.Benchmarks;
 /// One operation = one reading, so 1 / (time per op) is readings/s.
 /// Run: <c>dotnet run -c Release --project tests/Gateway.Benchmarks -- --filter *MqttThroughput*</c>.
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 1, iterationCount: 6)]
-[InProcess]
+[Config(typeof(MqttThroughputBenchmarks.InProcessMonitoring))]
 [MemoryDiagnoser]
 public class MqttThroughputBenchmarks
 {
@@ -137,6 +139,20 @@ public class MqttThroughputBenchmarks
         for (var offset = 0; offset < _readings.Count; offset += BatchSize)
         {
             await sink.DeliverAsync(_readings.GetRange(offset, Math.Min(BatchSize, _readings.Count - offset)), CancellationToken.None);
+        }
+    }
+
+    /// <summary>One in-process job of a few long iterations: each iteration is 20,000 round trips to a real broker.</summary>
+    public sealed class InProcessMonitoring : ManualConfig
+    {
+        public InProcessMonitoring()
+        {
+            AddJob(Job.Default
+                .WithStrategy(RunStrategy.Monitoring)
+                .WithLaunchCount(1)
+                .WithWarmupCount(2)
+                .WithIterationCount(10)
+                .WithToolchain(InProcessEmitToolchain.Instance));
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
+using System.Text.Json;
 
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -18,7 +19,8 @@ public sealed class MqttSubscriber : IAsyncDisposable
         _client.ApplicationMessageReceivedAsync += e =>
         {
             var message = e.ApplicationMessage;
-            _received.Enqueue(new Received(message.Topic, Encoding.UTF8.GetString(message.Payload), message.QualityOfServiceLevel, message.Retain));
+            var payload = Encoding.UTF8.GetString(message.Payload);
+            _received.Enqueue(new Received(message.Topic, payload, message.QualityOfServiceLevel, message.Retain, SeqOf(payload)));
             return Task.CompletedTask;
         };
     }
@@ -58,7 +60,7 @@ public sealed class MqttSubscriber : IAsyncDisposable
                 throw new TimeoutException($"Waited for {what ?? "messages"}; received {messages.Count}: {string.Join(" | ", messages.Take(5).Select(m => m.Topic + " " + m.Payload))}");
             }
 
-            await Task.Delay(20);
+            await Task.Delay(100);
         }
     }
 
@@ -72,5 +74,19 @@ public sealed class MqttSubscriber : IAsyncDisposable
         _client.Dispose();
     }
 
-    public sealed record Received(string Topic, string Payload, MqttQualityOfServiceLevel Qos, bool Retain);
+    // Parsed once on arrival: tests that wait for the last of 100,000s of readings must not re-parse them on every poll.
+    private static long? SeqOf(string payload)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(payload);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("seq", out var seq) ? seq.GetInt64() : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    public sealed record Received(string Topic, string Payload, MqttQualityOfServiceLevel Qos, bool Retain, long? Seq);
 }

@@ -26,6 +26,7 @@ namespace Gateway.Sinks.Mqtt;
 public sealed class MqttSink : ISink
 {
     private const int TopicCacheLimit = 200_000;
+    private const int MessagePoolLimit = 16_384;
     private const string ConnectionClosedCause =
         "the connection was closed by the broker or a device in between; is the broker overloaded, or does it expect TLS?";
 
@@ -47,6 +48,7 @@ public sealed class MqttSink : ISink
     private readonly Dictionary<TopicKey, string> _topicCache = [];
     private readonly Dictionary<string, List<int>> _batchGroups = new(StringComparer.Ordinal);
     private readonly List<MqttApplicationMessage> _messages = [];
+    private readonly List<MqttApplicationMessage> _messagePool = [];
     private readonly DateTime _startedAt;
     private readonly string _version;
     private readonly object _stateLock = new();
@@ -505,13 +507,27 @@ public sealed class MqttSink : ISink
         }
     }
 
-    private MqttApplicationMessage NewMessage(string topic, (int Start, int Length) slice) => new()
+    // Message objects are reused from one delivery to the next: every publish of a delivery has completed before it returns.
+    private MqttApplicationMessage NewMessage(string topic, (int Start, int Length) slice)
     {
-        Topic = topic,
-        Payload = new ReadOnlySequence<byte>(_buffer.Slice(slice.Start, slice.Length)),
-        QualityOfServiceLevel = _qos,
-        Retain = _options.Retain,
-    };
+        MqttApplicationMessage message;
+        if (_messages.Count < _messagePool.Count && _messages.Count < MessagePoolLimit)
+        {
+            message = _messagePool[_messages.Count];
+        }
+        else
+        {
+            message = new MqttApplicationMessage { QualityOfServiceLevel = _qos, Retain = _options.Retain };
+            if (_messagePool.Count < MessagePoolLimit)
+            {
+                _messagePool.Add(message);
+            }
+        }
+
+        message.Topic = topic;
+        message.Payload = new ReadOnlySequence<byte>(_buffer.Slice(slice.Start, slice.Length));
+        return message;
+    }
 
     private async Task PublishAllAsync(CancellationToken cancellationToken)
     {
