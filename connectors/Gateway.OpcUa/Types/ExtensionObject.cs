@@ -1,0 +1,90 @@
+using System.Buffers;
+using Gateway.OpcUa.Encoding;
+
+namespace Gateway.OpcUa.Types;
+
+/// <summary>
+/// A structure inside a Variant (Part 6, 5.2.2.15). Known types (registered in <see cref="KnownTypes"/> by their
+/// binary encoding NodeId) are decoded into <see cref="Body"/>; unknown ones keep the type id and raw bytes.
+/// </summary>
+public sealed class ExtensionObject
+{
+    public ExtensionObject(NodeId typeId, byte[]? rawBody, IEncodeable? body = null, bool isXml = false)
+    {
+        TypeId = typeId;
+        RawBody = rawBody;
+        Body = body;
+        IsXml = isXml;
+    }
+
+    public static ExtensionObject From(IServiceMessage body) => new(new NodeId(0, body.BinaryEncodingId), null, body);
+
+    public static ExtensionObject FromEncodeable(NodeId encodingId, IEncodeable body) => new(encodingId, null, body);
+
+    public NodeId TypeId { get; }
+
+    public byte[]? RawBody { get; }
+
+    public IEncodeable? Body { get; }
+
+    public bool IsXml { get; }
+
+    /// <summary>Decoders for structures the client understands, by binary encoding id (namespace 0).</summary>
+    public static Dictionary<uint, Func<IEncodeable>> KnownTypes { get; } = [];
+
+    public void Encode(UaBinaryWriter writer)
+    {
+        writer.WriteNodeId(TypeId);
+        if (Body is not null)
+        {
+            var buffer = new ArrayBufferWriter<byte>();
+            Body.Encode(new UaBinaryWriter(buffer));
+            writer.WriteByte(0x01);
+            writer.WriteByteString(buffer.WrittenSpan);
+        }
+        else if (RawBody is not null)
+        {
+            writer.WriteByte(IsXml ? (byte)0x02 : (byte)0x01);
+            writer.WriteByteString(RawBody);
+        }
+        else
+        {
+            writer.WriteByte(0x00);
+        }
+    }
+
+    public static ExtensionObject Decode(ref UaBinaryReader reader)
+    {
+        var typeId = reader.ReadNodeId();
+        var encoding = reader.ReadByte();
+        switch (encoding)
+        {
+            case 0x00:
+                return new ExtensionObject(typeId, null);
+            case 0x01 or 0x02:
+                var raw = reader.ReadByteString();
+                if (encoding == 0x01 && raw is not null && typeId.NamespaceIndex == 0 && typeId.IdType == IdType.Numeric
+                    && KnownTypes.TryGetValue(typeId.NumericIdentifier, out var create))
+                {
+                    reader.EnterNested();
+                    try
+                    {
+                        var body = create();
+                        var inner = new UaBinaryReader(raw, reader.Limits);
+                        body.Decode(ref inner);
+                        return new ExtensionObject(typeId, raw, body);
+                    }
+                    finally
+                    {
+                        reader.LeaveNested();
+                    }
+                }
+
+                return new ExtensionObject(typeId, raw, null, encoding == 0x02);
+            default:
+                throw new UaDecodingException($"unknown ExtensionObject encoding 0x{encoding:X2}");
+        }
+    }
+
+    public override string ToString() => $"ExtensionObject({TypeId}, {Body?.GetType().Name ?? $"{RawBody?.Length ?? 0} bytes"})";
+}
