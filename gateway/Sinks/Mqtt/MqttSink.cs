@@ -57,6 +57,7 @@ public sealed class MqttSink : ISink
     private Task _connectionLoop = Task.CompletedTask;
     private TaskCompletionSource _connected = NewSignal();
     private TaskCompletionSource _connectionLost = NewSignal();
+    private readonly TaskCompletionSource _firstAttempt = NewSignal();
     private volatile ConnectionState _state = ConnectionState.Disconnected;
     private volatile int _receiveMaximum = ushort.MaxValue;
     private readonly HashSet<string> _episodeCauses = new(StringComparer.Ordinal);
@@ -143,10 +144,10 @@ public sealed class MqttSink : ISink
         _state = ConnectionState.Connecting;
         _connectionLoop = Task.Run(() => RunConnectionAsync(_stopping.Token), CancellationToken.None);
 
-        // Give the first attempt a moment so the first delivery does not fail needlessly; an outage is not fatal here.
+        // Wait for the first attempt's outcome so the first delivery does not fail needlessly; an outage is not fatal here.
         try
         {
-            await _connected.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.TimeoutMs), cancellationToken);
+            await _firstAttempt.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.TimeoutMs + 1000), cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -394,6 +395,8 @@ public sealed class MqttSink : ISink
             Problem = cause;
             _state = ConnectionState.Faulted;
         }
+
+        _firstAttempt.TrySetResult();
     }
 
     private void ReportConnected()
@@ -417,6 +420,8 @@ public sealed class MqttSink : ISink
             _state = ConnectionState.Connected;
             _connected.TrySetResult();
         }
+
+        _firstAttempt.TrySetResult();
     }
 
     private async Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
