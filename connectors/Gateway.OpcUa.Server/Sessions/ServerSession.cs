@@ -17,7 +17,7 @@ public interface IResponseChannel
 }
 
 /// <summary>A Publish request the server holds until a subscription has something to send (Part 4, 5.13.5).</summary>
-internal readonly record struct ParkedPublish(IResponseChannel Channel, uint RequestId, uint RequestHandle, long DeadlineTicks);
+internal readonly record struct ParkedPublish(IResponseChannel Channel, uint RequestId, uint RequestHandle, long DeadlineTicks, StatusCode[] AckResults);
 
 /// <summary>A continuation point of Browse: the references of one node not yet returned (Part 4, 7.9).</summary>
 internal sealed record BrowseContinuation(ReferenceDescription[] References, int Next, uint MaxPerNode);
