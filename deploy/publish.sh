@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Builds the gateway as one self-contained executable per platform, with the version stamped in.
+#
+#   deploy/publish.sh [--rid RID]... [--version X.Y.Z[-suffix]] [--output DIR] [--trim]
+#
+#   --rid RID      build only this runtime (repeatable); default: linux-x64 linux-arm64 win-x64
+#   --version V    the version to stamp; default: from `git describe` (tag vX.Y.Z), else 0.1.0+g<commit>
+#   --output DIR   where to put RID folders; default: artifacts/publish
+#   --trim         enable IL trimming. Off by default: the YAML binder, System.Text.Json and the hosting
+#                  configuration reflect over types the trimmer cannot see (docs/deploy.md, "Building").
+#
+# Result, per RID: DIR/RID/gateway (gateway.exe on Windows), DIR/RID/config/ (the embedded default, examples,
+# schemas), docs/deploy.md and the installer (install.sh + gateway.service, or install.ps1 + uninstall.ps1).
+set -euo pipefail
+
+root="$(cd "$(dirname "$0")/.." && pwd)"
+rids=()
+version=""
+output="$root/artifacts/publish"
+trim=false
+
+usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rid) [ $# -ge 2 ] || { echo "publish.sh: --rid needs a value (linux-x64, linux-arm64, win-x64)" >&2; exit 64; }
+           rids+=("$2"); shift 2 ;;
+    --version) [ $# -ge 2 ] || { echo "publish.sh: --version needs a value such as 1.2.0" >&2; exit 64; }
+           version="$2"; shift 2 ;;
+    --output) [ $# -ge 2 ] || { echo "publish.sh: --output needs a directory" >&2; exit 64; }
+           output="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
+    --trim) trim=true; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "publish.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
+  esac
+done
+[ ${#rids[@]} -gt 0 ] || rids=(linux-x64 linux-arm64 win-x64)
+
+for rid in "${rids[@]}"; do
+  case "$rid" in
+    linux-x64|linux-arm64|win-x64) ;;
+    *) echo "publish.sh: unsupported --rid '$rid'; use linux-x64, linux-arm64 or win-x64" >&2; exit 64 ;;
+  esac
+done
+
+# Version: the assembly version must be numeric (X.Y.Z), the informational version carries the rest.
+if [ -z "$version" ]; then
+  described="$(git -C "$root" describe --tags --match 'v[0-9]*' 2>/dev/null || true)"
+  commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  dirty=""
+  if [ -n "$(git -C "$root" status --porcelain --untracked-files=no 2>/dev/null || true)" ]; then dirty=".dirty"; fi
+  if [[ "$described" =~ ^v([0-9]+\.[0-9]+\.[0-9]+)(-(.*))?$ ]]; then
+    # v1.2.0 -> 1.2.0; v1.2.0-5-gabc1234 -> 1.2.0+5.gabc1234 (commits after the tag)
+    numeric="${BASH_REMATCH[1]}"
+    rest="${BASH_REMATCH[3]:-}"
+    build="${rest//-/.}$dirty"
+    build="${build#.}"
+    informational="$numeric${build:++$build}"
+  else
+    numeric="0.1.0"
+    informational="0.1.0+g$commit$dirty"
+  fi
+else
+  if ! [[ "$version" =~ ^([0-9]+\.[0-9]+\.[0-9]+)([-+][0-9A-Za-z.+-]+)?$ ]]; then
+    echo "publish.sh: --version '$version' is not X.Y.Z or X.Y.Z-suffix (e.g. 1.2.0 or 1.2.0-rc.1)" >&2
+    exit 64
+  fi
+  numeric="${BASH_REMATCH[1]}"
+  informational="$version"
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+for rid in "${rids[@]}"; do
+  dest="$output/$rid"
+  echo "publish.sh: $rid -> $dest (version $informational, trimmed: $trim)"
+  rm -rf "$dest"
+  dotnet publish "$root/gateway/Gateway.Host/Gateway.Host.csproj" \
+    -c Release -r "$rid" --self-contained \
+    -p:PublishSingleFile=true \
+    -p:IncludeNativeLibrariesForSelfExtract=true \
+    -p:EnableCompressionInSingleFile=true \
+    -p:DebugType=none \
+    -p:PublishTrimmed="$trim" \
+    -p:Version="$numeric" \
+    -p:InformationalVersion="$informational" \
+    -p:IncludeSourceRevisionInInformationalVersion=false \
+    -o "$dest" -nologo -clp:ErrorsOnly
+  # Symbols of projects that set their own DebugType are not needed on a factory PC.
+  rm -f "$dest"/*.pdb
+  # The whole config folder travels with the binary: the embedded default, the examples and the JSON Schemas.
+  rm -rf "$dest/config"
+  cp -R "$root/config" "$dest/config"
+  # Each folder is an install bundle: copy it to the factory PC and run the installer inside it.
+  mkdir -p "$dest/docs"
+  cp "$root/docs/deploy.md" "$dest/docs/deploy.md"
+  case "$rid" in
+    linux-*) cp "$root/deploy/linux/gateway.service" "$root/deploy/linux/install.sh" "$dest/" ;;
+    win-*) cp "$root/deploy/windows/install.ps1" "$root/deploy/windows/uninstall.ps1" "$dest/" ;;
+  esac
+  exe="$dest/gateway"; [ "$rid" = win-x64 ] && exe="$dest/gateway.exe"
+  [ -f "$exe" ] || { echo "publish.sh: $rid: expected $exe, not found" >&2; exit 1; }
+  echo "publish.sh: $rid: $(du -h "$exe" | cut -f1) $exe"
+done
