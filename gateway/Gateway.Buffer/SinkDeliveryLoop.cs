@@ -69,6 +69,8 @@ public sealed class SinkDeliveryLoop
     /// <summary>Runs until cancelled. Never throws for a sink fault: it retries, with backoff, for as long as it takes.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // With data on disk and a synchronous sink every await below completes at once: never run the drain on the caller's thread.
+        await Task.Yield();
         _buffer.Rewind(_sink.Name);
         _state = DeliveryState.Waiting;
         try

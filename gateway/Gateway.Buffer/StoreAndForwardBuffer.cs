@@ -416,6 +416,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             {
                 _activeHandle = File.OpenHandle(path, FileMode.Create, FileAccess.ReadWrite, FileShare.Read | FileShare.Delete);
                 RandomAccess.Write(_activeHandle, header, 0);
+                DirectorySync.Flush(_options.Directory); // the new file's name must survive a power cut too
                 break;
             }
             catch (IOException e) when (IsDiskFull(e))
