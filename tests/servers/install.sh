@@ -32,8 +32,10 @@ for svc in mosquitto influxdb victoria-metrics; do
 done
 pkill -x influxd 2>/dev/null || true
 
-if [ -f "$here/opcua/package.json" ] && [ ! -d "$here/opcua/node_modules/node-opcua" ]; then
-  echo "install.sh: installing node-opcua (npm)"
-  (cd "$here/opcua" && npm install --no-audit --no-fund --loglevel=error)
-fi
+for dir in "$here"/opcua*/; do
+  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules/node-opcua" ]; then
+    echo "install.sh: installing node-opcua in $dir (npm)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error)
+  fi
+done
 echo "install.sh: servers ready"

@@ -1,0 +1,374 @@
+using Gateway.OpcUa.SecureChannel;
+using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Transport;
+using Gateway.OpcUa.Types;
+
+namespace Gateway.OpcUa.Client;
+
+/// <summary>
+/// A connected OPC UA session (Part 4, 5.6) over one secure channel. The API reads like the domain: Read, Browse,
+/// TranslateBrowsePaths, and the subscription service calls. Large reads are split by the server's operation limits.
+/// A broken connection raises <see cref="ConnectionLost"/> once; reconnecting is the caller's job (one owner of reconnects).
+/// </summary>
+public sealed class OpcUaClient : IAsyncDisposable
+{
+    private readonly ClientSecureChannel _channel;
+    private readonly OpcUaClientOptions _options;
+    private readonly CancellationTokenSource _stop = new();
+    private NodeId _authenticationToken = NodeId.Null;
+    private Task? _keepAlive;
+    private int _lost;
+
+    private OpcUaClient(ClientSecureChannel channel, OpcUaClientOptions options)
+    {
+        _channel = channel;
+        _options = options;
+        _channel.Faulted += OnChannelFaulted;
+    }
+
+    public string EndpointUrl => _channel.EndpointUrl;
+
+    public NodeId SessionId { get; private set; } = NodeId.Null;
+
+    public TimeSpan RevisedSessionTimeout { get; private set; }
+
+    /// <summary>The namespace table read at connect time (index = namespace index).</summary>
+    public IReadOnlyList<string> NamespaceArray { get; private set; } = [];
+
+    /// <summary>The server's MaxNodesPerRead, or 0 when it sets no limit.</summary>
+    public uint MaxNodesPerRead { get; private set; }
+
+    /// <summary>The server's MaxMonitoredItemsPerCall, or 0 when it sets no limit.</summary>
+    public uint MaxMonitoredItemsPerCall { get; private set; }
+
+    /// <summary>How many Read calls this client sent (split reads count each call).</summary>
+    public long ReadCalls => Interlocked.Read(ref _readCalls);
+
+    private long _readCalls;
+
+    public TimeSpan RequestTimeout => _options.Channel.RequestTimeout;
+
+    public ClientSecureChannel Channel => _channel;
+
+    /// <summary>Raised once when the channel or session is lost (connection broken, keep-alive failed).</summary>
+    public event Action<UaException>? ConnectionLost;
+
+    /// <summary>Opens a secure channel (SecurityPolicy None), creates and activates an anonymous session, reads the namespace table and operation limits.</summary>
+    public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new OpcUaClientOptions();
+        var channel = await ClientSecureChannel.OpenAsync(endpointUrl, options.Channel, cancellationToken);
+        var client = new OpcUaClient(channel, options);
+        try
+        {
+            await client.CreateAndActivateSessionAsync(endpointUrl, cancellationToken);
+            client.NamespaceArray = await client.ReadNamespaceArrayAsync(cancellationToken);
+            await client.ReadOperationLimitsAsync(cancellationToken);
+            if (options.KeepAliveInterval > TimeSpan.Zero)
+            {
+                client._keepAlive = Task.Run(client.KeepAliveLoopAsync, CancellationToken.None);
+            }
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+
+        return client;
+    }
+
+    /// <summary>GetEndpoints over a session-less channel (Part 4, 5.4.4).</summary>
+    public static async Task<EndpointDescription[]> GetEndpointsAsync(string endpointUrl, ChannelOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new ChannelOptions();
+        await using var channel = await ClientSecureChannel.OpenAsync(endpointUrl, options, cancellationToken);
+        var response = await channel.SendRequestAsync<GetEndpointsResponse>(new GetEndpointsRequest { EndpointUrl = endpointUrl }, options.RequestTimeout, cancellationToken);
+        await channel.CloseAsync(cancellationToken);
+        return response.Endpoints ?? [];
+    }
+
+    private async Task CreateAndActivateSessionAsync(string endpointUrl, CancellationToken cancellationToken)
+    {
+        var create = await SendAsync<CreateSessionResponse>(
+            new CreateSessionRequest
+            {
+                ClientDescription = new ApplicationDescription
+                {
+                    ApplicationUri = _options.ApplicationUri,
+                    ProductUri = _options.ProductUri,
+                    ApplicationName = new LocalizedText(_options.ApplicationName),
+                    ApplicationType = ApplicationType.Client,
+                },
+                EndpointUrl = endpointUrl,
+                SessionName = _options.SessionName,
+                ClientNonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
+                RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
+                MaxResponseMessageSize = _options.Channel.Transport.MaxMessageSize,
+            },
+            cancellationToken);
+        SessionId = create.SessionId;
+        _authenticationToken = create.AuthenticationToken;
+        RevisedSessionTimeout = TimeSpan.FromMilliseconds(create.RevisedSessionTimeout);
+
+        // Part 4, 5.6.3: the anonymous token names the server's anonymous policy id, when it has one.
+        var anonymousPolicy = create.ServerEndpoints?
+            .SelectMany(e => e.UserIdentityTokens ?? [])
+            .FirstOrDefault(t => t.TokenType == UserTokenType.Anonymous)?.PolicyId ?? "anonymous";
+        var activate = await SendAsync<ActivateSessionResponse>(
+            new ActivateSessionRequest
+            {
+                UserIdentityToken = ExtensionObject.From(new AnonymousIdentityToken { PolicyId = anonymousPolicy }),
+            },
+            cancellationToken);
+        var bad = activate.Results?.Where(r => r.IsBad).Select(r => (StatusCode?)r).FirstOrDefault();
+        if (bad is { } status)
+        {
+            throw new UaServiceException(status.Code, $"{endpointUrl}: the server refused the session: {status}");
+        }
+    }
+
+    /// <summary>Sends any service request on this session (the authentication token is filled in).</summary>
+    public Task<TResponse> SendAsync<TResponse>(ServiceRequest request, CancellationToken cancellationToken, TimeSpan? timeout = null)
+        where TResponse : ServiceResponse
+    {
+        request.RequestHeader.AuthenticationToken = _authenticationToken;
+        return _channel.SendRequestAsync<TResponse>(request, timeout ?? _options.Channel.RequestTimeout, cancellationToken);
+    }
+
+    /// <summary>
+    /// Reads attributes, in as many calls as the server's MaxNodesPerRead requires; a BadTooManyOperations answer halves
+    /// the call size and tries again, even when the server advertised no limit. Results are in the order asked.
+    /// </summary>
+    public async Task<DataValue[]> ReadAsync(IReadOnlyList<ReadValueId> nodes, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default)
+    {
+        var results = new DataValue[nodes.Count];
+        var batch = MaxNodesPerRead == 0 ? _options.DefaultMaxNodesPerRead : (int)MaxNodesPerRead;
+        var offset = 0;
+        while (offset < nodes.Count)
+        {
+            var count = Math.Min(batch, nodes.Count - offset);
+            var slice = new ReadValueId[count];
+            for (var i = 0; i < count; i++)
+            {
+                slice[i] = nodes[offset + i];
+            }
+
+            ReadResponse response;
+            try
+            {
+                Interlocked.Increment(ref _readCalls);
+                response = await SendAsync<ReadResponse>(new ReadRequest { NodesToRead = slice, TimestampsToReturn = timestamps }, cancellationToken);
+            }
+            catch (UaServiceException e) when (e.StatusCode == StatusCodes.BadTooManyOperations && count > 1)
+            {
+                batch = Math.Max(1, count / 2);
+                continue;
+            }
+
+            var values = response.Results ?? [];
+            if (values.Length != count)
+            {
+                throw new UaServiceException(StatusCodes.BadUnknownResponse, $"{EndpointUrl}: Read of {count} nodes returned {values.Length} results");
+            }
+
+            values.CopyTo(results, offset);
+            offset += count;
+        }
+
+        return results;
+    }
+
+    /// <summary>Reads the Value attribute of each node.</summary>
+    public Task<DataValue[]> ReadValuesAsync(IReadOnlyList<NodeId> nodes, CancellationToken cancellationToken = default) =>
+        ReadAsync(nodes.Select(n => new ReadValueId(n)).ToList(), TimestampsToReturn.Both, cancellationToken);
+
+    public async Task<IReadOnlyList<string>> ReadNamespaceArrayAsync(CancellationToken cancellationToken = default)
+    {
+        var values = await ReadAsync([new ReadValueId(WellKnownNodes.ServerNamespaceArray)], TimestampsToReturn.Neither, cancellationToken);
+        return values[0].Value.Value is string?[] uris ? uris.Select(u => u ?? "").ToArray() : [];
+    }
+
+    /// <summary>Reads the server's OperationLimits (Part 5, 6.3.11); a missing or zero value means no limit.</summary>
+    public async Task ReadOperationLimitsAsync(CancellationToken cancellationToken = default)
+    {
+        var values = await ReadAsync(
+            [new ReadValueId(WellKnownNodes.MaxNodesPerRead), new ReadValueId(WellKnownNodes.MaxMonitoredItemsPerCall)],
+            TimestampsToReturn.Neither,
+            cancellationToken);
+        MaxNodesPerRead = values[0].Status.IsGood && values[0].Value.TryGetInt64(out var read) && read > 0 ? (uint)read : 0;
+        MaxMonitoredItemsPerCall = values[1].Status.IsGood && values[1].Value.TryGetInt64(out var items) && items > 0 ? (uint)items : 0;
+    }
+
+    /// <summary>Resolves `nsu=URI;...` through the namespace table and parses `ns=N;...`.</summary>
+    public NodeId ResolveNodeId(string text)
+    {
+        var expanded = ExpandedNodeId.Parse(text);
+        if (expanded.NamespaceUri is null)
+        {
+            return expanded.NodeId;
+        }
+
+        var index = NamespaceArray.ToList().IndexOf(expanded.NamespaceUri);
+        if (index < 0)
+        {
+            throw new UaServiceException(StatusCodes.BadNodeIdUnknown, $"{EndpointUrl}: namespace '{expanded.NamespaceUri}' is not in the server's namespace table");
+        }
+
+        return WithNamespace(expanded.NodeId, (ushort)index);
+    }
+
+    private static NodeId WithNamespace(NodeId id, ushort ns) => id.IdType switch
+    {
+        IdType.Numeric => new NodeId(ns, id.NumericIdentifier),
+        IdType.String => new NodeId(ns, id.StringIdentifier),
+        IdType.Guid => new NodeId(ns, id.GuidIdentifier),
+        _ => new NodeId(ns, id.OpaqueIdentifier),
+    };
+
+    /// <summary>Browses forward hierarchical references of each node (one call; use <see cref="BrowseNextAsync"/> for continuation points).</summary>
+    public async Task<BrowseResult[]> BrowseAsync(IReadOnlyList<BrowseDescription> nodes, uint maxReferencesPerNode = 0, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync<BrowseResponse>(new BrowseRequest { NodesToBrowse = nodes, RequestedMaxReferencesPerNode = maxReferencesPerNode }, cancellationToken);
+        return response.Results ?? [];
+    }
+
+    public async Task<BrowseResult[]> BrowseNextAsync(IReadOnlyList<byte[]?> continuationPoints, bool release = false, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync<BrowseNextResponse>(new BrowseNextRequest { ContinuationPoints = continuationPoints, ReleaseContinuationPoints = release }, cancellationToken);
+        return response.Results ?? [];
+    }
+
+    /// <summary>Every forward hierarchical reference of a node, following continuation points to the end.</summary>
+    public async Task<IReadOnlyList<ReferenceDescription>> BrowseAllAsync(NodeId node, uint maxReferencesPerCall = 0, CancellationToken cancellationToken = default)
+    {
+        var all = new List<ReferenceDescription>();
+        var results = await BrowseAsync([new BrowseDescription { NodeId = node }], maxReferencesPerCall, cancellationToken);
+        var result = results.Length == 1 ? results[0] : throw new UaServiceException(StatusCodes.BadUnknownResponse, "Browse returned no result");
+        while (true)
+        {
+            if (result.StatusCode.IsBad)
+            {
+                throw new UaServiceException(result.StatusCode.Code, $"{EndpointUrl}: Browse of {node} failed: {result.StatusCode}");
+            }
+
+            all.AddRange(result.References ?? []);
+            if (result.ContinuationPoint is not { Length: > 0 } point)
+            {
+                return all;
+            }
+
+            result = (await BrowseNextAsync([point], false, cancellationToken))[0];
+        }
+    }
+
+    /// <summary>Resolves browse paths like `Objects/2:CNC1/2:Spindle/2:Speed` (Part 4, 5.8.4).</summary>
+    public async Task<BrowsePathResult[]> TranslateBrowsePathsAsync(IReadOnlyList<BrowsePath> paths, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync<TranslateBrowsePathsToNodeIdsResponse>(new TranslateBrowsePathsToNodeIdsRequest { BrowsePaths = paths }, cancellationToken);
+        return response.Results ?? [];
+    }
+
+    /// <summary>
+    /// Builds a browse path from text: segments separated by '/', an optional leading `Objects`, each segment `ns:Name`
+    /// or `Name` (then <paramref name="defaultNamespace"/> applies).
+    /// </summary>
+    public static BrowsePath ParseBrowsePath(string path, ushort defaultNamespace)
+    {
+        var segments = path.Split('/', StringSplitOptions.RemoveEmptyEntries).ToList();
+        if (segments.Count > 0 && segments[0] is "Objects" or "0:Objects")
+        {
+            segments.RemoveAt(0);
+        }
+
+        return new BrowsePath
+        {
+            StartingNode = WellKnownNodes.ObjectsFolder,
+            Elements = segments.Select(s =>
+            {
+                var name = QualifiedName.Parse(s);
+                if (!s.Contains(':', StringComparison.Ordinal))
+                {
+                    name = new QualifiedName(defaultNamespace, s);
+                }
+
+                return new RelativePathElement { TargetName = name };
+            }).ToArray(),
+        };
+    }
+
+    private async Task KeepAliveLoopAsync()
+    {
+        // Part 4, 5.6.2: any service call keeps the session alive; reading ServerStatus/State also proves the server works.
+        var interval = TimeSpan.FromMilliseconds(Math.Min(_options.KeepAliveInterval.TotalMilliseconds, Math.Max(1000, RevisedSessionTimeout.TotalMilliseconds / 3)));
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                try
+                {
+                    var state = await ReadAsync([new ReadValueId(WellKnownNodes.ServerStatusState)], TimestampsToReturn.Neither, _stop.Token);
+                    if (state[0].Value.TryGetInt64(out var serverState) && serverState != 0)
+                    {
+                        // ServerState: 0 Running; anything else (Failed, Shutdown...) means data will not flow.
+                        Lose(new UaServiceException(StatusCodes.BadServerHalted, $"{EndpointUrl}: the server reports state {serverState} (not Running)"));
+                        return;
+                    }
+                }
+                catch (UaException e)
+                {
+                    Lose(e);
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void OnChannelFaulted(UaException error) => Lose(error);
+
+    private void Lose(UaException error)
+    {
+        if (Interlocked.Exchange(ref _lost, 1) == 0 && !_stop.IsCancellationRequested)
+        {
+            ConnectionLost?.Invoke(error);
+        }
+    }
+
+    /// <summary>Closes the session (deleting its subscriptions) and the channel; never throws.</summary>
+    public async Task CloseAsync(CancellationToken cancellationToken = default)
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await _stop.CancelAsync();
+        }
+
+        if (_channel.Fault is null && !SessionId.IsNull)
+        {
+            try
+            {
+                await SendAsync<CloseSessionResponse>(new CloseSessionRequest { DeleteSubscriptions = true }, cancellationToken, TimeSpan.FromSeconds(2));
+            }
+            catch (Exception e) when (e is UaException or OperationCanceledException)
+            {
+                // best effort: the server times the session out anyway
+            }
+        }
+
+        await _channel.CloseAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await CloseAsync(CancellationToken.None);
+        if (_keepAlive is not null)
+        {
+            await _keepAlive;
+        }
+
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,105 @@
+// The node-opcua server our tests read: an independent OPC UA implementation with a known address space.
+// Usage: node server.js --port 4840 [--doubles 20000] [--max-nodes-per-read 5000]
+"use strict";
+const opcua = require("node-opcua");
+
+function arg(name, fallback) {
+  const i = process.argv.indexOf("--" + name);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+const port = parseInt(arg("port", "4840"), 10);
+const doubleCount = parseInt(arg("doubles", "20000"), 10);
+const maxNodesPerRead = parseInt(arg("max-nodes-per-read", "5000"), 10);
+const maxMessageSize = parseInt(arg("max-message-size", String(64 * 1024 * 1024)), 10);
+
+(async () => {
+  const server = new opcua.OPCUAServer({
+    port,
+    hostname: "127.0.0.1",
+    alternateHostname: ["127.0.0.1"],
+    securityPolicies: [opcua.SecurityPolicy.None],
+    securityModes: [opcua.MessageSecurityMode.None],
+    allowAnonymous: true,
+    maxMessageSize,
+    maxChunkCount: 10000,
+    serverCapabilities: {
+      maxBrowseContinuationPoints: 10,
+      operationLimits: { maxNodesPerRead, maxNodesPerBrowse: 1000, maxMonitoredItemsPerCall: 1000 },
+    },
+    buildInfo: { productName: "gateway-test-server" },
+  });
+  await server.initialize();
+  const addressSpace = server.engine.addressSpace;
+  const ns = addressSpace.registerNamespace("urn:gateway:tests");
+  const objects = addressSpace.rootFolder.objects;
+  const types = ns.addFolder(objects, { browseName: "Types", nodeId: "s=Types" });
+
+  const v = (browseName, nodeId, dataType, value, extra) =>
+    ns.addVariable(Object.assign({ componentOf: types, browseName, nodeId, dataType, minimumSamplingInterval: 100, value: { get: () => new opcua.Variant(Object.assign({ dataType: opcua.DataType[dataType] }, value)) } }, extra || {}));
+
+  // Scalars with known, non-trivial values.
+  v("Boolean", "s=Boolean", "Boolean", { value: true });
+  v("SByte", "s=SByte", "SByte", { value: -128 });
+  v("Byte", "s=Byte", "Byte", { value: 255 });
+  v("Int16", "s=Int16", "Int16", { value: -32768 });
+  v("UInt16", "s=UInt16", "UInt16", { value: 65535 });
+  v("Int32", "s=Int32", "Int32", { value: -2147483648 });
+  v("UInt32", "s=UInt32", "UInt32", { value: 4294967295 });
+  v("Int64", "s=Int64", "Int64", { arrayType: opcua.VariantArrayType.Scalar, value: [0x80000000, 0] }); // node-opcua Int64 as [high, low] UInt32 words: -2^63
+  v("UInt64", "s=UInt64", "UInt64", { arrayType: opcua.VariantArrayType.Scalar, value: [0xFFFFFFFF, 0xFFFFFFFF] });
+  v("Float", "s=Float", "Float", { value: 3.5 });
+  v("Double", "s=Double", "Double", { value: -1234.5678 });
+  v("String", "s=String", "String", { value: "가공 중 – Spindle ✓" });
+  v("DateTime", "s=DateTime", "DateTime", { value: new Date(Date.UTC(2026, 10, 25, 3, 0, 0, 123)) });
+  v("Guid", "s=Guid", "Guid", { value: "72962B91-FA75-4AE6-8D28-B404DC7DAF63" });
+  v("ByteString", "s=ByteString", "ByteString", { value: Buffer.from([0, 1, 2, 254, 255]) });
+  v("NodeIdValue", "s=NodeIdValue", "NodeId", { value: opcua.coerceNodeId("ns=1;s=Target") });
+  v("LocalizedText", "s=LocalizedText", "LocalizedText", { value: new opcua.LocalizedText({ text: "스핀들", locale: "ko-KR" }) });
+  v("QualifiedName", "s=QualifiedName", "QualifiedName", { value: new opcua.QualifiedName({ name: "Speed", namespaceIndex: 1 }) });
+  v("StatusCode", "s=StatusCode", "StatusCode", { value: opcua.StatusCodes.BadNodeIdUnknown });
+
+  // Arrays and a matrix.
+  v("Int32Array", "s=Int32Array", "Int32", { arrayType: opcua.VariantArrayType.Array, value: new Int32Array([1, -2, 2147483647]) }, { valueRank: 1 });
+  v("StringArray", "s=StringArray", "String", { arrayType: opcua.VariantArrayType.Array, value: ["a", "나", ""] }, { valueRank: 1 });
+  v("DoubleMatrix", "s=DoubleMatrix", "Double", { arrayType: opcua.VariantArrayType.Matrix, dimensions: [2, 3], value: new Float64Array([1, 2, 3, 4, 5, 6]) }, { valueRank: 2 });
+  const big = new Float64Array(100000);
+  for (let i = 0; i < big.length; i++) big[i] = i * 0.5;
+  v("BigDoubleArray", "s=BigDoubleArray", "Double", { arrayType: opcua.VariantArrayType.Array, value: big }, { valueRank: 1 });
+  const mib = Buffer.alloc(1024 * 1024);
+  for (let i = 0; i < mib.length; i++) mib[i] = i % 251;
+  v("MiBByteString", "s=MiBByteString", "ByteString", { value: mib });
+
+  // A variable whose read is denied.
+  ns.addVariable({
+    componentOf: types, browseName: "Denied", nodeId: "s=Denied", dataType: "Double",
+    accessLevel: opcua.makeAccessLevelFlag("CurrentWrite"), userAccessLevel: opcua.makeAccessLevelFlag("CurrentWrite"),
+    value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Double, value: 1 }) },
+  });
+
+  // Many doubles, value = index, for split reads.
+  // In blocks of 500: node-opcua checks sibling names on every add, so one folder of 20,000 takes minutes to build.
+  const doubles = ns.addFolder(objects, { browseName: "Doubles", nodeId: "s=Doubles" });
+  let block = null;
+  for (let i = 0; i < doubleCount; i++) {
+    const id = "Double." + String(i).padStart(5, "0");
+    if (i % 500 === 0) block = ns.addFolder(doubles, { browseName: "Block" + String(i / 500).padStart(2, "0"), nodeId: "s=Doubles.Block" + String(i / 500).padStart(2, "0") });
+    ns.addVariable({ componentOf: block, browseName: id, nodeId: "s=" + id, dataType: "Double", minimumSamplingInterval: 100, value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Double, value: i }) } });
+  }
+
+  // A deep folder tree: Deep/L1/L2/.../L8/Leaf.
+  let parent = ns.addFolder(objects, { browseName: "Deep", nodeId: "s=Deep" });
+  for (let d = 1; d <= 8; d++) parent = ns.addFolder(parent, { browseName: "L" + d, nodeId: "s=Deep.L" + d });
+  ns.addVariable({ componentOf: parent, browseName: "Leaf", nodeId: "s=Deep.Leaf", dataType: "Double", value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Double, value: 42 }) } });
+
+  // A counter that changes every 100 ms, for subscriptions.
+  let counter = 0;
+  setInterval(() => { counter++; }, 100);
+  ns.addVariable({ componentOf: types, browseName: "Counter", nodeId: "s=Counter", dataType: "Int32", minimumSamplingInterval: 50, value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Int32, value: counter }) } });
+
+  await server.start();
+  console.log("ready " + server.getEndpointUrl() + " ns=" + addressSpace.getNamespaceIndex("urn:gateway:tests"));
+  const stop = async () => { await server.shutdown(100); process.exit(0); };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+})().catch((e) => { console.error(e); process.exit(1); });
