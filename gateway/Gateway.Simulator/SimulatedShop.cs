@@ -1,0 +1,73 @@
+using Gateway.OpcUa.Server.AddressSpace;
+using Gateway.Simulator.Machines;
+
+namespace Gateway.Simulator;
+
+/// <summary>
+/// The simulated shop floor: its machines built into an address space, stepped together. Deterministic: the same
+/// options (seed included) give the same values after the same number of steps.
+/// </summary>
+public sealed class SimulatedShop
+{
+    private readonly List<SimulatedMachine> _machines = [];
+    private readonly double _stepSeconds;
+
+    public SimulatedShop(SimulatorOptions options, UaAddressSpace addressSpace)
+    {
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("simulator options: " + string.Join("; ", problems));
+        }
+
+        AddressSpace = addressSpace;
+        NamespaceIndex = addressSpace.RegisterNamespace(SimulatorServer.NamespaceUri);
+        _stepSeconds = options.RateMs / 1000.0;
+        var counts = new Dictionary<string, int>();
+        for (var i = 0; i < options.Machines; i++)
+        {
+            // Each machine has its own generator, so adding machines never changes the values of the others.
+            var random = new Random(unchecked((options.Seed * 7919) + (i * 104729)));
+            var kind = (i % 4) switch
+            {
+                0 or 1 => "cnc",
+                2 => "press",
+                _ => "mould",
+            };
+            counts[kind] = counts.GetValueOrDefault(kind) + 1;
+            var name = $"{kind}-{counts[kind]:D2}";
+            SimulatedMachine machine = kind switch
+            {
+                "cnc" => new CncMachine(name, random, fanuc: counts[kind] % 2 == 1),
+                "press" => new PlcCell(name, random, press: true),
+                _ => new PlcCell(name, random, press: false),
+            };
+            machine.Build(addressSpace, NamespaceIndex, options.TagsPerMachine);
+            _machines.Add(machine);
+        }
+
+        Tags = [.. _machines.SelectMany(m => m.Tags)];
+        Step(DateTime.UtcNow);
+    }
+
+    public UaAddressSpace AddressSpace { get; }
+
+    public ushort NamespaceIndex { get; }
+
+    public IReadOnlyList<SimulatedMachine> Machines => _machines;
+
+    public IReadOnlyList<SimulatedTag> Tags { get; }
+
+    public long Steps { get; private set; }
+
+    /// <summary>Moves every machine one tick (RateMs of simulated time) and publishes the values.</summary>
+    public void Step(DateTime now)
+    {
+        foreach (var machine in _machines)
+        {
+            machine.Step(Steps == 0 ? 0 : _stepSeconds, now);
+        }
+
+        Steps++;
+    }
+}

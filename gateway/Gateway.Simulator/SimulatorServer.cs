@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using Gateway.OpcUa.Server;
+using Gateway.OpcUa.Server.AddressSpace;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Gateway.Simulator;
+
+/// <summary>
+/// The built-in machine simulator: an OPC UA server whose address space is a simulated shop (CNC machines, presses,
+/// injection moulding machines, optional generated load-test tags), with values moving every <see cref="SimulatorOptions.RateMs"/>.
+/// Node ids are <c>ns=2;s=&lt;machine&gt;/&lt;folder&gt;/&lt;tag&gt;</c> in namespace <see cref="NamespaceUri"/>; see README.md.
+/// </summary>
+public sealed class SimulatorServer : IAsyncDisposable
+{
+    public const string NamespaceUri = "urn:changwon-gateway:simulator";
+
+    public const string ApplicationUri = "urn:changwon-gateway:simulator:server";
+
+    private readonly UaServer _server;
+    private readonly SimulatedShop _shop;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _ticker;
+
+    private SimulatorServer(SimulatorOptions options, UaServer server, SimulatedShop shop, ILogger logger)
+    {
+        Options = options;
+        _server = server;
+        _shop = shop;
+        _logger = logger;
+    }
+
+    public SimulatorOptions Options { get; }
+
+    /// <summary>The endpoint to connect to, e.g. <c>opc.tcp://127.0.0.1:4840</c>.</summary>
+    public string EndpointUrl => _server.EndpointUrl;
+
+    /// <summary>The bound port (the chosen one when the options said 0).</summary>
+    public int Port => _server.Port;
+
+    /// <summary>Every simulated tag with its node id, data type and unit.</summary>
+    public IReadOnlyList<SimulatedTag> Tags => _shop.Tags;
+
+    /// <summary>Ticks run so far (the first values count as one).</summary>
+    public long Steps => _shop.Steps;
+
+    public UaServer Server => _server;
+
+    /// <summary>The tags a simulator with these options advertises, without starting one.</summary>
+    public static IReadOnlyList<SimulatedTag> DescribeTags(SimulatorOptions options) =>
+        new SimulatedShop(options, new UaAddressSpace(ApplicationUri)).Tags;
+
+    public static async Task<SimulatorServer> StartAsync(SimulatorOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    {
+        logger ??= NullLogger.Instance;
+        var serverOptions = new UaServerOptions
+        {
+            BindAddress = options.Bind,
+            Port = options.Port,
+            ApplicationUri = ApplicationUri,
+            ApplicationName = "Changwon Gateway machine simulator",
+            AllowAnonymous = options.AllowAnonymous,
+            Users = options.Users,
+        };
+        var space = new UaAddressSpace(ApplicationUri, serverOptions.Limits) { ProductName = "Changwon Gateway machine simulator" };
+        var shop = new SimulatedShop(options, space);
+        var server = new UaServer(space, serverOptions, logger);
+        await server.StartAsync(cancellationToken);
+        var simulator = new SimulatorServer(options, server, shop, logger);
+        simulator._ticker = Task.Run(simulator.TickAsync, CancellationToken.None);
+        logger.LogInformation("simulator: {Machines} machines, {Tags} tags, new values every {Rate} ms at {Endpoint}", options.Machines, shop.Tags.Count, options.RateMs, server.EndpointUrl);
+        return simulator;
+    }
+
+    private async Task TickAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Options.RateMs));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                var started = Stopwatch.GetTimestamp();
+                try
+                {
+                    _shop.Step(DateTime.UtcNow);
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "simulator: a step failed; continuing");
+                }
+
+                var elapsed = Stopwatch.GetElapsedTime(started);
+                if (elapsed.TotalMilliseconds > Options.RateMs)
+                {
+                    _logger.LogWarning("simulator: one step of {Tags} tags took {Elapsed:0} ms, longer than rate-ms {Rate}", _shop.Tags.Count, elapsed.TotalMilliseconds, Options.RateMs);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stop.IsCancellationRequested)
+        {
+            return;
+        }
+
+        await _stop.CancelAsync();
+        if (_ticker is not null)
+        {
+            await _ticker;
+        }
+
+        await _server.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await _server.DisposeAsync();
+        _stop.Dispose();
+    }
+}
