@@ -69,6 +69,10 @@ else
   informational="$version"
 fi
 
+# Intermediate files of every project go here, not to each project's bin/ and obj/: a publish (with its version
+# stamp) never overwrites or locks the files of a build or test run in the same tree.
+build="$root/artifacts/publish-build"
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 for rid in "${rids[@]}"; do
@@ -85,6 +89,7 @@ for rid in "${rids[@]}"; do
     -p:Version="$numeric" \
     -p:InformationalVersion="$informational" \
     -p:IncludeSourceRevisionInInformationalVersion=false \
+    --artifacts-path "$build" \
     -o "$dest" -nologo -clp:ErrorsOnly
   # Symbols of projects that set their own DebugType are not needed on a factory PC.
   rm -f "$dest"/*.pdb
