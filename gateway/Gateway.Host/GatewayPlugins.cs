@@ -1,4 +1,5 @@
 using Gateway.Core;
+using Gateway.Sinks.InfluxDb;
 using Gateway.Sinks.Mqtt;
 
 namespace Gateway.Host;
@@ -7,5 +8,6 @@ namespace Gateway.Host;
 public static class GatewayPlugins
 {
     public static SinkRegistry CreateSinkRegistry() => new SinkRegistry()
-        .Add(new MqttSinkPlugin());
+        .Add(new MqttSinkPlugin())
+        .Add(new InfluxDbSinkPlugin());
 }

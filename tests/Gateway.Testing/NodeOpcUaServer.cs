@@ -30,17 +30,17 @@ public sealed class NodeOpcUaServer : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<NodeOpcUaServer> StartAsync(int doubles = 20000, int maxNodesPerRead = 5000, int maxMessageSize = 64 * 1024 * 1024)
+    public static async Task<NodeOpcUaServer> StartAsync(int doubles = 20000, int maxNodesPerRead = 5000, int maxMessageSize = 64 * 1024 * 1024, int? port = null)
     {
-        var port = FreePort.Next();
+        port ??= FreePort.Next();
         var script = RepositoryPaths.Combine("tests", "servers", "opcua", "server.js");
         var process = await ServerProcess.StartAsync(
             "node-opcua",
             "node",
-            [script, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--doubles", doubles.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [script, "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--doubles", doubles.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "--max-nodes-per-read", maxNodesPerRead.ToString(System.Globalization.CultureInfo.InvariantCulture),
              "--max-message-size", maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)],
-            port,
+            port.Value,
             startTimeout: TimeSpan.FromMinutes(4));
         // The port opens a moment before the ready line (which carries the namespace index) is printed.
         for (var i = 0; i < 100 && !process.Output.Contains("ready ", StringComparison.Ordinal); i++)
@@ -48,8 +48,11 @@ public sealed class NodeOpcUaServer : IAsyncDisposable
             await Task.Delay(100);
         }
 
-        return new NodeOpcUaServer(process, port);
+        return new NodeOpcUaServer(process, port.Value);
     }
+
+    /// <summary>Kills the server (SIGKILL), as a power cut or crash would.</summary>
+    public Task KillAsync() => _process.KillAsync();
 
     public ValueTask DisposeAsync() => _process.DisposeAsync();
 }

@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Connectors.OpcUa;
 using Gateway.Configuration.Model;
 using Gateway.Core;
 using Microsoft.Extensions.Logging;
@@ -11,6 +12,7 @@ public static class SourceConnectors
     public static ISourceConnector Create(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILoggerFactory loggerFactory, TimeProvider time) =>
         source.Type.ToLowerInvariant() switch
         {
+            "opcua" => new OpcUaSourceConnector(source, tags, loggerFactory.CreateLogger($"Gateway.Sources.{source.Name}"), time),
             _ => throw new NotSupportedException($"Source {source.Name}: connector type '{source.Type}' is not available in this build."),
         };
 }

@@ -1,0 +1,308 @@
+using Gateway.Configuration;
+using Gateway.Configuration.Model;
+using Gateway.Core;
+using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Transport;
+using Gateway.OpcUa.Types;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
+
+namespace Gateway.Connectors.OpcUa;
+
+/// <summary>
+/// Reads one OPC UA server for the gateway. It is the single owner of this server's connection: one reconnect loop
+/// (exponential backoff with jitter, through Polly), at most one session at a time, and after every reconnect the
+/// NodeIds (`nsu=`) and browse paths are resolved again, so a restarted server that renumbered its namespaces still
+/// sends data to the right tags. A lost connection marks the source's tags Bad once, not on every retry.
+/// </summary>
+public sealed class OpcUaSourceConnector : ISourceConnector
+{
+    private readonly SourceConfig _source;
+    private readonly AcquisitionPlan _plan;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly OpcUaClientOptions _clientOptions;
+    private readonly ResiliencePipeline _reconnect;
+    private int _state = (int)ConnectionState.Disconnected;
+
+    public OpcUaSourceConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILogger logger, TimeProvider time)
+    {
+        _source = source;
+        _plan = AcquisitionPlan.From(tags);
+        _logger = logger;
+        _time = time;
+        _clientOptions = new OpcUaClientOptions
+        {
+            SessionTimeout = TimeSpan.FromMilliseconds(source.SessionTimeoutMs),
+            SessionName = $"gateway {source.Name}",
+            Channel = new() { RequestTimeout = TimeSpan.FromMilliseconds(source.RequestTimeoutMs) },
+        };
+        _reconnect = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<UaException>().Handle<IOException>().Handle<TimeoutException>(),
+                MaxRetryAttempts = int.MaxValue,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(source.Reconnect.InitialDelayMs),
+                MaxDelay = TimeSpan.FromMilliseconds(source.Reconnect.MaxDelayMs),
+                OnRetry = args =>
+                {
+                    Reconnects++;
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+    }
+
+    public string Name => _source.Name;
+
+    public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
+
+    /// <summary>Failed connection attempts and lost sessions so far.</summary>
+    public long Reconnects { get; private set; }
+
+    /// <summary>Tags the server refused (unknown node, bad browse path), by tag name, reported once each.</summary>
+    public IReadOnlyCollection<string> RejectedTags => _rejected.Keys.ToList();
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _rejected = new(StringComparer.Ordinal);
+
+    public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
+    {
+        var lastProblem = "";
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await _reconnect.ExecuteAsync(
+                    async ct =>
+                    {
+                        SetState(ConnectionState.Connecting);
+                        try
+                        {
+                            await RunSessionAsync(output, ct);
+                        }
+                        catch (UaException e) when (!ct.IsCancellationRequested)
+                        {
+                            var problem = $"{e.StatusName}: {e.Message}";
+                            if (problem != lastProblem)
+                            {
+                                // One line per episode, not one per retry.
+                                _logger.LogWarning("Source {Source} ({Endpoint}): {Problem}. Retrying with backoff.", _source.Name, _source.Endpoint, e.Message);
+                                lastProblem = problem;
+                            }
+
+                            throw;
+                        }
+                    },
+                    cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        SetState(ConnectionState.Disconnected);
+    }
+
+    private async Task RunSessionAsync(IReadingWriter output, CancellationToken cancellationToken)
+    {
+        await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, _clientOptions, cancellationToken);
+        using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        UaException? lostBecause = null;
+        client.ConnectionLost += e =>
+        {
+            lostBecause = e;
+            lost.Cancel();
+        };
+
+        var addresses = await ResolveAsync(client, cancellationToken);
+        SetState(ConnectionState.Connected);
+        _logger.LogInformation(
+            "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
+            _source.Name,
+            _source.Endpoint,
+            addresses.Count,
+            _plan.Groups.Count);
+
+        var loops = _plan.Groups.Select(group =>
+        {
+            var items = group.Tags.Where(t => addresses.ContainsKey(t.Tag + "\u0000" + t.Machine)).Select(t => (Tag: t, Node: addresses[t.Tag + "\u0000" + t.Machine])).ToList();
+            return group.IsPoll
+                ? PollAsync(client, group, items, output, lost.Token)
+                : SubscribeAsync(client, group, items, output, lost.Token);
+        }).ToList();
+
+        try
+        {
+            await Task.WhenAll(loops);
+        }
+        catch (OperationCanceledException) when (lostBecause is not null || cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (UaException e)
+        {
+            lostBecause = e;
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return;
+        }
+
+        // The connection is gone: say so once with Bad readings, then let the retry loop reconnect.
+        SetState(ConnectionState.Faulted);
+        await MarkBadAsync(output, StatusCodes.BadNotConnected, CancellationToken.None);
+        throw lostBecause ?? new UaTransportException(StatusCodes.BadConnectionClosed, $"{_source.Endpoint}: the session ended");
+    }
+
+    /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session.</summary>
+    private async Task<Dictionary<string, NodeId>> ResolveAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, NodeId>(StringComparer.Ordinal);
+        var byPath = new List<ResolvedTag>();
+        foreach (var tag in _plan.Groups.SelectMany(g => g.Tags))
+        {
+            if (tag.NodeId is not null)
+            {
+                try
+                {
+                    result[tag.Tag + "\u0000" + tag.Machine] = client.ResolveNodeId(tag.NodeId);
+                }
+                catch (Exception e) when (e is UaServiceException or FormatException)
+                {
+                    Reject(tag, e.Message);
+                }
+            }
+            else if (tag.BrowsePath is not null)
+            {
+                byPath.Add(tag);
+            }
+        }
+
+        if (byPath.Count > 0)
+        {
+            var defaultNamespace = (ushort)Math.Max(0, client.NamespaceArray.Count - 1);
+            var paths = byPath.Select(t => OpcUaClient.ParseBrowsePath(t.BrowsePath!, defaultNamespace)).ToList();
+            var translated = await client.TranslateBrowsePathsAsync(paths, cancellationToken);
+            for (var i = 0; i < byPath.Count; i++)
+            {
+                var found = i < translated.Length && translated[i].StatusCode.IsGood && translated[i].Targets is { Length: > 0 } targets
+                    ? targets[0].TargetId.NodeId
+                    : null;
+                if (found is null)
+                {
+                    Reject(byPath[i], $"browse path '{byPath[i].BrowsePath}' did not resolve ({(i < translated.Length ? translated[i].StatusCode : "no result")})");
+                }
+                else
+                {
+                    result[byPath[i].Tag + "\u0000" + byPath[i].Machine] = found;
+                }
+            }
+        }
+
+        return result;
+    }
+
+    private void Reject(ResolvedTag tag, string why)
+    {
+        if (_rejected.TryAdd(tag.Machine + "/" + tag.Tag, why))
+        {
+            _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} is not read: {Why}", _source.Name, tag.Machine, tag.Tag, why);
+        }
+    }
+
+    private async Task PollAsync(OpcUaClient client, PlannedGroup group, List<(ResolvedTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        var reads = items.Select(i => new ReadValueId(i.Node, Attributes.Value, i.Tag.IndexRange)).ToList();
+        var interval = group.Interval;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Aligned to the interval on the wall clock, so 1 s polls land on whole seconds and do not drift.
+            var now = _time.GetUtcNow();
+            var next = new DateTimeOffset((now.UtcTicks / interval.Ticks + 1) * interval.Ticks, TimeSpan.Zero);
+            await Task.Delay(next - now, _time, cancellationToken);
+            var values = await client.ReadAsync(reads, TimestampsToReturn.Both, cancellationToken);
+            var received = _time.GetUtcNow().UtcDateTime;
+            var readings = new Reading[values.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                readings[i] = ToReading(items[i].Tag, values[i], received);
+            }
+
+            await output.WriteAsync(readings, cancellationToken);
+        }
+    }
+
+    private async Task SubscribeAsync(OpcUaClient client, PlannedGroup group, List<(ResolvedTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
+    {
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        await using var subscription = await OpcUaSubscription.CreateAsync(client, group, items, _logger, _source.Name, Reject, cancellationToken);
+        await subscription.RunAsync(
+            (tag, value, received) => ToReading(tag, value, received),
+            output,
+            _time,
+            cancellationToken);
+    }
+
+    private Reading ToReading(ResolvedTag tag, DataValue value, DateTime received) => new()
+    {
+        Source = tag.Source,
+        Machine = tag.Machine,
+        Tag = tag.Tag,
+        Measurement = tag.Measurement,
+        Value = DataValueConversion.ToReadingValue(value.Value),
+        StatusCode = value.Status.Code,
+        Quality = QualityOf.StatusCode(value.Status.Code),
+        DataGap = value.Status.Overflow,
+        SourceTimestamp = value.SourceTimestamp == default ? received : value.SourceTimestamp,
+        ServerTimestamp = value.ServerTimestamp == default ? received : value.ServerTimestamp,
+        GatewayTimestamp = received,
+        Timestamp = value.SourceTimestamp == default ? received : value.SourceTimestamp,
+        Labels = tag.Labels,
+    };
+
+    private async Task MarkBadAsync(IReadingWriter output, uint status, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        var readings = _plan.Groups.SelectMany(g => g.Tags).Select(tag => new Reading
+        {
+            Source = tag.Source,
+            Machine = tag.Machine,
+            Tag = tag.Tag,
+            Measurement = tag.Measurement,
+            Value = ReadingValue.Null,
+            StatusCode = status,
+            Quality = Quality.Bad,
+            SourceTimestamp = now,
+            ServerTimestamp = now,
+            GatewayTimestamp = now,
+            Timestamp = now,
+            Labels = tag.Labels,
+        }).ToList();
+        try
+        {
+            await output.WriteAsync(readings, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _logger.LogWarning("Source {Source}: could not record the connection loss: {Message}", _source.Name, e.Message);
+        }
+    }
+
+    private void SetState(ConnectionState state) => Volatile.Write(ref _state, (int)state);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+}
