@@ -94,7 +94,7 @@ public sealed class NodeOpcuaClientTests
 
     private static async Task<(int ExitCode, string Output, string Error)> RunProcessAsync(string endpoint, int subscribe, string? user, string? password)
     {
-        Assert.True(Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "node-opcua-client")), "node-opcua-client is missing: run bash tests/servers/install.sh");
+        Assert.True(Directory.Exists(Path.Combine(ScriptDirectory, "node_modules", "node-opcua")), "node-opcua is missing: run bash tests/servers/install.sh");
         var start = new ProcessStartInfo("node")
         {
             WorkingDirectory = ScriptDirectory,

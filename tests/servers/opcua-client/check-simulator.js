@@ -7,7 +7,7 @@
 const {
     OPCUAClient, MessageSecurityMode, SecurityPolicy, AttributeIds, BrowseDirection, NodeClass,
     ClientSubscription, ClientMonitoredItemGroup, TimestampsToReturn, DataType, UserTokenType,
-} = require("node-opcua-client");
+} = require("node-opcua");
 
 async function browseAll(session, startNodeId, path, out) {
     let result = await session.browse({
