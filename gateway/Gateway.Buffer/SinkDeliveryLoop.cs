@@ -131,13 +131,12 @@ public sealed class SinkDeliveryLoop
                         _lastError = error.Message;
                     }
 
-                    // Log the first failures and then every 10th, so a long outage does not flood the log.
-                    if (args.AttemptNumber < 3 || args.AttemptNumber % 10 == 0)
-                    {
-                        _logger.LogWarning(
-                            "sink {Sink}: delivery failed (attempt {Attempt}): {Error}; retrying in {Delay} ms; readings stay in the buffer",
-                            _sink.Name, args.AttemptNumber + 1, error?.Message, (long)args.RetryDelay.TotalMilliseconds);
-                    }
+                    // One warning per episode, then a reminder every 10th attempt, so a long outage does not flood the log.
+                    var level = args.AttemptNumber == 0 ? LogLevel.Warning : args.AttemptNumber % 10 == 0 ? LogLevel.Information : LogLevel.Debug;
+                    _logger.Log(
+                        level,
+                        "sink {Sink}: delivery failed (attempt {Attempt}): {Error}; retrying in {Delay} ms; readings stay in the buffer",
+                        _sink.Name, args.AttemptNumber + 1, error?.Message, (long)args.RetryDelay.TotalMilliseconds);
 
                     return default;
                 },

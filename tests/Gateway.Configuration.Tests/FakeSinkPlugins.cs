@@ -35,6 +35,18 @@ public sealed class FakeInfluxOptions
 
     [Secret]
     public string? Token { get; set; }
+
+    // The keys the shipped examples use; the real plugin's own tests cover their meaning.
+    public string Api { get; set; } = "v2";
+
+    public string? Org { get; set; }
+
+    public string? Bucket { get; set; }
+
+    public string? Username { get; set; }
+
+    [Gateway.Core.Secret]
+    public string? Password { get; set; }
 }
 
 /// <summary>A sink plugin for binding tests: it is never started, only its options type and checks matter.</summary>

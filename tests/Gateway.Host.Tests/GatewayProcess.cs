@@ -25,7 +25,9 @@ internal sealed class GatewayProcess : IDisposable
         }
     }
 
-    public static GatewayProcess Start(params string[] args)
+    public static GatewayProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    public static GatewayProcess Start(IDictionary<string, string> environment, params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "gateway.dll");
         var info = new ProcessStartInfo("dotnet")
@@ -36,6 +38,11 @@ internal sealed class GatewayProcess : IDisposable
             WorkingDirectory = RepositoryPaths.Root,
         };
         info.ArgumentList.Add(dll);
+        foreach (var (key, value) in environment)
+        {
+            info.Environment[key] = value;
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

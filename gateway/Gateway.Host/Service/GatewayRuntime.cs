@@ -3,6 +3,7 @@ using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Normalization;
+using Gateway.Simulator;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.Service;
@@ -22,6 +23,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
     private readonly List<RunningSink> _sinks = [];
     private readonly Dictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
     private bool _stopped;
+    private SimulatorServer? _simulator;
 
     private GatewayRuntime(ConfigurationResult loaded, StoreAndForwardBuffer buffer, NormalizationPipeline pipeline, ILoggerFactory loggerFactory, TimeProvider time, SourceConnectorFactory connectorFactory)
     {
@@ -45,6 +47,9 @@ public sealed class GatewayRuntime : IAsyncDisposable
     public IReadOnlyList<RunningSink> Sinks => _sinks;
 
     public IReadOnlyCollection<RunningSource> Sources => _sources.Values;
+
+    /// <summary>The built-in simulator, when the configuration enables it.</summary>
+    public SimulatorServer? Simulator => _simulator;
 
     public static async Task<GatewayRuntime> StartAsync(
         ConfigurationResult loaded,
@@ -83,6 +88,36 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
             var sink = plugin.Create(sinkConfig.Name, sinkConfig.Options!, context);
             await runtime.StartSinkAsync(sinkConfig, sink, cancellationToken);
+        }
+
+        if (config.Simulator is { Enabled: true } simulator)
+        {
+            // Started before the sources so that the first connection finds it listening.
+            try
+            {
+                runtime._simulator = await SimulatorServer.StartAsync(
+                    new SimulatorOptions
+                    {
+                        Bind = simulator.Bind,
+                        Port = simulator.Port,
+                        Machines = simulator.Machines,
+                        TagsPerMachine = simulator.TagsPerMachine,
+                        RateMs = simulator.RateMs,
+                        Seed = simulator.Seed,
+                    },
+                    loggerFactory.CreateLogger<SimulatorServer>(),
+                    cancellationToken);
+                logger.LogInformation(
+                    "Simulator: {Machines} machine(s), {Tags} tag(s) at {Endpoint}",
+                    simulator.Machines,
+                    runtime._simulator.Tags.Count,
+                    runtime._simulator.EndpointUrl);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The gateway still runs: its sources retry until something listens there.
+                logger.LogError("Simulator could not start on {Bind}:{Port}: {Message}. Is the port in use? Set simulator.port.", simulator.Bind, simulator.Port, e.Message);
+            }
         }
 
         foreach (var source in config.Sources.Where(s => s.Enabled))
@@ -220,6 +255,11 @@ public sealed class GatewayRuntime : IAsyncDisposable
         }
 
         await Buffer.DisposeAsync();
+        if (_simulator is not null)
+        {
+            await _simulator.DisposeAsync();
+            _simulator = null;
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using Gateway.Testing;
+using MQTTnet;
+
+namespace Gateway.Host.Tests.Service;
+
+/// <summary>
+/// The README's first command: config/gateway.yaml as shipped (built-in simulator, our OPC UA client, embedded MQTT
+/// broker, an InfluxDB that is not there), run as a real `gateway` process with its ports moved to free ones.
+/// </summary>
+public sealed class EmbeddedDefaultTests : IDisposable
+{
+    private readonly string _data = RepositoryPaths.NewTempDirectory("embedded-default");
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    [Fact]
+    public async Task The_default_configuration_delivers_readings_of_every_simulated_machine_to_the_embedded_broker()
+    {
+        var mqttPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var environment = new Dictionary<string, string>
+        {
+            ["GATEWAY_DATA"] = _data,
+            ["GATEWAY_SIMULATOR_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_MQTT_PORT"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_HTTP_LISTEN"] = $"127.0.0.1:{httpPort}",
+            ["INFLUX_URL"] = $"http://127.0.0.1:{FreePort.Next()}", // nothing listens: its readings wait in the buffer
+        };
+        using var gateway = GatewayProcess.Start(environment, "run", "--config", RepositoryPaths.Combine("config", "gateway.yaml"));
+        await gateway.WaitForOutputAsync("Gateway demo-gateway running", TimeSpan.FromSeconds(60));
+        Assert.Contains($"http://127.0.0.1:{httpPort}/metrics", gateway.Output, StringComparison.Ordinal);
+
+        var topics = new ConcurrentDictionary<string, string>();
+        using var subscriber = new MqttClientFactory().CreateMqttClient();
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            topics[e.ApplicationMessage.Topic] = e.ApplicationMessage.ConvertPayloadToString();
+            return Task.CompletedTask;
+        };
+        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithClientId("embedded-default-test").Build());
+        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("factory/#").Build());
+
+        string[] machines = ["cnc-01", "cnc-02", "press-01", "mould-01"];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (DateTime.UtcNow < deadline && !machines.All(m => topics.Keys.Any(t => t.StartsWith($"factory/changwon-demo/{m}/", StringComparison.Ordinal))))
+        {
+            await Task.Delay(200);
+        }
+
+        foreach (var machine in machines)
+        {
+            Assert.True(topics.Keys.Any(t => t.StartsWith($"factory/changwon-demo/{machine}/", StringComparison.Ordinal)), $"no reading of {machine}; topics: {string.Join(", ", topics.Keys)}\n{gateway.Output}");
+        }
+
+        // A reading as a consumer sees it: a number from the simulated spindle, Good, with its buffer sequence number.
+        var speed = JsonDocument.Parse(topics["factory/changwon-demo/cnc-01/spindle_speed"]).RootElement;
+        Assert.Equal(JsonValueKind.Number, speed.GetProperty("value").ValueKind);
+        Assert.Equal("Good", speed.GetProperty("quality").GetString());
+        Assert.True(speed.GetProperty("seq").GetInt64() > 0);
+        Assert.Contains("online", topics["factory/changwon-demo/demo-gateway/status"], StringComparison.Ordinal);
+
+        // Store-and-forward: the absent InfluxDB's readings are waiting in the buffer, and the metrics say so.
+        using var http = new HttpClient();
+        var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
+        var pending = System.Text.RegularExpressions.Regex.Match(metrics, "gateway_buffer_pending\\{[^}]*sink=\"influxdb\"[^}]*\\} (\\d+)");
+        Assert.True(pending.Success && long.Parse(pending.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, metrics);
+        Assert.Matches("gateway_source_connected\\{[^}]*source=\"simulator\"[^}]*\\} 1", metrics);
+        Assert.Matches("gateway_readings_in_total\\{[^}]*machine=\"press-01\"", metrics);
+
+        gateway.Signal("TERM");
+        Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
+    }
+}
