@@ -29,6 +29,9 @@ public static class GatewayCommandLine
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(BufferCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ReadCommand.Create());
+        root.Subcommands.Add(BrowseCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
 
         // `gateway` with no verb runs the service, with run's options.
         foreach (var option in run.Options)
