@@ -425,7 +425,7 @@ public sealed partial class ServiceDispatcher
     {
         foreach (var subscription in session.Subscriptions.OrderByDescending(s => s.Priority))
         {
-            if (subscription.IsLate)
+            if (subscription.IsLate || subscription.HasMore)
             {
                 Serve(session, subscription);
             }

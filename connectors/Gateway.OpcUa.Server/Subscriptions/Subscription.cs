@@ -67,6 +67,9 @@ public sealed class Subscription
 
     public bool IsExpired { get; private set; }
 
+    /// <summary>The last message said MoreNotifications: the next Publish request gets the rest at once (Part 4, 5.13.5).</summary>
+    public bool HasMore { get; private set; }
+
     internal Lock Gate => _gate;
 
     public int ItemCount
@@ -313,6 +316,8 @@ public sealed class Subscription
                 response.NotificationMessage = message;
                 response.MoreNotifications = PublishingEnabled && _ready.Count > 0;
             }
+
+            HasMore = response.MoreNotifications;
 
             response.AvailableSequenceNumbers = [.. _retransmission.Select(m => m.SequenceNumber)];
             return response;
