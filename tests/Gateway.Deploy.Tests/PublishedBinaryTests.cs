@@ -4,7 +4,7 @@ namespace Gateway.Deploy.Tests;
 
 /// <summary>The single file as deploy/publish.sh builds it: version, bundle contents, validate, and a real run.</summary>
 [Collection(PublishedGatewayCollection.Name)]
-public sealed class PublishedBinaryTests(PublishedGateway gateway) : IDisposable
+public sealed partial class PublishedBinaryTests(PublishedGateway gateway) : IDisposable
 {
     private readonly string _dir = RepositoryPaths.NewTempDirectory("deploy-run");
 
@@ -89,15 +89,31 @@ public sealed class PublishedBinaryTests(PublishedGateway gateway) : IDisposable
         var data = config.Environment["GATEWAY_DATA"];
         using var run = RunningProgram.Start(gateway.Executable, ["run", "--config", config.ConfigPath], _dir, config.Environment.ToDictionary());
 
-        await run.WaitForOutputAsync(" running", TimeSpan.FromSeconds(60));
+        await run.WaitForOutputAsync(" running: ", TimeSpan.FromSeconds(60));
         var started = DateTime.UtcNow;
         // The embedded broker works in the single file: the sink's retained status names the stamped version.
+        var port = config.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // An explicit client id: the embedded broker refuses MQTT 3.1.1 clients without one ("identifier rejected").
         var status = CommandRunner.Run("mosquitto_sub",
-            ["-h", "127.0.0.1", "-p", config.MqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-t", "factory/+/+/status", "-C", "1", "-W", "10"],
+            ["-i", "deploy-test-status", "-h", "127.0.0.1", "-p", port, "-t", "factory/+/+/status", "-C", "1", "-W", "10"],
             TimeSpan.FromSeconds(20));
         Assert.True(status.ExitCode == 0, $"no status message from the embedded broker: {status.Output}\n{run.Output}");
         Assert.Contains("\"online\"", status.StandardOutput, StringComparison.Ordinal);
         Assert.Contains(PublishedGateway.StampedVersion, status.StandardOutput, StringComparison.Ordinal);
+
+        // When the default reads tags (the simulator's machines), their readings reach the broker through the buffer.
+        var summary = TagCount().Match(run.Output);
+        Assert.True(summary.Success, run.Output);
+        var tags = int.Parse(summary.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        if (tags > 0)
+        {
+            var readings = CommandRunner.Run("mosquitto_sub",
+                ["-i", "deploy-test-readings", "-h", "127.0.0.1", "-p", port, "-t", "factory/+/+/+", "-T", "factory/+/+/status", "-C", "5", "-W", "15"],
+                TimeSpan.FromSeconds(25));
+            Assert.True(readings.ExitCode == 0, $"fewer than 5 readings within 15 s: {readings.Output}\n{run.Output}");
+            Assert.All(readings.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                line => Assert.Contains("\"seq\":", line, StringComparison.Ordinal));
+        }
 
         var remaining = TimeSpan.FromSeconds(10) - (DateTime.UtcNow - started);
         if (remaining > TimeSpan.Zero)
@@ -125,6 +141,9 @@ public sealed class PublishedBinaryTests(PublishedGateway gateway) : IDisposable
         Assert.Contains("unsupported --rid 'osx-x64'", result.StandardError, StringComparison.Ordinal);
         Assert.Contains("linux-arm64", result.StandardError, StringComparison.Ordinal);
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"running: .*?(\d+) tags?")]
+    private static partial System.Text.RegularExpressions.Regex TagCount();
 
     /// <summary>config/*.yaml and config/examples/*.yaml: the files a user starts the gateway with (the folders hold included parts).</summary>
     internal static List<string> ShippedConfigurations(string configDirectory) =>

@@ -90,7 +90,7 @@ public sealed partial class SystemdUnitTests(PublishedGateway gateway) : IDispos
         using (var run = RunningProgram.Start(strace, ["-f", "-qq", "-c", "-o", summary, "--", gateway.Executable, "run", "--config", config.ConfigPath], _dir,
             config.Environment.ToDictionary()))
         {
-            await run.WaitForOutputAsync(" running", TimeSpan.FromSeconds(90));
+            await run.WaitForOutputAsync(" running: ", TimeSpan.FromSeconds(90));
             // Let the steady state happen too: commits, timers, the monitoring listener.
             using (var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) })
             {
