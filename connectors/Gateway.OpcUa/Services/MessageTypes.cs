@@ -40,6 +40,16 @@ public static class MessageTypes
         [829] = () => new PublishResponse(),
         [832] = () => new RepublishRequest(),
         [835] = () => new RepublishResponse(),
+        [793] = () => new ModifySubscriptionRequest(),
+        [796] = () => new ModifySubscriptionResponse(),
+        [799] = () => new SetPublishingModeRequest(),
+        [802] = () => new SetPublishingModeResponse(),
+        [841] = () => new TransferSubscriptionsRequest(),
+        [844] = () => new TransferSubscriptionsResponse(),
+        [763] = () => new ModifyMonitoredItemsRequest(),
+        [766] = () => new ModifyMonitoredItemsResponse(),
+        [769] = () => new SetMonitoringModeRequest(),
+        [772] = () => new SetMonitoringModeResponse(),
     };
 
     static MessageTypes()

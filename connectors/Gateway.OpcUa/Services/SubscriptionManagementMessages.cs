@@ -1,10 +1,9 @@
 using Gateway.OpcUa.Encoding;
-using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Types;
 
-namespace Gateway.OpcUa.Server.Services;
+namespace Gateway.OpcUa.Services;
 
-// Service messages the client stack does not define (it never sends them); the server must still understand them.
+// Subscription management services (Part 4, 5.12 and 5.13): modify, publishing mode, transfer, monitoring mode.
 
 /// <summary>Part 4, 5.13.3.</summary>
 public sealed class ModifySubscriptionRequest : ServiceRequest
@@ -281,69 +280,3 @@ public sealed class SetMonitoringModeResponse : StatusResultsResponse
 }
 
 /// <summary>Decodes requests: the ones above first, then everything the client stack knows.</summary>
-public static class ServerMessageTypes
-{
-    private static readonly Dictionary<uint, Func<IServiceMessage>> Extra = new()
-    {
-        [793] = () => new ModifySubscriptionRequest(),
-        [796] = () => new ModifySubscriptionResponse(),
-        [799] = () => new SetPublishingModeRequest(),
-        [802] = () => new SetPublishingModeResponse(),
-        [841] = () => new TransferSubscriptionsRequest(),
-        [844] = () => new TransferSubscriptionsResponse(),
-        [763] = () => new ModifyMonitoredItemsRequest(),
-        [766] = () => new ModifyMonitoredItemsResponse(),
-        [769] = () => new SetMonitoringModeRequest(),
-        [772] = () => new SetMonitoringModeResponse(),
-    };
-
-    /// <summary>
-    /// Decodes one service message. A well-formed request of a service this server does not implement comes back as
-    /// <see cref="UnsupportedRequest"/> with its header, so the caller can answer BadServiceUnsupported (Part 4, 7.34)
-    /// instead of dropping the channel.
-    /// </summary>
-    public static IServiceMessage Decode(ReadOnlySpan<byte> body, DecodingLimits limits)
-    {
-        MessageTypes.EnsureRegistered();
-        var peek = new UaBinaryReader(body, limits);
-        var typeId = peek.ReadNodeId();
-        if (typeId.NamespaceIndex == 0 && typeId.IdType == IdType.Numeric && Extra.TryGetValue(typeId.NumericIdentifier, out var create))
-        {
-            var message = create();
-            message.Decode(ref peek);
-            return message;
-        }
-
-        var reader = new UaBinaryReader(body, limits);
-        try
-        {
-            return MessageTypes.Decode(ref reader);
-        }
-        catch (UaDecodingException e) when (e.StatusCode == StatusCodes.BadServiceUnsupported)
-        {
-            var header = new RequestHeader();
-            header.Decode(ref peek);
-            return new UnsupportedRequest(typeId, header);
-        }
-    }
-
-    public static void Encode(UaBinaryWriter writer, IServiceMessage message) => MessageTypes.Encode(writer, message);
-}
-
-/// <summary>A request of a service the server does not implement: only its type and header were decoded.</summary>
-public sealed class UnsupportedRequest : ServiceRequest
-{
-    public UnsupportedRequest(NodeId typeId, RequestHeader header)
-    {
-        TypeId = typeId;
-        RequestHeader = header;
-    }
-
-    public NodeId TypeId { get; }
-
-    public override uint BinaryEncodingId => TypeId.IdType == IdType.Numeric ? TypeId.NumericIdentifier : 0;
-
-    protected override void EncodeBody(UaBinaryWriter writer) => throw new NotSupportedException();
-
-    protected override void DecodeBody(ref UaBinaryReader reader) => throw new NotSupportedException();
-}
