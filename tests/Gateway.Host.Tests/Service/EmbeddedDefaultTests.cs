@@ -73,7 +73,7 @@ public sealed class EmbeddedDefaultTests : IDisposable
         Assert.Matches("gateway_source_connected\\{[^}]*source=\"simulator\"[^}]*\\} 1", metrics);
         Assert.Matches("gateway_readings_in_total\\{[^}]*machine=\"press-01\"", metrics);
 
-        gateway.Signal("TERM");
+        RunningProgram.Signal(gateway.Id, "TERM");
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
     }

@@ -35,7 +35,7 @@ public sealed class GracefulShutdownTests : IDisposable
         var gateway = GatewayProcess.Start("run", "--config", config);
         await gateway.WaitForOutputAsync("Gateway shutdown-test running", TimeSpan.FromSeconds(60));
         var stopwatch = Stopwatch.StartNew();
-        gateway.Signal("TERM");
+        RunningProgram.Signal(gateway.Id, "TERM");
         var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(0, exit);

@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Gateway.Testing;
 
-namespace Gateway.Deploy.Tests;
+namespace Gateway.Testing;
 
 /// <summary>A long-running child process (the published gateway, strace around it) with its output captured.</summary>
 public sealed class RunningProgram : IDisposable
@@ -79,10 +78,12 @@ public sealed class RunningProgram : IDisposable
     /// <summary>Sends a POSIX signal to <paramref name="processId"/> (this process or one of its children), as systemd would.</summary>
     public static void Signal(int processId, string name)
     {
-        var result = CommandRunner.Run("kill", [$"-{name}", processId.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-        if (result.ExitCode != 0)
+        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { $"-{name}", processId.ToString(System.Globalization.CultureInfo.InvariantCulture) }, RedirectStandardError = true })!;
+        var error = kill.StandardError.ReadToEnd();
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"kill -{name} {processId} failed: {result.Output}");
+            throw new InvalidOperationException($"kill -{name} {processId} failed: {error}");
         }
     }
 
