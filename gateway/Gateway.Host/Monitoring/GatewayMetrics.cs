@@ -31,10 +31,14 @@ public sealed class GatewayMetrics
     private readonly Counter _cpuSeconds;
     private readonly Gauge _residentBytes;
     private readonly Gauge _threads;
+    private readonly ConnectionWatch? _connections;
+    private readonly Counter _sourceReconnects;
+    private readonly Counter _sinkReconnects;
 
-    public GatewayMetrics(string gatewayName, Func<GatewayRuntime?> runtime)
+    public GatewayMetrics(string gatewayName, Func<GatewayRuntime?> runtime, ConnectionWatch? connections = null)
     {
         _runtime = runtime;
+        _connections = connections;
         Registry = Metrics.NewCustomRegistry();
         Registry.SetStaticLabels(new Dictionary<string, string> { ["gateway"] = gatewayName });
         var factory = Metrics.WithCustomRegistry(Registry);
@@ -56,6 +60,8 @@ public sealed class GatewayMetrics
         _cpuSeconds = factory.CreateCounter("gateway_process_cpu_seconds_total", "CPU time of the gateway process.");
         _residentBytes = factory.CreateGauge("gateway_process_resident_memory_bytes", "Resident memory of the gateway process.");
         _threads = factory.CreateGauge("gateway_process_threads", "Threads of the gateway process.");
+        _sourceReconnects = factory.CreateCounter("gateway_source_reconnects_total", "Times the source came back after its connection was lost.", "source");
+        _sinkReconnects = factory.CreateCounter("gateway_sink_reconnects_total", "Times the sink came back after its connection was lost.", "sink");
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -80,6 +86,11 @@ public sealed class GatewayMetrics
         foreach (var source in runtime.Sources)
         {
             _sourceConnected.WithLabels(source.Config.Name).Set(source.Connector.State == ConnectionState.Connected ? 1 : 0);
+            if (_connections is not null)
+            {
+                _sourceReconnects.WithLabels(source.Config.Name).IncTo(_connections.SourceReconnects(source.Config.Name));
+            }
+
             foreach (var (machine, activity) in source.Activity.Machines)
             {
                 _readingsIn.WithLabels(source.Config.Name, machine).IncTo(activity.Readings);
@@ -106,6 +117,10 @@ public sealed class GatewayMetrics
             }
 
             _sinkState.WithLabels(sink.Config.Name).Set(sink.Sink.State == ConnectionState.Connected ? 1 : 0);
+            if (_connections is not null)
+            {
+                _sinkReconnects.WithLabels(sink.Config.Name).IncTo(_connections.SinkReconnects(sink.Config.Name));
+            }
         }
 
         var buffer = runtime.Buffer.GetStatistics();

@@ -20,6 +20,7 @@ public sealed class GatewayService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
     private readonly SemaphoreSlim _runtimeLock = new(1, 1);
+    private readonly ConnectionWatch _connections = new();
     private GatewayRuntime? _runtime;
 
     public GatewayService(
@@ -59,6 +60,8 @@ public sealed class GatewayService : BackgroundService
 
         var config = loaded.Config!;
         await using var monitoring = StartMonitoring(config.Gateway.Name, config.Http);
+        await using var health = new HealthMeasurementReporter(() => _runtime, _connections, _loggerFactory.CreateLogger<HealthMeasurementReporter>(), _time);
+        health.Start();
         _logger.LogInformation(
             "Gateway {Name} running: {Summary}",
             config.Gateway.Name,
@@ -88,7 +91,7 @@ public sealed class GatewayService : BackgroundService
             return null;
         }
 
-        var metrics = new GatewayMetrics(gatewayName, () => _runtime);
+        var metrics = new GatewayMetrics(gatewayName, () => _runtime, _connections);
         var endpoint = new MonitoringEndpoint(http.Listen, () => GatewayMetrics.Health(gatewayName, _runtime), metrics.Registry, _loggerFactory.CreateLogger<MonitoringEndpoint>());
         try
         {

@@ -13,7 +13,7 @@ namespace Gateway.Sinks.InfluxDb;
 /// every write was acknowledged or its refused lines went to the dead-letter file, and throws otherwise so that
 /// the buffer retries the batch (points are keyed by series and time, so a replay overwrites instead of adding).
 /// </summary>
-public sealed class InfluxDbSink : ISink
+public sealed class InfluxDbSink : ISink, IHealthPointSink
 {
     private readonly InfluxDbSinkOptions _options;
     private readonly PointMapping _mapping;
@@ -74,6 +74,24 @@ public sealed class InfluxDbSink : ISink
             var start = index * size;
             await DeliverSliceAsync(batch, start, Math.Min(size, batch.Count - start), token);
         });
+    }
+
+    public TimeSpan HealthInterval => string.IsNullOrEmpty(_options.HealthMeasurement) ? TimeSpan.Zero : TimeSpan.FromSeconds(_options.HealthIntervalSeconds);
+
+    /// <summary>Writes the gateway's health points in writes of batchSize lines; throws (as a delivery would) to have them handed again.</summary>
+    public async Task WriteHealthAsync(IReadOnlyList<HealthPoint> points, CancellationToken cancellationToken)
+    {
+        _writer ??= _writerFactory(_options);
+        var lines = new InfluxLine[points.Count];
+        for (var i = 0; i < points.Count; i++)
+        {
+            lines[i] = _mapping.MapHealth(points[i]);
+        }
+
+        for (var start = 0; start < lines.Length; start += _options.BatchSize)
+        {
+            await WriteAsync(new ArraySegment<InfluxLine>(lines, start, Math.Min(_options.BatchSize, lines.Length - start)), cancellationToken);
+        }
     }
 
     public Task StopAsync(CancellationToken cancellationToken)

@@ -110,6 +110,14 @@ public sealed class InfluxDbSinkOptions
     [Description("Timeout of one HTTP write in milliseconds.")]
     public int TimeoutMs { get; set; } = 10_000;
 
+    [RegularExpression("^[A-Za-z_][A-Za-z0-9_]*$|^$", ErrorMessage = "a measurement name of letters, digits and _, e.g. gateway; empty turns the health points off")]
+    [Description("Measurement for the gateway's own health points (docs/monitoring.md), written every healthIntervalSeconds; empty turns them off.")]
+    public string HealthMeasurement { get; set; } = "gateway";
+
+    [Range(1, 3600)]
+    [Description("Seconds between two health points of each kind.")]
+    public int HealthIntervalSeconds { get; set; } = 10;
+
     [Range(0, 600_000)]
     [Description("On 429/503 with a Retry-After up to this many ms, wait and retry inside the sink; longer waits go back to the buffer.")]
     public int MaxRetryAfterWaitMs { get; set; } = 5_000;

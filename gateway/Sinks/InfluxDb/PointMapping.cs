@@ -124,6 +124,43 @@ public sealed class PointMapping
         return new InfluxLine(reading, text, measurement, reading.Tag, arrayLength, type);
     }
 
+    /// <summary>
+    /// One health point of the gateway (docs/monitoring.md) as one line of the health measurement: the point's tags, the
+    /// gateway tag, every field (integers stay integers: they are counters, and their type is fixed in the docs).
+    /// </summary>
+    public InfluxLine MapHealth(HealthPoint point)
+    {
+        var measurement = _options.HealthMeasurement;
+        var builder = PointData.Builder.Measurement(measurement);
+        foreach (var (key, value) in point.Tags)
+        {
+            builder.Tag(key, value);
+        }
+
+        AddTag(builder, _options.GatewayTag, _gatewayName);
+        foreach (var (field, value) in point.Fields)
+        {
+            _ = value.Kind switch
+            {
+                ValueKind.Int64 => builder.Field(field, value.AsInt64()),
+                ValueKind.Double => builder.Field(field, value.AsDouble()),
+                ValueKind.Boolean => builder.Field(field, value.AsBoolean()),
+                _ => builder.Field(field, value.ToString()),
+            };
+        }
+
+        var reading = new Reading
+        {
+            Source = measurement,
+            Machine = "",
+            Tag = point.Fields.Count > 0 ? point.Fields[0].Key : measurement,
+            Timestamp = point.Timestamp,
+            GatewayTimestamp = point.Timestamp,
+        };
+        builder = builder.Timestamp(Timestamp(reading), Precision);
+        return new InfluxLine(reading, builder.ToPointData().ToLineProtocol(), measurement, reading.Tag, -1, InfluxFieldType.Integer);
+    }
+
     /// <summary>The reading's timestamp at the configured precision (UTC; an unspecified kind is taken as UTC).</summary>
     public long Timestamp(Reading reading)
     {
