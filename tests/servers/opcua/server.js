@@ -1,5 +1,10 @@
 // The node-opcua server our tests read: an independent OPC UA implementation with a known address space.
 // Usage: node server.js --port 4840 [--doubles 20000] [--max-nodes-per-read 5000]
+//   [--counters N]                   a block of N Int32 counters (Counters.00000...), all incremented every 100 ms
+//   [--namespace-order reversed]     register a decoy namespace before urn:gateway:tests (its index moves 2 -> 3)
+//   [--hidden-max-monitored-items N] advertise no MaxMonitoredItemsPerCall but answer BadTooManyOperations above N
+// Prints "sessions N" whenever the number of sessions changes. SIGUSR2 stops answering Publish for the sessions that
+// exist at that moment (sessions created later are served normally): a server that silently stops publishing.
 "use strict";
 const opcua = require("node-opcua");
 
@@ -12,6 +17,9 @@ const port = parseInt(arg("port", "4840"), 10);
 const doubleCount = parseInt(arg("doubles", "20000"), 10);
 const maxNodesPerRead = parseInt(arg("max-nodes-per-read", "5000"), 10);
 const maxMessageSize = parseInt(arg("max-message-size", String(64 * 1024 * 1024)), 10);
+const counterCount = parseInt(arg("counters", "0"), 10);
+const namespaceOrder = arg("namespace-order", "normal");
+const hiddenMaxMonitoredItems = parseInt(arg("hidden-max-monitored-items", "0"), 10);
 
 (async () => {
   const server = new opcua.OPCUAServer({
@@ -25,12 +33,23 @@ const maxMessageSize = parseInt(arg("max-message-size", String(64 * 1024 * 1024)
     maxChunkCount: 10000,
     serverCapabilities: {
       maxBrowseContinuationPoints: 10,
-      operationLimits: { maxNodesPerRead, maxNodesPerBrowse: 1000, maxMonitoredItemsPerCall: 1000 },
+      operationLimits: { maxNodesPerRead, maxNodesPerBrowse: 1000, maxMonitoredItemsPerCall: hiddenMaxMonitoredItems > 0 ? 0 : 1000 },
     },
     buildInfo: { productName: "gateway-test-server" },
   });
   await server.initialize();
   const addressSpace = server.engine.addressSpace;
+  // A decoy namespace with the same string ids as some test nodes but other values: a client that kept a stale
+  // namespace index after a restart would read these instead of the right ones.
+  const addDecoy = () => {
+    const decoy = addressSpace.registerNamespace("urn:gateway:tests:decoy");
+    const folder = decoy.addFolder(addressSpace.rootFolder.objects, { browseName: "Decoy", nodeId: "s=Decoy" });
+    for (let i = 0; i < 10; i++) {
+      decoy.addVariable({ componentOf: folder, browseName: "Double." + i, nodeId: "s=Double." + String(i).padStart(5, "0"), dataType: "Double", minimumSamplingInterval: 100, value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Double, value: -1 - i }) } });
+    }
+    decoy.addVariable({ componentOf: folder, browseName: "Counter", nodeId: "s=Counter", dataType: "Int32", minimumSamplingInterval: 50, value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Int32, value: -1 }) } });
+  };
+  if (namespaceOrder === "reversed") addDecoy();
   const ns = addressSpace.registerNamespace("urn:gateway:tests");
   const objects = addressSpace.rootFolder.objects;
   const types = ns.addFolder(objects, { browseName: "Types", nodeId: "s=Types" });
@@ -96,6 +115,62 @@ const maxMessageSize = parseInt(arg("max-message-size", String(64 * 1024 * 1024)
   let counter = 0;
   setInterval(() => { counter++; }, 100);
   ns.addVariable({ componentOf: types, browseName: "Counter", nodeId: "s=Counter", dataType: "Int32", minimumSamplingInterval: 50, value: { get: () => new opcua.Variant({ dataType: opcua.DataType.Int32, value: counter }) } });
+
+  // A ramp for deadband tests: +1 every 100 ms, 0..999, an AnalogItem with EURange 0..1000 (percent deadbands need it).
+  let rampValue = 0;
+  const ramp = ns.addAnalogDataItem({ componentOf: types, browseName: "Ramp", nodeId: "s=Ramp", dataType: "Double", minimumSamplingInterval: 0, engineeringUnitsRange: { low: 0, high: 1000 }, value: new opcua.Variant({ dataType: opcua.DataType.Double, value: 0 }) });
+  setInterval(() => { rampValue = (rampValue + 1) % 1000; ramp.setValueFromSource(new opcua.Variant({ dataType: opcua.DataType.Double, value: rampValue })); }, 100);
+
+  // Counters that all change every 100 ms, reported by value change (minimumSamplingInterval 0), for gap checks.
+  if (counterCount > 0) {
+    const folder = ns.addFolder(objects, { browseName: "Counters", nodeId: "s=Counters" });
+    const counters = [];
+    let counterBlock = null;
+    for (let i = 0; i < counterCount; i++) {
+      if (i % 500 === 0) counterBlock = ns.addFolder(folder, { browseName: "Block" + String(i / 500).padStart(3, "0"), nodeId: "s=Counters.Block" + String(i / 500).padStart(3, "0") });
+      const id = "Counters." + String(i).padStart(5, "0");
+      counters.push(ns.addVariable({ componentOf: counterBlock, browseName: id, nodeId: "s=" + id, dataType: "Int32", minimumSamplingInterval: 0, value: new opcua.Variant({ dataType: opcua.DataType.Int32, value: 0 }) }));
+    }
+    let tick = 0;
+    setInterval(() => {
+      tick++;
+      for (const c of counters) c.setValueFromSource(new opcua.Variant({ dataType: opcua.DataType.Int32, value: tick }));
+    }, 100);
+  }
+
+  if (namespaceOrder !== "reversed") addDecoy();
+
+  // A server that stops publishing: Publish requests of muted sessions are swallowed, never answered.
+  const mutedSessions = new Set();
+  const onPublish = server._on_PublishRequest;
+  server._on_PublishRequest = function (message, channel) {
+    if (message.session && mutedSessions.has(message.session)) return;
+    return onPublish.call(this, message, channel);
+  };
+  process.on("SIGUSR2", () => {
+    for (const session of Object.values(server.engine._sessions || {})) mutedSessions.add(session);
+    console.log("publish muted for " + mutedSessions.size + " session(s)");
+  });
+
+  // An operation limit enforced but not advertised: the client must split on BadTooManyOperations by itself.
+  if (hiddenMaxMonitoredItems > 0) {
+    const onCreateItems = server._on_CreateMonitoredItemsRequest;
+    server._on_CreateMonitoredItemsRequest = function (message, channel) {
+      if ((message.request.itemsToCreate || []).length > hiddenMaxMonitoredItems) {
+        return this._apply_on_Subscription(opcua.CreateMonitoredItemsResponse, message, channel, async (_session, _subscription, _send, sendError) => sendError(opcua.StatusCodes.BadTooManyOperations));
+      }
+      return onCreateItems.call(this, message, channel);
+    };
+  }
+
+  // The session count as the server sees it, so tests can prove the client never holds more than it should.
+  let lastSessionCount = -1;
+  const reportSessions = () => setImmediate(() => {
+    const count = server.currentSessionCount;
+    if (count !== lastSessionCount) { lastSessionCount = count; console.log("sessions " + count); }
+  });
+  server.on("create_session", reportSessions);
+  server.on("session_closed", reportSessions);
 
   await server.start();
   console.log("ready " + server.getEndpointUrl() + " ns=" + addressSpace.getNamespaceIndex("urn:gateway:tests"));
