@@ -102,7 +102,8 @@ public sealed class ApplicationCertificate
     {
         var now = (time ?? TimeProvider.System).GetUtcNow();
         pki.EnsureCreated();
-        using var key = RSA.Create(ApplicationCertificateSettings.KeySize);
+        // Not disposed: the returned certificate uses this key.
+        var key = RSA.Create(ApplicationCertificateSettings.KeySize);
         var hostNames = settings.HostNames.Count > 0 ? settings.HostNames : DefaultHostNames();
 
         var subject = new X500DistinguishedNameBuilder();
@@ -147,8 +148,7 @@ public sealed class ApplicationCertificate
 
         // A day back covers a server whose clock is a little behind ours.
         var notBefore = now.AddDays(-1);
-        using var selfSigned = request.CreateSelfSigned(notBefore, now + settings.Lifetime);
-        var certificate = selfSigned.CopyWithPrivateKey(key);
+        var certificate = request.CreateSelfSigned(notBefore, now + settings.Lifetime);
 
         var name = PkiDirectory.FileNameOf(certificate, "");
         var keyFile = Path.Combine(pki.OwnPrivateKeys, name + ".pem");

@@ -121,13 +121,14 @@ public sealed class ServerCertificateValidator : IServerCertificateValidator
 
         // Validity is checked after the trust list (Part 4, Table 106), with a message that says which certificate.
         policy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid;
-        foreach (var stored in trusted.Concat(issuers))
+        // The chain engine only checks signatures and structure up to a self-signed root, wherever the root came
+        // from (even the server itself); whether the result is trusted is decided after, from trusted/ alone.
+        foreach (var certificate in trusted.Concat(issuers).Select(s => s.Certificate).Concat(sent))
         {
-            var isRoot = CertificateFacts.Of(stored.Certificate).IsSelfSigned;
-            (isRoot ? policy.CustomTrustStore : policy.ExtraStore).Add(stored.Certificate);
+            var isRoot = CertificateFacts.Of(certificate).IsSelfSigned;
+            (isRoot ? policy.CustomTrustStore : policy.ExtraStore).Add(certificate);
         }
 
-        policy.ExtraStore.AddRange(sent.ToArray());
         chain.Build(leaf);
         return chain;
     }
