@@ -64,6 +64,19 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// <summary>Failed connection attempts and lost sessions so far.</summary>
     public long Reconnects { get; private set; }
 
+    /// <summary>Subscriptions moved to a new session with TransferSubscriptions after a lost connection (recovery without loss).</summary>
+    public long SubscriptionsTransferred => Interlocked.Read(ref _subscriptionsTransferred);
+
+    /// <summary>Subscriptions created anew after a lost session (the transfer was refused or not possible).</summary>
+    public long SubscriptionsRecreated => Interlocked.Read(ref _subscriptionsRecreated);
+
+    private long _subscriptionsTransferred;
+    private long _subscriptionsRecreated;
+
+    // The subscriptions of the last session, kept across reconnects for TransferSubscriptions.
+    private readonly Dictionary<PlannedGroup, OpcUaSubscription> _subscriptions = [];
+    private bool _transferOnReconnect;
+
     /// <summary>Tags the server refused (unknown node, bad browse path), by tag name, reported once each.</summary>
     public IReadOnlyCollection<string> RejectedTags => _rejected.Keys.ToList();
 
@@ -110,6 +123,8 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     private async Task RunSessionAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
+        // The slot is given back only after the session is closed (disposal order): never two sessions side by side.
+        using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
         await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, _clientOptions, cancellationToken);
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         UaException? lostBecause = null;
@@ -120,6 +135,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         };
 
         var addresses = await ResolveAsync(client, cancellationToken);
+        var itemsByGroup = _plan.Groups.ToDictionary(
+            g => g,
+            g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
+        var (subscriptions, transferred) = await OpenSubscriptionsAsync(client, itemsByGroup, cancellationToken);
         SetState(ConnectionState.Connected);
         _logger.LogInformation(
             "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
@@ -128,17 +147,19 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             addresses.Count,
             _plan.Groups.Count);
 
-        var loops = _plan.Groups.Select(group =>
-        {
-            var items = group.Tags.Where(t => addresses.ContainsKey(t.Tag + "\u0000" + t.Machine)).Select(t => (Tag: t, Node: addresses[t.Tag + "\u0000" + t.Machine])).ToList();
-            return group.IsPoll
-                ? PollAsync(client, group, items, output, lost.Token)
-                : SubscribeAsync(client, group, items, output, lost.Token);
-        }).ToList();
-
+        var publisher = new SessionPublisher(client, subscriptions, (subscription, items, ct) => DeliverAsync(subscription, items, output, ct), _time);
+        var loops = new List<Task>();
         try
         {
-            await Task.WhenAll(loops);
+            foreach (var (subscription, available) in transferred)
+            {
+                await subscription.CatchUpAfterTransferAsync(client, available, publisher, lost.Token);
+            }
+
+            loops.AddRange(_plan.Groups.Where(g => g.IsPoll && itemsByGroup[g].Count > 0).Select(g => PollAsync(client, g, itemsByGroup[g], output, lost.Token)));
+            loops.Add(subscriptions.Count > 0 ? publisher.RunAsync(lost.Token) : Task.Delay(Timeout.Infinite, lost.Token));
+            // The loops run until the session is lost; the first one to end ends them all.
+            await await Task.WhenAny(loops);
         }
         catch (OperationCanceledException) when (lostBecause is not null || cancellationToken.IsCancellationRequested)
         {
@@ -147,7 +168,16 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         {
             lostBecause = e;
         }
+        finally
+        {
+            // Stop the other loops of this session before it is closed.
+            await lost.CancelAsync();
+            await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
 
+        // Part 4, 5.13.7: only a subscription whose session died with its connection is still there to transfer;
+        // closing a session that still answers (watchdog, dropped subscription, shutdown) deletes its subscriptions.
+        _transferOnReconnect = lostBecause is UaTransportException;
         if (cancellationToken.IsCancellationRequested)
         {
             return;
@@ -158,6 +188,84 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         await MarkBadAsync(output, StatusCodes.BadNotConnected, CancellationToken.None);
         throw lostBecause ?? new UaTransportException(StatusCodes.BadConnectionClosed, $"{_source.Endpoint}: the session ended");
     }
+
+    /// <summary>
+    /// The subscriptions of this session. Recovery order after a lost connection: TransferSubscriptions of the previous
+    /// session's subscriptions (their queued notifications are then republished, nothing is lost), else create them
+    /// anew. A subscription whose tags now resolve to other NodeIds (a restarted server) is always created anew.
+    /// </summary>
+    private async Task<(List<OpcUaSubscription> All, List<(OpcUaSubscription Subscription, uint[] Available)> Transferred)> OpenSubscriptionsAsync(
+        OpcUaClient client,
+        Dictionary<PlannedGroup, List<(ResolvedTag Tag, NodeId Node)>> itemsByGroup,
+        CancellationToken cancellationToken)
+    {
+        var previous = _subscriptions.ToList();
+        _subscriptions.Clear();
+        var candidates = _transferOnReconnect
+            ? previous.Where(p => p.Value.Monitors(itemsByGroup[p.Key])).Select(p => p.Value).ToList()
+            : [];
+        var transferred = new Dictionary<OpcUaSubscription, uint[]>();
+        if (candidates.Count > 0)
+        {
+            try
+            {
+                transferred = await OpcUaSubscription.TransferAsync(client, candidates, cancellationToken);
+            }
+            catch (UaServiceException e)
+            {
+                _logger.LogInformation("Source {Source}: TransferSubscriptions failed ({Status}); creating the subscriptions anew", _source.Name, e.StatusName);
+            }
+        }
+
+        var all = new List<OpcUaSubscription>();
+        var recreated = 0;
+        foreach (var group in _plan.Groups.Where(g => !g.IsPoll && itemsByGroup[g].Count > 0))
+        {
+            var old = previous.FirstOrDefault(p => p.Key == group).Value;
+            if (old is not null && transferred.ContainsKey(old))
+            {
+                _subscriptions[group] = old;
+                all.Add(old);
+                continue;
+            }
+
+            var created = await OpcUaSubscription.CreateAsync(client, group, itemsByGroup[group], _clientOptions.SessionTimeout, _logger, _source.Name, Reject, cancellationToken);
+            _subscriptions[group] = created;
+            all.Add(created);
+            recreated += old is null ? 0 : 1;
+        }
+
+        if (transferred.Count + recreated > 0)
+        {
+            Interlocked.Add(ref _subscriptionsTransferred, transferred.Count);
+            Interlocked.Add(ref _subscriptionsRecreated, recreated);
+            _logger.LogInformation(
+                "Source {Source}: recovered the subscriptions: {Transferred} transferred to the new session (queued notifications kept), {Recreated} created anew",
+                _source.Name,
+                transferred.Count,
+                recreated);
+        }
+
+        return (all, transferred.Select(t => (t.Key, t.Value)).ToList());
+    }
+
+    private ValueTask DeliverAsync(OpcUaSubscription subscription, IReadOnlyList<MonitoredItemNotification> items, IReadingWriter output, CancellationToken cancellationToken)
+    {
+        var received = _time.GetUtcNow().UtcDateTime;
+        var tags = subscription.TagsByHandle;
+        var readings = new List<Reading>(items.Count);
+        foreach (var item in items)
+        {
+            if (item.ClientHandle < tags.Length)
+            {
+                readings.Add(ToReading(tags[item.ClientHandle], item.Value, received));
+            }
+        }
+
+        return readings.Count == 0 ? ValueTask.CompletedTask : output.WriteAsync(readings, cancellationToken);
+    }
+
+    private static string KeyOf(ResolvedTag tag) => tag.Tag + "\u0000" + tag.Machine;
 
     /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session.</summary>
     private async Task<Dictionary<string, NodeId>> ResolveAsync(OpcUaClient client, CancellationToken cancellationToken)
@@ -170,7 +278,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             {
                 try
                 {
-                    result[tag.Tag + "\u0000" + tag.Machine] = client.ResolveNodeId(tag.NodeId);
+                    result[KeyOf(tag)] = client.ResolveNodeId(tag.NodeId);
                 }
                 catch (Exception e) when (e is UaServiceException or FormatException)
                 {
@@ -199,7 +307,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 }
                 else
                 {
-                    result[byPath[i].Tag + "\u0000" + byPath[i].Machine] = found;
+                    result[KeyOf(byPath[i])] = found;
                 }
             }
         }
@@ -242,21 +350,6 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
     }
 
-    private async Task SubscribeAsync(OpcUaClient client, PlannedGroup group, List<(ResolvedTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
-    {
-        if (items.Count == 0)
-        {
-            return;
-        }
-
-        await using var subscription = await OpcUaSubscription.CreateAsync(client, group, items, _logger, _source.Name, Reject, cancellationToken);
-        await subscription.RunAsync(
-            (tag, value, received) => ToReading(tag, value, received),
-            output,
-            _time,
-            cancellationToken);
-    }
-
     private Reading ToReading(ResolvedTag tag, DataValue value, DateTime received) => new()
     {
         Source = tag.Source,
@@ -277,7 +370,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private async Task MarkBadAsync(IReadingWriter output, uint status, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().UtcDateTime;
-        var readings = _plan.Groups.SelectMany(g => g.Tags).Select(tag => new Reading
+        var readings = _plan.Groups.SelectMany(g => g.Tags).Where(t => !_rejected.ContainsKey(t.Machine + "/" + t.Tag)).Select(tag => new Reading
         {
             Source = tag.Source,
             Machine = tag.Machine,

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using Gateway.Configuration;
-using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Transport;
@@ -10,30 +8,30 @@ using Microsoft.Extensions.Logging;
 namespace Gateway.Connectors.OpcUa;
 
 /// <summary>
-/// One subscription of one tag group (Part 4, 5.13): created with its monitored items in batches no larger than the
-/// server's MaxMonitoredItemsPerCall, then kept fed with several outstanding Publish requests that acknowledge what
-/// arrived. A gap in sequence numbers is filled with Republish; silence longer than the keep-alive promise (the
-/// watchdog) or BadNoSubscription ends the session so the connector's single reconnect loop rebuilds it.
+/// One subscription of one tag group (Part 4, 5.13), created with its monitored items in batches no larger than the
+/// server's MaxMonitoredItemsPerCall (smaller still when the server answers BadTooManyOperations). The object outlives
+/// its session: after a lost connection the connector hands it to <see cref="TransferAsync"/> on the new session, so
+/// the notifications the server queued meanwhile are not lost. Notifications arrive through <see cref="SessionPublisher"/>;
+/// a gap in sequence numbers is filled with Republish.
 /// </summary>
-public sealed class OpcUaSubscription : IAsyncDisposable
+public sealed class OpcUaSubscription
 {
-    private readonly OpcUaClient _client;
     private readonly ILogger _logger;
     private readonly string _source;
-    private readonly ResolvedTag[] _tagsByHandle;
-    private readonly ConcurrentQueue<SubscriptionAcknowledgement> _acknowledgements = new();
-    private uint _lastSequence;
 
-    private OpcUaSubscription(OpcUaClient client, uint id, TimeSpan publishingInterval, uint keepAliveCount, ResolvedTag[] tagsByHandle, ILogger logger, string source)
+    private OpcUaSubscription(PlannedGroup group, uint id, TimeSpan publishingInterval, uint keepAliveCount, ResolvedTag[] tagsByHandle, NodeId[] nodesByHandle, ILogger logger, string source)
     {
-        _client = client;
+        Group = group;
         Id = id;
         PublishingInterval = publishingInterval;
         KeepAliveCount = keepAliveCount;
-        _tagsByHandle = tagsByHandle;
+        TagsByHandle = tagsByHandle;
+        NodesByHandle = nodesByHandle;
         _logger = logger;
         _source = source;
     }
+
+    public PlannedGroup Group { get; }
 
     public uint Id { get; }
 
@@ -41,25 +39,64 @@ public sealed class OpcUaSubscription : IAsyncDisposable
 
     public uint KeepAliveCount { get; }
 
+    /// <summary>The tag of each client handle (the handle is the index).</summary>
+    public ResolvedTag[] TagsByHandle { get; }
+
+    /// <summary>The NodeId each handle was created for, to tell whether a transfer would still reach the same nodes.</summary>
+    public NodeId[] NodesByHandle { get; }
+
     /// <summary>Items the server accepted.</summary>
     public int ActiveItems { get; private set; }
+
+    /// <summary>The highest sequence number delivered so far (0 = none).</summary>
+    public uint LastSequence { get; private set; }
+
+    /// <summary>
+    /// The silence after which the subscription counts as dead: the server promises a message (data or keep-alive)
+    /// at least every publishing interval x max keep-alive count (Part 4, 5.13.1.1); three of those, at least 5 s.
+    /// </summary>
+    public TimeSpan Silence => TimeSpan.FromMilliseconds(Math.Max(5000, PublishingInterval.TotalMilliseconds * KeepAliveCount * 3));
+
+    /// <summary>True when these items are still the same nodes in the same order (a transfer keeps handles and nodes).</summary>
+    public bool Monitors(IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items)
+    {
+        if (items.Count != NodesByHandle.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!ReferenceEquals(items[i].Tag, TagsByHandle[i]) || !items[i].Node.Equals(NodesByHandle[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     public static async Task<OpcUaSubscription> CreateAsync(
         OpcUaClient client,
         PlannedGroup group,
-        List<(ResolvedTag Tag, NodeId Node)> items,
+        IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items,
+        TimeSpan sessionTimeout,
         ILogger logger,
         string source,
         Action<ResolvedTag, string> reject,
         CancellationToken cancellationToken)
     {
         var requested = TimeSpan.FromMilliseconds(group.Config.IntervalMs);
+        const uint keepAliveCount = 10;
+        // Part 4, 5.13.2: the lifetime count is at least three keep-alive counts. Let the subscription live about as
+        // long as the session, so that after a lost connection there is still something to transfer.
+        var lifetimeCount = (uint)Math.Clamp(Math.Ceiling(sessionTimeout.TotalMilliseconds / requested.TotalMilliseconds), 3 * keepAliveCount, 100_000);
         var created = await client.SendAsync<CreateSubscriptionResponse>(
             new CreateSubscriptionRequest
             {
                 RequestedPublishingInterval = requested.TotalMilliseconds,
-                RequestedMaxKeepAliveCount = 10,
-                RequestedLifetimeCount = 60,
+                RequestedMaxKeepAliveCount = keepAliveCount,
+                RequestedLifetimeCount = lifetimeCount,
                 PublishingEnabled = true,
             },
             cancellationToken);
@@ -75,53 +112,97 @@ public sealed class OpcUaSubscription : IAsyncDisposable
         }
 
         var subscription = new OpcUaSubscription(
-            client,
+            group,
             created.SubscriptionId,
             TimeSpan.FromMilliseconds(created.RevisedPublishingInterval),
             Math.Max(1, created.RevisedMaxKeepAliveCount),
             items.Select(i => i.Tag).ToArray(),
+            items.Select(i => i.Node).ToArray(),
             logger,
             source);
+        subscription.ActiveItems = await subscription.CreateItemsAsync(client, items, reject, cancellationToken);
+        return subscription;
+    }
 
-        var filter = BuildFilter(group);
+    private async Task<int> CreateItemsAsync(OpcUaClient client, IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items, Action<ResolvedTag, string> reject, CancellationToken cancellationToken)
+    {
+        var filter = BuildFilter(Group);
         var batch = client.MaxMonitoredItemsPerCall == 0 ? 1000 : (int)client.MaxMonitoredItemsPerCall;
         var active = 0;
-        for (var offset = 0; offset < items.Count; offset += batch)
+        var revisedSampling = 0;
+        var revisedQueue = 0;
+        var offset = 0;
+        while (offset < items.Count)
         {
-            var slice = items.Skip(offset).Take(batch).Select((item, i) => new MonitoredItemCreateRequest
+            var count = Math.Min(batch, items.Count - offset);
+            var slice = new MonitoredItemCreateRequest[count];
+            for (var i = 0; i < count; i++)
             {
-                ItemToMonitor = new ReadValueId(item.Node, Attributes.Value, item.Tag.IndexRange),
-                MonitoringMode = MonitoringMode.Reporting,
-                RequestedParameters = new MonitoringParameters
+                var item = items[offset + i];
+                slice[i] = new MonitoredItemCreateRequest
                 {
-                    ClientHandle = (uint)(offset + i),
-                    SamplingInterval = group.Config.SamplingIntervalMs,
-                    QueueSize = (uint)Math.Max(1, group.Config.QueueSize),
-                    DiscardOldest = true,
-                    Filter = filter,
-                },
-            }).ToList();
-            var response = await client.SendAsync<CreateMonitoredItemsResponse>(
-                new CreateMonitoredItemsRequest { SubscriptionId = created.SubscriptionId, ItemsToCreate = slice, TimestampsToReturn = TimestampsToReturn.Both },
-                cancellationToken);
-            var results = response.Results ?? [];
-            for (var i = 0; i < slice.Count; i++)
+                    ItemToMonitor = new ReadValueId(item.Node, Attributes.Value, item.Tag.IndexRange),
+                    MonitoringMode = MonitoringMode.Reporting,
+                    RequestedParameters = new MonitoringParameters
+                    {
+                        ClientHandle = (uint)(offset + i),
+                        SamplingInterval = Group.Config.SamplingIntervalMs,
+                        QueueSize = (uint)Math.Max(1, Group.Config.QueueSize),
+                        DiscardOldest = true,
+                        Filter = filter,
+                    },
+                };
+            }
+
+            CreateMonitoredItemsResponse response;
+            try
             {
-                var status = i < results.Length ? results[i].StatusCode : new StatusCode(StatusCodes.BadUnknownResponse);
+                response = await client.SendAsync<CreateMonitoredItemsResponse>(
+                    new CreateMonitoredItemsRequest { SubscriptionId = Id, ItemsToCreate = slice, TimestampsToReturn = TimestampsToReturn.Both },
+                    cancellationToken);
+            }
+            catch (UaServiceException e) when (e.StatusCode == StatusCodes.BadTooManyOperations && count > 1)
+            {
+                // The server has a limit it did not advertise (or advertised too high): halve the call and go on.
+                batch = Math.Max(1, count / 2);
+                _logger.LogInformation("Source {Source}: the server refused {Count} monitored items in one call (BadTooManyOperations); trying {Batch} per call", _source, count, batch);
+                continue;
+            }
+
+            var results = response.Results ?? [];
+            for (var i = 0; i < count; i++)
+            {
+                var result = i < results.Length ? results[i] : null;
+                var status = result?.StatusCode ?? new StatusCode(StatusCodes.BadUnknownResponse);
                 if (status.IsBad)
                 {
                     // One rejected item never stops the others; it is reported once, by name.
                     reject(items[offset + i].Tag, $"the server refused the monitored item: {status}");
+                    continue;
                 }
-                else
-                {
-                    active++;
-                }
+
+                active++;
+                revisedSampling += Group.Config.SamplingIntervalMs >= 0 && Math.Abs(result!.RevisedSamplingInterval - Group.Config.SamplingIntervalMs) > 0.5 ? 1 : 0;
+                revisedQueue += result!.RevisedQueueSize != slice[i].RequestedParameters.QueueSize ? 1 : 0;
             }
+
+            offset += count;
         }
 
-        subscription.ActiveItems = active;
-        return subscription;
+        if (revisedSampling + revisedQueue > 0)
+        {
+            // Part 4, 5.12.1: the server may revise what was asked; the revised values are what it will do.
+            _logger.LogInformation(
+                "Source {Source}: group {Machine}/{Group}: the server revised the sampling interval of {Sampling} and the queue size of {Queue} of {Items} item(s)",
+                _source,
+                Group.Machine,
+                Group.Name,
+                revisedSampling,
+                revisedQueue,
+                active);
+        }
+
+        return active;
     }
 
     private static ExtensionObject BuildFilter(PlannedGroup group)
@@ -137,137 +218,114 @@ public sealed class OpcUaSubscription : IAsyncDisposable
             : ExtensionObject.From(new DataChangeFilter { Trigger = DataChangeTrigger.StatusValue, DeadbandType = type, DeadbandValue = group.Config.DeadbandValue });
     }
 
-    /// <summary>Publishes until cancelled or until the subscription is found dead (then throws for a reconnect).</summary>
-    public async Task RunAsync(Func<ResolvedTag, DataValue, DateTime, Reading> toReading, IReadingWriter output, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Part 4, 5.13.7: moves these subscriptions to the new session of <paramref name="client"/>, asking for the
+    /// current values (sendInitialValues). Returns, for each one the server transferred, the sequence numbers it still
+    /// holds for retransmission; the ones it refused (BadSubscriptionIdInvalid after a server restart, ...) are missing.
+    /// </summary>
+    public static async Task<Dictionary<OpcUaSubscription, uint[]>> TransferAsync(OpcUaClient client, IReadOnlyList<OpcUaSubscription> subscriptions, CancellationToken cancellationToken)
     {
-        // Part 4, 5.13.1: keep enough Publish requests queued that notifications never wait for a round trip.
-        var outstanding = Math.Clamp(2 + (_tagsByHandle.Length / 20000), 2, 5);
-        // Watchdog: the server promises a keep-alive at least every publishing interval x keep-alive count.
-        var silence = TimeSpan.FromMilliseconds(Math.Max(5000, PublishingInterval.TotalMilliseconds * KeepAliveCount * 3));
-        var publishTimeout = silence + _client.RequestTimeout;
-        var pending = new List<Task<PublishResponse>>();
-        for (var i = 0; i < outstanding; i++)
+        var transferred = new Dictionary<OpcUaSubscription, uint[]>();
+        if (subscriptions.Count == 0)
         {
-            pending.Add(PublishAsync(publishTimeout, cancellationToken));
+            return transferred;
         }
 
-        while (!cancellationToken.IsCancellationRequested)
+        var response = await client.SendAsync<TransferSubscriptionsResponse>(
+            new TransferSubscriptionsRequest { SubscriptionIds = subscriptions.Select(s => s.Id).ToArray(), SendInitialValues = true },
+            cancellationToken);
+        var results = response.Results ?? [];
+        for (var i = 0; i < subscriptions.Count && i < results.Length; i++)
         {
-            var done = await Task.WhenAny(pending);
-            pending.Remove(done);
-            PublishResponse response;
-            try
+            if (results[i].StatusCode.IsGood)
             {
-                response = await done;
-            }
-            catch (UaServiceException e) when (e.StatusCode == StatusCodes.BadTimeout)
-            {
-                throw new UaServiceException(StatusCodes.BadNoCommunication, $"{_client.EndpointUrl}: subscription {Id} sent nothing for {silence.TotalSeconds:0} s (no data, no keep-alive): recovering");
-            }
-            catch (UaServiceException e) when (e.StatusCode is StatusCodes.BadNoSubscription or StatusCodes.BadSubscriptionIdInvalid or StatusCodes.BadSessionIdInvalid or StatusCodes.BadSessionClosed)
-            {
-                throw new UaServiceException(e.StatusCode, $"{_client.EndpointUrl}: the server dropped subscription {Id} ({e.StatusName}): recovering");
-            }
-            catch (UaServiceException e) when (e.StatusCode == StatusCodes.BadTooManyPublishRequests)
-            {
-                // The server holds fewer requests than we sent: keep one less outstanding.
-                if (pending.Count == 0)
-                {
-                    pending.Add(PublishAsync(publishTimeout, cancellationToken));
-                }
-
-                continue;
-            }
-
-            pending.Add(PublishAsync(publishTimeout, cancellationToken));
-            if (response.SubscriptionId != Id)
-            {
-                continue;
-            }
-
-            var message = response.NotificationMessage;
-            var isKeepAlive = message.NotificationData is null or { Length: 0 };
-            if (!isKeepAlive)
-            {
-                // Part 4, 5.13.1.1: a jump in sequence numbers means lost notifications: ask for them again.
-                if (_lastSequence != 0 && message.SequenceNumber > _lastSequence + 1)
-                {
-                    await RepublishMissingAsync(_lastSequence + 1, message.SequenceNumber, toReading, output, time, cancellationToken);
-                }
-
-                _lastSequence = Math.Max(_lastSequence, message.SequenceNumber);
-                _acknowledgements.Enqueue(new SubscriptionAcknowledgement { SubscriptionId = Id, SequenceNumber = message.SequenceNumber });
-                await DeliverAsync(message, toReading, output, time, cancellationToken);
+                transferred[subscriptions[i]] = results[i].AvailableSequenceNumbers ?? [];
             }
         }
+
+        return transferred;
     }
 
-    private async Task RepublishMissingAsync(uint from, uint to, Func<ResolvedTag, DataValue, DateTime, Reading> toReading, IReadingWriter output, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes one notification message of this subscription: a jump in sequence numbers is filled with Republish first
+    /// (Part 4, 5.13.1.1), a message already delivered is skipped. Every message handled is acknowledged.
+    /// </summary>
+    public async Task HandleAsync(OpcUaClient client, NotificationMessage message, INotificationTarget target, CancellationToken cancellationToken)
     {
-        for (var sequence = from; sequence < to; sequence++)
+        if (message.NotificationData is null or { Length: 0 })
+        {
+            return; // a keep-alive carries the next sequence number but uses none
+        }
+
+        if (LastSequence != 0 && message.SequenceNumber <= LastSequence)
+        {
+            target.Acknowledge(Id, message.SequenceNumber);
+            return;
+        }
+
+        if (LastSequence != 0 && message.SequenceNumber > LastSequence + 1)
+        {
+            await RepublishAsync(client, Enumerable.Range(0, (int)Math.Min(int.MaxValue, message.SequenceNumber - LastSequence - 1)).Select(i => LastSequence + 1 + (uint)i).ToList(), target, cancellationToken);
+        }
+
+        LastSequence = message.SequenceNumber;
+        target.Acknowledge(Id, message.SequenceNumber);
+        await DeliverAsync(message, target, cancellationToken);
+    }
+
+    /// <summary>Fetches and delivers these sequence numbers, in order; the ones the server no longer has are logged as lost.</summary>
+    public async Task RepublishAsync(OpcUaClient client, IReadOnlyList<uint> sequences, INotificationTarget target, CancellationToken cancellationToken)
+    {
+        foreach (var sequence in sequences)
         {
             try
             {
-                var again = await _client.SendAsync<RepublishResponse>(new RepublishRequest { SubscriptionId = Id, RetransmitSequenceNumber = sequence }, cancellationToken);
-                _acknowledgements.Enqueue(new SubscriptionAcknowledgement { SubscriptionId = Id, SequenceNumber = sequence });
-                await DeliverAsync(again.NotificationMessage, toReading, output, time, cancellationToken);
+                var again = await client.SendAsync<RepublishResponse>(new RepublishRequest { SubscriptionId = Id, RetransmitSequenceNumber = sequence }, cancellationToken);
+                target.Acknowledge(Id, sequence);
+                await DeliverAsync(again.NotificationMessage, target, cancellationToken);
             }
             catch (UaServiceException e) when (e.StatusCode == StatusCodes.BadMessageNotAvailable)
             {
                 _logger.LogWarning("Source {Source}: notification {Sequence} of subscription {Id} is lost (the server no longer has it)", _source, sequence, Id);
             }
+
+            LastSequence = Math.Max(LastSequence, sequence);
         }
     }
 
-    private async Task DeliverAsync(NotificationMessage message, Func<ResolvedTag, DataValue, DateTime, Reading> toReading, IReadingWriter output, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>After a transfer: deliver what the old session missed, acknowledge what it already delivered.</summary>
+    public async Task CatchUpAfterTransferAsync(OpcUaClient client, uint[] available, INotificationTarget target, CancellationToken cancellationToken)
     {
-        var received = time.GetUtcNow().UtcDateTime;
-        var readings = new List<Reading>();
+        Array.Sort(available);
+        foreach (var delivered in available.Where(s => s <= LastSequence))
+        {
+            target.Acknowledge(Id, delivered);
+        }
+
+        await RepublishAsync(client, available.Where(s => s > LastSequence).ToList(), target, cancellationToken);
+    }
+
+    private async Task DeliverAsync(NotificationMessage message, INotificationTarget target, CancellationToken cancellationToken)
+    {
         foreach (var data in message.NotificationData ?? [])
         {
             if (data.Body is DataChangeNotification change)
             {
-                foreach (var item in change.MonitoredItems ?? [])
-                {
-                    if (item.ClientHandle < _tagsByHandle.Length)
-                    {
-                        readings.Add(toReading(_tagsByHandle[item.ClientHandle], item.Value, received));
-                    }
-                }
+                await target.DeliverAsync(this, change.MonitoredItems ?? [], cancellationToken);
             }
             else if (data.Body is StatusChangeNotification status && status.Status.IsBad)
             {
-                throw new UaServiceException(status.Status.Code, $"{_client.EndpointUrl}: subscription {Id} changed state: {status.Status}");
+                // Part 4, 7.25.4: e.g. BadTimeout when the subscription expired on the server.
+                throw new UaServiceException(status.Status.Code, $"subscription {Id} of group {Group.Machine}/{Group.Name} changed state: {status.Status}");
             }
         }
-
-        if (readings.Count > 0)
-        {
-            await output.WriteAsync(readings, cancellationToken);
-        }
     }
+}
 
-    private Task<PublishResponse> PublishAsync(TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        var acknowledgements = new List<SubscriptionAcknowledgement>();
-        while (_acknowledgements.TryDequeue(out var ack))
-        {
-            acknowledgements.Add(ack);
-        }
+/// <summary>Where a subscription's notifications go: the readings out, and the acknowledgements for the next Publish.</summary>
+public interface INotificationTarget
+{
+    ValueTask DeliverAsync(OpcUaSubscription subscription, IReadOnlyList<MonitoredItemNotification> items, CancellationToken cancellationToken);
 
-        return _client.SendAsync<PublishResponse>(new PublishRequest { SubscriptionAcknowledgements = acknowledgements }, cancellationToken, timeout);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            await _client.SendAsync<DeleteSubscriptionsResponse>(new DeleteSubscriptionsRequest { SubscriptionIds = [Id] }, timeout.Token, TimeSpan.FromSeconds(2));
-        }
-        catch (Exception e) when (e is UaException or OperationCanceledException)
-        {
-            // the session may be gone already; the server deletes its subscriptions with it
-        }
-    }
+    void Acknowledge(uint subscriptionId, uint sequenceNumber);
 }

@@ -4,34 +4,13 @@ using Gateway.Core;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
+using static Gateway.Connectors.OpcUa.Tests.TestSources;
 
 namespace Gateway.Connectors.OpcUa.Tests;
 
 /// <summary>The acquisition connector against a real node-opcua server (tests/servers/opcua/server.js).</summary>
 public sealed class OpcUaSourceConnectorTests
 {
-    private static ResolvedTag Tag(string name, string? nodeId, AcquisitionMode mode, int intervalMs, string? path = null) => new(
-        "plc",
-        "cell-1",
-        "g-" + mode + intervalMs,
-        name,
-        nodeId,
-        path,
-        null,
-        new TagGroupConfig { Name = "g", Mode = mode, IntervalMs = intervalMs, SamplingIntervalMs = 50 },
-        "plc",
-        new NormalizeConfig(),
-        LabelSet.From([new("site", "test")]),
-        null);
-
-    private static SourceConfig Source(string endpoint) => new()
-    {
-        Name = "plc",
-        Endpoint = endpoint,
-        Reconnect = new ReconnectConfig { InitialDelayMs = 200, MaxDelayMs = 1000 },
-        RequestTimeoutMs = 5000,
-    };
-
     [Fact]
     public async Task Poll_subscribe_browse_path_and_a_rejected_tag_all_at_once()
     {

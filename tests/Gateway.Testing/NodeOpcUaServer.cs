@@ -30,16 +30,55 @@ public sealed class NodeOpcUaServer : IAsyncDisposable
 
     public string Output => _process.Output;
 
-    public static async Task<NodeOpcUaServer> StartAsync(int doubles = 20000, int maxNodesPerRead = 5000, int maxMessageSize = 64 * 1024 * 1024, int? port = null)
+    /// <summary>
+    /// The sessions the server holds, from the "sessions N" lines it prints on every change: (highest ever, now).
+    /// </summary>
+    public (int Most, int Now) Sessions
+    {
+        get
+        {
+            var counts = System.Text.RegularExpressions.Regex.Matches(_process.Output, @"^sessions (\d+)", System.Text.RegularExpressions.RegexOptions.Multiline)
+                .Select(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+                .ToList();
+            return counts.Count == 0 ? (0, 0) : (counts.Max(), counts[^1]);
+        }
+    }
+
+    /// <summary>Makes the server stop answering Publish for the sessions it has now (SIGUSR2); later sessions are served.</summary>
+    public async Task MutePublishAsync()
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", ["-USR2", _process.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        for (var i = 0; i < 50 && !_process.Output.Contains("publish muted", StringComparison.Ordinal); i++)
+        {
+            await Task.Delay(100);
+        }
+    }
+
+    /// <param name="counters">A block of Int32 counters (Counters.00000...) that all change every 100 ms.</param>
+    /// <param name="reversedNamespaces">Register a decoy namespace before urn:gateway:tests, so its index is 3, not 2.</param>
+    /// <param name="hiddenMaxMonitoredItemsPerCall">Advertise no limit but answer BadTooManyOperations above this many items per call.</param>
+    public static async Task<NodeOpcUaServer> StartAsync(
+        int doubles = 20000,
+        int maxNodesPerRead = 5000,
+        int maxMessageSize = 64 * 1024 * 1024,
+        int? port = null,
+        int counters = 0,
+        bool reversedNamespaces = false,
+        int hiddenMaxMonitoredItemsPerCall = 0)
     {
         port ??= FreePort.Next();
         var script = RepositoryPaths.Combine("tests", "servers", "opcua", "server.js");
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
         var process = await ServerProcess.StartAsync(
             "node-opcua",
             "node",
-            [script, "--port", port.Value.ToString(System.Globalization.CultureInfo.InvariantCulture), "--doubles", doubles.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--max-nodes-per-read", maxNodesPerRead.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--max-message-size", maxMessageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            [script, "--port", port.Value.ToString(invariant), "--doubles", doubles.ToString(invariant),
+             "--max-nodes-per-read", maxNodesPerRead.ToString(invariant),
+             "--max-message-size", maxMessageSize.ToString(invariant),
+             "--counters", counters.ToString(invariant),
+             "--namespace-order", reversedNamespaces ? "reversed" : "normal",
+             "--hidden-max-monitored-items", hiddenMaxMonitoredItemsPerCall.ToString(invariant)],
             port.Value,
             startTimeout: TimeSpan.FromMinutes(4));
         // The port opens a moment before the ready line (which carries the namespace index) is printed.

@@ -1,7 +1,8 @@
 // The node-opcua server our tests read: an independent OPC UA implementation with a known address space.
 // Usage: node server.js --port 4840 [--doubles 20000] [--max-nodes-per-read 5000]
 //   [--counters N]                   a block of N Int32 counters (Counters.00000...), all incremented every 100 ms
-//   [--namespace-order reversed]     register a decoy namespace before urn:gateway:tests (its index moves 2 -> 3)
+//   [--namespace-order reversed]     register a decoy namespace before urn:gateway:tests (its index moves 2 -> 3;
+//                                    the decoy has the same ids with other values, so a stale index reads wrong data)
 //   [--hidden-max-monitored-items N] advertise no MaxMonitoredItemsPerCall but answer BadTooManyOperations above N
 // Prints "sessions N" whenever the number of sessions changes. SIGUSR2 stops answering Publish for the sessions that
 // exist at that moment (sessions created later are served normally): a server that silently stops publishing.
@@ -137,8 +138,6 @@ const hiddenMaxMonitoredItems = parseInt(arg("hidden-max-monitored-items", "0"),
       for (const c of counters) c.setValueFromSource(new opcua.Variant({ dataType: opcua.DataType.Int32, value: tick }));
     }, 100);
   }
-
-  if (namespaceOrder !== "reversed") addDecoy();
 
   // A server that stops publishing: Publish requests of muted sessions are swallowed, never answered.
   const mutedSessions = new Set();

@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using Gateway.Configuration;
+using Gateway.Configuration.Model;
+using Microsoft.Extensions.Logging;
+
+namespace Gateway.Connectors.OpcUa.Tests;
+
+/// <summary>A connector running in the background for a test, with its readings and its log lines kept.</summary>
+internal sealed class RunningConnector : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _run;
+
+    private RunningConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags)
+    {
+        Connector = new OpcUaSourceConnector(source, tags, Log, TimeProvider.System);
+        _run = Connector.RunAsync(Output, _stop.Token);
+    }
+
+    public OpcUaSourceConnector Connector { get; }
+
+    public CollectingWriter Output { get; } = new();
+
+    public LogLines Log { get; } = new();
+
+    public static RunningConnector Start(SourceConfig source, IReadOnlyList<ResolvedTag> tags) => new(source, tags);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _run;
+        _stop.Dispose();
+    }
+}
+
+/// <summary>A logger that keeps every line, so a test can count how often something was said.</summary>
+internal sealed class LogLines : ILogger
+{
+    public ConcurrentQueue<string> Lines { get; } = new();
+
+    public int Count(string fragment) => Lines.Count(l => l.Contains(fragment, StringComparison.Ordinal));
+
+    public IDisposable? BeginScope<TState>(TState state)
+        where TState : notnull => null;
+
+    public bool IsEnabled(LogLevel logLevel) => true;
+
+    public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        Lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
+}
