@@ -203,6 +203,9 @@ public static class ConfigurationLoader
         config.Buffer.Directory = config.Buffer.Directory is null
             ? Path.Combine(config.Gateway.DataDirectory, "buffer")
             : Path.GetFullPath(Path.Combine(main.Directory, config.Buffer.Directory));
+        config.Pki.Directory = config.Pki.Directory is null
+            ? Path.Combine(config.Gateway.DataDirectory, "pki")
+            : Path.GetFullPath(Path.Combine(main.Directory, config.Pki.Directory));
 
         foreach (var source in config.Sources)
         {
@@ -241,15 +244,66 @@ public static class ConfigurationLoader
                 state.Error(Where(identity, "type"), $"{path}: type certificate needs both 'certificate' and 'privateKey'");
             }
 
+            CheckIdentityKeys(identity, path, Where, state);
+            CheckSecurity(source.Security, $"sources[{i}] ({source.Name}).security", Where, state);
+
             if (source.Reconnect.InitialDelayMs > source.Reconnect.MaxDelayMs)
             {
                 state.Error(Where(source.Reconnect, "initialDelayMs"), $"sources[{i}] ({source.Name}).reconnect: initialDelayMs ({source.Reconnect.InitialDelayMs}) is larger than maxDelayMs ({source.Reconnect.MaxDelayMs})");
             }
         }
 
+        if (config.Pki.ApplicationUri is { } uri && !Uri.TryCreate(uri, UriKind.Absolute, out _))
+        {
+            state.Error(Where(config.Pki, "applicationUri"), $"pki.applicationUri: '{uri}' is not an absolute URI (e.g. urn:edge-01:changwon-gateway)");
+        }
+
         if (config.Buffer.Retry.InitialDelayMs > config.Buffer.Retry.MaxDelayMs)
         {
             state.Error(Where(config.Buffer.Retry, "initialDelayMs"), $"buffer.retry: initialDelayMs ({config.Buffer.Retry.InitialDelayMs}) is larger than maxDelayMs ({config.Buffer.Retry.MaxDelayMs})");
+        }
+    }
+
+    /// <summary>Keys of one identity type set under another (a password with type anonymous is a mistake, not a wish).</summary>
+    private static void CheckIdentityKeys(IdentityConfig identity, string path, Func<object, string, SourceLocation> where, LoadState state)
+    {
+        var belongsTo = new (string Key, bool IsSet, string Type)[]
+        {
+            ("username", identity.Username is not null, "username"),
+            ("password", identity.Password is not null, "username"),
+            ("allowPlainTextPassword", identity.AllowPlainTextPassword, "username"),
+            ("certificate", identity.Certificate is not null, "certificate"),
+            ("privateKey", identity.PrivateKey is not null, "certificate"),
+        };
+        foreach (var (key, isSet, type) in belongsTo)
+        {
+            if (isSet && identity.Type != type)
+            {
+                state.Error(where(identity, key), $"{path}: '{key}' belongs to type {type}, but type is {identity.Type} (set type: {type}, or remove '{key}')");
+            }
+        }
+    }
+
+    /// <summary>The policy must be one we implement, and agree with the mode (None is the only policy of mode none).</summary>
+    private static void CheckSecurity(SecurityConfig security, string path, Func<object, string, SourceLocation> where, LoadState state)
+    {
+        if (security.Policy is not { Length: > 0 } policy)
+        {
+            return;
+        }
+
+        string[] known = ["None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"];
+        if (!known.Contains(policy, StringComparer.Ordinal))
+        {
+            state.Error(where(security, "policy"), $"{path}: unknown policy '{policy}' (one of {string.Join(", ", known)})");
+        }
+        else if (security.Mode == "none" && policy != "None")
+        {
+            state.Error(where(security, "policy"), $"{path}: mode none sends everything unsigned, so policy {policy} cannot apply (use mode sign or signAndEncrypt, or remove 'policy')");
+        }
+        else if (security.Mode is "sign" or "signAndEncrypt" && policy == "None")
+        {
+            state.Error(where(security, "policy"), $"{path}: mode {security.Mode} needs a policy other than None (remove 'policy' to pick the best the server offers)");
         }
     }
 

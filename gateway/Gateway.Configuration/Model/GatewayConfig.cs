@@ -43,6 +43,9 @@ public sealed class GatewayConfig
     [Description("The durable store-and-forward buffer on disk.")]
     public BufferConfig Buffer { get; set; } = new();
 
+    [Description("This gateway's OPC UA application certificate and trust lists (see docs/security.md).")]
+    public PkiConfig Pki { get; set; } = new();
+
     [Description("The HTTP listener for /metrics, /healthz, /readyz and /status.")]
     public HttpConfig Http { get; set; } = new();
 
@@ -94,6 +97,10 @@ public sealed class SimulatorSection
 
     [Description("Random seed, so that a run is reproducible.")]
     public int Seed { get; set; } = 1;
+
+    [Range(1, 1000)]
+    [Description("Machine time per wall-clock time (1 = real time; 60 shows a shift's cycles, idles and alarms within minutes).")]
+    public double TimeScale { get; set; } = 1;
 }
 
 /// <summary>A reusable set of tag groups.</summary>
@@ -192,6 +199,30 @@ public sealed class IdentityConfig
 
     [Description("Allow sending the password unencrypted when the server's token policy asks for none. Off by default.")]
     public bool AllowPlainTextPassword { get; set; }
+}
+
+/// <summary>The PKI directory and the identity written into this gateway's application instance certificate.</summary>
+public sealed class PkiConfig
+{
+    public const string DefaultApplicationName = "Changwon Edge Gateway";
+
+    [Description("The PKI directory (own/, trusted/, issuers/, rejected/). Default: DATA_DIRECTORY/pki. Relative paths are relative to the config file.")]
+    public string? Directory { get; set; }
+
+    [Description("This gateway's ApplicationUri, written into its certificate and sent in every session. Default: urn:HOSTNAME:changwon-gateway. Changing it makes a new certificate.")]
+    public string? ApplicationUri { get; set; }
+
+    [Description("The certificate's common name (CN).")]
+    public string ApplicationName { get; set; } = DefaultApplicationName;
+
+    [Description("The certificate's organization (O): who runs this gateway.")]
+    public string Organization { get; set; } = "Changwon DX Center";
+
+    [Description("DNS names and IP addresses written into the certificate. Default: this host's name, its FQDN and its addresses.")]
+    public List<string> HostNames { get; set; } = [];
+
+    /// <summary>The ApplicationUri when the YAML names none: one per host, stable across restarts.</summary>
+    public static string DefaultApplicationUri() => $"urn:{System.Net.Dns.GetHostName()}:changwon-gateway";
 }
 
 public sealed class ReconnectConfig
