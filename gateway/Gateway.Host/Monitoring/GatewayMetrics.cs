@@ -18,6 +18,8 @@ public sealed class GatewayMetrics
     private readonly Counter _badReadingsIn;
     private readonly Gauge _machineLastReadingAge;
     private readonly Gauge _sourceConnected;
+    private readonly Counter _sourceOverflows;
+    private readonly Counter _subscriptionRecoveries;
     private readonly Counter _normalizationDropped;
     private readonly Counter _delivered;
     private readonly Counter _deliveryFailures;
@@ -47,6 +49,8 @@ public sealed class GatewayMetrics
         _badReadingsIn = factory.CreateCounter("gateway_bad_readings_in_total", "Readings with Bad quality received from a source.", "source", "machine");
         _machineLastReadingAge = factory.CreateGauge("gateway_machine_last_reading_age_seconds", "Seconds since the machine last sent a reading (-1 = never).", "source", "machine");
         _sourceConnected = factory.CreateGauge("gateway_source_connected", "1 when the source's connection is up, else 0.", "source");
+        _sourceOverflows = factory.CreateCounter("gateway_source_overflows_total", "Readings flagged as a data gap: the server's queue overflowed and dropped values before them (OPC UA Overflow bit).", "source", "machine");
+        _subscriptionRecoveries = factory.CreateCounter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", "source", "path");
         _normalizationDropped = factory.CreateCounter("gateway_normalization_dropped_total", "Readings dropped by a normalization rule.", "rule");
         _delivered = factory.CreateCounter("gateway_readings_out_total", "Readings a sink delivered (acknowledged by the destination).", "sink");
         _deliveryFailures = factory.CreateCounter("gateway_publish_errors_total", "Failed delivery attempts by cause.", "sink", "cause");
@@ -86,6 +90,12 @@ public sealed class GatewayMetrics
         foreach (var source in runtime.Sources)
         {
             _sourceConnected.WithLabels(source.Config.Name).Set(source.Connector.State == ConnectionState.Connected ? 1 : 0);
+            if (source.Connector is Gateway.Connectors.OpcUa.OpcUaSourceConnector opcUa)
+            {
+                _subscriptionRecoveries.WithLabels(source.Config.Name, "transfer").IncTo(opcUa.SubscriptionsTransferred);
+                _subscriptionRecoveries.WithLabels(source.Config.Name, "recreate").IncTo(opcUa.SubscriptionsRecreated);
+            }
+
             if (_connections is not null)
             {
                 _sourceReconnects.WithLabels(source.Config.Name).IncTo(_connections.SourceReconnects(source.Config.Name));
@@ -95,6 +105,7 @@ public sealed class GatewayMetrics
             {
                 _readingsIn.WithLabels(source.Config.Name, machine).IncTo(activity.Readings);
                 _badReadingsIn.WithLabels(source.Config.Name, machine).IncTo(activity.BadReadings);
+                _sourceOverflows.WithLabels(source.Config.Name, machine).IncTo(activity.DataGaps);
                 var last = activity.LastReadingUtc;
                 _machineLastReadingAge.WithLabels(source.Config.Name, machine).Set(last is null ? -1 : (now - last.Value).TotalSeconds);
             }

@@ -40,7 +40,7 @@ public sealed class SourceActivity : IReadingWriter
                 lastName = machine;
             }
 
-            last!.Record(now, readings[i].Quality);
+            last!.Record(now, readings[i].Quality, readings[i].DataGap);
         }
 
         return _next.WriteAsync(readings, cancellationToken);
@@ -52,11 +52,15 @@ public sealed class MachineActivity
 {
     private long _readings;
     private long _bad;
+    private long _gaps;
     private long _lastTicks;
 
     public long Readings => Interlocked.Read(ref _readings);
 
     public long BadReadings => Interlocked.Read(ref _bad);
+
+    /// <summary>Readings whose status had the Overflow bit: the server dropped values before this one (a data gap).</summary>
+    public long DataGaps => Interlocked.Read(ref _gaps);
 
     public DateTime? LastReadingUtc
     {
@@ -67,12 +71,17 @@ public sealed class MachineActivity
         }
     }
 
-    internal void Record(DateTime now, Quality quality)
+    internal void Record(DateTime now, Quality quality, bool dataGap)
     {
         Interlocked.Increment(ref _readings);
         if (quality == Quality.Bad)
         {
             Interlocked.Increment(ref _bad);
+        }
+
+        if (dataGap)
+        {
+            Interlocked.Increment(ref _gaps);
         }
 
         Interlocked.Exchange(ref _lastTicks, now.Ticks);
