@@ -11,6 +11,7 @@ public sealed class SimulatedShop
 {
     private readonly List<SimulatedMachine> _machines = [];
     private readonly double _stepSeconds;
+    private readonly long _firstTick;
 
     public SimulatedShop(SimulatorOptions options, UaAddressSpace addressSpace)
     {
@@ -22,7 +23,7 @@ public sealed class SimulatedShop
 
         AddressSpace = addressSpace;
         NamespaceIndex = addressSpace.RegisterNamespace(SimulatorServer.NamespaceUri);
-        _stepSeconds = options.RateMs / 1000.0;
+        _stepSeconds = options.RateMs / 1000.0 * options.TimeScale;
         var counts = new Dictionary<string, int>();
         for (var i = 0; i < options.Machines; i++)
         {
@@ -42,11 +43,14 @@ public sealed class SimulatedShop
                 "press" => new PlcCell(name, random, press: true),
                 _ => new PlcCell(name, random, press: false),
             };
+            machine.Index = i;
+            machine.UsesTickValues = options.TickValues;
             machine.Build(addressSpace, NamespaceIndex, options.TagsPerMachine);
             _machines.Add(machine);
         }
 
         Tags = [.. _machines.SelectMany(m => m.Tags)];
+        _firstTick = options.TickValues ? options.StartTick : 0;
         Step(DateTime.UtcNow);
     }
 
@@ -60,12 +64,15 @@ public sealed class SimulatedShop
 
     public long Steps { get; private set; }
 
+    /// <summary>The number of the tick the last <see cref="Step"/> published (<see cref="SimulatorOptions.StartTick"/> first).</summary>
+    public long LastTick => _firstTick + Steps - 1;
+
     /// <summary>Moves every machine one tick (RateMs of simulated time) and publishes the values.</summary>
     public void Step(DateTime now)
     {
         foreach (var machine in _machines)
         {
-            machine.Step(Steps == 0 ? 0 : _stepSeconds, now);
+            machine.Step(Steps == 0 ? 0 : _stepSeconds, now, _firstTick + Steps);
         }
 
         Steps++;

@@ -27,6 +27,21 @@ public sealed record SimulatorOptions
     /// <summary>The same seed gives the same sequence of values, tick by tick.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>Machine time per wall-clock time: 60 lives a shift's cycles, idles and alarms in minutes (demos, tests).</summary>
+    public double TimeScale { get; init; } = 1;
+
+    /// <summary>
+    /// Load-test mode: every generated tag changes on every tick to <see cref="TickValues.Of"/>(machine, tag, tick), a pure
+    /// function, so a checker can recompute what was produced and find every lost or duplicated reading.
+    /// </summary>
+    public bool TickValues { get; init; }
+
+    /// <summary>The number of the first tick (a restarted simulator continues where the last one stopped); tick values only.</summary>
+    public long StartTick { get; init; }
+
+    /// <summary>Stop moving values after this many ticks (the first values count as one); 0 = never. The server keeps serving.</summary>
+    public long MaxTicks { get; init; }
+
     public bool AllowAnonymous { get; init; } = true;
 
     /// <summary>User name / password pairs the server accepts in addition to (or instead of) anonymous.</summary>
@@ -57,6 +72,16 @@ public sealed record SimulatorOptions
         if (RateMs is < 10 or > 3_600_000)
         {
             problems.Add($"rate-ms: {RateMs} is outside 10..3600000");
+        }
+
+        if (!(TimeScale >= 1 && TimeScale <= 1000))
+        {
+            problems.Add($"time-scale: {TimeScale} is outside 1..1000 (1 = real time)");
+        }
+
+        if (StartTick < 0 || MaxTicks < 0)
+        {
+            problems.Add($"start-tick / max-ticks: {StartTick} / {MaxTicks} must be 0 or more");
         }
 
         if (Port is < 0 or > 65535)

@@ -80,6 +80,12 @@ public sealed class SimulatorServer : IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
             {
+                if (Options.MaxTicks > 0 && _shop.Steps >= Options.MaxTicks)
+                {
+                    _logger.LogInformation("simulator: {Ticks} ticks done (last tick {Tick}); values stay as they are", _shop.Steps, _shop.LastTick);
+                    return;
+                }
+
                 var started = Stopwatch.GetTimestamp();
                 try
                 {

@@ -15,7 +15,11 @@ public static class SimulateCommand
         var rate = new Option<int>("--rate-ms") { Description = "How often values change, in milliseconds.", DefaultValueFactory = _ => 1000 };
         var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
         var seed = new Option<int>("--seed") { Description = "Random seed, for reproducible runs.", DefaultValueFactory = _ => 1 };
-        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed };
+        var timeScale = new Option<double>("--time-scale") { Description = "Machine time per wall-clock time (1 = real time).", DefaultValueFactory = _ => 1 };
+        var tickValues = new Option<bool>("--tick-values") { Description = "Load tests: generated tags change every tick to a pure function of (machine, tag, tick), so a checker can recompute them." };
+        var startTick = new Option<long>("--start-tick") { Description = "With --tick-values: the first tick's number (continue after a restart).", DefaultValueFactory = _ => 0 };
+        var maxTicks = new Option<long>("--max-ticks") { Description = "Stop moving values after this many ticks (0 = never); the server keeps serving.", DefaultValueFactory = _ => 0 };
+        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new SimulatorOptions
@@ -26,6 +30,10 @@ public static class SimulateCommand
                 RateMs = parse.GetValue(rate),
                 Bind = parse.GetValue(bind)!,
                 Seed = parse.GetValue(seed),
+                TimeScale = parse.GetValue(timeScale),
+                TickValues = parse.GetValue(tickValues),
+                StartTick = parse.GetValue(startTick),
+                MaxTicks = parse.GetValue(maxTicks),
             };
             var problems = options.Validate();
             if (problems.Count > 0)

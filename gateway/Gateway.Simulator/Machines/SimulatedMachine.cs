@@ -34,6 +34,12 @@ public abstract class SimulatedMachine
 
     protected Random Random { get; }
 
+    /// <summary>The machine's position in the shop (from 0), an input of <see cref="TickValues.Of"/>.</summary>
+    internal int Index { get; set; }
+
+    /// <summary>Generated tags follow <see cref="TickValues"/> instead of waves.</summary>
+    internal bool UsesTickValues { get; set; }
+
     /// <summary>Seconds of simulated time since the start.</summary>
     protected double Time { get; private set; }
 
@@ -71,11 +77,17 @@ public abstract class SimulatedMachine
     /// <summary>Advances the model by <paramref name="seconds"/> and writes every value.</summary>
     protected abstract void StepModel(double seconds);
 
-    internal void Step(double seconds, DateTime now)
+    internal void Step(double seconds, DateTime now, long tick)
     {
         Time += seconds;
         _now = now;
         StepModel(seconds);
+        if (UsesTickValues)
+        {
+            SetTickValues(tick);
+            return;
+        }
+
         foreach (var g in _generated)
         {
             switch (g.Kind)
@@ -89,6 +101,25 @@ public abstract class SimulatedMachine
                     break;
                 default:
                     Set(g.Node, Math.Round(g.Offset + (g.Amplitude * Math.Sin((Math.Tau * Time / g.Period) + g.Phase)) + Noise(g.Amplitude * 0.01), 3));
+                    break;
+            }
+        }
+    }
+
+    private void SetTickValues(long tick)
+    {
+        for (var i = 0; i < _generated.Count; i++)
+        {
+            switch (TickValues.Of(Index, i + 1, tick))
+            {
+                case int count:
+                    Set(_generated[i].Node, count);
+                    break;
+                case bool on:
+                    Set(_generated[i].Node, on);
+                    break;
+                case double value:
+                    Set(_generated[i].Node, value);
                     break;
             }
         }
