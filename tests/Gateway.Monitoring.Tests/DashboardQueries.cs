@@ -1,0 +1,36 @@
+namespace Gateway.Monitoring.Tests;
+
+/// <summary>The InfluxQL targets of the dashboards and how a test runs one: variables resolved, macros expanded.</summary>
+public static class DashboardQueries
+{
+    public static readonly string[] InfluxDashboards = ["factory-overview.json", "gateway-health.json"];
+
+    /// <summary>(file, panel title, refId) of every InfluxQL target.</summary>
+    public static TheoryData<string, string, string> InfluxTargets()
+    {
+        var data = new TheoryData<string, string, string>();
+        foreach (var file in InfluxDashboards)
+        {
+            foreach (var panel in GrafanaFiles.Dashboard(file).Panels)
+            {
+                foreach (var target in panel.Targets.Where(t => t.DatasourceType == "influxdb"))
+                {
+                    data.Add(file, panel.Title, target.RefId);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    public static async Task<(string Statement, IReadOnlyList<InfluxSeries> Series)> RunAsync(
+        IInfluxQuery influx, string file, string panelTitle, string refId, IReadOnlyDictionary<string, string[]>? selections)
+    {
+        var dashboard = GrafanaFiles.Dashboard(file);
+        var target = dashboard.Panels.Single(p => p.Title == panelTitle).Targets.Single(t => t.RefId == refId);
+        Assert.True(target.RawQuery, $"{file} \"{panelTitle}\" {refId}: the tests run raw InfluxQL; set rawQuery");
+        var variables = await InfluxVariableResolver.ResolveAsync(dashboard, influx, selections);
+        var statement = GrafanaTemplate.Expand(target.Query, QueryLanguage.InfluxQL, variables.Selected);
+        return (statement, await influx.QueryAsync(statement));
+    }
+}
