@@ -80,4 +80,21 @@ public sealed class OpcUaSourceConnectorTests
             await server.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task Values_the_server_queue_dropped_are_flagged_as_a_data_gap_on_the_next_reading()
+    {
+        await using var server = await NodeOpcUaServer.StartAsync(doubles: 10, counters: 3);
+        // Counters change every 100 ms; a queue of 2 emptied once a second overflows (Part 4, 5.12.1.5).
+        var run = RunningConnector.Start(Source(server.EndpointUrl), Counters(3, Group(AcquisitionMode.Subscribe, 1000, samplingMs: 0, queueSize: 2)));
+        await using (run)
+        {
+            await run.Output.WaitUntilAsync(r => r.Count(x => x.Tag == "c00000") >= 6, TimeSpan.FromSeconds(20), "three publishes of c00000");
+        }
+
+        var c0 = run.Output.Readings.Where(r => r.Tag == "c00000").ToList();
+        Assert.Contains(c0, r => r.DataGap);
+        Assert.All(c0, r => Assert.Equal(Quality.Good, r.Quality)); // a gap is not a bad value
+        Assert.True(CheckSequences(c0).Gaps > 0); // and the values really jump
+    }
 }
