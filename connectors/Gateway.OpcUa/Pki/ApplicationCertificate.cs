@@ -97,6 +97,25 @@ public sealed class ApplicationCertificate
         return created;
     }
 
+    /// <summary>
+    /// The newest valid certificate in own/ with its key, whatever its ApplicationUri, or null. For command-line tools
+    /// that borrow the service's PKI directory: they must never replace the certificate the servers already trust.
+    /// </summary>
+    public static ApplicationCertificate? LoadExisting(PkiDirectory pki, TimeProvider? time = null)
+    {
+        var now = (time ?? TimeProvider.System).GetUtcNow().UtcDateTime;
+        foreach (var stored in pki.Own().Where(s => s.Certificate.NotBefore.ToUniversalTime() <= now && s.Certificate.NotAfter.ToUniversalTime() > now).OrderByDescending(s => s.Certificate.NotAfter))
+        {
+            var keyFile = PrivateKeyFileFor(pki, stored.Path);
+            if (TryLoadWithKey(stored.Certificate, keyFile, out _) is { } loaded)
+            {
+                return new ApplicationCertificate(loaded, stored.Path, keyFile, created: false);
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Makes a new certificate and key in own/, whatever is there already (`gateway cert create --force`).</summary>
     public static ApplicationCertificate Create(PkiDirectory pki, ApplicationCertificateSettings settings, TimeProvider? time = null)
     {

@@ -32,6 +32,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(ReadCommand.Create());
         root.Subcommands.Add(BrowseCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(CertCommand.Create());
 
         // `gateway` with no verb runs the service, with run's options.
         foreach (var option in run.Options)
