@@ -103,6 +103,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
                         Machines = simulator.Machines,
                         TagsPerMachine = simulator.TagsPerMachine,
                         RateMs = simulator.RateMs,
+                        TimeScale = simulator.TimeScale,
                         Seed = simulator.Seed,
                     },
                     loggerFactory.CreateLogger<SimulatorServer>(),
