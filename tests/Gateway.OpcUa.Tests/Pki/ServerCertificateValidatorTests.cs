@@ -2,6 +2,7 @@ using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Pki;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Types;
+using Gateway.Testing;
 
 namespace Gateway.OpcUa.Tests.Pki;
 
@@ -18,7 +19,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void An_untrusted_certificate_is_copied_to_rejected_and_the_message_names_the_file_and_the_command()
     {
-        var server = TestPki.SelfSignedServer();
+        var server = TestCertificates.SelfSignedServer();
         var refused = Refused(server);
 
         var expectedFile = Path.Combine(_pki.Directory.RejectedCertificates, $"PLC 1 [{server.Thumbprint}].der");
@@ -33,7 +34,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void Trusting_the_rejected_file_makes_the_next_validation_pass()
     {
-        var server = TestPki.SelfSignedServer();
+        var server = TestCertificates.SelfSignedServer();
         var validator = Validator();
         var refused = Refused(server, validator: validator);
 
@@ -51,7 +52,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void An_expired_trusted_certificate_is_refused_as_time_invalid()
     {
-        var server = TestPki.SelfSignedServer(notBefore: DateTimeOffset.UtcNow.AddYears(-2), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
+        var server = TestCertificates.SelfSignedServer(notBefore: DateTimeOffset.UtcNow.AddYears(-2), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
         _pki.Put(_pki.Directory.TrustedCertificates, server);
 
         var refused = Refused(server);
@@ -62,7 +63,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_not_yet_valid_trusted_certificate_is_refused_as_time_invalid()
     {
-        var server = TestPki.SelfSignedServer(notBefore: DateTimeOffset.UtcNow.AddDays(2), notAfter: DateTimeOffset.UtcNow.AddYears(1));
+        var server = TestCertificates.SelfSignedServer(notBefore: DateTimeOffset.UtcNow.AddDays(2), notAfter: DateTimeOffset.UtcNow.AddYears(1));
         _pki.Put(_pki.Directory.TrustedCertificates, server);
 
         Assert.Equal(StatusCodes.BadCertificateTimeInvalid, Refused(server).StatusCode);
@@ -71,7 +72,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_certificate_for_another_ApplicationUri_is_refused()
     {
-        var server = TestPki.SelfSignedServer(uri: "urn:test:someone-else");
+        var server = TestCertificates.SelfSignedServer(uri: "urn:test:someone-else");
         _pki.Put(_pki.Directory.TrustedCertificates, server);
 
         var refused = Refused(server, uri: TestPki.ServerUri);
@@ -85,7 +86,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_certificate_that_does_not_name_the_host_is_refused_unless_the_check_is_off()
     {
-        var server = TestPki.SelfSignedServer(hosts: ["plc-1.plant.local", "10.0.0.7"]);
+        var server = TestCertificates.SelfSignedServer(hosts: ["plc-1.plant.local", "10.0.0.7"]);
         _pki.Put(_pki.Directory.TrustedCertificates, server);
 
         var refused = Refused(server, host: "plc-2.plant.local");
@@ -101,8 +102,8 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_leaf_issued_by_a_trusted_CA_is_accepted_and_an_untrusted_CA_in_issuers_is_not_enough()
     {
-        var ca = TestPki.CertificateAuthority();
-        var server = TestPki.IssuedServer(ca);
+        var ca = TestCertificates.CertificateAuthority();
+        var server = TestCertificates.IssuedServer(ca);
         _pki.Put(_pki.Directory.IssuerCertificates, ca);
 
         // The CA helps build the chain, but issuers/ is not a trust list.
@@ -116,8 +117,8 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_trusted_leaf_whose_CA_is_in_issuers_is_accepted_and_without_the_CA_the_chain_is_incomplete()
     {
-        var ca = TestPki.CertificateAuthority();
-        var server = TestPki.IssuedServer(ca);
+        var ca = TestCertificates.CertificateAuthority();
+        var server = TestCertificates.IssuedServer(ca);
         _pki.Put(_pki.Directory.TrustedCertificates, server);
 
         var refused = Refused(server);
@@ -134,21 +135,21 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_certificate_revoked_by_its_CA_is_refused_and_a_CRL_signed_by_someone_else_is_ignored()
     {
-        var ca = TestPki.CertificateAuthority();
-        var server = TestPki.IssuedServer(ca, serial: 4242);
-        var other = TestPki.IssuedServer(ca, "PLC 3", serial: 4343);
+        var ca = TestCertificates.CertificateAuthority();
+        var server = TestCertificates.IssuedServer(ca, serial: 4242);
+        var other = TestCertificates.IssuedServer(ca, "PLC 3", serial: 4343);
         _pki.Put(_pki.Directory.TrustedCertificates, ca);
 
         // A list that revokes another certificate changes nothing.
-        File.WriteAllBytes(Path.Combine(_pki.Directory.TrustedCrls, "plant.crl"), TestPki.RevocationList(ca, other));
+        File.WriteAllBytes(Path.Combine(_pki.Directory.TrustedCrls, "plant.crl"), TestCertificates.RevocationList(ca, other));
         Validator().Validate(server, [], TestPki.ServerUri, "localhost");
 
         // A forger with a CA of the same name cannot revoke (the signature does not verify).
-        var forger = TestPki.CertificateAuthority();
-        File.WriteAllBytes(Path.Combine(_pki.Directory.IssuerCrls, "forged.crl"), TestPki.RevocationList(forger, server));
+        var forger = TestCertificates.CertificateAuthority();
+        File.WriteAllBytes(Path.Combine(_pki.Directory.IssuerCrls, "forged.crl"), TestCertificates.RevocationList(forger, server));
         Validator().Validate(server, [], TestPki.ServerUri, "localhost");
 
-        File.WriteAllBytes(Path.Combine(_pki.Directory.TrustedCrls, "plant.crl"), TestPki.RevocationList(ca, server, other));
+        File.WriteAllBytes(Path.Combine(_pki.Directory.TrustedCrls, "plant.crl"), TestCertificates.RevocationList(ca, server, other));
         var refused = Refused(server);
         Assert.Equal(StatusCodes.BadCertificateRevoked, refused.StatusCode);
         Assert.Contains("Plant CA", refused.Message, StringComparison.Ordinal);
@@ -157,7 +158,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     [Fact]
     public void A_key_below_2048_bits_is_refused_even_when_trusted()
     {
-        var server = TestPki.SelfSignedServer(keySize: 1024);
+        var server = TestCertificates.SelfSignedServer(keySize: 1024);
         _pki.Put(_pki.Directory.TrustedCertificates, server);
 
         var refused = Refused(server);
@@ -171,7 +172,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     {
         var warnings = new List<string>();
         var validator = Validator(autoAccept: true, warn: warnings.Add);
-        var server = TestPki.SelfSignedServer();
+        var server = TestCertificates.SelfSignedServer();
 
         validator.Validate(server, [], TestPki.ServerUri, "localhost");
         validator.Validate(server, [], TestPki.ServerUri, "localhost");
@@ -180,7 +181,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
         Assert.All(warnings, w => Assert.Contains("autoAcceptServerCertificate is on", w, StringComparison.Ordinal));
         Assert.Contains($"gateway cert trust \"{Path.Combine(_pki.Directory.RejectedCertificates, PkiDirectory.FileNameOf(server))}\"", warnings[0], StringComparison.Ordinal);
 
-        var expired = TestPki.SelfSignedServer(notBefore: DateTimeOffset.UtcNow.AddYears(-2), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
+        var expired = TestCertificates.SelfSignedServer(notBefore: DateTimeOffset.UtcNow.AddYears(-2), notAfter: DateTimeOffset.UtcNow.AddDays(-1));
         Assert.Equal(StatusCodes.BadCertificateTimeInvalid, Refused(expired, validator: validator).StatusCode);
     }
 
@@ -188,7 +189,7 @@ public sealed class ServerCertificateValidatorTests : IDisposable
     public void A_trusted_certificate_is_accepted_without_warnings_and_PEM_files_count_too()
     {
         var warnings = new List<string>();
-        var server = TestPki.SelfSignedServer();
+        var server = TestCertificates.SelfSignedServer();
         File.WriteAllText(Path.Combine(_pki.Directory.TrustedCertificates, "plc1.pem"), server.ExportCertificatePem());
 
         Validator(autoAccept: true, warn: warnings.Add).Validate(server, [], TestPki.ServerUri, "127.0.0.1");
