@@ -105,18 +105,7 @@ public class InfluxThroughputBenchmarks
             });
         }
 
-        if (_buffer is not null)
-        {
-            _buffer.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            _buffer = null;
-        }
-
-        var bufferDirectory = Path.Combine(_dataDirectory, "buffer-" + _round);
-        _buffer = StoreAndForwardBuffer.Open(new BufferOptions { Directory = bufferDirectory }, ["bench"], NullLogger.Instance);
-        for (var i = 0; i < Points; i += WriteSize)
-        {
-            _buffer.AppendAsync(_readings.GetRange(i, WriteSize)).AsTask().GetAwaiter().GetResult();
-        }
+        _buffer = BufferDrain.Refill(_buffer, Path.Combine(_dataDirectory, "buffer-" + _round), ["bench"], _readings, WriteSize);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = Points)]
@@ -155,19 +144,7 @@ public class InfluxThroughputBenchmarks
     }
 
     [Benchmark(OperationsPerInvoke = Points)]
-    public async Task ThroughBuffer()
-    {
-        var loop = new SinkDeliveryLoop(_buffer!, _sink, new RetryConfig(), WriteSize, NullLogger.Instance);
-        using var stop = new CancellationTokenSource();
-        var run = loop.RunAsync(stop.Token);
-        while (loop.Status.Delivered < Points)
-        {
-            await Task.Delay(1);
-        }
-
-        await stop.CancelAsync();
-        await run;
-    }
+    public Task ThroughBuffer() => BufferDrain.RunAsync(_buffer!, _sink, WriteSize, Points);
 
     [GlobalCleanup]
     public async Task CleanupAsync()

@@ -6,6 +6,7 @@ using BenchmarkDotNet.Engines;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
+using Gateway.Buffer;
 using Gateway.Core;
 using Gateway.Sinks.Mqtt;
 using Gateway.Testing;
@@ -24,6 +25,8 @@ namespace Gateway.Benchmarks;
 /// (topics and payloads prepared beforehand), with as many in flight as the sink allows;</item>
 /// <item><c>Json</c>: <see cref="MqttSink.DeliverAsync"/> with payload `json` (encoding included), batches of 5000;</item>
 /// <item><c>JsonBatch</c>: the same with payload `json-batch` (10 machines, so 10 messages per batch of 5000).</item>
+/// <item><c>JsonThroughBuffer</c>, <c>JsonBatchThroughBuffer</c>: the product's path: the readings committed to the
+/// durable buffer first, then drained by its <see cref="SinkDeliveryLoop"/> into the sink, cursor moves included.</item>
 /// </list>
 /// One operation = one reading, so 1 / (time per op) is readings/s.
 /// Run: <c>dotnet run -c Release --project tests/Gateway.Benchmarks -- --filter *MqttThroughput*</c>.
@@ -42,6 +45,9 @@ public class MqttThroughputBenchmarks
     private int _plainInflight;
     private List<Reading> _readings = [];
     private List<MqttApplicationMessage> _plainMessages = [];
+    private string _dataDirectory = "";
+    private StoreAndForwardBuffer? _buffer;
+    private int _round;
 
     [Params(0, 1)]
     public int Qos { get; set; }
@@ -52,6 +58,7 @@ public class MqttThroughputBenchmarks
         // mosquitto leaves Nagle on by default: its last PUBACKs of a delivery then wait for our delayed ACK (~40 ms on
         // Linux), which caps json-batch at QoS 1 to about 100,000 readings/s. Production brokers should set this too.
         _broker = await MosquittoServer.StartAsync(new MosquittoSettings { ExtraLines = ["set_tcp_nodelay true"] });
+        _dataDirectory = RepositoryPaths.NewTempDirectory("mqtt-bench");
         var labels = LabelSet.From([new("site", "plant1")]);
         var time = new DateTime(2026, 11, 25, 3, 0, 0, DateTimeKind.Utc);
         _readings = [.. Enumerable.Range(0, ReadingsPerOperation).Select(i => new Reading
@@ -97,9 +104,19 @@ public class MqttThroughputBenchmarks
         _plainInflight = Qos == 0 ? 1000 : Math.Min(1000, connected.ReceiveMaximum is > 0 ? (int)connected.ReceiveMaximum.Value : ushort.MaxValue);
     }
 
+    /// <summary>A fresh buffer holding the readings, for each iteration of the buffer benchmarks (filling it is not timed).</summary>
+    [IterationSetup(Targets = [nameof(JsonThroughBuffer), nameof(JsonBatchThroughBuffer)])]
+    public void FillBuffer() => _buffer = BufferDrain.Refill(_buffer, Path.Combine(_dataDirectory, "buffer-" + _round++), [_json.Name, _jsonBatch.Name], _readings);
+
     [GlobalCleanup]
     public async Task CleanupAsync()
     {
+        if (_buffer is not null)
+        {
+            await _buffer.DisposeAsync();
+        }
+
+        Directory.Delete(_dataDirectory, recursive: true);
         await _json.DisposeAsync();
         await _jsonBatch.DisposeAsync();
         await _plain.DisconnectAsync();
@@ -135,6 +152,12 @@ public class MqttThroughputBenchmarks
 
     [Benchmark(OperationsPerInvoke = ReadingsPerOperation)]
     public Task JsonBatch() => DeliverInBatchesAsync(_jsonBatch);
+
+    [Benchmark(OperationsPerInvoke = ReadingsPerOperation)]
+    public Task JsonThroughBuffer() => BufferDrain.RunAsync(_buffer!, _json, BatchSize, ReadingsPerOperation);
+
+    [Benchmark(OperationsPerInvoke = ReadingsPerOperation)]
+    public Task JsonBatchThroughBuffer() => BufferDrain.RunAsync(_buffer!, _jsonBatch, BatchSize, ReadingsPerOperation);
 
     private async Task DeliverInBatchesAsync(MqttSink sink)
     {
