@@ -1,7 +1,11 @@
 using System.Text.Json;
 
+using Gateway.Buffer;
+using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
+
+using Microsoft.Extensions.Logging.Abstractions;
 
 using MQTTnet.Protocol;
 
@@ -57,7 +61,7 @@ public sealed class DeliveryTests
     }
 
     [Fact]
-    public async Task BrokerDown30Seconds_Under5000ReadingsPerSecond_EveryReadingArrives()
+    public async Task BrokerDown30Seconds_Under5000ReadingsPerSecond_EveryReadingArrivesThroughTheDurableBuffer()
     {
         await using var broker = await MosquittoServer.StartAsync();
 
@@ -71,10 +75,11 @@ public sealed class DeliveryTests
         await using var sink = TestSinks.Create(options, log);
         await sink.StartAsync(CancellationToken.None);
 
-        // The producer makes 5,000 readings/s into a queue (the buffer's role); the delivery loop hands batches to the
-        // sink and retries a batch until it is accepted, as the buffer's per-sink cursor does.
+        // The product's path: a producer commits 5,000 readings/s to the durable buffer (the pipeline's role); the
+        // sink's delivery loop drains it, moving the sink's cursor only when the broker acknowledged a batch.
+        var directory = RepositoryPaths.NewTempDirectory("mqtt-outage");
+        await using var buffer = StoreAndForwardBuffer.Open(new BufferOptions { Directory = directory }, [sink.Name], NullLogger.Instance);
         var produced = 0L;
-        var queue = new System.Collections.Concurrent.ConcurrentQueue<Reading>();
         using var stopProducing = new CancellationTokenSource();
         var producer = Task.Run(async () =>
         {
@@ -82,38 +87,24 @@ public sealed class DeliveryTests
             while (!stopProducing.IsCancellationRequested)
             {
                 var due = (long)((DateTime.UtcNow - started).TotalSeconds * 5000);
-                while (produced < due)
+                var batch = new List<Reading>();
+                while (produced + batch.Count < due)
                 {
-                    produced++;
-                    queue.Enqueue(TestSinks.Reading(produced, "cnc" + (produced % 5), "Tag" + (produced % 100)));
+                    var seq = produced + batch.Count + 1;
+                    batch.Add(TestSinks.Reading(seq, "cnc" + (seq % 5), "Tag" + (seq % 100)));
+                }
+
+                if (batch.Count > 0)
+                {
+                    produced = await buffer.AppendAsync(batch);
                 }
 
                 await Task.Delay(10);
             }
         });
-        var delivered = 0L;
+        var loop = new SinkDeliveryLoop(buffer, sink, new RetryConfig { InitialDelayMs = 200, MaxDelayMs = 2000, BreakDurationMs = 2000 }, 2000, NullLogger.Instance);
         using var stopDelivering = new CancellationTokenSource();
-        var delivery = Task.Run(async () =>
-        {
-            var batch = new List<Reading>();
-            while (!stopDelivering.IsCancellationRequested || !queue.IsEmpty || batch.Count > 0)
-            {
-                while (batch.Count < 2000 && queue.TryDequeue(out var reading))
-                {
-                    batch.Add(reading);
-                }
-
-                if (batch.Count == 0)
-                {
-                    await Task.Delay(10);
-                    continue;
-                }
-
-                await TestSinks.DeliverWithRetriesAsync(sink, batch, TimeSpan.FromSeconds(90));
-                delivered += batch.Count;
-                batch.Clear();
-            }
-        });
+        var delivery = loop.RunAsync(stopDelivering.Token);
 
         await Task.Delay(TimeSpan.FromSeconds(3));
         relay.Closed = true;
@@ -128,11 +119,18 @@ public sealed class DeliveryTests
         await Task.Delay(TimeSpan.FromSeconds(3));
         await stopProducing.CancelAsync();
         await producer;
+        var drained = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (loop.Status.Delivered < produced && DateTime.UtcNow < drained)
+        {
+            await Task.Delay(100);
+        }
+
         await stopDelivering.CancelAsync();
         await delivery.WaitAsync(TimeSpan.FromSeconds(60));
 
         Assert.True(produced > 5000 * 34, $"only {produced} readings produced");
-        Assert.Equal(produced, delivered);
+        Assert.Equal(produced, loop.Status.Delivered);
+        Assert.Equal(0, buffer.GetStatistics().Sinks.Single().Pending);
 
         // Readings delivered before the outage went to the first subscriber session; the rest (at least the 150,000 of
         // the outage) must all reach the second one: every sequence number after the first it saw, none missing.
