@@ -22,6 +22,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
     private Task? _ticker;
+    private volatile bool _frozen;
 
     private SimulatorServer(SimulatorOptions options, UaServer server, SimulatedShop shop, ILogger logger)
     {
@@ -86,6 +87,13 @@ public sealed class SimulatorServer : IAsyncDisposable
                     return;
                 }
 
+                if (_frozen)
+                {
+                    // The load harness reads this line to learn the last tick it must find delivered.
+                    _logger.LogInformation("simulator: values frozen at tick {Tick}", _shop.LastTick);
+                    return;
+                }
+
                 var started = Stopwatch.GetTimestamp();
                 try
                 {
@@ -107,6 +115,9 @@ public sealed class SimulatorServer : IAsyncDisposable
         {
         }
     }
+
+    /// <summary>Stops moving values after the step in progress; the server keeps serving (load tests end a run this way).</summary>
+    public void FreezeValues() => _frozen = true;
 
     public async Task StopAsync()
     {

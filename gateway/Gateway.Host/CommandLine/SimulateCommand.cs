@@ -18,7 +18,7 @@ public static class SimulateCommand
         var timeScale = new Option<double>("--time-scale") { Description = "Machine time per wall-clock time (1 = real time).", DefaultValueFactory = _ => 1 };
         var tickValues = new Option<bool>("--tick-values") { Description = "Load tests: generated tags change every tick to a pure function of (machine, tag, tick), so a checker can recompute them." };
         var startTick = new Option<long>("--start-tick") { Description = "With --tick-values: the first tick's number (continue after a restart).", DefaultValueFactory = _ => 0 };
-        var maxTicks = new Option<long>("--max-ticks") { Description = "Stop moving values after this many ticks (0 = never); the server keeps serving.", DefaultValueFactory = _ => 0 };
+        var maxTicks = new Option<long>("--max-ticks") { Description = "Stop moving values after this many ticks (0 = never); the server keeps serving. SIGUSR1 stops them too.", DefaultValueFactory = _ => 0 };
         var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,6 +49,14 @@ public static class SimulateCommand
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             await using var simulator = await SimulatorServer.StartAsync(options, loggerFactory.CreateLogger<SimulatorServer>(), cancellationToken);
             parse.InvocationConfiguration.Output.WriteLine($"simulator: {options.Machines} machine(s), {simulator.Tags.Count} tag(s) at {simulator.EndpointUrl}; Ctrl-C stops it");
+
+            // SIGUSR1 freezes the values (the server keeps serving): a load test ends its run at a tick it can read from the log.
+            using var freeze = OperatingSystem.IsWindows() ? null : System.Runtime.InteropServices.PosixSignalRegistration.Create(
+                (System.Runtime.InteropServices.PosixSignal)10, context =>
+                {
+                    context.Cancel = true;
+                    simulator.FreezeValues();
+                });
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);

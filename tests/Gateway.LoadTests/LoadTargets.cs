@@ -1,0 +1,52 @@
+namespace Gateway.LoadTests;
+
+/// <summary>The targets, and the no-loss rule every scenario shares, judged on a run's result.</summary>
+public static class LoadTargets
+{
+    public static List<Target> For(LoadResult result)
+    {
+        var d = result.Delivery;
+        var targets = new List<Target>
+        {
+            new("no loss", "every reading produced while the gateway and server ran arrives over MQTT",
+                $"{d.Lost:N0} lost of {d.Expected:N0} ({d.Excused:N0} excused: nobody was reading)", d.Lost == 0 && d.SeriesNeverSeen == 0),
+            new("nothing accepted is lost", "no buffer sequence number missing at the subscriber", $"{d.MissingSequenceNumbers:N0} missing", d.MissingSequenceNumbers == 0),
+            new("values exact", "every value is the one the simulator produced for that machine, tag and tick", $"{d.WrongValues:N0} wrong", d.WrongValues == 0),
+            new("VictoriaMetrics complete", "every Good reading the subscriber got is stored in VictoriaMetrics", $"{d.VictoriaSamples:N0} stored, {d.VictoriaMissing:N0} missing", d.VictoriaMissing <= 0),
+        };
+        var p = result.Parameters;
+        switch (p.Name)
+        {
+            case "steady" or "soak":
+                targets.Add(new("steady CPU", "< 15 % of one core", $"{result.Gateway.CpuPercentOfOneCore} %", result.Gateway.CpuPercentOfOneCore < 15));
+                targets.Add(new("steady memory", "< 150 MB RSS", $"{result.Gateway.PeakRssMb} MB peak", result.Gateway.PeakRssMb < 150));
+                targets.Add(new("steady latency", "p99 < 1.5 s", $"p99 {result.Latency.P99Ms} ms", result.Latency.P99Ms < 1500));
+                break;
+            case "burst":
+                var mqtt = result.Throughput.DeliveredBySink.GetValueOrDefault("mqtt");
+                var victoria = result.Throughput.DeliveredBySink.GetValueOrDefault("victoria");
+                targets.Add(new("burst throughput", ">= 100,000 readings/s to MQTT (json-batch) and VictoriaMetrics together",
+                    $"MQTT {mqtt:N0}/s, VictoriaMetrics {victoria:N0}/s", mqtt >= 100_000 && victoria >= 100_000));
+                break;
+            case "outage":
+                var f = result.Fault;
+                targets.Add(new("outage catch-up", "caught up within 60 s of the broker's return",
+                    f?.CatchUpSeconds is { } s ? $"{s} s ({f.BacklogReadings:N0} readings)" : "not caught up", f?.CatchUpSeconds is < 60));
+                targets.Add(new("live data during the outage", "VictoriaMetrics keeps getting the live rate while MQTT is down",
+                    $"{f?.OtherSinkReadingsPerSecondDuringFault:N0}/s of {p.ReadingsPerSecond:N0}/s", f?.OtherSinkReadingsPerSecondDuringFault >= 0.9 * p.ReadingsPerSecond));
+                targets.Add(new("live data during catch-up", "fresh readings (< 2 s old) reach MQTT in every second of the catch-up",
+                    $"at least {f?.FreshReadingsPerSecondMinDuringCatchUp:N0} fresh/s", f?.FreshReadingsPerSecondMinDuringCatchUp > 0));
+                break;
+        }
+
+        if (result.Soak is { } soakFigures)
+        {
+            targets.Add(new("soak memory", "RSS growth <= 5 % after warm-up", $"{soakFigures.RssGrowthPercent} %", soakFigures.RssGrowthPercent <= 5));
+            targets.Add(new("soak threads and handles", "no growth after warm-up",
+                $"threads {soakFigures.ThreadsAfterWarmup} -> {soakFigures.ThreadsAtEnd}, handles {soakFigures.HandlesAfterWarmup} -> {soakFigures.HandlesAtEnd}",
+                soakFigures.ThreadsAtEnd <= soakFigures.ThreadsAfterWarmup + 2 && soakFigures.HandlesAtEnd <= soakFigures.HandlesAfterWarmup + 2));
+        }
+
+        return targets;
+    }
+}
