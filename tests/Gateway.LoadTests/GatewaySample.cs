@@ -71,7 +71,7 @@ public sealed record GatewaySample
             {
                 readingsIn += value;
             }
-            else if (name == "gateway_buffer_appended_total")
+            else if (name.StartsWith("gateway_buffer_appended_total", StringComparison.Ordinal))
             {
                 appended = value;
             }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Gateway.LoadTests;
 
 // The load, soak and fault harness (issue 12). See docs/performance.md.
@@ -31,9 +30,7 @@ scenario = scenario with
 var output = options.GetValueOrDefault("output", Path.Combine(Gateway.Testing.RepositoryPaths.Root, "tests", "Gateway.LoadTests", "results"));
 
 var result = await new LoadRun(scenario, Console.Out).RunAsync();
-Directory.CreateDirectory(output);
-var file = Path.Combine(output, scenario.Name + ".json");
-await File.WriteAllTextAsync(file, JsonSerializer.Serialize(result, LoadResult.Json) + "\n");
+var file = await LoadResultFile.WriteAsync(result, output);
 foreach (var target in result.Targets)
 {
     Console.WriteLine($"{(target.Passed ? "PASS" : "FAIL")} {target.Name}: {target.Measured} (goal: {target.Goal})");
