@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Gateway.OpcUa.SecureChannel;
+using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
@@ -53,15 +55,41 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// <summary>Raised once when the channel or session is lost (connection broken, keep-alive failed).</summary>
     public event Action<UaException>? ConnectionLost;
 
-    /// <summary>Opens a secure channel (SecurityPolicy None), creates and activates an anonymous session, reads the namespace table and operation limits.</summary>
+    /// <summary>The channel's security policy and mode (what <see cref="OpcUaClientOptions.SecurityMode"/> `Best` chose).</summary>
+    public ChannelSecurity Security => _channel.Security;
+
+    /// <summary>
+    /// Connects: with security mode None, straight to an unsecured channel; otherwise GetEndpoints over an unsecured
+    /// channel first, then the endpoint <see cref="EndpointSelector"/> picks. Then creates and activates a session with
+    /// the configured identity, and reads the namespace table and operation limits.
+    /// </summary>
     public static async Task<OpcUaClient> ConnectAsync(string endpointUrl, OpcUaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new OpcUaClientOptions();
-        var channel = await ClientSecureChannel.OpenAsync(endpointUrl, options.Channel, cancellationToken);
+        EndpointDescription? endpoint = null;
+        var security = ChannelSecurity.None;
+        if (options.SecurityMode != SecurityModeChoice.None || (options.SecurityPolicyUri is { Length: > 0 } named && SecurityPolicyUris.Resolve(named) != SecurityPolicyUris.None))
+        {
+            var endpoints = await GetEndpointsAsync(endpointUrl, options.Channel, cancellationToken);
+            endpoint = EndpointSelector.Select(endpoints, options.SecurityMode, options.SecurityPolicyUri, endpointUrl);
+            var policy = SecurityPolicy.Find(endpoint.SecurityPolicyUri)!;
+            security = policy.IsNone ? ChannelSecurity.None : new ChannelSecurity
+            {
+                Policy = policy,
+                Mode = endpoint.SecurityMode,
+                ClientCertificate = options.ApplicationCertificate,
+                ClientCertificateChain = options.ApplicationCertificateChain,
+                ServerCertificate = endpoint.ServerCertificate,
+                ServerCertificateValidator = options.ServerCertificateValidator,
+                ServerApplicationUri = endpoint.Server.ApplicationUri,
+            };
+        }
+
+        var channel = await ClientSecureChannel.OpenAsync(endpointUrl, options.Channel, security, cancellationToken);
         var client = new OpcUaClient(channel, options);
         try
         {
-            await client.CreateAndActivateSessionAsync(endpointUrl, cancellationToken);
+            await client.CreateAndActivateSessionAsync(endpointUrl, endpoint, cancellationToken);
             client.NamespaceArray = await client.ReadNamespaceArrayAsync(cancellationToken);
             await client.ReadOperationLimitsAsync(cancellationToken);
             if (options.KeepAliveInterval > TimeSpan.Zero)
@@ -78,7 +106,7 @@ public sealed class OpcUaClient : IAsyncDisposable
         return client;
     }
 
-    /// <summary>GetEndpoints over a session-less channel (Part 4, 5.4.4).</summary>
+    /// <summary>GetEndpoints over a session-less, unsecured channel (Part 4, 5.4.4).</summary>
     public static async Task<EndpointDescription[]> GetEndpointsAsync(string endpointUrl, ChannelOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new ChannelOptions();
@@ -88,8 +116,13 @@ public sealed class OpcUaClient : IAsyncDisposable
         return response.Endpoints ?? [];
     }
 
-    private async Task CreateAndActivateSessionAsync(string endpointUrl, CancellationToken cancellationToken)
+    private async Task CreateAndActivateSessionAsync(string endpointUrl, EndpointDescription? endpoint, CancellationToken cancellationToken)
     {
+        var security = _channel.Security;
+        var clientCertificate = security.IsNone || _options.ApplicationCertificate is null
+            ? null
+            : CertificateChain.Join(_options.ApplicationCertificate, _options.ApplicationCertificateChain);
+        var clientNonce = RandomNumberGenerator.GetBytes(32);
         var create = await SendAsync<CreateSessionResponse>(
             new CreateSessionRequest
             {
@@ -102,7 +135,8 @@ public sealed class OpcUaClient : IAsyncDisposable
                 },
                 EndpointUrl = endpointUrl,
                 SessionName = _options.SessionName,
-                ClientNonce = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32),
+                ClientNonce = clientNonce,
+                ClientCertificate = clientCertificate,
                 RequestedSessionTimeout = _options.SessionTimeout.TotalMilliseconds,
                 MaxResponseMessageSize = _options.Channel.Transport.MaxMessageSize,
             },
@@ -111,16 +145,31 @@ public sealed class OpcUaClient : IAsyncDisposable
         _authenticationToken = create.AuthenticationToken;
         RevisedSessionTimeout = TimeSpan.FromMilliseconds(create.RevisedSessionTimeout);
 
-        // Part 4, 5.6.3: the anonymous token names the server's anonymous policy id, when it has one.
-        var anonymousPolicy = create.ServerEndpoints?
-            .SelectMany(e => e.UserIdentityTokens ?? [])
-            .FirstOrDefault(t => t.TokenType == UserTokenType.Anonymous)?.PolicyId ?? "anonymous";
-        var activate = await SendAsync<ActivateSessionResponse>(
-            new ActivateSessionRequest
-            {
-                UserIdentityToken = ExtensionObject.From(new AnonymousIdentityToken { PolicyId = anonymousPolicy }),
-            },
-            cancellationToken);
+        var server = SessionSecurity.CheckCreateSession(create, security, _channel.ServerCertificate, clientCertificate, clientNonce, endpointUrl);
+        if (security.IsNone && _options.Identity is not AnonymousIdentity)
+        {
+            SessionSecurity.ValidateForIdentity(server, create, _options.ServerCertificateValidator, endpointUrl);
+        }
+
+        var tokenPolicies = SessionSecurity.TokenPolicies(create, endpoint, security, endpointUrl);
+        var identity = IdentityTokens.Build(_options.Identity, tokenPolicies, security.Policy, server, endpointUrl);
+        ActivateSessionResponse activate;
+        try
+        {
+            activate = await SendAsync<ActivateSessionResponse>(
+                new ActivateSessionRequest
+                {
+                    ClientSignature = SessionSecurity.ClientSignature(security, server),
+                    UserIdentityToken = identity.Token,
+                    UserTokenSignature = identity.Signature,
+                },
+                cancellationToken);
+        }
+        catch (UaServiceException e) when (SessionSecurity.IsIdentityRejection(e.StatusCode))
+        {
+            throw new UaIdentityException(e.StatusCode, $"{endpointUrl}: the server refused {_options.Identity} ({e.StatusName}); check the user name, password or user certificate and the user's rights on the server", e);
+        }
+
         var bad = activate.Results?.Where(r => r.IsBad).Select(r => (StatusCode?)r).FirstOrDefault();
         if (bad is { } status)
         {

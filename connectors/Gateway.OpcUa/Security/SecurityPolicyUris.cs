@@ -11,7 +11,7 @@ public static class SecurityPolicyUris
     private const string Prefix = "http://opcfoundation.org/UA/SecurityPolicy#";
 
     /// <summary>Every policy we support, most secure first (the order `mode: best` prefers).</summary>
-    public static IReadOnlyList<string> Supported { get; } = [Aes256Sha256RsaPss, Aes128Sha256RsaOaep, Basic256Sha256, None];
+    public static IReadOnlyList<string> Supported { get; } = [Aes256Sha256RsaPss, Basic256Sha256, Aes128Sha256RsaOaep, None];
 
     /// <summary>The URI for a short name (`Basic256Sha256`) or a full URI; null when it is not a policy we support.</summary>
     public static string? Resolve(string nameOrUri)
