@@ -24,12 +24,15 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly OpcUaClientOptions _clientOptions;
+    private readonly OpcUaClientSecurity? _security;
     private readonly ResiliencePipeline _reconnect;
     private int _state = (int)ConnectionState.Disconnected;
 
-    public OpcUaSourceConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILogger logger, TimeProvider time)
+    /// <param name="security">The PKI and certificate for `security:`/`identity:`; null connects with mode None, anonymously (tests).</param>
+    public OpcUaSourceConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null)
     {
         _source = source;
+        _security = security;
         _plan = AcquisitionPlan.From(tags);
         _logger = logger;
         _time = time;
@@ -125,7 +128,9 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     {
         // The slot is given back only after the session is closed (disposal order): never two sessions side by side.
         using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
-        await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, _clientOptions, cancellationToken);
+        // Security is applied at each attempt: a user certificate replaced on disk, or a PKI problem fixed, is picked up.
+        var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _source.Name, warning)) ?? _clientOptions;
+        await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         UaException? lostBecause = null;
         client.ConnectionLost += e =>

@@ -1,5 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
+using Gateway.Connectors.OpcUa;
 using Gateway.Host.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,7 +47,11 @@ public static class GatewayHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(registry);
         builder.Services.AddSingleton(new GatewayStartup(configPath, loaded));
-        builder.Services.AddSingleton<SourceConnectorFactory>(SourceConnectors.Create);
+        builder.Services.AddSingleton<SourceConnectorFactory>(sp =>
+        {
+            var pkiLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Pki");
+            return SourceConnectors.For(OpcUaClientSecurity.ForService(config.Pki, config.Gateway.DataDirectory, line => pkiLog.LogInformation("{Certificate}", line)));
+        });
         builder.Services.AddSingleton<GatewayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
 

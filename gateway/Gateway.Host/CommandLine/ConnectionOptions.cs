@@ -1,0 +1,123 @@
+using System.CommandLine;
+using Gateway.Configuration.Model;
+
+namespace Gateway.Host.CommandLine;
+
+/// <summary>
+/// The connection settings `read` and `browse` share with a source in the YAML: security mode and policy, user
+/// identity, PKI directory, auto-accept. They are parsed into the YAML's own <see cref="SecurityConfig"/> and
+/// <see cref="IdentityConfig"/>, so the command line and the service reach the OPC UA client through one mapping
+/// (Gateway.Connectors.OpcUa.OpcUaClientSecurity).
+/// </summary>
+public sealed class ConnectionOptions
+{
+    private readonly Option<string> _mode = new("--security-mode")
+    {
+        Description = "best (default: the most secure endpoint the server offers), none, sign or signAndEncrypt.",
+        DefaultValueFactory = _ => "best",
+        HelpName = "MODE",
+    };
+
+    private readonly Option<string?> _policy = new("--security-policy")
+    {
+        Description = "None, Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss (default: the best offered for the mode).",
+        HelpName = "POLICY",
+    };
+
+    private readonly Option<string?> _user = new("--user") { Description = "User name for a username identity.", HelpName = "NAME" };
+
+    private readonly Option<string?> _password = new("--password") { Description = "Password (visible in the process list: prefer --password-file).", HelpName = "TEXT" };
+
+    private readonly Option<string?> _passwordFile = new("--password-file") { Description = "File whose first line is the password.", HelpName = "PATH" };
+
+    private readonly Option<string?> _userCertificate = new("--user-cert") { Description = "User certificate (DER or PEM) for an X.509 identity.", HelpName = "FILE" };
+
+    private readonly Option<string?> _userKey = new("--user-key") { Description = "Private key (PEM) of --user-cert (default: the same file, if it holds the key).", HelpName = "FILE" };
+
+    private readonly Option<bool> _allowPlainText = new("--allow-plain-text-password") { Description = "Send the password unencrypted if the server's token policy asks for none." };
+
+    private readonly Option<bool> _autoAccept = new("--auto-accept") { Description = "Accept a server certificate that is not trusted (with a warning). For a first test only." };
+
+    private readonly Option<bool> _noHostNameCheck = new("--no-host-name-check") { Description = "Do not require the server certificate to name the endpoint's host." };
+
+    public ConnectionOptions()
+    {
+        _mode.AcceptOnlyFromAmong("best", "none", "sign", "signAndEncrypt");
+        _policy.AcceptOnlyFromAmong("None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss");
+    }
+
+    public Option<string?> Pki { get; } = PkiLocation.Option();
+
+    public Option<string?> Config { get; } = GatewayCommandLine.ConfigOption();
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _mode, _policy, _user, _password, _passwordFile, _userCertificate, _userKey, _allowPlainText, _autoAccept, _noHostNameCheck, Pki, Config })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>The `security:` a source with these options would have.</summary>
+    public SecurityConfig Security(ParseResult parse) => new()
+    {
+        Mode = parse.GetValue(_mode)!,
+        Policy = parse.GetValue(_policy),
+        AutoAcceptServerCertificate = parse.GetValue(_autoAccept),
+        CheckHostName = !parse.GetValue(_noHostNameCheck),
+    };
+
+    /// <summary>The `identity:` a source with these options would have, or null after printing why the options do not fit together.</summary>
+    public IdentityConfig? Identity(ParseResult parse, TextWriter error)
+    {
+        var user = parse.GetValue(_user);
+        var password = parse.GetValue(_password);
+        var passwordFile = parse.GetValue(_passwordFile);
+        var certificate = parse.GetValue(_userCertificate);
+        var key = parse.GetValue(_userKey);
+        string? problem = null;
+        if (password is not null && passwordFile is not null)
+        {
+            problem = "give --password or --password-file, not both";
+        }
+        else if (user is null && (password is not null || passwordFile is not null))
+        {
+            problem = "--password needs --user";
+        }
+        else if (user is not null && certificate is not null)
+        {
+            problem = "--user and --user-cert are two different identities: give one";
+        }
+        else if (key is not null && certificate is null)
+        {
+            problem = "--user-key needs --user-cert";
+        }
+
+        if (problem is null && passwordFile is not null)
+        {
+            try
+            {
+                password = File.ReadLines(passwordFile).FirstOrDefault() ?? "";
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                problem = $"cannot read --password-file {passwordFile}: {e.Message}";
+            }
+        }
+
+        if (problem is not null)
+        {
+            error.WriteLine($"gateway {parse.CommandResult.Command.Name}: {problem}");
+            return null;
+        }
+
+        if (user is not null)
+        {
+            return new IdentityConfig { Type = "username", Username = user, Password = password ?? "", AllowPlainTextPassword = parse.GetValue(_allowPlainText) };
+        }
+
+        return certificate is not null
+            ? new IdentityConfig { Type = "certificate", Certificate = Path.GetFullPath(certificate), PrivateKey = Path.GetFullPath(key ?? certificate) }
+            : new IdentityConfig();
+    }
+}
