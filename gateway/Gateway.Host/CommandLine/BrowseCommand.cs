@@ -19,12 +19,19 @@ public static class BrowseCommand
         var json = new Option<bool>("--json") { Description = "Print a JSON array of nodes." };
         var yaml = new Option<bool>("--yaml") { Description = "Print a tags section for every variable, to paste into the gateway config." };
         var command = new Command("browse", "Walk an OPC UA server's address space.") { endpoint, from, depth, json, yaml };
+        var connection = new ConnectionOptions();
+        connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             try
             {
-                await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }, cancellationToken);
+                if (connection.ClientOptions(parse, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }) is not { } options)
+                {
+                    return ExitCodes.Usage;
+                }
+
+                await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, options, cancellationToken);
                 var found = new List<BrowsedNode>();
                 await WalkAsync(client, client.ResolveNodeId(parse.GetValue(from)!), "", parse.GetValue(depth), 0, found, new HashSet<NodeId>(), cancellationToken);
                 if (parse.GetValue(json))

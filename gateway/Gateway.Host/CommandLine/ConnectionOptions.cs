@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Gateway.Configuration.Model;
+using Gateway.Connectors.OpcUa;
+using Gateway.OpcUa.Client;
 
 namespace Gateway.Host.CommandLine;
 
@@ -56,6 +58,25 @@ public sealed class ConnectionOptions
         {
             command.Options.Add(option);
         }
+    }
+
+    /// <summary>
+    /// The client options for these settings, through the same mapping as the service; null after printing why not.
+    /// The PKI directory is `--pki`, else the configuration's, else `./pki`; its certificate is used whatever its
+    /// ApplicationUri, and made there only when there is none.
+    /// </summary>
+    public OpcUaClientOptions? ClientOptions(ParseResult parse, OpcUaClientOptions baseOptions)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        var verb = parse.CommandResult.Command.Name;
+        if (Identity(parse, error) is not { } identity
+            || PkiLocation.Resolve(parse.GetValue(Pki), parse.GetValue(Config), null, error, required: false) is not { } location)
+        {
+            return null;
+        }
+
+        var security = OpcUaClientSecurity.ForTool(location.Directory, location.Certificate, line => error.WriteLine($"gateway {verb}: {line}"));
+        return security.Apply(baseOptions, Security(parse), identity, warning => error.WriteLine($"gateway {verb}: warning: {warning}"));
     }
 
     /// <summary>The `security:` a source with these options would have.</summary>

@@ -16,13 +16,20 @@ public static class ReadCommand
         var nodes = new Argument<string[]>("NODEID") { Description = "NodeIds: ns=2;s=Speed, i=2258, nsu=URI;s=..." , Arity = ArgumentArity.OneOrMore };
         var json = new Option<bool>("--json") { Description = "Print one JSON array." };
         var command = new Command("read", "Read the value of OPC UA nodes once.") { endpoint, nodes, json };
+        var connection = new ConnectionOptions();
+        connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }, cancellationToken);
+                if (connection.ClientOptions(parse, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }) is not { } options)
+                {
+                    return ExitCodes.Usage;
+                }
+
+                await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, options, cancellationToken);
                 var texts = parse.GetValue(nodes)!;
                 var ids = new List<NodeId>();
                 foreach (var text in texts)
