@@ -73,9 +73,9 @@ public static class IdentityTokens
             token.Password = security.Encrypt(key, plain);
             token.EncryptionAlgorithm = security.AsymmetricEncryptionAlgorithmUri;
             System.Security.Cryptography.CryptographicOperations.ZeroMemory(plain);
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(password);
         }
 
-        System.Security.Cryptography.CryptographicOperations.ZeroMemory(password);
         return new ActivationIdentity(ExtensionObject.From(token), new SignatureData());
     }
 
