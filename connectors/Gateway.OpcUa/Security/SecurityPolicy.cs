@@ -74,6 +74,13 @@ public sealed class SecurityPolicy
     /// <summary>The URI written into SignatureData.Algorithm.</summary>
     public string AsymmetricSignatureAlgorithmUri { get; }
 
+    /// <summary>
+    /// Whether a SignatureData.Algorithm names this policy's signature. Some stacks (node-opcua) write the XML-DSig
+    /// name of RSA-PSS-SHA256 instead of the OPC UA URI; the signature itself is the same.
+    /// </summary>
+    public bool IsSignatureAlgorithm(string? uri) =>
+        uri == AsymmetricSignatureAlgorithmUri || (SignaturePadding == RSASignaturePadding.Pss && uri == "http://www.w3.org/2001/04/xmldsig-more#rsa-pss-sha256");
+
     /// <summary>The policy for a URI, or null when we do not implement it.</summary>
     public static SecurityPolicy? Find(string? uri) => All.FirstOrDefault(p => p.Uri == uri);
 

@@ -41,7 +41,7 @@ public static class SessionSecurity
         var policy = security.Policy;
         using var key = server.GetRSAPublicKey()!;
         var signature = create.ServerSignature;
-        if (signature.Algorithm != policy.AsymmetricSignatureAlgorithmUri || signature.Signature is null || !policy.Verify(key, Concat(clientCertificate ?? [], clientNonce), signature.Signature))
+        if (!policy.IsSignatureAlgorithm(signature.Algorithm) || signature.Signature is null || !policy.Verify(key, Concat(clientCertificate ?? [], clientNonce), signature.Signature))
         {
             throw new UaTransportException(StatusCodes.BadApplicationSignatureInvalid, $"{endpointUrl}: the server's CreateSession signature ({signature.Algorithm ?? "none"}) does not prove it holds its certificate's key");
         }
