@@ -54,15 +54,37 @@ public sealed class CertificateFacts
 
     public static CertificateFacts Of(X509Certificate2 certificate) => new(certificate);
 
-    /// <summary>True when the host (a DNS name or an address, as dialed) is among the certificate's DNS names or addresses.</summary>
+    /// <summary>
+    /// True when the host (a DNS name or an address, as dialed) is among the certificate's DNS names or addresses. A
+    /// loopback host (localhost, 127.0.0.1, ::1) is this machine, so a certificate that names this machine matches it.
+    /// </summary>
     public bool NamesHost(string host)
     {
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        host = host.Trim('[', ']').TrimEnd('.');
+        if (IsLoopback(host) && (DnsNames.Any(IsThisMachine) || IpAddresses.Any(IPAddress.IsLoopback)))
         {
+            return true;
+        }
+
+        if (IPAddress.TryParse(host, out var address))
+        {
+            // Some servers list their address as a DNS name.
             return IpAddresses.Any(a => a.Equals(address)) || DnsNames.Contains(host, StringComparer.OrdinalIgnoreCase);
         }
 
-        return DnsNames.Any(name => string.Equals(name.TrimEnd('.'), host.TrimEnd('.'), StringComparison.OrdinalIgnoreCase));
+        return DnsNames.Any(name => string.Equals(name.TrimEnd('.'), host, StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static bool IsLoopback(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
+
+    private static bool IsThisMachine(string name)
+    {
+        name = name.TrimEnd('.');
+        var local = Dns.GetHostName();
+        return string.Equals(name, "localhost", StringComparison.OrdinalIgnoreCase)
+            || string.Equals(name, local, StringComparison.OrdinalIgnoreCase)
+            || name.StartsWith(local + ".", StringComparison.OrdinalIgnoreCase);
     }
 
     // RFC 5280, 4.2.1.6: GeneralNames ::= SEQUENCE OF GeneralName, with the choices as context-specific tags

@@ -97,6 +97,19 @@ public sealed class ServerCertificateValidatorTests : IDisposable
         Validator().Validate(server, [], TestPki.ServerUri, "PLC-1.plant.local");
         Validator().Validate(server, [], TestPki.ServerUri, "10.0.0.7");
         Validator(checkHostName: false).Validate(server, [], TestPki.ServerUri, "plc-2.plant.local");
+        Assert.Equal(StatusCodes.BadCertificateHostNameInvalid, Refused(server, host: "127.0.0.1").StatusCode);
+    }
+
+    [Fact]
+    public void Dialing_a_loopback_address_matches_a_certificate_that_names_this_machine()
+    {
+        var local = TestCertificates.SelfSignedServer(hosts: [System.Net.Dns.GetHostName()]);
+        _pki.Put(_pki.Directory.TrustedCertificates, local);
+
+        Validator().Validate(local, [], TestPki.ServerUri, "127.0.0.1");
+        Validator().Validate(local, [], TestPki.ServerUri, "localhost");
+        Validator().Validate(local, [], TestPki.ServerUri, "[::1]");
+        Assert.Equal(StatusCodes.BadCertificateHostNameInvalid, Refused(local, host: "192.0.2.77").StatusCode);
     }
 
     [Fact]
