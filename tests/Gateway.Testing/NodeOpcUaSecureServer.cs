@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
 namespace Gateway.Testing;
@@ -69,6 +71,25 @@ public sealed partial class NodeOpcUaSecureServer : IAsyncDisposable
         }
 
         return new NodeOpcUaSecureServer(process, pki, port, plain);
+    }
+
+    /// <summary>
+    /// A self-signed certificate with its private key that this server accepts: for a client application (its SAN URI
+    /// must equal the client's ApplicationUri) or for an X.509 user.
+    /// </summary>
+    public static X509Certificate2 CreateCertificate(string subject, string uri, int keySize = 2048)
+    {
+        using var key = RSA.Create(keySize);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddUri(new Uri(uri));
+        san.AddDnsName("localhost");
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
     }
 
     private string Line(Regex pattern, string what)

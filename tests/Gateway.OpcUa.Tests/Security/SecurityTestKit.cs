@@ -1,8 +1,8 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Types;
+using Gateway.Testing;
 
 namespace Gateway.OpcUa.Tests.Security;
 
@@ -17,20 +17,7 @@ public static class SecurityTestKit
     /// <summary>An X.509 user certificate with its key.</summary>
     public static X509Certificate2 UserCertificate() => Create("CN=operator1, O=Tests", "urn:gateway-tests:user:operator1", 2048);
 
-    public static X509Certificate2 Create(string subject, string uri, int keySize)
-    {
-        using var key = RSA.Create(keySize);
-        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation | X509KeyUsageFlags.KeyEncipherment | X509KeyUsageFlags.DataEncipherment, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddUri(new Uri(uri));
-        san.AddDnsName("localhost");
-        request.CertificateExtensions.Add(san.Build());
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        return request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
-    }
+    public static X509Certificate2 Create(string subject, string uri, int keySize) => NodeOpcUaSecureServer.CreateCertificate(subject, uri, keySize);
 
     /// <summary>Options for a secured connection to <paramref name="thumbprint"/>'s server.</summary>
     public static OpcUaClientOptions Options(X509Certificate2 client, string thumbprint, SecurityModeChoice mode = SecurityModeChoice.Best, string? policy = null, UserIdentity? identity = null) => new()
