@@ -51,6 +51,12 @@ public sealed class DeliveredReadings
 
     public long Unparsable { get; private set; }
 
+    /// <summary>
+    /// Good readings whose status carries the Overflow bit (Part 4, 7.39.1: InfoType DataValue 0x400 + Overflow 0x80):
+    /// the server's queue for that item overflowed and dropped older values before this one.
+    /// </summary>
+    public long OverflowFlagged { get; private set; }
+
     public long UnknownSeries { get; private set; }
 
     public long WrongValue { get; private set; }
@@ -111,6 +117,11 @@ public sealed class DeliveredReadings
             BadQuality++;
             PerSecond[second] = (counts.All + 1, counts.Fresh);
             return;
+        }
+
+        if (reading.TryGetProperty("status", out var status) && status.TryGetUInt32(out var code) && (code & 0x480) == 0x480)
+        {
+            OverflowFlagged++;
         }
 
         var timestamp = reading.GetProperty("timestamp").GetDateTime().ToUniversalTime();

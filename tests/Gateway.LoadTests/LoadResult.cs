@@ -123,6 +123,9 @@ public sealed record DeliveryFigures
 
     public long BadQualityReadings { get; init; }
 
+    /// <summary>Readings flagged by the OPC UA server as following a queue overflow (older values dropped at the server).</summary>
+    public long ServerQueueOverflows { get; init; }
+
     public long WrongValues { get; init; }
 
     public long SeriesNeverSeen { get; init; }

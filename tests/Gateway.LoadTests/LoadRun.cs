@@ -118,6 +118,8 @@ public sealed class LoadRun
                 fault = fault with { Timeline = [.. fault.Timeline, .. _timeline] };
             }
 
+            KeepWarnings("gateway", _gateway.Output);
+            KeepWarnings("simulator", _simulator!.Output);
             var result = BuildResult(startedAt, loadAtStart, loadAtEnd, measureFrom, measureTo, delivered, check, victoriaSamples, pendingAtEnd, fault);
             return result;
         }
@@ -132,6 +134,21 @@ public sealed class LoadRun
             catch (IOException)
             {
             }
+        }
+    }
+
+    /// <summary>The first warnings and errors a process logged go into the result's notes (the evidence when something failed).</summary>
+    private void KeepWarnings(string process, string output)
+    {
+        var lines = output.Split('\n').Where(l => l.Contains("warn", StringComparison.OrdinalIgnoreCase) || l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("crit", StringComparison.OrdinalIgnoreCase)).ToList();
+        foreach (var line in lines.Take(15))
+        {
+            _notes.Add($"{process}: {line.Trim()}");
+        }
+
+        if (lines.Count > 15)
+        {
+            _notes.Add($"{process}: ... {lines.Count - 15} more warning lines");
         }
     }
 
@@ -471,6 +488,15 @@ public sealed class LoadRun
             samples = [.. _samples];
         }
 
+        // When the gateway itself saw its OPC UA source down (its own reconnects): the evidence for a gap in the ticks.
+        for (var i = 1; i < samples.Count; i++)
+        {
+            if (samples[i].DeliveredBySink.Count > 0 && samples[i - 1].DeliveredBySink.Count > 0 && samples[i].SourceConnected != samples[i - 1].SourceConnected)
+            {
+                _notes.Add($"{samples[i].At:HH:mm:ss} gateway_source_connected went to {(samples[i].SourceConnected ? 1 : 0)}");
+            }
+        }
+
         // Figures of one gateway process: after a kill, the restarted one.
         var pid = samples.Count > 0 ? samples[^1] : null;
         var window = samples.Where(s => s.At >= measureFrom && s.At <= measureTo && s.DeliveredBySink.Count > 0).ToList();
@@ -521,6 +547,7 @@ public sealed class LoadRun
                 Redelivered = delivered.SeqRedelivered,
                 DuplicateTicks = check.DuplicateTicks,
                 BadQualityReadings = delivered.BadQuality,
+                ServerQueueOverflows = delivered.OverflowFlagged,
                 WrongValues = check.WrongValues + delivered.WrongValue,
                 SeriesNeverSeen = check.SeriesNeverSeen,
                 VictoriaSamples = victoriaSamples,
