@@ -46,86 +46,67 @@ public static class CertCommand
         return command;
     }
 
-    private static Command CreateShow()
-    {
-        var (pki, config) = (PkiLocation.Option(), GatewayCommandLine.ConfigOption());
-        var which = new Argument<string>("FILE|THUMBPRINT") { Description = "A certificate file, or a thumbprint (at least its first 8 characters) of one in the PKI directory." };
-        var command = new Command("show", "Everything about one certificate.") { which, pki, config };
-        command.SetAction(parse =>
+    private static Command CreateShow() => OnOneCertificate(
+        "show",
+        "Everything about one certificate.",
+        "A certificate file, or a thumbprint (at least its first 8 characters) of one in the PKI directory.",
+        (output, directory, found) => WriteDetails(output, found, directory));
+
+    private static Command CreateTrust() => OnOneCertificate(
+        "trust",
+        "Trust a server (or CA) certificate: it goes to trusted/certs and leaves rejected/certs.",
+        "The certificate to trust: usually a file in rejected/certs, as the connection error named it.",
+        (output, directory, found) =>
         {
-            var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            var name = parse.GetValue(which)!;
-            if (PkiLocation.Resolve(parse.GetValue(pki), parse.GetValue(config), name, error) is not { } location)
-            {
-                return ExitCodes.InvalidConfiguration;
-            }
-
-            if (Find(location.Directory, name, error) is not { } found)
-            {
-                return ExitCodes.Usage;
-            }
-
-            WriteDetails(output, found, location.Directory);
-            return ExitCodes.Ok;
-        });
-        return command;
-    }
-
-    private static Command CreateTrust()
-    {
-        var (pki, config) = (PkiLocation.Option(), GatewayCommandLine.ConfigOption());
-        var which = new Argument<string>("FILE|THUMBPRINT") { Description = "The certificate to trust: usually a file in rejected/certs, as the connection error named it." };
-        var command = new Command("trust", "Trust a server (or CA) certificate: it goes to trusted/certs and leaves rejected/certs.") { which, pki, config };
-        command.SetAction(parse =>
-        {
-            var output = parse.InvocationConfiguration.Output;
-            var error = parse.InvocationConfiguration.Error;
-            var name = parse.GetValue(which)!;
-            if (PkiLocation.Resolve(parse.GetValue(pki), parse.GetValue(config), name, error) is not { } location)
-            {
-                return ExitCodes.InvalidConfiguration;
-            }
-
-            if (Find(location.Directory, name, error) is not { } found)
-            {
-                return ExitCodes.Usage;
-            }
-
-            var trusted = location.Directory.Trust(found.Path);
+            var trusted = directory.Trust(found.Path);
             output.WriteLine($"Trusted '{CertificateFacts.Of(found.Certificate).CommonName}' (thumbprint {found.Certificate.Thumbprint}).");
             output.WriteLine($"  now in   {trusted}");
             output.WriteLine("The gateway accepts this server on its next connection attempt; no restart needed.");
-            return ExitCodes.Ok;
         });
-        return command;
-    }
 
-    private static Command CreateReject()
+    private static Command CreateReject() => OnOneCertificate(
+        "reject",
+        "Stop trusting a certificate: it leaves trusted/certs and is kept in rejected/certs.",
+        "The certificate to stop trusting: a file in trusted/certs or its thumbprint.",
+        (output, directory, found) =>
+        {
+            var rejected = directory.Reject(found.Path);
+            output.WriteLine($"No longer trusted: '{CertificateFacts.Of(found.Certificate).CommonName}' (thumbprint {found.Certificate.Thumbprint}).");
+            output.WriteLine($"  kept in  {rejected}");
+            output.WriteLine("New connections to this server are refused; sessions already open stay until they reconnect.");
+        });
+
+    /// <summary>A verb that acts on one certificate named by file or thumbprint: finds the PKI directory and the certificate, then acts.</summary>
+    private static Command OnOneCertificate(string name, string description, string argumentDescription, Action<TextWriter, PkiDirectory, StoredCertificate> act)
     {
         var (pki, config) = (PkiLocation.Option(), GatewayCommandLine.ConfigOption());
-        var which = new Argument<string>("FILE|THUMBPRINT") { Description = "The certificate to stop trusting: a file in trusted/certs or its thumbprint." };
-        var command = new Command("reject", "Stop trusting a certificate: it leaves trusted/certs and is kept in rejected/certs.") { which, pki, config };
+        var which = new Argument<string>("FILE|THUMBPRINT") { Description = argumentDescription };
+        var command = new Command(name, description) { which, pki, config };
         command.SetAction(parse =>
         {
-            var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var name = parse.GetValue(which)!;
-            if (PkiLocation.Resolve(parse.GetValue(pki), parse.GetValue(config), name, error) is not { } location)
+            var given = parse.GetValue(which)!;
+            if (PkiLocation.Resolve(parse.GetValue(pki), parse.GetValue(config), given, error) is not { } location)
             {
                 return ExitCodes.InvalidConfiguration;
             }
 
-            if (Find(location.Directory, name, error) is not { } found)
+            if (Find(location.Directory, given, error) is not { } found)
             {
                 return ExitCodes.Usage;
             }
 
-            var rejected = location.Directory.Reject(found.Path);
-            output.WriteLine($"No longer trusted: '{CertificateFacts.Of(found.Certificate).CommonName}' (thumbprint {found.Certificate.Thumbprint}).");
-            output.WriteLine($"  kept in  {rejected}");
-            output.WriteLine("New connections to this server are refused; sessions already open stay until they reconnect.");
-            return ExitCodes.Ok;
+            try
+            {
+                act(parse.InvocationConfiguration.Output, location.Directory, found);
+                return ExitCodes.Ok;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Usually the PKI directory belongs to the service user: run as that user (sudo -u gateway ...).
+                error.WriteLine($"gateway cert {name}: {e.Message}");
+                return ExitCodes.RuntimeError;
+            }
         });
         return command;
     }
