@@ -108,6 +108,25 @@ public sealed class SecureConnectionTests(SecureServerFixture fixture)
     }
 
     [Fact]
+    public async Task A_replayed_chunk_breaks_the_sequence_and_closes_the_channel()
+    {
+        await using var relay = new TamperingRelay(fixture.Server.Port);
+        var options = SecurityTestKit.Options(fixture.ClientCertificate, fixture.Server.CertificateThumbprint, SecurityModeChoice.Sign, "Aes128_Sha256_RsaOaep");
+        await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{relay.Port}", options);
+        var faulted = new TaskCompletionSource<UaException>();
+        client.ConnectionLost += e => faulted.TrySetResult(e);
+
+        // The copy is correctly signed; only its sequence number gives it away.
+        relay.ReplayNextMessage();
+        Assert.Equal(42.5, (await client.ReadValuesAsync([Node("Answer")]))[0].Value.Value);
+        var error = await faulted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.IsType<UaTransportException>(error);
+        Assert.Equal(StatusCodes.BadSequenceNumberInvalid, error.StatusCode);
+        Assert.Contains("replayed", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_channel_renews_its_token_while_reads_go_on_and_none_is_lost()
     {
         var options = SecurityTestKit.Options(fixture.ClientCertificate, fixture.Server.CertificateThumbprint, SecurityModeChoice.SignAndEncrypt, "Aes256_Sha256_RsaPss");

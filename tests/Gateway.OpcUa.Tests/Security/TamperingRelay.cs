@@ -6,7 +6,8 @@ namespace Gateway.OpcUa.Tests.Security;
 
 /// <summary>
 /// A relay on 127.0.0.1 that reads the server's UA-TCP frames and, once armed, flips one byte near the end (in the
-/// signature) of the next MSG chunk it forwards to the client: a man in the middle changing a message.
+/// signature) of the next MSG chunk it forwards to the client, or sends that chunk twice: a man in the middle changing
+/// or replaying a message.
 /// </summary>
 public sealed class TamperingRelay : IAsyncDisposable
 {
@@ -16,6 +17,7 @@ public sealed class TamperingRelay : IAsyncDisposable
     private readonly List<Socket> _sockets = [];
     private readonly Task _accept;
     private int _armed;
+    private int _replay;
 
     public TamperingRelay(int targetPort)
     {
@@ -31,6 +33,8 @@ public sealed class TamperingRelay : IAsyncDisposable
     public int Tampered { get; private set; }
 
     public void TamperNextMessage() => Interlocked.Exchange(ref _armed, 1);
+
+    public void ReplayNextMessage() => Interlocked.Exchange(ref _replay, 1);
 
     private async Task AcceptAsync()
     {
@@ -68,13 +72,19 @@ public sealed class TamperingRelay : IAsyncDisposable
                 var frame = new byte[size];
                 header.CopyTo(frame, 0);
                 await from.ReadExactlyAsync(frame.AsMemory(8), _stop.Token);
-                if (tamper && header[0] == 'M' && header[1] == 'S' && header[2] == 'G' && Interlocked.Exchange(ref _armed, 0) == 1)
+                var message = tamper && header[0] == 'M' && header[1] == 'S' && header[2] == 'G';
+                if (message && Interlocked.Exchange(ref _armed, 0) == 1)
                 {
                     frame[^3] ^= 0x5A;
                     Tampered++;
                 }
 
                 await to.WriteAsync(frame, _stop.Token);
+                if (message && Interlocked.Exchange(ref _replay, 0) == 1)
+                {
+                    await to.WriteAsync(frame, _stop.Token);
+                    Tampered++;
+                }
             }
         }
         catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or EndOfStreamException)
