@@ -143,15 +143,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         var itemsByGroup = _plan.Groups.ToDictionary(
             g => g,
             g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
-        var (subscriptions, transferred) = await OpenSubscriptionsAsync(client, itemsByGroup, cancellationToken);
-        SetState(ConnectionState.Connected);
-        _logger.LogInformation(
-            "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
-            _source.Name,
-            _source.Endpoint,
-            addresses.Count,
-            _plan.Groups.Count);
-
+        var (subscriptions, transferred, created) = await OpenSubscriptionsAsync(client, itemsByGroup, cancellationToken);
         var publisher = new SessionPublisher(client, subscriptions, (subscription, items, ct) => DeliverAsync(subscription, items, output, ct), _time);
         var loops = new List<Task>();
         try
@@ -161,8 +153,20 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 await subscription.CatchUpAfterTransferAsync(client, available, publisher, lost.Token);
             }
 
-            loops.AddRange(_plan.Groups.Where(g => g.IsPoll && itemsByGroup[g].Count > 0).Select(g => PollAsync(client, g, itemsByGroup[g], output, lost.Token)));
             loops.Add(subscriptions.Count > 0 ? publisher.RunAsync(lost.Token) : Task.Delay(Timeout.Infinite, lost.Token));
+            foreach (var subscription in created)
+            {
+                await subscription.CreateItemsAsync(client, itemsByGroup[subscription.Group], Reject, lost.Token);
+            }
+
+            SetState(ConnectionState.Connected);
+            _logger.LogInformation(
+                "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
+                _source.Name,
+                _source.Endpoint,
+                addresses.Count,
+                _plan.Groups.Count);
+            loops.AddRange(_plan.Groups.Where(g => g.IsPoll && itemsByGroup[g].Count > 0).Select(g => PollAsync(client, g, itemsByGroup[g], output, lost.Token)));
             // The loops run until the session is lost; the first one to end ends them all.
             await await Task.WhenAny(loops);
         }
@@ -197,9 +201,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// <summary>
     /// The subscriptions of this session. Recovery order after a lost connection: TransferSubscriptions of the previous
     /// session's subscriptions (their queued notifications are then republished, nothing is lost), else create them
-    /// anew. A subscription whose tags now resolve to other NodeIds (a restarted server) is always created anew.
+    /// anew. A subscription whose tags now resolve to other NodeIds (a restarted server) is always created anew. The
+    /// new ones come back without monitored items: those are created once the Publish loop runs.
     /// </summary>
-    private async Task<(List<OpcUaSubscription> All, List<(OpcUaSubscription Subscription, uint[] Available)> Transferred)> OpenSubscriptionsAsync(
+    private async Task<(List<OpcUaSubscription> All, List<(OpcUaSubscription Subscription, uint[] Available)> Transferred, List<OpcUaSubscription> Created)> OpenSubscriptionsAsync(
         OpcUaClient client,
         Dictionary<PlannedGroup, List<(ResolvedTag Tag, NodeId Node)>> itemsByGroup,
         CancellationToken cancellationToken)
@@ -223,6 +228,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
 
         var all = new List<OpcUaSubscription>();
+        var created = new List<OpcUaSubscription>();
         var recreated = 0;
         foreach (var group in _plan.Groups.Where(g => !g.IsPoll && itemsByGroup[g].Count > 0))
         {
@@ -234,9 +240,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 continue;
             }
 
-            var created = await OpcUaSubscription.CreateAsync(client, group, itemsByGroup[group], _clientOptions.SessionTimeout, _logger, _source.Name, Reject, cancellationToken);
-            _subscriptions[group] = created;
-            all.Add(created);
+            var subscription = await OpcUaSubscription.CreateAsync(client, group, itemsByGroup[group], _clientOptions.SessionTimeout, _logger, _source.Name, cancellationToken);
+            _subscriptions[group] = subscription;
+            all.Add(subscription);
+            created.Add(subscription);
             recreated += old is null ? 0 : 1;
         }
 
@@ -251,7 +258,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 recreated);
         }
 
-        return (all, transferred.Select(t => (t.Key, t.Value)).ToList());
+        return (all, transferred.Select(t => (t.Key, t.Value)).ToList(), created);
     }
 
     private ValueTask DeliverAsync(OpcUaSubscription subscription, IReadOnlyList<MonitoredItemNotification> items, IReadingWriter output, CancellationToken cancellationToken)

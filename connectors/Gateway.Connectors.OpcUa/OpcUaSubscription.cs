@@ -76,6 +76,10 @@ public sealed class OpcUaSubscription
         return true;
     }
 
+    /// <summary>
+    /// CreateSubscription for these items; the monitored items come after (<see cref="CreateItemsAsync"/>), once the
+    /// session's Publish requests are flowing, so the first items' queues do not overflow while the last are created.
+    /// </summary>
     public static async Task<OpcUaSubscription> CreateAsync(
         OpcUaClient client,
         PlannedGroup group,
@@ -83,7 +87,6 @@ public sealed class OpcUaSubscription
         TimeSpan sessionTimeout,
         ILogger logger,
         string source,
-        Action<ResolvedTag, string> reject,
         CancellationToken cancellationToken)
     {
         var requested = TimeSpan.FromMilliseconds(group.Config.IntervalMs);
@@ -111,7 +114,7 @@ public sealed class OpcUaSubscription
                 created.RevisedPublishingInterval);
         }
 
-        var subscription = new OpcUaSubscription(
+        return new OpcUaSubscription(
             group,
             created.SubscriptionId,
             TimeSpan.FromMilliseconds(created.RevisedPublishingInterval),
@@ -120,11 +123,10 @@ public sealed class OpcUaSubscription
             items.Select(i => i.Node).ToArray(),
             logger,
             source);
-        subscription.ActiveItems = await subscription.CreateItemsAsync(client, items, reject, cancellationToken);
-        return subscription;
     }
 
-    private async Task<int> CreateItemsAsync(OpcUaClient client, IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items, Action<ResolvedTag, string> reject, CancellationToken cancellationToken)
+    /// <summary>CreateMonitoredItems for every item, in batches; the ones the server refuses are reported by name.</summary>
+    public async Task CreateItemsAsync(OpcUaClient client, IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items, Action<ResolvedTag, string> reject, CancellationToken cancellationToken)
     {
         var filter = BuildFilter(Group);
         var batch = client.MaxMonitoredItemsPerCall == 0 ? 1000 : (int)client.MaxMonitoredItemsPerCall;
@@ -202,7 +204,7 @@ public sealed class OpcUaSubscription
                 active);
         }
 
-        return active;
+        ActiveItems = active;
     }
 
     private static ExtensionObject BuildFilter(PlannedGroup group)

@@ -51,8 +51,9 @@ public sealed class SessionPublisher : INotificationTarget
         }
 
         var items = _subscriptions.Values.Sum(s => s.TagsByHandle.Length);
-        // Part 4, 5.13.1: enough requests queued on the server that notifications never wait for a round trip.
-        var outstanding = Math.Clamp(1 + _subscriptions.Count + (items / 20000), 2, 8);
+        // Part 4, 5.13.1: enough requests queued on the server that notifications never wait for a round trip, nor for
+        // a moment when this process is not scheduled; a server that holds fewer says BadTooManyPublishRequests.
+        var outstanding = Math.Clamp(2 + _subscriptions.Count + (items / 5000), 3, 10);
         var longestSilence = _subscriptions.Values.Max(s => s.Silence);
         var publishTimeout = longestSilence + _client.RequestTimeout;
         var now = _time.GetTimestamp();

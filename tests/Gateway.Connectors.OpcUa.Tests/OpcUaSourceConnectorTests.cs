@@ -89,7 +89,7 @@ public sealed class OpcUaSourceConnectorTests
         var run = RunningConnector.Start(Source(server.EndpointUrl), Counters(3, Group(AcquisitionMode.Subscribe, 1000, samplingMs: 0, queueSize: 2)));
         await using (run)
         {
-            await run.Output.WaitUntilAsync(r => r.Count(x => x.Tag == "c00000") >= 6, TimeSpan.FromSeconds(20), "three publishes of c00000");
+            await run.WaitUntilAsync(r => r.Count(x => x.Tag == "c00000") >= 6, TimeSpan.FromSeconds(20), "three publishes of c00000");
         }
 
         var c0 = run.Output.Readings.Where(r => r.Tag == "c00000").ToList();

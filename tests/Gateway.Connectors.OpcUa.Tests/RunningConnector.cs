@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
+using Gateway.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Connectors.OpcUa.Tests;
@@ -24,6 +25,19 @@ internal sealed class RunningConnector : IAsyncDisposable
     public LogLines Log { get; } = new();
 
     public static RunningConnector Start(SourceConfig source, IReadOnlyList<ResolvedTag> tags) => new(source, tags);
+
+    /// <summary>Waits for the readings to satisfy <paramref name="condition"/>; on timeout the message carries the connector's log.</summary>
+    public async Task WaitUntilAsync(Func<IReadOnlyCollection<Reading>, bool> condition, TimeSpan timeout, string what)
+    {
+        try
+        {
+            await Output.WaitUntilAsync(condition, timeout, what);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nthe connector's log:\n{string.Join("\n", Log.Lines.TakeLast(30))}", e);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

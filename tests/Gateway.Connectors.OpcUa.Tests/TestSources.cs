@@ -58,19 +58,20 @@ internal static class TestSources
         foreach (var tag in readings.Where(r => r.Quality == Quality.Good).GroupBy(r => r.Tag))
         {
             long? last = null;
-            foreach (var value in tag.Select(r => r.Value.AsInt64()))
+            foreach (var reading in tag)
             {
+                var value = reading.Value.AsInt64();
                 if (last is { } previous)
                 {
                     if (value < previous)
                     {
                         backwards++;
-                        example = example.Length > 0 ? example : $"{tag.Key}: {previous} then {value}";
+                        example = example.Length > 0 ? example : $"{tag.Key}: {previous} then {value} (at {reading.GatewayTimestamp:HH:mm:ss.fff})";
                     }
                     else if (value > previous + 1)
                     {
                         gaps += (int)(value - previous - 1);
-                        example = example.Length > 0 ? example : $"{tag.Key}: {previous} then {value}";
+                        example = example.Length > 0 ? example : $"{tag.Key}: {previous} then {value} (data gap flag {reading.DataGap}, at {reading.GatewayTimestamp:HH:mm:ss.fff})";
                     }
                 }
 
