@@ -5,7 +5,9 @@ namespace Gateway.Benchmarks;
 
 /// <summary>
 /// `dotnet run -c Release --project tests/Gateway.Benchmarks -- --filter *` runs the micro benchmarks;
-/// `-- opcua-read [rounds]` runs the client-against-client Read comparison with node-opcua.
+/// `-- opcua-read [rounds]` runs the client-against-client Read comparison with node-opcua;
+/// `-- opcua-secure-read [rounds]` the Read throughput with SignAndEncrypt as a ratio to None;
+/// `-- opcua-subscribe ...` the acquisition connector's CPU and RSS for a large subscription (<see cref="OpcUaSubscriptionLoad"/>).
 /// </summary>
 public static class Program
 {
@@ -14,6 +16,18 @@ public static class Program
         if (args.Length > 0 && args[0] == "opcua-read")
         {
             await OpcUaReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "opcua-secure-read")
+        {
+            await OpcUaSecureReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "opcua-subscribe")
+        {
+            await OpcUaSubscriptionLoad.RunAsync(args[1..]);
             return;
         }
 
