@@ -24,6 +24,8 @@ public sealed class LoadRun
     private readonly string _gatewayDll = Path.Combine(AppContext.BaseDirectory, "gateway.dll");
     private RunningProgram? _gateway;
     private RunningProgram? _simulator;
+    private DateTime _simulatorStartedAt;
+    private long _simulatorFirstTick;
 
     public LoadRun(LoadScenario scenario, TextWriter log)
     {
@@ -167,6 +169,8 @@ public sealed class LoadRun
     private void StartSimulator(int port, long startTick)
     {
         _simulator?.Dispose();
+        _simulatorStartedAt = DateTime.UtcNow;
+        _simulatorFirstTick = startTick;
         _simulator = RunningProgram.Start("dotnet",
         [
             _gatewayDll, "simulate", "--port", Invariant(port), "--machines", Invariant(_scenario.Machines),
@@ -367,8 +371,9 @@ public sealed class LoadRun
         Mark("simulator (OPC UA server) killed");
         await Task.Delay(TimeSpan.FromSeconds(_scenario.FaultSeconds), cancellationToken);
 
-        // Continue past any tick the old simulator could have reached, so that no tick number is produced twice.
-        var startTick = delivered.MaxTick + (((_scenario.FaultSeconds + 10) * 1000L) / _scenario.RateMs);
+        // Continue past any tick the old simulator could have reached (it ticks at most once per rate-ms since it
+        // started; the subscriber may lag behind a backlog), so that no tick number is produced twice.
+        var startTick = _simulatorFirstTick + (long)((DateTime.UtcNow - _simulatorStartedAt).TotalMilliseconds / _scenario.RateMs) + 10;
         StartSimulator(simulatorPort, startTick);
         Mark($"simulator started again at tick {startTick}");
         var deadline = DateTime.UtcNow.AddSeconds(120);
