@@ -145,11 +145,7 @@ public sealed class OpcUaClient : IAsyncDisposable
         _authenticationToken = create.AuthenticationToken;
         RevisedSessionTimeout = TimeSpan.FromMilliseconds(create.RevisedSessionTimeout);
 
-        var server = SessionSecurity.CheckCreateSession(create, security, _channel.ServerCertificate, clientCertificate, clientNonce, endpointUrl);
-        if (security.IsNone && _options.Identity is not AnonymousIdentity)
-        {
-            SessionSecurity.ValidateForIdentity(server, create, _options.ServerCertificateValidator, endpointUrl);
-        }
+        var server = SessionSecurity.CheckCreateSession(create, security, _channel.ServerCertificate, clientCertificate, clientNonce, _options.ServerCertificateValidator, endpointUrl);
 
         var tokenPolicies = SessionSecurity.TokenPolicies(create, endpoint, security, endpointUrl);
         var identity = IdentityTokens.Build(_options.Identity, tokenPolicies, security.Policy, server, endpointUrl);

@@ -31,8 +31,14 @@ public sealed class X509IdentityToken : IServiceMessage
 /// <summary>What ActivateSession carries for the user: the identity token and, for a certificate user, its signature.</summary>
 public sealed record ActivationIdentity(ExtensionObject Token, SignatureData Signature);
 
-/// <summary>What the server said in CreateSession that the identity token depends on.</summary>
-public sealed record ServerChallenge(X509Certificate2? Certificate, byte[]? CertificateBlob, byte[]? Nonce);
+/// <summary>
+/// What the server said in CreateSession that the identity token depends on. <see cref="Trust"/> runs once before the
+/// certificate is used to protect a secret (an unsecured channel's certificate is validated only when it matters).
+/// </summary>
+public sealed record ServerChallenge(X509Certificate2? Certificate, byte[]? CertificateBlob, byte[]? Nonce)
+{
+    public Action? Trust { get; init; }
+}
 
 /// <summary>
 /// Builds the user identity token for ActivateSession (Part 4, 5.7.3 and 7.41) from the endpoint's user token policies:
@@ -87,7 +93,8 @@ public static class IdentityTokens
 
         // Part 4, 5.7.3: the user proves possession of the key by signing serverCertificate + serverNonce.
         var nonce = RequireNonce(server, endpointUrl);
-        var certificate = server.CertificateBlob ?? RequireCertificate(server, endpointUrl, "sign the user token").RawData;
+        var leaf = RequireCertificate(server, endpointUrl, "sign the user token");
+        var certificate = server.CertificateBlob ?? leaf.RawData;
         var data = new byte[certificate.Length + nonce.Length];
         certificate.CopyTo(data, 0);
         nonce.CopyTo(data, certificate.Length);
@@ -136,6 +143,10 @@ public static class IdentityTokens
     private static byte[] RequireNonce(ServerChallenge server, string endpointUrl) =>
         server.Nonce is { Length: >= 32 } nonce ? nonce : throw new UaIdentityException(StatusCodes.BadNonceInvalid, $"{endpointUrl}: the server sent no nonce (at least 32 bytes) to protect the identity token with");
 
-    private static X509Certificate2 RequireCertificate(ServerChallenge server, string endpointUrl, string purpose) =>
-        server.Certificate ?? throw new UaIdentityException(StatusCodes.BadCertificateInvalid, $"{endpointUrl}: the server sent no certificate to {purpose} with");
+    private static X509Certificate2 RequireCertificate(ServerChallenge server, string endpointUrl, string purpose)
+    {
+        var certificate = server.Certificate ?? throw new UaIdentityException(StatusCodes.BadCertificateInvalid, $"{endpointUrl}: the server sent no certificate to {purpose} with");
+        server.Trust?.Invoke();
+        return certificate;
+    }
 }

@@ -16,7 +16,7 @@ public static class SessionSecurity
     /// <summary>
     /// Checks the CreateSession response on a secured channel (same certificate as the channel, valid server signature,
     /// a nonce) and returns what the identity token needs. On an unsecured channel the server certificate is only needed to
-    /// encrypt a password or sign a user token; it is validated when a validator is given and the identity is not anonymous.
+    /// encrypt a password or sign a user token: then, and only then, <paramref name="validator"/> (when given) decides on it.
     /// </summary>
     public static ServerChallenge CheckCreateSession(
         CreateSessionResponse create,
@@ -24,12 +24,22 @@ public static class SessionSecurity
         X509Certificate2? channelServerCertificate,
         byte[]? clientCertificate,
         byte[] clientNonce,
+        IServerCertificateValidator? validator,
         string endpointUrl)
     {
         if (security.IsNone)
         {
-            var leaf = create.ServerCertificate is { Length: > 0 } bytes ? CertificateChain.Split(bytes)[0] : null;
-            return new ServerChallenge(leaf, create.ServerCertificate, create.ServerNonce);
+            if (create.ServerCertificate is not { Length: > 0 } bytes)
+            {
+                return new ServerChallenge(null, null, create.ServerNonce);
+            }
+
+            var chain = CertificateChain.Split(bytes);
+            var applicationUri = create.ServerEndpoints?.FirstOrDefault()?.Server.ApplicationUri;
+            return new ServerChallenge(chain[0], bytes, create.ServerNonce)
+            {
+                Trust = validator is null ? null : () => validator.Validate(chain[0], chain.Skip(1).ToList(), applicationUri, UaTcpConnection.ParseEndpoint(endpointUrl).Host),
+            };
         }
 
         var server = channelServerCertificate!;
@@ -52,19 +62,6 @@ public static class SessionSecurity
         }
 
         return new ServerChallenge(server, certificate, create.ServerNonce);
-    }
-
-    /// <summary>Validates the server certificate of an unsecured channel before a password is encrypted with it or a user token signed for it.</summary>
-    public static void ValidateForIdentity(ServerChallenge server, CreateSessionResponse create, IServerCertificateValidator? validator, string endpointUrl)
-    {
-        if (validator is null || server.Certificate is null || server.CertificateBlob is null)
-        {
-            return;
-        }
-
-        var chain = CertificateChain.Split(server.CertificateBlob);
-        var applicationUri = create.ServerEndpoints?.FirstOrDefault()?.Server.ApplicationUri;
-        validator.Validate(chain[0], chain.Skip(1).ToList(), applicationUri, UaTcpConnection.ParseEndpoint(endpointUrl).Host);
     }
 
     /// <summary>

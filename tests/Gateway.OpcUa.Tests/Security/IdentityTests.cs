@@ -82,7 +82,12 @@ public sealed class IdentityTests(SecureServerFixture fixture)
         var error = await Assert.ThrowsAsync<UaIdentityException>(() => OpcUaClient.ConnectAsync(fixture.Server.PlainEndpointUrl, options));
         Assert.Contains("clear text", error.Message, StringComparison.Ordinal);
 
-        var allowed = options with { Identity = UserIdentity.UserName(NodeOpcUaSecureServer.UserName, NodeOpcUaSecureServer.Password, allowPlainText: true) };
+        // A clear-text password protects nothing with the server certificate, so its validator is not even asked.
+        var allowed = options with
+        {
+            Identity = UserIdentity.UserName(NodeOpcUaSecureServer.UserName, NodeOpcUaSecureServer.Password, allowPlainText: true),
+            ServerCertificateValidator = new RefusingValidator(),
+        };
         await using var client = await OpcUaClient.ConnectAsync(fixture.Server.PlainEndpointUrl, allowed);
         await AssertReadsAsync(client);
     }
