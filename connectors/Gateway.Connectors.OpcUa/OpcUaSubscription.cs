@@ -259,13 +259,15 @@ public sealed class OpcUaSubscription
             return; // a keep-alive carries the next sequence number but uses none
         }
 
-        if (LastSequence != 0 && message.SequenceNumber <= LastSequence)
+        if (message.SequenceNumber <= LastSequence)
         {
             target.Acknowledge(Id, message.SequenceNumber);
             return;
         }
 
-        if (LastSequence != 0 && message.SequenceNumber > LastSequence + 1)
+        // Part 4, 5.14.1.3: a new subscription numbers its messages from 1. Answers to the outstanding Publish requests may be
+        // taken in another order than sent, so also at the start a higher number means: fetch the ones before first.
+        if (message.SequenceNumber > LastSequence + 1)
         {
             await RepublishAsync(client, Enumerable.Range(0, (int)Math.Min(int.MaxValue, message.SequenceNumber - LastSequence - 1)).Select(i => LastSequence + 1 + (uint)i).ToList(), target, cancellationToken);
         }
