@@ -245,11 +245,16 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
+            if (Fault is not null)
+            {
+                throw Fault;
+            }
+
             ChunkSecurity? security;
             byte[] securityHeader;
             if (messageType == ChunkHeader.OpenChannel)
             {
-                _openClientNonce = openNonce;
+                Volatile.Write(ref _openClientNonce, openNonce);
                 security = _open?.Sender;
                 securityHeader = ChunkCodec.SecurityHeader(messageType, _channelId, 0, _security.Policy.Uri, _open?.ClientCertificateBlob, _open?.ServerThumbprint);
             }
@@ -416,7 +421,7 @@ public sealed class ClientSecureChannel : IAsyncDisposable
     private void InstallToken(OpenSecureChannelResponse response)
     {
         var policy = _security.Policy;
-        var clientNonce = _openClientNonce ?? [];
+        var clientNonce = Volatile.Read(ref _openClientNonce) ?? [];
         if (response.ServerNonce is not { } serverNonce || serverNonce.Length != policy.NonceLength)
         {
             throw new UaTransportException(StatusCodes.BadNonceInvalid, $"{EndpointUrl}: the server nonce has {response.ServerNonce?.Length ?? 0} bytes; {policy.Name} needs {policy.NonceLength}");
@@ -505,14 +510,24 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         }
 
         Fail(new UaTransportException(StatusCodes.BadSecureChannelClosed, $"{EndpointUrl}: the secure channel was closed"));
-        foreach (var token in _receiveTokens)
-        {
-            token.SendKeys.Dispose();
-            token.ReceiveKeys.Dispose();
-        }
 
-        _receiveTokens.Clear();
-        _open?.Dispose();
+        // A send still encoding holds the lock: wait for it, then no one can use the keys any more (Fault is set).
+        await _sendLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            foreach (var token in _receiveTokens)
+            {
+                token.SendKeys.Dispose();
+                token.ReceiveKeys.Dispose();
+            }
+
+            _receiveTokens.Clear();
+            _open?.Dispose();
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
     }
 
     /// <summary>One security token: its id, the symmetric header of chunks sent with it, and the keys of both directions.</summary>
