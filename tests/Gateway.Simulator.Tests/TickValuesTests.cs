@@ -57,9 +57,35 @@ public sealed class TickValuesTests
         {
             Port = 0, Machines = 1, TagsPerMachine = 25, RateMs = 20, TickValues = true, MaxTicks = 5,
         });
-        await Task.Delay(600);
+        await WaitForStepsAsync(simulator, 5);
+        await Task.Delay(300);
         Assert.Equal(5, simulator.Steps);
         using var client = new System.Net.Sockets.TcpClient();
         await client.ConnectAsync("127.0.0.1", simulator.Port);
+    }
+
+    [Fact]
+    public async Task FreezeValuesStopsTheTicks()
+    {
+        await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions
+        {
+            Port = 0, Machines = 1, TagsPerMachine = 25, RateMs = 20, TickValues = true,
+        });
+        await WaitForStepsAsync(simulator, 3);
+        simulator.FreezeValues();
+        await Task.Delay(200);
+        var frozen = simulator.Steps;
+        await Task.Delay(300);
+        Assert.Equal(frozen, simulator.Steps);
+    }
+
+    // Under a loaded machine the 20 ms timer can fire late: wait for the ticks rather than for a time.
+    private static async Task WaitForStepsAsync(SimulatorServer simulator, long steps)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (simulator.Steps < steps && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
     }
 }
