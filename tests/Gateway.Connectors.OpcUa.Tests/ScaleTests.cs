@@ -59,9 +59,10 @@ public sealed class ScaleTests(CountersServer fixture) : IClassFixture<CountersS
         Assert.All(cycles, c => Assert.Equal(20_000, c.Count()));
         Assert.All(cycles, c => Assert.Equal(20_000, c.Select(r => r.Tag).Distinct().Count()));
         var spacing = cycles.Zip(cycles.Skip(1), (a, b) => (b.Key - a.Key).TotalMilliseconds).ToList();
-        // Started on whole seconds, so the spacing varies only with the Read's duration: never a cycle skipped or doubled.
-        Assert.All(spacing, ms => Assert.InRange(ms, 500, 1500));
-        Assert.InRange(spacing.Average(), 900, 1100);
+        // Started on whole seconds, so the spacing of the answers varies only with how long node-opcua takes to read
+        // 20,000 values (up to ~0.9 s on a busy machine): no cycle skipped or doubled, no drift.
+        Assert.All(spacing, ms => Assert.InRange(ms, 100, 1950));
+        Assert.InRange(spacing.Average(), 900, 1150);
         Assert.Equal(42.0, run.Output.Readings.First(r => r.Tag == "d42").Value.AsDouble());
     }
 }
