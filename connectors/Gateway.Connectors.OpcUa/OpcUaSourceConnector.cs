@@ -41,6 +41,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             SessionTimeout = TimeSpan.FromMilliseconds(source.SessionTimeoutMs),
             SessionName = $"gateway {source.Name}",
             Channel = new() { RequestTimeout = TimeSpan.FromMilliseconds(source.RequestTimeoutMs) },
+            RequestTimings = RequestTimings,
         };
         _reconnect = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
@@ -82,6 +83,14 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     /// <summary>Tags the server refused (unknown node, bad browse path), by tag name, reported once each.</summary>
     public IReadOnlyCollection<string> RejectedTags => _rejected.Keys.ToList();
+
+    /// <summary>How long this source's service calls take (Read, CreateMonitoredItems, ...; not Publish), across reconnects.</summary>
+    public RequestTimings RequestTimings { get; } = new();
+
+    /// <summary>Monitored items the server accepted on the current session (0 while disconnected).</summary>
+    public int MonitoredItemsActive => Volatile.Read(ref _monitoredItemsActive);
+
+    private int _monitoredItemsActive;
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _rejected = new(StringComparer.Ordinal);
 
@@ -159,6 +168,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 await subscription.CreateItemsAsync(client, itemsByGroup[subscription.Group], Reject, lost.Token);
             }
 
+            Volatile.Write(ref _monitoredItemsActive, subscriptions.Sum(s => s.ActiveItems));
             SetState(ConnectionState.Connected);
             _logger.LogInformation(
                 "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
@@ -180,6 +190,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         finally
         {
             // Stop the other loops of this session before it is closed.
+            Volatile.Write(ref _monitoredItemsActive, 0);
             await lost.CancelAsync();
             await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
         }

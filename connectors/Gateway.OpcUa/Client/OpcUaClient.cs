@@ -178,7 +178,16 @@ public sealed class OpcUaClient : IAsyncDisposable
         where TResponse : ServiceResponse
     {
         request.RequestHeader.AuthenticationToken = _authenticationToken;
-        return _channel.SendRequestAsync<TResponse>(request, timeout ?? _options.Channel.RequestTimeout, cancellationToken);
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var sent = _channel.SendRequestAsync<TResponse>(request, timeout ?? _options.Channel.RequestTimeout, cancellationToken);
+        return _options.RequestTimings is null || request is PublishRequest ? sent : TimedAsync(sent, _options.RequestTimings, start);
+    }
+
+    private static async Task<TResponse> TimedAsync<TResponse>(Task<TResponse> sent, RequestTimings timings, long start)
+    {
+        var response = await sent;
+        timings.Record(start);
+        return response;
     }
 
     /// <summary>

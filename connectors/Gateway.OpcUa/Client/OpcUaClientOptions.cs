@@ -57,4 +57,7 @@ public sealed record OpcUaClientOptions
 
     /// <summary>The user identity for ActivateSession.</summary>
     public UserIdentity Identity { get; init; } = UserIdentity.Anonymous;
+
+    /// <summary>Where to record how long service calls take (Publish excepted); null records nothing.</summary>
+    public RequestTimings? RequestTimings { get; init; }
 }

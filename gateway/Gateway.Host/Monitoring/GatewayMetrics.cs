@@ -20,6 +20,11 @@ public sealed class GatewayMetrics
     private readonly Gauge _sourceConnected;
     private readonly Counter _sourceOverflows;
     private readonly Counter _subscriptionRecoveries;
+    private readonly Gauge _monitoredItems;
+    private readonly Gauge _monitoredItemsRejected;
+    private readonly Counter _requests;
+    private readonly Counter _requestSeconds;
+    private readonly Gauge _requestSecondsMax;
     private readonly Counter _normalizationDropped;
     private readonly Counter _delivered;
     private readonly Counter _deliveryFailures;
@@ -51,6 +56,11 @@ public sealed class GatewayMetrics
         _sourceConnected = factory.CreateGauge("gateway_source_connected", "1 when the source's connection is up, else 0.", "source");
         _sourceOverflows = factory.CreateCounter("gateway_source_overflows_total", "Readings flagged as a data gap: the server's queue overflowed and dropped values before them (OPC UA Overflow bit).", "source", "machine");
         _subscriptionRecoveries = factory.CreateCounter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", "source", "path");
+        _monitoredItems = factory.CreateGauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", "source");
+        _monitoredItemsRejected = factory.CreateGauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", "source");
+        _requests = factory.CreateCounter("gateway_opcua_requests_total", "OPC UA service calls answered (Publish excepted).", "source");
+        _requestSeconds = factory.CreateCounter("gateway_opcua_request_seconds_total", "Time spent waiting for OPC UA service calls (Publish excepted); divided by the count, the mean latency.", "source");
+        _requestSecondsMax = factory.CreateGauge("gateway_opcua_request_seconds_max", "The slowest OPC UA service call since the previous scrape.", "source");
         _normalizationDropped = factory.CreateCounter("gateway_normalization_dropped_total", "Readings dropped by a normalization rule.", "rule");
         _delivered = factory.CreateCounter("gateway_readings_out_total", "Readings a sink delivered (acknowledged by the destination).", "sink");
         _deliveryFailures = factory.CreateCounter("gateway_publish_errors_total", "Failed delivery attempts by cause.", "sink", "cause");
@@ -94,6 +104,11 @@ public sealed class GatewayMetrics
             {
                 _subscriptionRecoveries.WithLabels(source.Config.Name, "transfer").IncTo(opcUa.SubscriptionsTransferred);
                 _subscriptionRecoveries.WithLabels(source.Config.Name, "recreate").IncTo(opcUa.SubscriptionsRecreated);
+                _monitoredItems.WithLabels(source.Config.Name).Set(opcUa.MonitoredItemsActive);
+                _monitoredItemsRejected.WithLabels(source.Config.Name).Set(opcUa.RejectedTags.Count);
+                _requests.WithLabels(source.Config.Name).IncTo(opcUa.RequestTimings.Count);
+                _requestSeconds.WithLabels(source.Config.Name).IncTo(opcUa.RequestTimings.Total.TotalSeconds);
+                _requestSecondsMax.WithLabels(source.Config.Name).Set(opcUa.RequestTimings.TakeMax().TotalSeconds);
             }
 
             if (_connections is not null)

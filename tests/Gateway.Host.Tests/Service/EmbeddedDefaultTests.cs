@@ -73,6 +73,11 @@ public sealed class EmbeddedDefaultTests : IDisposable
         Assert.Matches("gateway_source_connected\\{[^}]*source=\"simulator\"[^}]*\\} 1", metrics);
         Assert.Matches("gateway_readings_in_total\\{[^}]*machine=\"press-01\"", metrics);
 
+        // The default file subscribes to the simulator: its items are active, none refused, and service calls were timed.
+        Assert.Matches("gateway_source_monitored_items\\{[^}]*source=\"simulator\"[^}]*\\} [1-9]", metrics);
+        Assert.Matches("gateway_source_monitored_items_rejected\\{[^}]*source=\"simulator\"[^}]*\\} 0\n", metrics);
+        Assert.Matches("gateway_opcua_requests_total\\{[^}]*source=\"simulator\"[^}]*\\} [1-9]", metrics);
+
         RunningProgram.Signal(gateway.Id, "TERM");
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
