@@ -15,15 +15,17 @@ namespace Gateway.Sinks.Mqtt.Tests;
 public sealed class DeliveryTests
 {
     [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(2)]
-    public async Task EveryQos_DeliversEveryReading_WithThatQos(int qos)
+    [InlineData(0, true)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(1, false)]
+    public async Task EveryQos_DeliversEveryReading_WithThatQos(int qos, bool coalesceWrites)
     {
         await using var broker = await MosquittoServer.StartAsync();
         await using var subscriber = await MqttSubscriber.ConnectAsync(broker.Port, "factory/#");
         var options = TestSinks.Options(broker.Port);
         options.Qos = qos;
+        options.CoalesceWrites = coalesceWrites;
         options.StatusTopic = "";
         await using var sink = TestSinks.Create(options);
         await sink.StartAsync(CancellationToken.None);

@@ -320,6 +320,11 @@ public sealed class MqttSink : ISink
             builder.WithCredentials(_options.Username, _options.Password ?? "");
         }
 
+        if (_options.CoalesceWrites)
+        {
+            builder.WithStreamProvider(new CoalescingStreamProvider());
+        }
+
         if (_tls is not null)
         {
             builder.WithTlsOptions(_tls.BuildOptions(Host));

@@ -87,6 +87,9 @@ public sealed class MqttSinkOptions
     [Description("Most QoS 1/2 messages awaiting acknowledgement at once (the broker's Receive Maximum lowers it).")]
     public int MaxInflight { get; set; } = 1000;
 
+    [Description("Send the packets written while a send is under way together, in one system call (TCP and TLS). Off: one send per packet, as MQTTnet does alone.")]
+    public bool CoalesceWrites { get; set; } = true;
+
     [Range(100, 600_000)]
     [Description("Timeout for connecting and for each acknowledgement, in milliseconds.")]
     public int TimeoutMs { get; set; } = 10_000;
