@@ -35,8 +35,14 @@ public sealed class DeliveredReadings
     /// <summary>Latency of every Good reading (source timestamp to arrival).</summary>
     public LatencyHistogram Latency { get; } = new();
 
-    /// <summary>Latency of readings that arrived while no fault was active or being caught up (see <see cref="InFault"/>).</summary>
+    /// <summary>
+    /// Latency of readings that arrived in the measured window (after <see cref="MeasureFrom"/>, like CPU and throughput)
+    /// while no fault was active or being caught up (see <see cref="InFault"/>).
+    /// </summary>
     public LatencyHistogram LiveLatency { get; } = new();
+
+    /// <summary>The end of the warm-up: the JIT's first seconds in the gateway and in this subscriber are not the steady state.</summary>
+    public DateTime MeasureFrom { get; set; } = DateTime.MaxValue;
 
     /// <summary>Set by the run while a fault and its catch-up last; those arrivals stay out of <see cref="LiveLatency"/>.</summary>
     public volatile bool InFault;
@@ -127,7 +133,7 @@ public sealed class DeliveredReadings
         var timestamp = reading.GetProperty("timestamp").GetDateTime().ToUniversalTime();
         var latencyMs = (arrival - timestamp).TotalMilliseconds;
         Latency.Add(latencyMs);
-        if (!InFault)
+        if (!InFault && arrival >= MeasureFrom)
         {
             LiveLatency.Add(latencyMs);
         }
