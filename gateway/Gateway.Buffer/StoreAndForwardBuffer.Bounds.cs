@@ -47,7 +47,7 @@ public sealed partial class StoreAndForwardBuffer
         var sinks = cursors.Select(c =>
         {
             var acknowledged = c.File.Acknowledged;
-            var oldest = last > acknowledged ? BufferInspector.FirstReadingAfter(segments, acknowledged)?.GatewayTimestamp : null;
+            var oldest = last > acknowledged ? c.OldestPending.Find(segments, acknowledged)?.GatewayTimestamp : null;
             return new SinkBufferStatistics(
                 c.Name,
                 c.Configured,

@@ -288,6 +288,9 @@ public sealed partial class StoreAndForwardBuffer
 
         public LiveLane? Live { get; set; }
 
+        /// <summary>Finds the oldest pending reading for the statistics (its own scanner, apart from the delivery's).</summary>
+        public OldestPendingProbe OldestPending { get; } = new();
+
         public void Reposition(long afterSequence)
         {
             ReadSequence = afterSequence;
@@ -306,6 +309,7 @@ public sealed partial class StoreAndForwardBuffer
         {
             CloseScanner();
             Live?.CloseScanner();
+            OldestPending.Dispose();
             File.Dispose();
         }
     }
