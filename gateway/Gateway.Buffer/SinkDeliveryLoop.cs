@@ -22,6 +22,7 @@ public sealed class SinkDeliveryLoop
     private readonly StoreAndForwardBuffer _buffer;
     private readonly ISink _sink;
     private readonly int _batchSize;
+    private readonly TimeSpan _linger;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline _pipeline;
@@ -36,7 +37,11 @@ public sealed class SinkDeliveryLoop
     private volatile DeliveryState _state = DeliveryState.Stopped;
     private DateTime? _lastDeliveryUtc;
 
-    public SinkDeliveryLoop(StoreAndForwardBuffer buffer, ISink sink, RetryConfig retry, int batchSize, ILogger logger, TimeProvider? timeProvider = null)
+    /// <param name="linger">
+    /// After a batch that was not full, how long to let readings gather before reading the next one: readings that arrive
+    /// in many small groups (one per OPC UA publish) then leave in fewer, larger batches. Zero delivers at once.
+    /// </param>
+    public SinkDeliveryLoop(StoreAndForwardBuffer buffer, ISink sink, RetryConfig retry, int batchSize, ILogger logger, TimeProvider? timeProvider = null, TimeSpan linger = default)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(sink);
@@ -45,6 +50,7 @@ public sealed class SinkDeliveryLoop
         _buffer = buffer;
         _sink = sink;
         _batchSize = batchSize;
+        _linger = linger < TimeSpan.Zero ? TimeSpan.Zero : linger;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
         _pipeline = BuildPipeline(retry);
@@ -91,6 +97,11 @@ public sealed class SinkDeliveryLoop
                 Interlocked.Exchange(ref _currentDelayTicks, 0);
                 _lastDeliveryUtc = _time.GetUtcNow().UtcDateTime;
                 _state = DeliveryState.Waiting;
+                if (_linger > TimeSpan.Zero && batch.Count < _batchSize / 2)
+                {
+                    // A backlog (full batches) goes out back to back; live data waits a moment to travel in company.
+                    await Task.Delay(_linger, _time, cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -54,6 +54,30 @@ public sealed class SinkDeliveryLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task WithALinger_ManySmallGroupsLeaveInFewBatches_AndNothingIsLost()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "influx");
+        var influx = new RecordingSink("influx");
+        var loop = new SinkDeliveryLoop(buffer, influx, FastRetry, 5000, NullLogger.Instance, linger: TimeSpan.FromMilliseconds(300));
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+
+        // 20 groups of 10, as 20 OPC UA publish answers would arrive; without a linger each goes out alone.
+        for (var i = 0; i < 20; i++)
+        {
+            await buffer.AppendAsync(TestReadings.Range(i * 10, 10));
+            await Task.Delay(10);
+        }
+
+        await WaitUntilAsync(() => influx.Received.Count == 200, "every reading is delivered");
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), influx.Received.Select(TestReadings.ValueOf));
+        Assert.InRange(loop.Status.Batches, 1, 6);
+    }
+
+    [Fact]
     public async Task RepeatedFailuresOpenTheCircuitAndTheDelayGrows()
     {
         await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "mqtt");

@@ -441,6 +441,10 @@ public sealed class BufferConfig
     [Description("Most readings handed to a sink in one batch.")]
     public int BatchSize { get; set; } = 5000;
 
+    [Range(0, 10_000)]
+    [Description("After a batch under half of batchSize, wait this many ms before the next, so live readings go out in fewer, larger batches (fewer HTTP writes and MQTT flushes). 0 sends at once.")]
+    public int BatchLingerMs { get; set; } = 100;
+
     public RetryConfig Retry { get; set; } = new();
 }
 

@@ -141,7 +141,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             _logger.LogWarning("Sink {Sink} ({Type}) did not start yet: {Message}. Readings are kept in the buffer until it can deliver.", sinkConfig.Name, sinkConfig.Type, e.Message);
         }
 
-        var loop = new SinkDeliveryLoop(Buffer, sink, Config.Buffer.Retry, Config.Buffer.BatchSize, _loggerFactory.CreateLogger($"Gateway.Sinks.{sinkConfig.Name}"), _time);
+        var loop = new SinkDeliveryLoop(Buffer, sink, Config.Buffer.Retry, Config.Buffer.BatchSize, _loggerFactory.CreateLogger($"Gateway.Sinks.{sinkConfig.Name}"), _time, TimeSpan.FromMilliseconds(Config.Buffer.BatchLingerMs));
         var task = Task.Run(() => loop.RunAsync(_deliveryStop.Token), CancellationToken.None);
         _sinks.Add(new RunningSink(sinkConfig, sink, loop, task));
     }
