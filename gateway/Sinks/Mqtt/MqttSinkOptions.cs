@@ -85,7 +85,7 @@ public sealed class MqttSinkOptions
 
     [Range(1, 65535)]
     [Description("Most QoS 1/2 messages awaiting acknowledgement at once (the broker's Receive Maximum lowers it).")]
-    public int MaxInflight { get; set; } = 1000;
+    public int MaxInflight { get; set; } = 256;
 
     [Description("Send the packets written while a send is under way together, in one system call (TCP and TLS). Off: one send per packet, as MQTTnet does alone.")]
     public bool CoalesceWrites { get; set; } = true;
