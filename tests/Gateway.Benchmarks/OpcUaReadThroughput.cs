@@ -10,7 +10,9 @@ namespace Gateway.Benchmarks;
 /// Read throughput of 20,000 Double nodes (5,000 per call) from the node-opcua server, for our client and for
 /// node-opcua's own client in the same run. The server sets the pace, so the comparison that matters is client CPU
 /// time per value (user + sys of the client process / values read).
-/// Run: dotnet run -c Release --project tests/Gateway.Benchmarks -- opcua-read [rounds]
+/// Run: dotnet run -c Release --project tests/Gateway.Benchmarks -- opcua-read [rounds] (default 100 rounds of 20,000:
+/// 20 rounds measured 0.83 us/value and 100 rounds 0.43 us/value in the same hour, as the tiered JIT's later
+/// recompilations and the first gen2 collections weigh less in a longer run).
 /// </summary>
 public static class OpcUaReadThroughput
 {

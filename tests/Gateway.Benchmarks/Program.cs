@@ -15,7 +15,7 @@ public static class Program
     {
         if (args.Length > 0 && args[0] == "opcua-read")
         {
-            await OpcUaReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20);
+            await OpcUaReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 100);
             return;
         }
 
