@@ -66,8 +66,13 @@ public sealed class DeliveryTests
     public async Task BrokerDown30Seconds_Under5000ReadingsPerSecond_EveryReadingArrivesThroughTheDurableBuffer()
     {
         // After the restart the buffer drains 150,000 readings far faster than one test subscriber takes them; mosquitto
-        // would drop what exceeds its per-client queue (1,000 by default) for that subscriber, not for the sink.
-        await using var broker = await MosquittoServer.StartAsync(new MosquittoSettings { ExtraLines = ["max_queued_messages 0"] });
+        // would drop what exceeds its per-client queue (1,000 by default) for that subscriber, not for the sink. Its
+        // defaults also send to the subscriber 20 messages at a time with Nagle on, which meets the subscriber's delayed
+        // ACKs: about 500 messages/s, too slow to receive the backlog within the test's time.
+        await using var broker = await MosquittoServer.StartAsync(new MosquittoSettings
+        {
+            ExtraLines = ["max_queued_messages 0", "max_inflight_messages 1000", "set_tcp_nodelay true"],
+        });
 
         // The subscriber talks to mosquitto directly; the sink goes through a relay that the test keeps closed until the
         // subscriber is back, so nothing published after the restart can slip past it (mosquitto keeps no state here).

@@ -103,6 +103,13 @@ public sealed class SecureConnectionTests(SecureServerFixture fixture)
         Assert.Equal(StatusCodes.BadSecurityChecksFailed, error.StatusCode);
         Assert.Contains("signature is invalid", error.Message, StringComparison.Ordinal);
         Assert.Same(error, client.Channel.Fault);
+
+        // The pending request fails first, then the event is raised on the receive loop's thread: wait for it.
+        for (var waited = 0; Volatile.Read(ref lost) is null && waited < 5000; waited += 10)
+        {
+            await Task.Delay(10);
+        }
+
         Assert.Same(error, lost);
         await Assert.ThrowsAsync<UaTransportException>(() => client.ReadValuesAsync([Node("Answer")]));
     }
