@@ -201,36 +201,11 @@ public static class BufferInspector
     private static SegmentInfo[] SegmentInfos(string directory) =>
         [.. SegmentRecovery.List(directory).Select(s => new SegmentInfo(s.Path, s.FirstSequence, default) { CommittedLength = long.MaxValue, Sealed = false })];
 
-    /// <summary>The first readable reading after <paramref name="afterSequence"/>, or null.</summary>
+    /// <summary>The first readable reading after <paramref name="afterSequence"/>, or null (one look: a probe used once).</summary>
     internal static Reading? FirstReadingAfter(IReadOnlyList<SegmentInfo> segments, long afterSequence)
     {
-        var start = 0;
-        for (var i = 0; i < segments.Count; i++)
-        {
-            if (segments[i].FirstSequence <= afterSequence + 1)
-            {
-                start = i;
-            }
-        }
-
-        for (var i = start; i < segments.Count; i++)
-        {
-            try
-            {
-                using var scanner = new SegmentScanner(segments[i].Path, null);
-                var limit = Math.Min(segments[i].CommittedLength, scanner.FileLength);
-                if (scanner.TryNext(limit, segments[i].Sealed, afterSequence, out var reading))
-                {
-                    return reading;
-                }
-            }
-            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-            {
-                // deleted meanwhile: look further
-            }
-        }
-
-        return null;
+        using var probe = new OldestPendingProbe();
+        return probe.Find(segments, afterSequence);
     }
 }
 

@@ -185,9 +185,12 @@ public sealed class CoalescingSocketStream : Stream, IMqttClientStreamEndPoints
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_fault is not null)
         {
-            throw new IOException($"the connection to the broker failed while sending: {_fault.Message}", _fault);
+            throw SendFailed(_fault);
         }
     }
+
+    private static IOException SendFailed(Exception cause) =>
+        new($"the connection to the broker failed while sending: {cause.Message}", cause);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -253,7 +256,7 @@ public sealed class CoalescingSocketStream : Stream, IMqttClientStreamEndPoints
                     (idle, _idle) = (_idle, null);
                 }
 
-                var failure = new IOException($"the connection to the broker failed while sending: {e.Message}", e);
+                var failure = SendFailed(e);
                 room?.TrySetException(failure);
                 idle?.TrySetException(failure);
                 return;
