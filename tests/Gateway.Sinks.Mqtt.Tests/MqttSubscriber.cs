@@ -68,7 +68,14 @@ public sealed class MqttSubscriber : IAsyncDisposable
     {
         if (_client.IsConnected)
         {
-            await _client.DisconnectAsync();
+            try
+            {
+                await _client.DisconnectAsync();
+            }
+            catch (MQTTnet.Exceptions.MqttCommunicationException)
+            {
+                // The broker was stopped a moment ago and the client has not noticed yet: there is nobody to say goodbye to.
+            }
         }
 
         _client.Dispose();
