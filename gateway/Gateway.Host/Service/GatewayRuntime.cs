@@ -116,8 +116,14 @@ public sealed class GatewayRuntime : IAsyncDisposable
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // The gateway still runs: its sources retry until something listens there.
-                logger.LogError("Simulator could not start on {Bind}:{Port}: {Message}. Is the port in use? Set simulator.port.", simulator.Bind, simulator.Port, e.Message);
+                // Refuse to start: the sources would otherwise read whatever other server holds the port, and report
+                // its tags (or its rejections) as the shop's.
+                await runtime.DisposeAsync();
+                throw new InvalidOperationException(
+                    $"the built-in simulator cannot listen on {simulator.Bind}:{simulator.Port} ({e.InnerException?.Message ?? e.Message}). " +
+                    "Another program holds the port: stop it, or move the simulator with simulator.port " +
+                    "(in the embedded default: GATEWAY_SIMULATOR_PORT=4841).",
+                    e);
             }
         }
 

@@ -19,6 +19,7 @@ public sealed class GatewayService : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
+    private readonly IHostApplicationLifetime? _lifetime;
     private readonly SemaphoreSlim _runtimeLock = new(1, 1);
     private readonly ConnectionWatch _connections = new();
     private GatewayRuntime? _runtime;
@@ -28,9 +29,11 @@ public sealed class GatewayService : BackgroundService
         SinkRegistry registry,
         SourceConnectorFactory connectorFactory,
         ILoggerFactory loggerFactory,
-        TimeProvider time)
+        TimeProvider time,
+        IHostApplicationLifetime? lifetime = null)
     {
         _startup = startup;
+        _lifetime = lifetime;
         _registry = registry;
         _connectorFactory = connectorFactory;
         _loggerFactory = loggerFactory;
@@ -55,7 +58,15 @@ public sealed class GatewayService : BackgroundService
         {
             Fault = e;
             _logger.LogCritical("Gateway could not start: {Message}", e.Message);
-            throw;
+            if (_lifetime is null)
+            {
+                throw;
+            }
+
+            // Said once above, in the operator's words; stopping the host ourselves keeps it from logging the same
+            // exception again with its stack trace. The exit code (3) comes from Fault.
+            _lifetime.StopApplication();
+            return;
         }
 
         var config = loaded.Config!;

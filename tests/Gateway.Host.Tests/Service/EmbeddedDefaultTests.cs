@@ -82,4 +82,30 @@ public sealed class EmbeddedDefaultTests : IDisposable
         Assert.Equal(0, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_default_configuration_refuses_to_start_when_its_simulator_port_is_taken_and_names_the_variable_that_moves_it()
+    {
+        // Another OPC UA server (or anything) already on the simulator's port: reading it as the demo shop would show
+        // a stranger's tags, or dozens of rejections, as the gateway's own.
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+        var environment = new Dictionary<string, string>
+        {
+            ["GATEWAY_DATA"] = _data,
+            ["GATEWAY_SIMULATOR_PORT"] = taken.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_MQTT_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_HTTP_LISTEN"] = $"127.0.0.1:{FreePort.Next()}",
+            ["INFLUX_URL"] = $"http://127.0.0.1:{FreePort.Next()}",
+        };
+        using var gateway = GatewayProcess.Start(environment, "run", "--config", RepositoryPaths.Combine("config", "gateway.yaml"));
+
+        var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(exit == 3, $"exit {exit}\n{gateway.Output}");
+        Assert.Contains($"cannot listen on 127.0.0.1:{taken}", gateway.Output, StringComparison.Ordinal);
+        Assert.Contains("GATEWAY_SIMULATOR_PORT", gateway.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Gateway demo-gateway running", gateway.Output, StringComparison.Ordinal);
+    }
 }
