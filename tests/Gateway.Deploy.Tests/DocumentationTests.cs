@@ -6,7 +6,7 @@ namespace Gateway.Deploy.Tests;
 /// <summary>
 /// The docs may only name what exists: a type, member or setting written as `CamelCase` must be a word of the code,
 /// the project files, the deploy files or the test servers' scripts, and a repository path must exist. (A doc once
-/// described an `ISecurityPolicy` that never existed.)
+/// described a security-policy interface that never existed.)
 /// </summary>
 public sealed partial class DocumentationTests
 {
