@@ -28,6 +28,7 @@ public sealed class SinkDeliveryLoop
     private readonly ResiliencePipeline _pipeline;
     private readonly CircuitBreakerStateProvider _circuit = new();
     private readonly ConcurrentDictionary<string, long> _failures = new(StringComparer.Ordinal);
+    private readonly OutageEpisode _outage;
     private long _delivered;
     private long _batches;
     private long _retries;
@@ -53,10 +54,14 @@ public sealed class SinkDeliveryLoop
         _linger = linger < TimeSpan.Zero ? TimeSpan.Zero : linger;
         _logger = logger;
         _time = timeProvider ?? TimeProvider.System;
+        _outage = new OutageEpisode(logger, _time, $"sink {sink.Name}", sink.ReportsOwnOutages ? LogLevel.Debug : LogLevel.Warning);
         _pipeline = BuildPipeline(retry);
     }
 
     public string Sink => _sink.Name;
+
+    private long PendingReadings() =>
+        _buffer.GetStatistics().Sinks.FirstOrDefault(s => s.Sink == _sink.Name)?.Pending ?? 0;
 
     /// <summary>Counters and state for /status and the metrics.</summary>
     public SinkDeliveryStatus Status => new(
@@ -97,6 +102,11 @@ public sealed class SinkDeliveryLoop
                 Interlocked.Exchange(ref _currentDelayTicks, 0);
                 _lastDeliveryUtc = _time.GetUtcNow().UtcDateTime;
                 _state = DeliveryState.Waiting;
+                if (_outage.InProgress)
+                {
+                    _outage.Recovered(() => $"{PendingReadings():N0} reading(s) still waiting in the buffer are being sent now");
+                }
+
                 if (_linger > TimeSpan.Zero && batch.Count < _batchSize / 2)
                 {
                     // A backlog (full batches) goes out back to back; live data waits a moment to travel in company.
@@ -142,11 +152,14 @@ public sealed class SinkDeliveryLoop
                         _lastError = error.Message;
                     }
 
-                    // One warning per episode, then a reminder every 10th attempt, so a long outage does not flood the log.
-                    var level = args.AttemptNumber == 0 ? LogLevel.Warning : args.AttemptNumber % 10 == 0 ? LogLevel.Information : LogLevel.Debug;
-                    _logger.Log(
-                        level,
-                        "sink {Sink}: delivery failed (attempt {Attempt}): {Error}; retrying in {Delay} ms; readings stay in the buffer",
+                    // One warning when the outage starts and one line when it ends (OutageEpisode); each retry at Debug.
+                    if (error is not null && error is not BrokenCircuitException)
+                    {
+                        _outage.Failed($"cannot deliver: {error.Message}", $"The readings wait in the buffer; retrying with backoff up to {retry.MaxDelayMs / 1000.0:0.#} s");
+                    }
+
+                    _logger.LogDebug(
+                        "sink {Sink}: delivery attempt {Attempt} failed: {Error}; next in {Delay} ms",
                         _sink.Name, args.AttemptNumber + 1, error?.Message, (long)args.RetryDelay.TotalMilliseconds);
 
                     return default;
@@ -162,12 +175,13 @@ public sealed class SinkDeliveryLoop
                 StateProvider = _circuit,
                 OnOpened = args =>
                 {
-                    _logger.LogWarning("sink {Sink}: circuit opened for {Duration} ms after repeated failures", _sink.Name, (long)args.BreakDuration.TotalMilliseconds);
+                    // Part of the outage already reported: at Debug, or a long outage repeats it every break.
+                    _logger.LogDebug("sink {Sink}: circuit opened for {Duration} ms after repeated failures", _sink.Name, (long)args.BreakDuration.TotalMilliseconds);
                     return default;
                 },
                 OnClosed = _ =>
                 {
-                    _logger.LogInformation("sink {Sink}: circuit closed, delivering again", _sink.Name);
+                    _logger.LogDebug("sink {Sink}: circuit closed, delivering again", _sink.Name);
                     return default;
                 },
             })

@@ -20,6 +20,12 @@ public interface ISink : IAsyncDisposable
     /// </summary>
     Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when the sink logs the start and end of its own outages (with causes only it can word, such as a refused
+    /// password); the delivery loop then keeps its own start line at Debug so an outage is not announced twice.
+    /// </summary>
+    bool ReportsOwnOutages => false;
+
     /// <summary>Graceful stop: flush in-flight work, say goodbye (status topic), close connections.</summary>
     Task StopAsync(CancellationToken cancellationToken);
 }

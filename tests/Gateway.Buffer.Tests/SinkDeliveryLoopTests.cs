@@ -106,6 +106,34 @@ public sealed class SinkDeliveryLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task ALongOutageIsOneWarningAtTheStartAndOneLineAtTheEndWithWhatWaited()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "influx");
+        var influx = new RecordingSink("influx") { Down = true };
+        var log = new ListLogger();
+        // A short break, so the circuit opens and closes many times during the outage: each used to be a warning.
+        var retry = new RetryConfig { InitialDelayMs = 5, MaxDelayMs = 20, BreakerFailureRatio = 0.5, BreakDurationMs = 500 };
+        var loop = new SinkDeliveryLoop(buffer, influx, retry, 100, log);
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+        await buffer.AppendAsync(TestReadings.Range(0, 250));
+
+        await WaitUntilAsync(() => log.Lines.Count(l => l.Message.Contains("circuit opened", StringComparison.Ordinal)) >= 3, "the circuit opening three times", TimeSpan.FromSeconds(60));
+        influx.Down = false;
+        await WaitUntilAsync(() => influx.Received.Count >= 250, "delivery after the outage", TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await running;
+
+        var warnings = log.Lines.Where(l => l.Level >= Microsoft.Extensions.Logging.LogLevel.Warning).Select(l => l.Message).ToList();
+        var start = Assert.Single(warnings);
+        Assert.Contains("sink influx: cannot deliver: influx is down. The readings wait in the buffer", start, StringComparison.Ordinal);
+        Assert.DoesNotContain("..", start, StringComparison.Ordinal);
+        Assert.DoesNotContain(".;", start, StringComparison.Ordinal);
+        var end = Assert.Single(log.Lines, l => l.Level == Microsoft.Extensions.Logging.LogLevel.Information && l.Message.Contains("working again after", StringComparison.Ordinal));
+        Assert.Matches(@"sink influx: working again after [0-9.]+ s \([0-9]+ failed attempt\(s\)\); [0-9,]+ reading\(s\) still waiting in the buffer", end.Message);
+    }
+
+    [Fact]
     public async Task ARestartedLoopResumesFromTheDurableCursor()
     {
         var options = TestReadings.Options(_directory);

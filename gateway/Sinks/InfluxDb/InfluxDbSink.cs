@@ -43,6 +43,9 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
 
     public string Name { get; }
 
+    /// <summary>This sink logs its own outage start and end (<see cref="ISink.ReportsOwnOutages"/>).</summary>
+    public bool ReportsOwnOutages => true;
+
     public ConnectionState State => _state;
 
     public InfluxDbSinkCounters Counters { get; } = new();

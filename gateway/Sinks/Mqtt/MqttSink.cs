@@ -117,6 +117,9 @@ public sealed class MqttSink : ISink
 
     public string Name { get; }
 
+    /// <summary>This sink logs its own outage start and end (<see cref="ISink.ReportsOwnOutages"/>).</summary>
+    public bool ReportsOwnOutages => true;
+
     public ConnectionState State => _state;
 
     public string ClientId { get; }
@@ -449,7 +452,7 @@ public sealed class MqttSink : ISink
         catch (TimeoutException)
         {
             throw new MqttSinkException(
-                $"MQTT sink '{Name}' is not connected to {Endpoint}: {Problem ?? "connecting"}. The readings stay in the buffer.");
+                $"MQTT sink '{Name}' is not connected to {Endpoint}: {Sentence.End(Problem ?? "connecting")}");
         }
     }
 
@@ -683,7 +686,7 @@ public sealed class MqttSink : ISink
                 case SocketException socket:
                     return socket.SocketErrorCode switch
                     {
-                        SocketError.ConnectionRefused => "connection refused; is the broker running and listening on this port?",
+                        SocketError.ConnectionRefused => "connection refused (is the broker running and listening on this port?)",
                         SocketError.HostNotFound or SocketError.NoData => $"host '{Host}' not found; check `host`",
                         SocketError.TimedOut => "no answer (timed out); check `host`, `port` and firewalls",
                         SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.NotConnected or SocketError.Shutdown =>
