@@ -94,6 +94,9 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _rejected = new(StringComparer.Ordinal);
 
+    // unitFromServer: the unit each such tag's EngineeringUnits property gave, read at every (re)connect.
+    private volatile IReadOnlyDictionary<string, string?> _serverUnits = new Dictionary<string, string?>(StringComparer.Ordinal);
+
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
         var lastProblem = "";
@@ -149,6 +152,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         };
 
         var addresses = await ResolveAsync(client, cancellationToken);
+        _serverUnits = await ReadEngineeringUnitsAsync(client, addresses, cancellationToken);
         var itemsByGroup = _plan.Groups.ToDictionary(
             g => g,
             g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
@@ -338,6 +342,80 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         return result;
     }
 
+    /// <summary>
+    /// For the tags with <c>unitFromServer</c>: their AnalogItem's EngineeringUnits property (Part 8, 5.6.3), found by
+    /// the browse path HasProperty/0:EngineeringUnits and read once per session, so a server whose units changed with a
+    /// new project is read anew after a reconnect. A tag without the property keeps no unit, and says so once.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, string?>> ReadEngineeringUnitsAsync(OpcUaClient client, Dictionary<string, NodeId> addresses, CancellationToken cancellationToken)
+    {
+        var units = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var tags = _plan.Groups.SelectMany(g => g.Tags)
+            .Where(t => t.Normalize.UnitFromServer == true && addresses.ContainsKey(KeyOf(t)))
+            .ToList();
+        if (tags.Count == 0)
+        {
+            return units;
+        }
+
+        var paths = tags.Select(t => new BrowsePath
+        {
+            StartingNode = addresses[KeyOf(t)],
+            Elements = [new RelativePathElement { ReferenceTypeId = WellKnownNodes.HasProperty, TargetName = new QualifiedName(0, "EngineeringUnits") }],
+        }).ToList();
+        var found = await client.TranslateBrowsePathsAsync(paths, cancellationToken);
+        var properties = new List<(ResolvedTag Tag, NodeId Property)>();
+        for (var i = 0; i < tags.Count; i++)
+        {
+            if (i < found.Length && found[i].StatusCode.IsGood && found[i].Targets is { Length: > 0 } targets)
+            {
+                properties.Add((tags[i], targets[0].TargetId.NodeId));
+            }
+            else
+            {
+                NoServerUnit(tags[i], "the node has no EngineeringUnits property (is it an AnalogItem?)");
+            }
+        }
+
+        if (properties.Count == 0)
+        {
+            return units;
+        }
+
+        var values = await client.ReadAsync(properties.Select(p => new ReadValueId(p.Property, Attributes.Value, null)).ToList(), TimestampsToReturn.Neither, cancellationToken);
+        for (var i = 0; i < properties.Count; i++)
+        {
+            var tag = properties[i].Tag;
+            if (i < values.Length && values[i].Value.Value is ExtensionObject { Body: EUInformation information })
+            {
+                units[KeyOf(tag)] = information.UnitText();
+                if (units[KeyOf(tag)] is null)
+                {
+                    NoServerUnit(tag, $"its EngineeringUnits has no display name and unit id {information.UnitId} is not in the UNECE table");
+                }
+            }
+            else
+            {
+                NoServerUnit(tag, i < values.Length ? $"reading its EngineeringUnits gave {values[i].Status} and no EUInformation" : "no answer for its EngineeringUnits");
+            }
+        }
+
+        return units;
+    }
+
+    private void NoServerUnit(ResolvedTag tag, string why)
+    {
+        if (_unitProblems.TryAdd(tag.Machine + "/" + tag.Tag, why))
+        {
+            _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} has unitFromServer but {Why}; its readings carry no unit (set normalize.unit instead).", _source.Name, tag.Machine, tag.Tag, why);
+        }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _unitProblems = new(StringComparer.Ordinal);
+
+    private string? ServerUnitOf(ResolvedTag tag) =>
+        tag.Normalize.UnitFromServer == true && _serverUnits.TryGetValue(KeyOf(tag), out var unit) ? unit : null;
+
     private void Reject(ResolvedTag tag, string why)
     {
         if (_rejected.TryAdd(tag.Machine + "/" + tag.Tag, why))
@@ -388,6 +466,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         GatewayTimestamp = received,
         Timestamp = value.SourceTimestamp == default ? received : value.SourceTimestamp,
         Labels = tag.Labels,
+        Unit = ServerUnitOf(tag),
     };
 
     private async Task MarkBadAsync(IReadingWriter output, uint status, CancellationToken cancellationToken)

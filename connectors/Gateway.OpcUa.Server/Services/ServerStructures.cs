@@ -80,39 +80,6 @@ public sealed class ServerStatusDataType : IServiceMessage
     }
 }
 
-/// <summary>Part 8, 5.6.3: an engineering unit (the EngineeringUnits property of an analog item).</summary>
-public sealed class EUInformation : IServiceMessage
-{
-    /// <summary>Part 8, 5.6.3: the UNECE namespace for UnitId codes.</summary>
-    public const string UneceNamespace = "http://www.opcfoundation.org/UA/units/un/cefact";
-
-    public uint BinaryEncodingId => 889;
-
-    public string? NamespaceUri { get; set; } = UneceNamespace;
-
-    public int UnitId { get; set; } = -1;
-
-    public LocalizedText DisplayName { get; set; }
-
-    public LocalizedText Description { get; set; }
-
-    public void Encode(UaBinaryWriter writer)
-    {
-        writer.WriteString(NamespaceUri);
-        writer.WriteInt32(UnitId);
-        writer.WriteLocalizedText(DisplayName);
-        writer.WriteLocalizedText(Description);
-    }
-
-    public void Decode(ref UaBinaryReader reader)
-    {
-        NamespaceUri = reader.ReadString();
-        UnitId = reader.ReadInt32();
-        DisplayName = reader.ReadLocalizedText();
-        Description = reader.ReadLocalizedText();
-    }
-}
-
 /// <summary>Part 8, 5.6.2: the EURange property of an analog item.</summary>
 public sealed class Range : IServiceMessage
 {

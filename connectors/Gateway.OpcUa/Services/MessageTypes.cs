@@ -60,6 +60,7 @@ public static class MessageTypes
         ExtensionObject.KnownTypes[724] = () => new DataChangeFilter();
         ExtensionObject.KnownTypes[811] = () => new DataChangeNotification();
         ExtensionObject.KnownTypes[820] = () => new StatusChangeNotification();
+        ExtensionObject.KnownTypes[EUInformation.BinaryEncodingId] = () => new EUInformation();
     }
 
     /// <summary>Makes sure the ExtensionObject table is filled before the first decode.</summary>
