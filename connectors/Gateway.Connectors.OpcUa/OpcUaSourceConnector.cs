@@ -26,6 +26,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private readonly OpcUaClientOptions _clientOptions;
     private readonly OpcUaClientSecurity? _security;
     private readonly ResiliencePipeline _reconnect;
+    private readonly OutageEpisode _outage;
     private int _state = (int)ConnectionState.Disconnected;
 
     /// <param name="security">The PKI and certificate for `security:`/`identity:`; null connects with mode None, anonymously (tests).</param>
@@ -36,6 +37,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         _plan = AcquisitionPlan.From(tags);
         _logger = logger;
         _time = time;
+        _outage = new OutageEpisode(logger, time, $"Source {source.Name} ({source.Endpoint})");
         _clientOptions = new OpcUaClientOptions
         {
             SessionTimeout = TimeSpan.FromMilliseconds(source.SessionTimeoutMs),
@@ -43,7 +45,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             Channel = new() { RequestTimeout = TimeSpan.FromMilliseconds(source.RequestTimeoutMs) },
             RequestTimings = RequestTimings,
         };
-        _reconnect = new ResiliencePipelineBuilder()
+        _reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
             .AddRetry(new RetryStrategyOptions
             {
                 ShouldHandle = new PredicateBuilder().Handle<UaException>().Handle<IOException>().Handle<TimeoutException>(),
@@ -97,9 +99,12 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     // unitFromServer: the unit each such tag's EngineeringUnits property gave, read at every (re)connect.
     private volatile IReadOnlyDictionary<string, string?> _serverUnits = new Dictionary<string, string?>(StringComparer.Ordinal);
 
+    /// <summary>Why the source is not connected, and since when (the first failure of the running outage); null when connected.</summary>
+    public (string Problem, DateTimeOffset Since)? Problem =>
+        _outage.Since is { } since && _outage.Cause is { } cause ? (cause, since) : null;
+
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
-        var lastProblem = "";
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -112,16 +117,11 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                         {
                             await RunSessionAsync(output, ct);
                         }
-                        catch (UaException e) when (!ct.IsCancellationRequested)
+                        catch (Exception e) when (!ct.IsCancellationRequested && e is UaException or IOException or TimeoutException)
                         {
-                            var problem = $"{e.StatusName}: {e.Message}";
-                            if (problem != lastProblem)
-                            {
-                                // One line per episode, not one per retry.
-                                _logger.LogWarning("Source {Source} ({Endpoint}): {Problem}. Retrying with backoff.", _source.Name, _source.Endpoint, e.Message);
-                                lastProblem = problem;
-                            }
-
+                            // One line per outage, not one per retry; a server sending a different malformed message
+                            // each time is one cause (its status), not a line per message.
+                            _outage.Failed(e.Message, "Retrying with backoff", kind: e is UaException ua ? ua.StatusName : e.GetType().Name);
                             throw;
                         }
                     },
@@ -174,6 +174,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
             Volatile.Write(ref _monitoredItemsActive, subscriptions.Sum(s => s.ActiveItems));
             SetState(ConnectionState.Connected);
+            _outage.Recovered();
             _logger.LogInformation(
                 "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
                 _source.Name,

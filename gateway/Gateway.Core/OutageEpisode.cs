@@ -16,6 +16,7 @@ public sealed class OutageEpisode
     private readonly Lock _lock = new();
     private DateTimeOffset? _since;
     private string? _cause;
+    private string? _kind;
     private long _failures;
 
     private readonly LogLevel _startLevel;
@@ -44,15 +45,30 @@ public sealed class OutageEpisode
 
     public bool InProgress => Since is not null;
 
+    /// <summary>What the last failure of the running outage said; null while all is well.</summary>
+    public string? Cause
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cause;
+            }
+        }
+    }
+
     /// <summary>Records one failure. <paramref name="meanwhile"/> says what happens until it ends ("readings wait in the buffer").</summary>
-    public void Failed(string cause, string meanwhile)
+    /// <param name="kind">
+    /// What counts as the same cause (a status name, say), for causes whose text varies from one failure to the next:
+    /// a server that sends a different malformed frame each time is still one cause. Default: the text itself.
+    /// </param>
+    public void Failed(string cause, string meanwhile, string? kind = null)
     {
         LogLevel level;
-        string? previous;
+        kind ??= cause;
         lock (_lock)
         {
             _failures++;
-            previous = _cause;
             if (_since is null)
             {
                 _since = _time.GetUtcNow();
@@ -60,10 +76,11 @@ public sealed class OutageEpisode
             }
             else
             {
-                level = string.Equals(previous, cause, StringComparison.Ordinal) ? LogLevel.Debug : LogLevel.Information;
+                level = string.Equals(_kind, kind, StringComparison.Ordinal) ? LogLevel.Debug : LogLevel.Information;
             }
 
             _cause = cause;
+            _kind = kind;
         }
 
         if (level == LogLevel.Warning)
@@ -97,6 +114,7 @@ public sealed class OutageEpisode
             failures = _failures;
             _since = null;
             _cause = null;
+            _kind = null;
             _failures = 0;
         }
 

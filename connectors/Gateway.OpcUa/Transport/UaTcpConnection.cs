@@ -129,7 +129,19 @@ public sealed class UaTcpConnection : IAsyncDisposable
                 throw;
             }
 
-            throw new UaTransportException(StatusCodes.BadConnectionClosed, $"{endpointUrl}: the connection closed during Hello: {e.Message}", e);
+            // Say which side did what: our timer ran out waiting, or the server closed (or reset) the connection.
+            if (e is OperationCanceledException)
+            {
+                throw new UaTransportException(
+                    StatusCodes.BadTimeout,
+                    FormattableString.Invariant($"{endpointUrl}: the server accepted the TCP connection but sent no Acknowledge to our Hello within {timeout.TotalSeconds:0.#} s (is it an OPC UA server, and not overloaded?)"),
+                    e);
+            }
+
+            throw new UaTransportException(
+                StatusCodes.BadConnectionClosed,
+                $"{endpointUrl}: the server closed the connection after our Hello, without an Acknowledge ({e.Message}); is this port an OPC UA server, and does it accept opc.tcp connections?",
+                e);
         }
         catch
         {
