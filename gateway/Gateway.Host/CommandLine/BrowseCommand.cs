@@ -36,7 +36,7 @@ public static class BrowseCommand
                 await WalkAsync(client, client.ResolveNodeId(parse.GetValue(from)!), "", parse.GetValue(depth), 0, found, new HashSet<NodeId>(), cancellationToken);
                 if (parse.GetValue(json))
                 {
-                    output.WriteLine(JsonSerializer.Serialize(found.Select(n => new { nodeId = n.NodeId, browseName = n.BrowseName, displayName = n.DisplayName, nodeClass = n.NodeClass, dataType = n.DataType, path = n.Path })));
+                    output.WriteLine(JsonSerializer.Serialize(found.Select(n => new { nodeId = n.NodeId, browseName = n.BrowseName, displayName = n.DisplayName, nodeClass = n.NodeClass, dataType = n.DataType, path = n.Path }), JsonText.Options));
                 }
                 else if (parse.GetValue(yaml))
                 {
