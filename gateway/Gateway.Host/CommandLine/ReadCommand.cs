@@ -25,11 +25,6 @@ public static class ReadCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                if (connection.ClientOptions(parse, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }) is not { } options)
-                {
-                    return ExitCodes.Usage;
-                }
-
                 // A NodeId that does not parse is a mistake on the command line: say so before connecting.
                 var texts = parse.GetValue(nodes)!;
                 foreach (var text in texts)
@@ -43,6 +38,11 @@ public static class ReadCommand
                         error.WriteLine($"gateway read: {e.Message}");
                         return ExitCodes.Usage;
                     }
+                }
+
+                if (connection.ClientOptions(parse, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }) is not { } options)
+                {
+                    return ExitCodes.Usage;
                 }
 
                 await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, options, cancellationToken);

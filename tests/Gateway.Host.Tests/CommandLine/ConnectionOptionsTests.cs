@@ -103,6 +103,16 @@ public sealed class ConnectionOptionsTests : IDisposable
     }
 
     [Fact]
+    public async Task A_malformed_node_id_is_a_usage_error_before_any_connection_or_certificate()
+    {
+        var pki = Path.Combine(_root, "pki");
+        var (exit, _, error) = await CommandLineRunner.RunAsync("read", $"opc.tcp://127.0.0.1:{FreePort.Next()}", "i=2258", "ns=x;s=Speed", "--pki", pki);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("'ns=x;s=Speed'", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(pki));
+    }
+
+    [Fact]
     public async Task An_unknown_policy_is_a_usage_error_that_lists_the_known_ones()
     {
         var (exit, _, error) = await CommandLineRunner.RunAsync("read", "opc.tcp://127.0.0.1:1", "i=2258", "--security-policy", "Basic128Rsa15");
