@@ -5,7 +5,10 @@ namespace Gateway.OpcUa.Types;
 
 /// <summary>
 /// A structure inside a Variant (Part 6, 5.2.2.15). Known types (registered in <see cref="KnownTypes"/> by their
-/// binary encoding NodeId) are decoded into <see cref="Body"/>; unknown ones keep the type id and raw bytes.
+/// binary encoding NodeId) are decoded into <see cref="Body"/>, and so is the Decimal (TypeId i=50, as a
+/// <see cref="DecimalValue"/>); unknown ones keep the type id and raw bytes, so that they reach the application as
+/// data (Part 6, 5.1.10: "Decoders that do not understand [a type] shall treat it like any other unknown Structure
+/// and pass it on to the application").
 /// </summary>
 public sealed class ExtensionObject
 {
@@ -28,6 +31,22 @@ public sealed class ExtensionObject
     public IEncodeable? Body { get; }
 
     public bool IsXml { get; }
+
+    /// <summary>How the body travels (Part 6, 5.2.2.15): "binary" (0x01), "xml" (0x02) or "none" (0x00, no body).</summary>
+    public string EncodingName => IsXml ? "xml" : RawBody is null && Body is null ? "none" : "binary";
+
+    /// <summary>The body as it is (or would be) on the wire: the received bytes, or the decoded body encoded again.</summary>
+    public byte[]? BodyBytes()
+    {
+        if (RawBody is not null || Body is null)
+        {
+            return RawBody;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        Body.Encode(new UaBinaryWriter(buffer));
+        return buffer.WrittenSpan.ToArray();
+    }
 
     /// <summary>Decoders for structures the client understands, by binary encoding id (namespace 0).</summary>
     public static Dictionary<uint, Func<IEncodeable>> KnownTypes { get; } = [];
@@ -63,6 +82,12 @@ public sealed class ExtensionObject
                 return new ExtensionObject(typeId, null);
             case 0x01 or 0x02:
                 var raw = reader.ReadByteString();
+                if (encoding == 0x01 && raw is not null && typeId.NamespaceIndex == 0 && typeId.IdType == IdType.Numeric
+                    && typeId.NumericIdentifier == DecimalValue.DataTypeId && DecimalValue.TryDecodeBody(raw, out var number))
+                {
+                    return new ExtensionObject(typeId, raw, number);
+                }
+
                 if (encoding == 0x01 && raw is not null && typeId.NamespaceIndex == 0 && typeId.IdType == IdType.Numeric
                     && KnownTypes.TryGetValue(typeId.NumericIdentifier, out var create))
                 {

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Gateway.Configuration.Model;
 using Gateway.Connectors.OpcUa;
+using System.CommandLine.Parsing;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Security;
 
 namespace Gateway.Host.CommandLine;
 
@@ -15,14 +17,14 @@ public sealed class ConnectionOptions
 {
     private readonly Option<string> _mode = new("--security-mode")
     {
-        Description = "best (default: the most secure endpoint the server offers), none, sign or signAndEncrypt.",
+        Description = "best (default: the most secure endpoint the server offers), none, sign or signAndEncrypt (any case: SignAndEncrypt as the spec spells it).",
         DefaultValueFactory = _ => "best",
         HelpName = "MODE",
     };
 
     private readonly Option<string?> _policy = new("--security-policy")
     {
-        Description = "None, Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss (default: the best offered for the mode).",
+        Description = "None, Basic256Sha256, Aes128_Sha256_RsaOaep or Aes256_Sha256_RsaPss, in any case, or the full policy URI (default: the best offered for the mode).",
         HelpName = "POLICY",
     };
 
@@ -44,8 +46,35 @@ public sealed class ConnectionOptions
 
     public ConnectionOptions()
     {
-        _mode.AcceptOnlyFromAmong("best", "none", "sign", "signAndEncrypt");
-        _policy.AcceptOnlyFromAmong("None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss");
+        // The spec's spelling (SignAndEncrypt, MessageSecurityMode in Part 4, 7.20) and ours (signAndEncrypt) alike:
+        // any case is accepted and turned into the spelling the configuration uses.
+        _mode.CustomParser = result => Canonical(result, "--security-mode", ["best", "none", "sign", "signAndEncrypt"], value => value) ?? "best";
+        _mode.CompletionSources.Add("best", "none", "sign", "signAndEncrypt");
+        var policies = SecurityPolicyUris.Supported.Select(SecurityPolicyUris.NameOf).ToArray();
+        _policy.CustomParser = result => Canonical(result, "--security-policy", policies, PolicyName);
+        _policy.CompletionSources.Add(policies);
+    }
+
+    /// <summary>A policy URI (`http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256`) as its short name.</summary>
+    private static string PolicyName(string value) =>
+        value.StartsWith("http://opcfoundation.org/UA/SecurityPolicy#", StringComparison.OrdinalIgnoreCase) ? value[(value.IndexOf('#', StringComparison.Ordinal) + 1)..] : value;
+
+    /// <summary>The allowed spelling that <paramref name="shorten"/>(the token) matches ignoring case; else an error listing them.</summary>
+    private static string? Canonical(ArgumentResult result, string option, string[] allowed, Func<string, string> shorten)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return null;
+        }
+
+        var token = result.Tokens[^1].Value;
+        var match = allowed.FirstOrDefault(a => string.Equals(a, shorten(token.Trim()), StringComparison.OrdinalIgnoreCase));
+        if (match is null)
+        {
+            result.AddError($"'{token}' is not a valid {option}: use {string.Join(", ", allowed)} (any case)");
+        }
+
+        return match;
     }
 
     public Option<string?> Pki { get; } = PkiLocation.Option();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Gateway.Connectors.OpcUa;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
@@ -24,19 +25,13 @@ public static class ReadCommand
             var error = parse.InvocationConfiguration.Error;
             try
             {
-                if (connection.ClientOptions(parse, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }) is not { } options)
-                {
-                    return ExitCodes.Usage;
-                }
-
-                await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, options, cancellationToken);
+                // A NodeId that does not parse is a mistake on the command line: say so before connecting.
                 var texts = parse.GetValue(nodes)!;
-                var ids = new List<NodeId>();
                 foreach (var text in texts)
                 {
                     try
                     {
-                        ids.Add(client.ResolveNodeId(text));
+                        ExpandedNodeId.Parse(text);
                     }
                     catch (FormatException e)
                     {
@@ -45,21 +40,53 @@ public static class ReadCommand
                     }
                 }
 
-                var values = await client.ReadValuesAsync(ids, cancellationToken);
-                if (parse.GetValue(json))
+                if (connection.ClientOptions(parse, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero }) is not { } options)
                 {
-                    output.WriteLine(JsonSerializer.Serialize(texts.Zip(values, ToJson).ToArray()));
+                    return ExitCodes.Usage;
                 }
-                else
+
+                await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, options, cancellationToken);
+
+                // A namespace URI the server does not have fails that node only: the others are still read.
+                var results = new DataValue[texts.Length];
+                var ids = new List<NodeId>();
+                var idPositions = new List<int>();
+                var unresolved = 0;
+                for (var i = 0; i < texts.Length; i++)
                 {
-                    for (var i = 0; i < values.Length; i++)
+                    try
                     {
-                        var v = values[i];
-                        output.WriteLine($"{texts[i]}\t{v.Value}\t{v.Value.Type}\t{v.Status.Name}\t{Time(v.SourceTimestamp)}");
+                        ids.Add(client.ResolveNodeId(texts[i]));
+                        idPositions.Add(i);
+                    }
+                    catch (UaServiceException e)
+                    {
+                        error.WriteLine($"gateway read: {texts[i]}: {e.Message}");
+                        results[i] = new DataValue(Variant.Null, e.StatusCode);
+                        unresolved++;
                     }
                 }
 
-                return ExitCodes.Ok;
+                var values = ids.Count == 0 ? [] : await client.ReadValuesAsync(ids, cancellationToken);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    results[idPositions[i]] = values[i];
+                }
+
+                if (parse.GetValue(json))
+                {
+                    output.WriteLine(JsonSerializer.Serialize(texts.Zip(results, ToJson).ToArray(), JsonText.Options));
+                }
+                else
+                {
+                    for (var i = 0; i < results.Length; i++)
+                    {
+                        var v = results[i];
+                        output.WriteLine($"{texts[i]}\t{Text(v.Value)}\t{DataTypeName(v.Value)}\t{v.Status}\t{Time(v.SourceTimestamp)}");
+                    }
+                }
+
+                return unresolved == 0 ? ExitCodes.Ok : ExitCodes.ConnectionError;
             }
             catch (UaException e)
             {
@@ -70,20 +97,32 @@ public static class ReadCommand
         return command;
     }
 
-    private static string? Time(DateTime time) => time == default ? null : time.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+    /// <summary>ISO 8601 in UTC with its offset designator (Z), to the 100 ns OPC UA keeps; no trailing zeros.</summary>
+    public static string? Time(DateTime time) => time == default ? null : IsoTime(time);
+
+    private static string IsoTime(DateTime time) =>
+        (time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
     private static Dictionary<string, object?> ToJson(string nodeId, DataValue value) => new()
     {
         ["nodeId"] = nodeId,
         ["value"] = JsonValue(value.Value),
-        ["dataType"] = value.Value.Type.ToString(),
+        ["dataType"] = DataTypeName(value.Value),
         ["status"] = value.Status.Name,
-        ["statusCode"] = value.Status.Code,
+        ["statusCode"] = $"0x{value.Status.Code:X8}",
         ["sourceTimestamp"] = Time(value.SourceTimestamp),
         ["serverTimestamp"] = Time(value.ServerTimestamp),
     };
 
-    /// <summary>JSON for a value: numbers and strings as such, ByteString as base64, matrices as nested arrays.</summary>
+    /// <summary>The built-in type, except that a Decimal (an ExtensionObject on the wire) is called so.</summary>
+    private static string DataTypeName(Variant value) =>
+        value.Value is ExtensionObject { Body: DecimalValue } ? "Decimal" : value.Type.ToString();
+
+    /// <summary>
+    /// JSON for a value: numbers and strings as such, ByteString as base64, matrices as nested arrays, a Decimal as a
+    /// number (a string with its exact digits when it exceeds System.Decimal), any other structure as
+    /// <c>{"typeId": "ns=2;i=5001", "encoding": "binary", "body": "base64"}</c>.
+    /// </summary>
     public static object? JsonValue(Variant value)
     {
         if (value.IsArray && value.Dimensions is { Length: > 1 } dimensions)
@@ -95,6 +134,14 @@ public static class ReadCommand
         return value.IsArray ? ((Array)value.Value!).Cast<object?>().Select(Scalar).ToArray() : Scalar(value.Value);
     }
 
+    /// <summary>A value as one line of text: what <see cref="JsonValue"/> gives, strings bare, the rest as JSON.</summary>
+    public static string Text(Variant value) => JsonValue(value) switch
+    {
+        null => "null",
+        string text => text,
+        var other => JsonSerializer.Serialize(other, JsonText.Options),
+    };
+
     private static object?[] Nest(object?[] flat, int[] dimensions, int level, int offset)
     {
         var stride = dimensions.Skip(level + 1).Aggregate(1, (a, b) => a * b);
@@ -105,14 +152,21 @@ public static class ReadCommand
 
     private static object? Scalar(object? value) => value switch
     {
+        null => null,
         byte[] bytes => Convert.ToBase64String(bytes),
-        DateTime time => time.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
-        NodeId or ExpandedNodeId or QualifiedName or StatusCode => value.ToString(),
+        DateTime time => IsoTime(time),
+        ExtensionObject { Body: DecimalValue number } => number.TryGetDecimal(out var exact) ? exact : number.ToString(),
+        ExtensionObject structure => DataValueConversion.StructureFields(structure),
         LocalizedText text => text.Text,
         Variant inner => JsonValue(inner),
         float f when float.IsFinite(f) => f,
         double d when !double.IsFinite(d) => null,
         float => null,
-        _ => value,
+        bool or sbyte or byte or short or ushort or int or uint or long or ulong or double or string => value,
+        Guid guid => guid.ToString(),
+
+        // NodeId, ExpandedNodeId, QualifiedName, StatusCode (name and hex), DataValue...: their text, never their
+        // properties (reflection over them would throw or print internals).
+        _ => value.ToString(),
     };
 }

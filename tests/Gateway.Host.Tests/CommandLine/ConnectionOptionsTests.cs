@@ -66,4 +66,66 @@ public sealed class ConnectionOptionsTests : IDisposable
         Assert.True(exit == ExitCodes.Ok, error);
         Assert.False(Directory.Exists(Path.Combine(pki, "own", "certs")));
     }
+
+    [Theory]
+    [InlineData("SignAndEncrypt", "signAndEncrypt")]
+    [InlineData("signandencrypt", "signAndEncrypt")]
+    [InlineData("None", "none")]
+    [InlineData("SIGN", "sign")]
+    [InlineData("Best", "best")]
+    public void Security_mode_accepts_the_spec_spelling_in_any_case(string given, string expected)
+    {
+        var (parse, options) = Parse("--security-mode", given);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(expected, options.Security(parse).Mode);
+    }
+
+    [Theory]
+    [InlineData("basic256sha256", "Basic256Sha256")]
+    [InlineData("AES128_SHA256_RSAOAEP", "Aes128_Sha256_RsaOaep")]
+    [InlineData("http://opcfoundation.org/UA/SecurityPolicy#Aes256_Sha256_RsaPss", "Aes256_Sha256_RsaPss")]
+    [InlineData("http://opcfoundation.org/UA/SecurityPolicy#basic256sha256", "Basic256Sha256")]
+    [InlineData("none", "None")]
+    public void Security_policy_accepts_short_name_or_uri_in_any_case(string given, string expected)
+    {
+        var (parse, options) = Parse("--security-policy", given);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(expected, options.Security(parse).Policy);
+    }
+
+    [Fact]
+    public void Without_the_options_the_mode_is_best_and_the_policy_open()
+    {
+        var (parse, options) = Parse();
+        Assert.Empty(parse.Errors);
+        Assert.Equal("best", options.Security(parse).Mode);
+        Assert.Null(options.Security(parse).Policy);
+    }
+
+    [Fact]
+    public async Task A_malformed_node_id_is_a_usage_error_before_any_connection_or_certificate()
+    {
+        var pki = Path.Combine(_root, "pki");
+        var (exit, _, error) = await CommandLineRunner.RunAsync("read", $"opc.tcp://127.0.0.1:{FreePort.Next()}", "i=2258", "ns=x;s=Speed", "--pki", pki);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("'ns=x;s=Speed'", error, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(pki));
+    }
+
+    [Fact]
+    public async Task An_unknown_policy_is_a_usage_error_that_lists_the_known_ones()
+    {
+        var (exit, _, error) = await CommandLineRunner.RunAsync("read", "opc.tcp://127.0.0.1:1", "i=2258", "--security-policy", "Basic128Rsa15");
+        Assert.NotEqual(ExitCodes.Ok, exit);
+        Assert.Contains("'Basic128Rsa15' is not a valid --security-policy", error, StringComparison.Ordinal);
+        Assert.Contains("Aes256_Sha256_RsaPss", error, StringComparison.Ordinal);
+    }
+
+    private static (System.CommandLine.ParseResult Parse, ConnectionOptions Options) Parse(params string[] args)
+    {
+        var options = new ConnectionOptions();
+        var command = new System.CommandLine.RootCommand();
+        options.AddTo(command);
+        return (command.Parse(args), options);
+    }
 }

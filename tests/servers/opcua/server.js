@@ -8,6 +8,16 @@
 // exist at that moment (sessions created later are served normally): a server that silently stops publishing.
 "use strict";
 const opcua = require("node-opcua");
+// Part of node-opcua (its one copy, hoisted by npm), not re-exported by the umbrella package.
+const { OpaqueStructure } = require("node-opcua-extension-object");
+// node-opcua copies a Variant's structure as `new value.constructor(value)`, which OpaqueStructure's own constructor
+// (nodeId, buffer) would turn into an empty one: this subclass also accepts the structure to copy.
+class RawStructure extends OpaqueStructure {
+  constructor(nodeIdOrCopy, buffer) {
+    if (nodeIdOrCopy instanceof OpaqueStructure) super(nodeIdOrCopy.nodeId, nodeIdOrCopy.buffer);
+    else super(nodeIdOrCopy, buffer);
+  }
+}
 
 function arg(name, fallback) {
   const i = process.argv.indexOf("--" + name);
@@ -89,6 +99,36 @@ const hiddenMaxMonitoredItems = parseInt(arg("hidden-max-monitored-items", "0"),
   const mib = Buffer.alloc(1024 * 1024);
   for (let i = 0; i < mib.length; i++) mib[i] = i % 251;
   v("MiBByteString", "s=MiBByteString", "ByteString", { value: mib });
+
+  // Structures as they arrive from a field device: node-opcua writes an OpaqueStructure (RawStructure) as an ExtensionObject with
+  // the TypeId and body bytes given here, so the client sees exactly these bytes.
+  // Part 6, 5.1.10 (5.1.8 in 1.04): a Decimal is an ExtensionObject with TypeId i=50 (the Decimal DataType) whose
+  // body is Scale (Int16) then the unscaled value as a little-endian two's complement integer filling the rest of
+  // the body (no length prefix of its own); the number is value * 10^-scale.
+  const decimalBody = (scale, unscaled) => {
+    const bytes = [];
+    let rest = BigInt(unscaled);
+    // Shortest two's complement: stop once the remaining value is all sign and the last byte's top bit agrees.
+    for (;;) {
+      const b = Number(rest & 0xFFn);
+      bytes.push(b);
+      rest >>= 8n;
+      if ((rest === 0n && (b & 0x80) === 0) || (rest === -1n && (b & 0x80) !== 0)) break;
+    }
+    const head = Buffer.alloc(2);
+    head.writeInt16LE(scale, 0);
+    return Buffer.concat([head, Buffer.from(bytes)]);
+  };
+  const structure = (browseName, typeId, body) => ns.addVariable({
+    componentOf: types, browseName, nodeId: "s=" + browseName, dataType: typeId === "i=50" ? "i=50" : "Structure", minimumSamplingInterval: 100,
+    value: { get: () => new opcua.Variant({ dataType: opcua.DataType.ExtensionObject, value: new RawStructure(opcua.coerceNodeId(typeId), body) }) },
+  });
+  structure("Decimal", "i=50", decimalBody(3, 12345678));                                        // 12345.678
+  structure("DecimalNegative", "i=50", decimalBody(1, -15));                                    // -1.5
+  structure("DecimalNegativeScale", "i=50", decimalBody(-2, 7));                                // 700
+  structure("DecimalHuge", "i=50", decimalBody(5, "123456789012345678901234567890123456789"));  // beyond System.Decimal
+  // A vendor structure the client has no description of: TypeId in the test namespace, 4 raw bytes.
+  structure("UnknownStructure", "ns=" + ns.index + ";i=5001", Buffer.from([0x01, 0x02, 0x03, 0xFF]));
 
   // A variable whose read is denied.
   ns.addVariable({
