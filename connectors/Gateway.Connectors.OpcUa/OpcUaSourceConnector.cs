@@ -104,7 +104,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     private long _pollsSkipped;
 
-    /// <summary>Raised after each poll cycle's readings were written, with the boundary it read (for tests and diagnostics).</summary>
+    /// <summary>Raised on the poll loop after each cycle's readings were written, with the boundary it read (for tests and diagnostics; a handler must not throw).</summary>
     public event Action<PollCycle>? PollCompleted;
 
     // One schedule per poll group, kept across sessions so that a reconnect never reads a boundary again.
@@ -419,13 +419,14 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 {
                     // A wrong NodeId in a poll group is Bad at every poll: name it once, as a refused monitored item is.
                     _logger.LogWarning(
-                        "Source {Source}: tag {Machine}/{Tag} is not read: the server answers {Status} for {NodeId} (poll group {Group}); check the tag's nodeId. Logged once per tag and status",
+                        "Source {Source}: tag {Machine}/{Tag} is not read: the server answers {Status} for {NodeId} (poll group {Group}){Hint}. Logged once per tag and status; counted in gateway_source_tags_bad",
                         _source.Name,
                         items[i].Tag.Machine,
                         items[i].Tag.Tag,
                         values[i].Status,
                         items[i].Node,
-                        group.Name);
+                        group.Name,
+                        HintFor(values[i].Status));
                 }
             }
 
@@ -433,6 +434,15 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             PollCompleted?.Invoke(new PollCycle(group, boundary, skipped, readings));
         }
     }
+
+    /// <summary>What the operator can do about a Bad status that names the configuration rather than the device.</summary>
+    private static string HintFor(StatusCode status) => status.Base switch
+    {
+        StatusCodes.BadNodeIdUnknown or StatusCodes.BadNodeIdInvalid => "; check the tag's nodeId (`gateway browse` lists the server's nodes)",
+        StatusCodes.BadIndexRangeInvalid or StatusCodes.BadIndexRangeNoData => "; check the tag's indexRange",
+        StatusCodes.BadUserAccessDenied or StatusCodes.BadNotReadable => "; the source's identity may not read this node",
+        _ => "",
+    };
 
     private Reading ToReading(ResolvedTag tag, DataValue value, DateTime received) => new()
     {
