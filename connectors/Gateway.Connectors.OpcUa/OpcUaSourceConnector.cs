@@ -382,6 +382,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         var health = items.Select(i => TagHealth[i.Tag]).ToArray();
         var schedule = _schedules[group];
         schedule.Resume(_time.GetUtcNow());
+        var firstOfSession = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = _time.GetUtcNow();
@@ -395,7 +396,6 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
             if (skipped > 0)
             {
-                Interlocked.Add(ref _pollsSkipped, skipped);
                 if (_skipsReported.TryAdd(group, true))
                 {
                     _logger.LogWarning(
@@ -431,7 +431,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
 
             await output.WriteAsync(readings, cancellationToken);
-            PollCompleted?.Invoke(new PollCycle(group, boundary, skipped, readings));
+            // Counted with the cycle after them, so the counter always matches the cycles reported.
+            Interlocked.Add(ref _pollsSkipped, skipped);
+            PollCompleted?.Invoke(new PollCycle(group, boundary, skipped, firstOfSession, readings));
+            firstOfSession = false;
         }
     }
 

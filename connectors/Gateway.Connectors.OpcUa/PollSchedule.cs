@@ -54,5 +54,8 @@ public sealed class PollSchedule
     private long Floor(DateTimeOffset time) => time.UtcTicks / _intervalTicks * _intervalTicks;
 }
 
-/// <summary>One poll cycle done: the group, the boundary it read, the due boundaries skipped before it, its readings.</summary>
-public sealed record PollCycle(PlannedGroup Group, DateTimeOffset Boundary, long Skipped, IReadOnlyList<Gateway.Core.Reading> Readings);
+/// <summary>
+/// One poll cycle done: the group, the boundary it read, the due boundaries skipped before it, whether it is the first
+/// of a session (the boundaries before it passed while there was no session and are not counted), its readings.
+/// </summary>
+public sealed record PollCycle(PlannedGroup Group, DateTimeOffset Boundary, long Skipped, bool FirstOfSession, IReadOnlyList<Gateway.Core.Reading> Readings);

@@ -120,7 +120,8 @@ internal sealed class PollCycles
 
     /// <summary>
     /// What must hold at any speed, for a connector with one poll group: no (tag, boundary) pair read twice, boundaries
-    /// whole multiples of the interval and strictly increasing, and every boundary missing from the sequence counted.
+    /// whole multiples of the interval and strictly increasing (also across reconnects), and every boundary missing from
+    /// the sequence of a session counted as skipped.
     /// </summary>
     public void AssertEachBoundaryOnceAndSkipsCounted(TimeSpan interval, int tagsPerCycle)
     {
@@ -143,8 +144,9 @@ internal sealed class PollCycles
             {
                 var previous = seen[i - 1].Cycle.Boundary;
                 Assert.True(cycle.Boundary > previous, $"boundary {cycle.Boundary:HH:mm:ss.fff} after {previous:HH:mm:ss.fff}");
+                // Across a reconnect (a busy machine can time a Read out) the boundaries without a session are not skips.
                 var missing = (cycle.Boundary - previous).Ticks / interval.Ticks - 1;
-                Assert.True(missing == cycle.Skipped, $"{missing} boundaries missing before {cycle.Boundary:HH:mm:ss.fff}, {cycle.Skipped} counted as skipped");
+                Assert.True(cycle.FirstOfSession || missing == cycle.Skipped, $"{missing} boundaries missing before {cycle.Boundary:HH:mm:ss.fff}, {cycle.Skipped} counted as skipped");
             }
 
             skippedSoFar += cycle.Skipped;
