@@ -433,7 +433,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             await output.WriteAsync(readings, cancellationToken);
             // Counted with the cycle after them, so the counter always matches the cycles reported.
             Interlocked.Add(ref _pollsSkipped, skipped);
-            PollCompleted?.Invoke(new PollCycle(group, boundary, skipped, firstOfSession, readings));
+            PollCompleted?.Invoke(new PollCycle(group, boundary, now, skipped, firstOfSession, readings));
             firstOfSession = false;
         }
     }

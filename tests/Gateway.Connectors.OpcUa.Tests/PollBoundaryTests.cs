@@ -119,9 +119,9 @@ internal sealed class PollCycles
     public void Attach(OpcUaSourceConnector connector) => connector.PollCompleted += cycle => _seen.Enqueue((cycle, connector.PollsSkipped));
 
     /// <summary>
-    /// What must hold at any speed, for a connector with one poll group: no (tag, boundary) pair read twice, boundaries
-    /// whole multiples of the interval and strictly increasing (also across reconnects), and every boundary missing from
-    /// the sequence of a session counted as skipped.
+    /// What must hold at any speed, for a connector with one poll group: no (tag, boundary) pair read twice, no Read
+    /// started before its boundary, boundaries whole multiples of the interval and strictly increasing (also across
+    /// reconnects), and every boundary missing from the sequence of a session counted as skipped.
     /// </summary>
     public void AssertEachBoundaryOnceAndSkipsCounted(TimeSpan interval, int tagsPerCycle)
     {
@@ -135,6 +135,11 @@ internal sealed class PollCycles
         Assert.True(twice.Count == 0, $"{twice.Count} (tag, boundary) pairs read more than once, e.g.\n{string.Join("\n", twice.Take(5))}");
         Assert.All(seen, s => Assert.Equal(tagsPerCycle, s.Cycle.Readings.Select(r => r.Tag).Distinct().Count()));
         Assert.All(seen, s => Assert.Equal(0, s.Cycle.Boundary.UtcTicks % interval.Ticks));
+        // On the connector's own clock: a timer that ends a little early must not start the boundary's Read early.
+        var early = seen.Where(s => s.Cycle.ReadStarted < s.Cycle.Boundary).ToList();
+        Assert.True(
+            early.Count == 0,
+            $"{early.Count} of {seen.Count} Reads started before their boundary, e.g. {string.Join(", ", early.Take(3).Select(s => $"{(s.Cycle.Boundary - s.Cycle.ReadStarted).TotalMilliseconds:0.000} ms before {s.Cycle.Boundary:HH:mm:ss.fff}"))}");
 
         var skippedSoFar = 0L;
         for (var i = 0; i < seen.Count; i++)
