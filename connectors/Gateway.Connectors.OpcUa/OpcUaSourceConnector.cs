@@ -35,6 +35,8 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         _source = source;
         _security = security;
         _plan = AcquisitionPlan.From(tags);
+        TagHealth = new SourceTagHealth(_plan.Groups.SelectMany(g => g.Tags));
+        _schedules = _plan.Groups.Where(g => g.IsPoll).ToDictionary(g => g, g => new PollSchedule(g.Interval));
         _logger = logger;
         _time = time;
         _outage = new OutageEpisode(logger, time, $"Source {source.Name} ({source.Endpoint})");
@@ -102,6 +104,21 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// <summary>Why the source is not connected, and since when (the first failure of the running outage); null when connected.</summary>
     public (string Problem, DateTimeOffset Since)? Problem =>
         _outage.Since is { } since && _outage.Cause is { } cause ? (cause, since) : null;
+
+    /// <summary>The latest status of every tag, per machine: what `/status` shows beside "Connected".</summary>
+    public SourceTagHealth TagHealth { get; }
+
+    /// <summary>Poll boundaries not read because the previous Read, or the wakeup, came too late (each boundary is read at most once).</summary>
+    public long PollsSkipped => Interlocked.Read(ref _pollsSkipped);
+
+    private long _pollsSkipped;
+
+    /// <summary>Raised on the poll loop after each cycle's readings were written, with the boundary it read (for tests and diagnostics; a handler must not throw).</summary>
+    public event Action<PollCycle>? PollCompleted;
+
+    // One schedule per poll group, kept across sessions so that a reconnect never reads a boundary again.
+    private readonly Dictionary<PlannedGroup, PollSchedule> _schedules;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, bool> _skipsReported = new();
 
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
@@ -286,7 +303,9 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         {
             if (item.ClientHandle < tags.Length)
             {
-                readings.Add(ToReading(tags[item.ClientHandle], item.Value, received));
+                var tag = tags[item.ClientHandle];
+                TagHealth[tag].Record(item.Value.Status.Code);
+                readings.Add(ToReading(tag, item.Value, received));
             }
         }
 
@@ -308,9 +327,13 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 {
                     result[KeyOf(tag)] = client.ResolveNodeId(tag.NodeId);
                 }
-                catch (Exception e) when (e is UaServiceException or FormatException)
+                catch (UaServiceException e)
                 {
-                    Reject(tag, e.Message);
+                    Reject(tag, e.StatusCode, e.Message);
+                }
+                catch (FormatException e)
+                {
+                    Reject(tag, StatusCodes.BadNodeIdInvalid, e.Message);
                 }
             }
             else if (tag.BrowsePath is not null)
@@ -331,7 +354,8 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                     : null;
                 if (found is null)
                 {
-                    Reject(byPath[i], $"browse path '{byPath[i].BrowsePath}' did not resolve ({(i < translated.Length ? translated[i].StatusCode : "no result")})");
+                    var status = i < translated.Length && translated[i].StatusCode.IsBad ? translated[i].StatusCode : new StatusCode(StatusCodes.BadUnknownResponse);
+                    Reject(byPath[i], status, $"browse path '{byPath[i].BrowsePath}' did not resolve ({(i < translated.Length ? translated[i].StatusCode : "no result")})");
                 }
                 else
                 {
@@ -417,8 +441,9 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private string? ServerUnitOf(ResolvedTag tag) =>
         tag.Normalize.UnitFromServer == true && _serverUnits.TryGetValue(KeyOf(tag), out var unit) ? unit : null;
 
-    private void Reject(ResolvedTag tag, string why)
+    private void Reject(ResolvedTag tag, StatusCode status, string why)
     {
+        TagHealth[tag].Record(status.Code);
         if (_rejected.TryAdd(tag.Machine + "/" + tag.Tag, why))
         {
             _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} is not read: {Why}", _source.Name, tag.Machine, tag.Tag, why);
@@ -433,24 +458,73 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
 
         var reads = items.Select(i => new ReadValueId(i.Node, Attributes.Value, i.Tag.IndexRange)).ToList();
-        var interval = group.Interval;
+        var health = items.Select(i => TagHealth[i.Tag]).ToArray();
+        var schedule = _schedules[group];
+        schedule.Resume(_time.GetUtcNow());
+        var firstOfSession = true;
         while (!cancellationToken.IsCancellationRequested)
         {
-            // Aligned to the interval on the wall clock, so 1 s polls land on whole seconds and do not drift.
             var now = _time.GetUtcNow();
-            var next = new DateTimeOffset((now.UtcTicks / interval.Ticks + 1) * interval.Ticks, TimeSpan.Zero);
-            await Task.Delay(next - now, _time, cancellationToken);
+            if (!schedule.TryStart(now, out var boundary, out var skipped))
+            {
+                // Also after a wakeup a little before the boundary (timers and the clock disagree by a millisecond or
+                // so): wait again for the same boundary rather than read it now and once more after it.
+                await Task.Delay(schedule.Due - now, _time, cancellationToken);
+                continue;
+            }
+
+            if (skipped > 0)
+            {
+                if (_skipsReported.TryAdd(group, true))
+                {
+                    _logger.LogWarning(
+                        "Source {Source}: poll group {Machine}/{Group} skipped {Skipped} boundary(ies) of {Interval} ms before {Boundary:HH:mm:ss.fff}: the previous Read or the wakeup came too late. Each boundary is read at most once; skipped ones are counted in gateway_source_polls_skipped_total (logged once per group)",
+                        _source.Name,
+                        group.Machine,
+                        group.Name,
+                        skipped,
+                        group.Config.IntervalMs,
+                        boundary);
+                }
+            }
+
             var values = await client.ReadAsync(reads, TimestampsToReturn.Both, cancellationToken);
             var received = _time.GetUtcNow().UtcDateTime;
             var readings = new Reading[values.Length];
             for (var i = 0; i < values.Length; i++)
             {
                 readings[i] = ToReading(items[i].Tag, values[i], received);
+                if (health[i].RecordAndCheckNewBad(values[i].Status.Code))
+                {
+                    // A wrong NodeId in a poll group is Bad at every poll: name it once, as a refused monitored item is.
+                    _logger.LogWarning(
+                        "Source {Source}: tag {Machine}/{Tag} is not read: the server answers {Status} for {NodeId} (poll group {Group}){Hint}. Logged once per tag and status; counted in gateway_source_tags_bad",
+                        _source.Name,
+                        items[i].Tag.Machine,
+                        items[i].Tag.Tag,
+                        values[i].Status,
+                        items[i].Node,
+                        group.Name,
+                        HintFor(values[i].Status));
+                }
             }
 
             await output.WriteAsync(readings, cancellationToken);
+            // Counted with the cycle after them, so the counter always matches the cycles reported.
+            Interlocked.Add(ref _pollsSkipped, skipped);
+            PollCompleted?.Invoke(new PollCycle(group, boundary, now, skipped, firstOfSession, readings));
+            firstOfSession = false;
         }
     }
+
+    /// <summary>What the operator can do about a Bad status that names the configuration rather than the device.</summary>
+    private static string HintFor(StatusCode status) => status.Base switch
+    {
+        StatusCodes.BadNodeIdUnknown or StatusCodes.BadNodeIdInvalid => "; check the tag's nodeId (`gateway browse` lists the server's nodes)",
+        StatusCodes.BadIndexRangeInvalid or StatusCodes.BadIndexRangeNoData => "; check the tag's indexRange",
+        StatusCodes.BadUserAccessDenied or StatusCodes.BadNotReadable => "; the source's identity may not read this node",
+        _ => "",
+    };
 
     private Reading ToReading(ResolvedTag tag, DataValue value, DateTime received) => new()
     {
@@ -473,20 +547,24 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private async Task MarkBadAsync(IReadingWriter output, uint status, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow().UtcDateTime;
-        var readings = _plan.Groups.SelectMany(g => g.Tags).Where(t => !_rejected.ContainsKey(t.Machine + "/" + t.Tag)).Select(tag => new Reading
+        var readings = _plan.Groups.SelectMany(g => g.Tags).Where(t => !_rejected.ContainsKey(t.Machine + "/" + t.Tag)).Select(tag =>
         {
-            Source = tag.Source,
-            Machine = tag.Machine,
-            Tag = tag.Tag,
-            Measurement = tag.Measurement,
-            Value = ReadingValue.Null,
-            StatusCode = status,
-            Quality = Quality.Bad,
-            SourceTimestamp = now,
-            ServerTimestamp = now,
-            GatewayTimestamp = now,
-            Timestamp = now,
-            Labels = tag.Labels,
+            TagHealth[tag].Record(status);
+            return new Reading
+            {
+                Source = tag.Source,
+                Machine = tag.Machine,
+                Tag = tag.Tag,
+                Measurement = tag.Measurement,
+                Value = ReadingValue.Null,
+                StatusCode = status,
+                Quality = Quality.Bad,
+                SourceTimestamp = now,
+                ServerTimestamp = now,
+                GatewayTimestamp = now,
+                Timestamp = now,
+                Labels = tag.Labels,
+            };
         }).ToList();
         try
         {

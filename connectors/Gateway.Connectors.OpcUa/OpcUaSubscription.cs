@@ -126,7 +126,7 @@ public sealed class OpcUaSubscription
     }
 
     /// <summary>CreateMonitoredItems for every item, in batches; the ones the server refuses are reported by name.</summary>
-    public async Task CreateItemsAsync(OpcUaClient client, IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items, Action<ResolvedTag, string> reject, CancellationToken cancellationToken)
+    public async Task CreateItemsAsync(OpcUaClient client, IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items, Action<ResolvedTag, StatusCode, string> reject, CancellationToken cancellationToken)
     {
         var filter = BuildFilter(Group);
         var batch = client.MaxMonitoredItemsPerCall == 0 ? 1000 : (int)client.MaxMonitoredItemsPerCall;
@@ -179,7 +179,7 @@ public sealed class OpcUaSubscription
                 if (status.IsBad)
                 {
                     // One rejected item never stops the others; it is reported once, by name.
-                    reject(items[offset + i].Tag, $"the server refused the monitored item: {status}");
+                    reject(items[offset + i].Tag, status, $"the server refused the monitored item: {status}");
                     continue;
                 }
 

@@ -12,9 +12,10 @@ internal sealed class RunningConnector : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    private RunningConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags)
+    private RunningConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags, TimeProvider time, Action<OpcUaSourceConnector>? beforeStart)
     {
-        Connector = new OpcUaSourceConnector(source, tags, Log, TimeProvider.System);
+        Connector = new OpcUaSourceConnector(source, tags, Log, time);
+        beforeStart?.Invoke(Connector);
         _run = Connector.RunAsync(Output, _stop.Token);
     }
 
@@ -24,7 +25,10 @@ internal sealed class RunningConnector : IAsyncDisposable
 
     public LogLines Log { get; } = new();
 
-    public static RunningConnector Start(SourceConfig source, IReadOnlyList<ResolvedTag> tags) => new(source, tags);
+    /// <param name="time">The connector's clock and timers; the system's unless a test shifts its timers.</param>
+    /// <param name="beforeStart">Called before the connector runs (to subscribe to its events).</param>
+    public static RunningConnector Start(SourceConfig source, IReadOnlyList<ResolvedTag> tags, TimeProvider? time = null, Action<OpcUaSourceConnector>? beforeStart = null) =>
+        new(source, tags, time ?? TimeProvider.System, beforeStart);
 
     /// <summary>Waits for the readings to satisfy <paramref name="condition"/>; on timeout the message carries the connector's log.</summary>
     public async Task WaitUntilAsync(Func<IReadOnlyCollection<Reading>, bool> condition, TimeSpan timeout, string what)

@@ -57,13 +57,15 @@ public static class StatusCommand
         }
 
         output.WriteLine();
-        output.WriteLine($"{"SOURCE",-20} {"STATE",-13} {"MACHINE",-20} LAST READING");
+        output.WriteLine($"{"SOURCE",-20} {"STATE",-13} {"MACHINE",-20} {"LAST READING",-13} TAGS");
         foreach (var source in health.Sources)
         {
             foreach (var (machine, last) in source.LastReadingPerMachine)
             {
                 var age = last is null ? "never" : $"{(now - last.Value).TotalSeconds:0}s ago";
-                output.WriteLine($"{source.Name,-20} {source.State,-13} {machine,-20} {age}");
+                // "Connected, 0s ago" alone would call a machine healthy whose every tag the server answers Bad.
+                var tags = source.Machines?.GetValueOrDefault(machine)?.Summary ?? "";
+                output.WriteLine($"{source.Name,-20} {source.State,-13} {machine,-20} {age,-13} {tags}".TrimEnd());
             }
         }
 

@@ -11,7 +11,20 @@ public sealed record GatewayHealth(
     IReadOnlyList<SinkHealth> Sinks,
     BufferHealth? Buffer);
 
-public sealed record SourceHealth(string Name, string Endpoint, string State, IReadOnlyDictionary<string, DateTime?> LastReadingPerMachine);
+/// <param name="Machines">Per machine: the last reading and how many of its tags are Bad (null in the /status of an older gateway).</param>
+public sealed record SourceHealth(
+    string Name,
+    string Endpoint,
+    string State,
+    IReadOnlyDictionary<string, DateTime?> LastReadingPerMachine,
+    IReadOnlyDictionary<string, MachineHealth>? Machines = null);
+
+/// <summary>One machine: a connected source whose every tag is Bad is not healthy, whatever its last reading's age.</summary>
+/// <param name="Tags">Tags the machine has in this source.</param>
+/// <param name="BadTags">Tags whose latest status is Bad (including tags the server refused).</param>
+/// <param name="FirstBadStatus">The status of the first Bad tag in configuration order, e.g. "BadNodeIdUnknown (0x80340000)".</param>
+/// <param name="Summary">"all 3 tags Bad (BadNodeIdUnknown (0x80340000))", "1 of 3 tags Bad (...)", "3 tags, none Bad".</param>
+public sealed record MachineHealth(DateTime? LastReadingUtc, int Tags, int BadTags, string? FirstBadStatus, string Summary);
 
 public sealed record SinkHealth(string Name, string Type, string State, long Pending, double OldestPendingSeconds, long Delivered, long Failures, string? LastError);
 

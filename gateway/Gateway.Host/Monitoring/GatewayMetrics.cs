@@ -22,6 +22,8 @@ public sealed class GatewayMetrics
     private readonly Counter _subscriptionRecoveries;
     private readonly Gauge _monitoredItems;
     private readonly Gauge _monitoredItemsRejected;
+    private readonly Gauge _tagsBad;
+    private readonly Counter _pollsSkipped;
     private readonly Counter _requests;
     private readonly Counter _requestSeconds;
     private readonly Gauge _requestSecondsMax;
@@ -58,6 +60,8 @@ public sealed class GatewayMetrics
         _subscriptionRecoveries = factory.CreateCounter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", "source", "path");
         _monitoredItems = factory.CreateGauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", "source");
         _monitoredItemsRejected = factory.CreateGauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", "source");
+        _tagsBad = factory.CreateGauge("gateway_source_tags_bad", "Tags whose latest status is Bad (wrong NodeId, device fault, refused, not connected); each logged once by name.", "source");
+        _pollsSkipped = factory.CreateCounter("gateway_source_polls_skipped_total", "Poll boundaries not read because the previous Read or the wakeup came too late (each boundary is read at most once).", "source");
         _requests = factory.CreateCounter("gateway_opcua_requests_total", "OPC UA service calls answered (Publish excepted).", "source");
         _requestSeconds = factory.CreateCounter("gateway_opcua_request_seconds_total", "Time spent waiting for OPC UA service calls (Publish excepted); divided by the count, the mean latency.", "source");
         _requestSecondsMax = factory.CreateGauge("gateway_opcua_request_seconds_max", "The slowest OPC UA service call since the previous scrape.", "source");
@@ -106,6 +110,8 @@ public sealed class GatewayMetrics
                 _subscriptionRecoveries.WithLabels(source.Config.Name, "recreate").IncTo(opcUa.SubscriptionsRecreated);
                 _monitoredItems.WithLabels(source.Config.Name).Set(opcUa.MonitoredItemsActive);
                 _monitoredItemsRejected.WithLabels(source.Config.Name).Set(opcUa.RejectedTags.Count);
+                _tagsBad.WithLabels(source.Config.Name).Set(opcUa.TagHealth.BadTags);
+                _pollsSkipped.WithLabels(source.Config.Name).IncTo(opcUa.PollsSkipped);
                 _requests.WithLabels(source.Config.Name).IncTo(opcUa.RequestTimings.Count);
                 _requestSeconds.WithLabels(source.Config.Name).IncTo(opcUa.RequestTimings.Total.TotalSeconds);
                 _requestSecondsMax.WithLabels(source.Config.Name).Set(opcUa.RequestTimings.TakeMax().TotalSeconds);
@@ -179,11 +185,20 @@ public sealed class GatewayMetrics
                 reasons.Add($"source {source.Config.Name} ({source.Config.Endpoint}) is {state}");
             }
 
+            var tags = (source.Connector as Gateway.Connectors.OpcUa.OpcUaSourceConnector)?.TagHealth;
             sources.Add(new SourceHealth(
                 source.Config.Name,
                 source.Config.Endpoint,
                 state.ToString(),
-                source.Activity.Machines.ToDictionary(m => m.Key, m => m.Value.LastReadingUtc, StringComparer.Ordinal)));
+                source.Activity.Machines.ToDictionary(m => m.Key, m => m.Value.LastReadingUtc, StringComparer.Ordinal),
+                source.Activity.Machines.ToDictionary(
+                    m => m.Key,
+                    m =>
+                    {
+                        var machine = tags?.ForMachine(m.Key) ?? new Gateway.Connectors.OpcUa.MachineTagHealth(0, 0, null);
+                        return new MachineHealth(m.Value.LastReadingUtc, machine.Tags, machine.BadTags, machine.FirstBadStatus?.ToString(), machine.Describe());
+                    },
+                    StringComparer.Ordinal)));
         }
 
         var buffer = runtime.Buffer.GetStatistics();

@@ -80,6 +80,88 @@ public sealed class MonitoringEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_connected_machine_whose_poll_tags_are_all_Bad_is_shown_as_such_in_status_metrics_and_the_log()
+    {
+        // node-opcua (tests/servers/opcua/server.js) has Double.00001...; the NoSuchNode ids are what a typo looks like.
+        await using var server = await NodeOpcUaServer.StartAsync(doubles: 10);
+        var httpPort = FreePort.Next();
+        var config = Path.Combine(_dir, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            gateway:
+              name: bad-tags-test
+              labels: {"{"} site: test-site {"}"}
+              dataDirectory: data
+            sources:
+              - name: plc
+                endpoint: {server.EndpointUrl}
+                security: {"{"} mode: none {"}"}
+                machines:
+                  - name: cell-1
+                    groups:
+                      - name: slow
+                        mode: poll
+                        intervalMs: 500
+                        tags:
+                          - {"{"} name: d1, nodeId: "nsu=urn:gateway:tests;s=Double.00001" {"}"}
+                          - {"{"} name: d2, nodeId: "nsu=urn:gateway:tests;s=Double.00002" {"}"}
+                          - {"{"} name: typo, nodeId: "nsu=urn:gateway:tests;s=Dubble.00003" {"}"}
+                  - name: press-9
+                    groups:
+                      - name: slow
+                        mode: poll
+                        intervalMs: 500
+                        tags:
+                          - {"{"} name: ghost1, nodeId: "nsu=urn:gateway:tests;s=NoSuchNode.1" {"}"}
+                          - {"{"} name: ghost2, nodeId: "nsu=urn:gateway:tests;s=NoSuchNode.2" {"}"}
+                          - {"{"} name: ghost3, nodeId: "nsu=urn:gateway:tests;s=NoSuchNode.3" {"}"}
+            sinks:
+              - type: mqtt
+                name: up
+                embedded: true
+                port: {FreePort.Next()}
+            http:
+              listen: 127.0.0.1:{httpPort}
+            """);
+        using var gateway = GatewayProcess.Start("run", "--config", config);
+        await gateway.WaitForOutputAsync("Gateway bad-tags-test running", TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+
+        JsonElement source = default;
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            source = JsonDocument.Parse(await http.GetStringAsync(new Uri("/status", UriKind.Relative))).RootElement.GetProperty("sources")[0];
+            if (source.GetProperty("state").GetString() == "Connected" && source.GetProperty("machines").GetProperty("press-9").GetProperty("badTags").GetInt32() == 3
+                && source.GetProperty("machines").GetProperty("cell-1").GetProperty("badTags").GetInt32() == 1)
+            {
+                break;
+            }
+
+            await Task.Delay(200);
+        }
+
+        var press = source.GetProperty("machines").GetProperty("press-9");
+        Assert.Equal("all 3 tags Bad (BadNodeIdUnknown (0x80340000))", press.GetProperty("summary").GetString());
+        Assert.Equal("BadNodeIdUnknown (0x80340000)", press.GetProperty("firstBadStatus").GetString());
+        Assert.Equal("1 of 3 tags Bad (BadNodeIdUnknown (0x80340000))", source.GetProperty("machines").GetProperty("cell-1").GetProperty("summary").GetString());
+
+        var (exit, output, _) = await CommandLineRunner.RunAsync("status", "--url", $"http://127.0.0.1:{httpPort}");
+        Assert.Equal(ExitCodes.Ok, exit);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("press-9", StringComparison.Ordinal));
+        Assert.Contains("Connected", line, StringComparison.Ordinal);
+        Assert.EndsWith("all 3 tags Bad (BadNodeIdUnknown (0x80340000))", line.TrimEnd(), StringComparison.Ordinal);
+
+        var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Matches("gateway_source_tags_bad\\{[^}]*source=\"plc\"[^}]*\\} 4\\b", metrics);
+        Assert.Matches("gateway_source_polls_skipped_total\\{[^}]*source=\"plc\"", metrics);
+
+        // Each wrong NodeId named once in the log, with the status, though it is read twice a second.
+        foreach (var tag in new[] { "cell-1/typo", "press-9/ghost1", "press-9/ghost2", "press-9/ghost3" })
+        {
+            Assert.Single(gateway.Output.Split('\n'), l => l.Contains($"tag {tag} is not read", StringComparison.Ordinal) && l.Contains("BadNodeIdUnknown", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Status_against_no_gateway_is_a_connection_error_with_the_address()
     {
         var port = FreePort.Next();
