@@ -19,6 +19,7 @@ public sealed class GatewayService : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly SemaphoreSlim _runtimeLock = new(1, 1);
     private readonly ConnectionWatch _connections = new();
     private GatewayRuntime? _runtime;
@@ -28,8 +29,10 @@ public sealed class GatewayService : BackgroundService
         SinkRegistry registry,
         SourceConnectorFactory connectorFactory,
         ILoggerFactory loggerFactory,
-        TimeProvider time)
+        TimeProvider time,
+        IHostApplicationLifetime lifetime)
     {
+        _lifetime = lifetime;
         _startup = startup;
         _registry = registry;
         _connectorFactory = connectorFactory;
@@ -53,9 +56,11 @@ public sealed class GatewayService : BackgroundService
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Said once, without a stack trace: rethrowing would make the host log it again, with one, and fail the run.
             Fault = e;
             _logger.LogCritical("Gateway could not start: {Message}", e.Message);
-            throw;
+            _lifetime.StopApplication();
+            return;
         }
 
         var config = loaded.Config!;
@@ -99,7 +104,7 @@ public sealed class GatewayService : BackgroundService
             _logger.LogInformation("Metrics at {Url}/metrics, health at {Url}/readyz, status at {Url}/status", endpoint.Url, endpoint.Url, endpoint.Url);
             return endpoint;
         }
-        catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
         {
             // The data path matters more than the dashboard: keep running without the listener.
             _logger.LogError("Monitoring endpoint {Prefix} could not start: {Message}. Is the port in use? Set http.listen to another address.", endpoint.Prefix, e.Message);
