@@ -32,10 +32,15 @@ public static class ConfigurationLoader
         {
             ResolvePaths(config, main, state);
             CheckAcrossKeys(config, state);
-            CheckSourcesAndSinks(config, main, state);
             tags = new TagExpander(state, config, main.At(1, 1)).Expand();
             CheckNormalizeRules(config, tags, state);
             ValidateSinkOptions(config, sinks, tags, state);
+
+            // Last, and only for an otherwise clean file: while other errors are open the file is being written.
+            if (state.Errors.Count == 0)
+            {
+                CheckSourcesAndSinks(config, main, state);
+            }
         }
 
         // Stable order: file by file in the order they were read, then by line and column.
@@ -213,7 +218,7 @@ public static class ConfigurationLoader
     /// </summary>
     private static void ReportSyntaxError(LoadState state, YamlFile file, string text, YamlException e)
     {
-        if (YamlTextChecks.FirstIndentationTab(text, (int)e.Start.Line) is { } tab)
+        if (YamlTextChecks.FirstIndentationTab(text) is { } tab)
         {
             state.Error(file.At(tab.Line, tab.Column), "YAML indentation must use spaces, not tabs (replace the tab at this column)");
             return;

@@ -7,13 +7,14 @@ namespace Gateway.Configuration.Loading;
 internal static class YamlTextChecks
 {
     /// <summary>
-    /// The first tab in a line's leading whitespace, on or before <paramref name="errorLine"/> (the parser stops at or
-    /// after it); 1-based line and column. YAML 1.2, 6.1: tabs are never allowed in indentation.
+    /// The first tab in a line's leading whitespace, 1-based line and column. YAML 1.2, 6.1: tabs are never allowed in
+    /// indentation; the parser trips over one somewhere around it (often at the end of the line before), so when a
+    /// file fails to parse and has one, that tab is the place to show.
     /// </summary>
-    public static (int Line, int Column)? FirstIndentationTab(string text, int errorLine)
+    public static (int Line, int Column)? FirstIndentationTab(string text)
     {
         var lines = text.Split('\n');
-        for (var i = 0; i < lines.Length && i < Math.Max(errorLine, 1); i++)
+        for (var i = 0; i < lines.Length; i++)
         {
             var line = lines[i];
             for (var c = 0; c < line.Length && line[c] is ' ' or '\t'; c++)
