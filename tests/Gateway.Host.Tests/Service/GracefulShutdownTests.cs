@@ -26,6 +26,7 @@ public sealed class GracefulShutdownTests : IDisposable
             sources:
               - name: idle
                 endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
+                enabled: false
                 machines:
                   - name: idle-1
                     groups:
