@@ -139,7 +139,8 @@ public sealed class ConfigurationChecksTests : IDisposable
         var path = Path.Combine(_dir, "gateway.yaml");
         await File.WriteAllTextAsync(path, refusal.Yaml);
         var (validateExit, validateOutput, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
-        var (runExit, _, runError) = await CommandLineRunner.RunAsync("run", "--config", path);
+        // A run that starts instead of refusing never returns by itself: that is a failure, not a hang.
+        var (runExit, _, runError) = await CommandLineRunner.RunAsync("run", "--config", path).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(ExitCodes.InvalidConfiguration, validateExit);
         Assert.Equal(ExitCodes.InvalidConfiguration, runExit);
@@ -194,7 +195,7 @@ public sealed class ConfigurationChecksTests : IDisposable
         var path = Path.Combine(_dir, "gateway.yaml");
         await File.WriteAllTextAsync(path, Refusals[0].Yaml);
 
-        var (exit, output, error) = await CommandLineRunner.RunAsync("run", "--config", path);
+        var (exit, output, error) = await CommandLineRunner.RunAsync("run", "--config", path).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(ExitCodes.InvalidConfiguration, exit);
         var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
