@@ -2,6 +2,7 @@ using Gateway.Configuration.Binding;
 using Gateway.Configuration.Expansion;
 using Gateway.Configuration.Loading;
 using Gateway.Configuration.Model;
+using Gateway.Configuration.Validation;
 using Gateway.Core;
 
 using YamlDotNet.Core;
@@ -32,7 +33,14 @@ public static class ConfigurationLoader
             ResolvePaths(config, main, state);
             CheckAcrossKeys(config, state);
             tags = new TagExpander(state, config, main.At(1, 1)).Expand();
+            CheckNormalizeRules(config, tags, state);
             ValidateSinkOptions(config, sinks, tags, state);
+
+            // Last, and only for an otherwise clean file: while other errors are open the file is being written.
+            if (state.Errors.Count == 0)
+            {
+                CheckSourcesAndSinks(config, main, state);
+            }
         }
 
         // Stable order: file by file in the order they were read, then by line and column.
@@ -95,6 +103,7 @@ public static class ConfigurationLoader
             if (matches.Count == 0 && !IncludeGlob.HasWildcard(pattern))
             {
                 state.Error(at, $"included file '{pattern}' not found (looked for {Path.GetFullPath(Path.Combine(including.Directory, pattern))})");
+                state.IncludesIncomplete = true;
                 continue;
             }
 
@@ -119,6 +128,7 @@ public static class ConfigurationLoader
                 var root = ReadRoot(state, file);
                 if (root is null)
                 {
+                    state.IncludesIncomplete = true;
                     continue;
                 }
 
@@ -166,13 +176,19 @@ public static class ConfigurationLoader
         }
         catch (YamlException e)
         {
-            var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
-            state.Error(file.At(e.Start), $"YAML syntax error: {message}");
+            ReportSyntaxError(state, file, text, e);
             return null;
         }
         catch (InvalidOperationException e)
         {
             state.Error(file.At(1, 1), $"YAML syntax error: {e.Message}");
+            return null;
+        }
+
+        // YamlDotNet keeps the last of two equal keys in some mappings; either way, both places are what to show.
+        if (YamlTextChecks.FirstDuplicateKey(text) is { } duplicate)
+        {
+            ReportDuplicateKey(state, file, duplicate);
             return null;
         }
 
@@ -195,6 +211,33 @@ public static class ConfigurationLoader
 
         return root;
     }
+
+    /// <summary>
+    /// The parser's error, made specific for the two mistakes it words least helpfully: a tab in the indentation
+    /// (YAML allows only spaces there) and a key written twice in one mapping (both places are named).
+    /// </summary>
+    private static void ReportSyntaxError(LoadState state, YamlFile file, string text, YamlException e)
+    {
+        if (YamlTextChecks.FirstIndentationTab(text) is { } tab)
+        {
+            state.Error(file.At(tab.Line, tab.Column), "YAML indentation must use spaces, not tabs (replace the tab at this column)");
+            return;
+        }
+
+        if (YamlTextChecks.FirstDuplicateKey(text) is { } duplicate)
+        {
+            ReportDuplicateKey(state, file, duplicate);
+            return;
+        }
+
+        var message = e.InnerException is YamlException inner ? inner.Message : e.Message;
+        state.Error(file.At(e.Start), $"YAML syntax error: {message}");
+    }
+
+    private static void ReportDuplicateKey(LoadState state, YamlFile file, (string Key, Mark First, Mark Again) duplicate) =>
+        state.Error(
+            file.At(duplicate.Again),
+            $"duplicate key '{duplicate.Key}': first written at {file.At(duplicate.First)}, again here at {file.At(duplicate.Again)}; keep one of them");
 
     /// <summary>Relative paths are relative to the file that names them, so the service does not depend on its working directory.</summary>
     private static void ResolvePaths(GatewayConfig config, YamlFile main, LoadState state)
@@ -223,6 +266,28 @@ public static class ConfigurationLoader
         }
     }
 
+    /// <summary>What every useful file has: something to read and somewhere to send it (a minimal file in the message).</summary>
+    private static void CheckSourcesAndSinks(GatewayConfig config, YamlFile main, LoadState state)
+    {
+        if (state.IncludesIncomplete)
+        {
+            return; // the sources or sinks may be in the file that could not be read; its error says so
+        }
+
+        const string Minimal = "a minimal file is `gateway: {name: edge-01}`, one source (`sources: [{name: cnc-01, endpoint: opc.tcp://HOST:4840, machines: [{name: cnc-01, groups: [{name: fast, tags: [{name: speed, nodeId: ns=2;s=Speed}]}]}]}]`) and one sink (`sinks: [{type: mqtt, name: mqtt, host: BROKER}]`); see config/examples/minimal.yaml";
+        if (config.Sources.Count == 0)
+        {
+            var at = state.Locations.ValueOf(config, "sources") ?? main.At(1, 1);
+            state.Error(at, $"no sources: the gateway would read nothing; {Minimal}");
+        }
+
+        if (config.Sinks.Count == 0)
+        {
+            var at = state.Locations.ValueOf(config, "sinks") ?? main.At(1, 1);
+            state.Error(at, $"no sinks: the gateway would have nowhere to send its readings; {Minimal}");
+        }
+    }
+
     /// <summary>Rules that tie two keys together, which attributes on one property cannot say.</summary>
     private static void CheckAcrossKeys(GatewayConfig config, LoadState state)
     {
@@ -234,14 +299,26 @@ public static class ConfigurationLoader
             var source = config.Sources[i];
             var identity = source.Identity;
             var path = $"sources[{i}] ({source.Name}).identity";
-            if (identity.Type == "username" && (string.IsNullOrEmpty(identity.Username) || identity.Password is null))
+
+            // A key whose value was refused (a missing ${file:...} secret) is already reported: saying it is missing too would be a second, false error.
+            bool Refused(string key) => state.Locations.ValueOf(identity, key) is { } at && state.Errors.Any(e => e.Location == at);
+            if (identity.Type == "username" && (string.IsNullOrEmpty(identity.Username) || identity.Password is null) && !Refused("username") && !Refused("password"))
             {
                 state.Error(Where(identity, "type"), $"{path}: type username needs both 'username' and 'password' (use ${{ENV}} or ${{file:PATH}} for the password)");
             }
 
-            if (identity.Type == "certificate" && (identity.Certificate is null || identity.PrivateKey is null))
+            if (identity.Type == "certificate" && (identity.Certificate is null || identity.PrivateKey is null) && !Refused("certificate") && !Refused("privateKey"))
             {
                 state.Error(Where(identity, "type"), $"{path}: type certificate needs both 'certificate' and 'privateKey'");
+            }
+
+            // The connector reads these files at every session; a missing one would fail every connection attempt.
+            foreach (var (key, file) in new[] { ("certificate", identity.Certificate), ("privateKey", identity.PrivateKey) })
+            {
+                if (identity.Type == "certificate" && file is not null && !File.Exists(file))
+                {
+                    state.Error(Where(identity, key), $"{path}.{key}: file '{file}' not found (a relative path is relative to the file that names it)");
+                }
             }
 
             CheckIdentityKeys(identity, path, Where, state);
@@ -256,6 +333,25 @@ public static class ConfigurationLoader
         if (config.Pki.ApplicationUri is { } uri && !Uri.TryCreate(uri, UriKind.Absolute, out _))
         {
             state.Error(Where(config.Pki, "applicationUri"), $"pki.applicationUri: '{uri}' is not an absolute URI (e.g. urn:edge-01:changwon-gateway)");
+        }
+
+        if (config.Simulator is { Enabled: true } simulator)
+        {
+            // The simulator's own limits (SimulatorOptions.Validate), which it would otherwise only log at start.
+            if (!System.Net.IPAddress.TryParse(simulator.Bind, out _))
+            {
+                state.Error(Where(simulator, "bind"), $"simulator.bind: '{simulator.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
+            }
+
+            if ((long)simulator.Machines * simulator.TagsPerMachine > MaxSimulatedTags)
+            {
+                state.Error(Where(simulator, "tagsPerMachine"), $"simulator.tagsPerMachine: {simulator.Machines} machines x {simulator.TagsPerMachine} tags is over {MaxSimulatedTags:N0} tags in all; lower one of them");
+            }
+        }
+
+        if (config.Http.Enabled && HttpListenProblem(config.Http.Listen) is { } listenProblem)
+        {
+            state.Error(Where(config.Http, "listen"), $"http.listen: {listenProblem}");
         }
 
         if (config.Buffer.Retry.InitialDelayMs > config.Buffer.Retry.MaxDelayMs)
@@ -284,26 +380,129 @@ public static class ConfigurationLoader
         }
     }
 
+    /// <summary>The security policies the OPC UA stack implements (Part 7 profiles), by short name.</summary>
+    public static readonly IReadOnlyList<string> KnownPolicies = ["None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"];
+
+    private const string PolicyUriPrefix = "http://opcfoundation.org/UA/SecurityPolicy#";
+
+    private const long MaxSimulatedTags = 1_000_000;
+
+    /// <summary>
+    /// The short name of a security policy written as its short name or its full SecurityPolicyUri, in any case
+    /// (`basic256sha256`, `http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256`); null when it is not one we implement.
+    /// </summary>
+    public static string? SecurityPolicyName(string nameOrUri)
+    {
+        var name = nameOrUri.Trim();
+        if (name.StartsWith(PolicyUriPrefix, StringComparison.OrdinalIgnoreCase))
+        {
+            name = name[PolicyUriPrefix.Length..];
+        }
+
+        return KnownPolicies.FirstOrDefault(p => string.Equals(p, name, StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>What the HTTP listener would refuse in `http.listen` (host:port, port 0..65535), or null.</summary>
+    private static string? HttpListenProblem(string listen)
+    {
+        var colon = listen.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(listen.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port))
+        {
+            return $"'{listen}' is not host:port; write e.g. 127.0.0.1:9180";
+        }
+
+        return port > 65535 ? $"port {port} is outside 0..65535; write e.g. 127.0.0.1:9180" : null;
+    }
+
     /// <summary>The policy must be one we implement, and agree with the mode (None is the only policy of mode none).</summary>
     private static void CheckSecurity(SecurityConfig security, string path, Func<object, string, SourceLocation> where, LoadState state)
     {
-        if (security.Policy is not { Length: > 0 } policy)
+        if (security.Policy is not { Length: > 0 } written)
         {
             return;
         }
 
-        string[] known = ["None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"];
-        if (!known.Contains(policy, StringComparer.Ordinal))
+        if (SecurityPolicyName(written) is not { } policy)
         {
-            state.Error(where(security, "policy"), $"{path}: unknown policy '{policy}' (one of {string.Join(", ", known)})");
+            state.Error(where(security, "policy"), $"{path}: unknown policy '{written}' (one of {string.Join(", ", KnownPolicies)}, by name or as the full URI {PolicyUriPrefix}NAME)");
+            return;
         }
-        else if (security.Mode == "none" && policy != "None")
+
+        // The connector and the command line take the short name: store that spelling, whatever the case or form written.
+        security.Policy = policy;
+        if (security.Mode == "none" && policy != "None")
         {
             state.Error(where(security, "policy"), $"{path}: mode none sends everything unsigned, so policy {policy} cannot apply (use mode sign or signAndEncrypt, or remove 'policy')");
         }
         else if (security.Mode is "sign" or "signAndEncrypt" && policy == "None")
         {
             state.Error(where(security, "policy"), $"{path}: mode {security.Mode} needs a policy other than None (remove 'policy' to pick the best the server offers)");
+        }
+    }
+
+    /// <summary>
+    /// The normalization pipeline's checks (<see cref="NormalizeRuleChecks"/>), run here on every `normalize:` block at
+    /// the line it is written on, and on each tag's merged rules for what only the merge shows.
+    /// </summary>
+    private static void CheckNormalizeRules(GatewayConfig config, List<ResolvedTag> tags, LoadState state)
+    {
+        var levels = new List<(NormalizeConfig? Rules, string Path)> { (config.Normalize, "") };
+        void Groups(List<TagGroupConfig> groups, string path)
+        {
+            for (var g = 0; g < groups.Count; g++)
+            {
+                var groupPath = $"{path}groups[{g}] ({groups[g].Name}).";
+                levels.Add((groups[g].Normalize, groupPath));
+                for (var t = 0; t < groups[g].Tags.Count; t++)
+                {
+                    levels.Add((groups[g].Tags[t].Normalize, $"{groupPath}tags[{t}] ({groups[g].Tags[t].Name})."));
+                }
+            }
+        }
+
+        foreach (var (name, template) in config.Templates)
+        {
+            levels.Add((template.Normalize, $"templates.{name}."));
+            Groups(template.Groups, $"templates.{name}.");
+        }
+
+        for (var i = 0; i < config.Sources.Count; i++)
+        {
+            var source = config.Sources[i];
+            var sourcePath = $"sources[{i}] ({source.Name}).";
+            levels.Add((source.Normalize, sourcePath));
+            for (var m = 0; m < source.Machines.Count; m++)
+            {
+                var machine = source.Machines[m];
+                var machinePath = $"{sourcePath}machines[{m}] ({machine.Name}).";
+                levels.Add((machine.Normalize, machinePath));
+                Groups(machine.Groups, machinePath);
+            }
+        }
+
+        foreach (var (rules, path) in levels)
+        {
+            if (rules is null)
+            {
+                continue;
+            }
+
+            foreach (var problem in NormalizeRuleChecks.Check(rules))
+            {
+                var at = (problem.EnumKey is not null && rules.Enum is not null ? state.Locations.KeyOf(rules.Enum, problem.EnumKey) : null)
+                    ?? state.Locations.ValueOf(rules, problem.Key)
+                    ?? state.Locations.StartOf(rules)
+                    ?? new SourceLocation("?", 1, 1);
+                state.Error(at, path + problem.Message);
+            }
+        }
+
+        foreach (var tag in tags)
+        {
+            foreach (var problem in NormalizeRuleChecks.CheckMerged(tag.Normalize))
+            {
+                state.Error(tag.Location ?? new SourceLocation("?", 1, 1), $"tag '{tag.Tag}' of machine '{tag.Machine}': {problem.Message}");
+            }
         }
     }
 

@@ -1,11 +1,9 @@
-using System.Globalization;
 using System.Reflection;
 
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
+using Gateway.Configuration.Validation;
 using Gateway.Core;
-
-using ValueType = Gateway.Configuration.Model.ValueType;
 
 namespace Gateway.Normalization;
 
@@ -24,6 +22,8 @@ public static class NormalizationRules
     /// <summary>
     /// Every problem in the tags' rules that the YAML binder's attributes cannot see (enum keys that are not whole
     /// numbers, a tag defined twice, ...). An empty list means <see cref="NormalizationPipeline"/> accepts them.
+    /// <see cref="ConfigurationLoader"/> runs the same <see cref="NormalizeRuleChecks"/>, so a loaded configuration
+    /// never has any.
     /// </summary>
     public static IReadOnlyList<NormalizationProblem> Validate(IEnumerable<ResolvedTag> tags)
     {
@@ -47,63 +47,14 @@ public static class NormalizationRules
 
     private static void Check(ResolvedTag tag, List<NormalizationProblem> problems)
     {
-        var rules = tag.Normalize;
-        void Problem(string message) => problems.Add(new(tag.Key, tag.Location, message));
-
-        if (rules.Scale is { } scale && !double.IsFinite(scale))
+        // The loader runs the same checks on every `normalize:` block, at its line; here they only assert.
+        foreach (var problem in NormalizeRuleChecks.Check(tag.Normalize).Concat(NormalizeRuleChecks.CheckMerged(tag.Normalize)))
         {
-            Problem($"normalize.scale is {scale}; use a finite number.");
-        }
-
-        if (rules.Offset is { } offset && !double.IsFinite(offset))
-        {
-            Problem($"normalize.offset is {offset}; use a finite number.");
-        }
-
-        if (rules.DeadbandAbsolute is { } absolute && !(absolute >= 0 && double.IsFinite(absolute)))
-        {
-            Problem($"normalize.deadbandAbsolute is {absolute}; use a number of at least 0 (0 turns it off).");
-        }
-
-        if (rules.DeadbandPercent is { } percent && !(percent is >= 0 and <= 100))
-        {
-            Problem($"normalize.deadbandPercent is {percent}; use a percentage from 0 to 100 (0 turns it off).");
-        }
-
-        if (rules.MaxClockSkewMs is < 0)
-        {
-            Problem($"normalize.maxClockSkewMs is {rules.MaxClockSkewMs}; use a number of milliseconds of at least 0 (0 turns the guard off).");
-        }
-
-        if (rules.Enum is { Count: > 0 } names)
-        {
-            var numbers = new HashSet<long>();
-            foreach (var (key, name) in names)
-            {
-                if (!TryParseEnumKey(key, out var number))
-                {
-                    Problem($"normalize.enum key '{key}' is not a whole number; enum maps numbers to names, e.g. {{0: STOPPED, 1: RUNNING}}.");
-                }
-                else if (!numbers.Add(number))
-                {
-                    Problem($"normalize.enum names the number {number} twice (key '{key}'); keep one entry.");
-                }
-
-                if (string.IsNullOrWhiteSpace(name))
-                {
-                    Problem($"normalize.enum entry {key} has no name; give it one or remove it.");
-                }
-            }
-
-            if (rules.Type is ValueType.String)
-            {
-                Problem("normalize.enum maps numbers, but normalize.type: string turns the value into text first; remove one of them.");
-            }
+            problems.Add(new(tag.Key, tag.Location, problem.Message));
         }
     }
 
-    internal static bool TryParseEnumKey(string key, out long number) =>
-        long.TryParse(key, NumberStyles.AllowLeadingSign | NumberStyles.AllowLeadingWhite | NumberStyles.AllowTrailingWhite, CultureInfo.InvariantCulture, out number);
+    internal static bool TryParseEnumKey(string key, out long number) => NormalizeRuleChecks.TryParseEnumKey(key, out number);
 
     /// <summary>
     /// True when two merged rule sets would normalize the same way, so a reload can keep the tag's state.

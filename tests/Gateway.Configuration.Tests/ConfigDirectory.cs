@@ -10,6 +10,12 @@ public sealed class ConfigDirectory : IDisposable
         Root = RepositoryPaths.NewTempDirectory("gw-config");
     }
 
+    /// <summary>One source, for tests about other sections: a file without sources (or sinks) is refused.</summary>
+    public const string OneSource = "sources:\n  - name: s1\n    endpoint: opc.tcp://10.0.0.5:4840\n    machines:\n      - name: m1\n        groups:\n          - name: g\n            tags:\n              - name: t\n                nodeId: i=2258\n";
+
+    /// <summary>One sink, for tests about other sections.</summary>
+    public const string OneSink = "sinks:\n  - type: mqtt\n    name: broker\n";
+
     public string Root { get; }
 
     public Dictionary<string, string> Environment { get; } = new(StringComparer.Ordinal);

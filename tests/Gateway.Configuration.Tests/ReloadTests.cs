@@ -108,7 +108,7 @@ public sealed class ReloadTests : IDisposable
     [Fact]
     public async Task A_change_in_an_included_file_reloads_too()
     {
-        _dir.Write("gateway.yaml", "include: [sinks.yaml]\ngateway:\n  name: gw\n");
+        _dir.Write("gateway.yaml", "include: [sinks.yaml]\ngateway:\n  name: gw\n" + ConfigDirectory.OneSource);
         _dir.Write("sinks.yaml", "sinks:\n  - type: mqtt\n    name: a\n");
         var initial = _dir.Load();
         Assert.True(initial.IsValid, string.Join("\n", initial.Errors));

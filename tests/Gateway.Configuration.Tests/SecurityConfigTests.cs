@@ -26,6 +26,9 @@ public sealed class SecurityConfigTests : IDisposable
                         tags:
                           - name: t
                             nodeId: i=2258
+            sinks:
+              - type: mqtt
+                name: broker
             """);
         return _dir.Load();
     }
@@ -74,9 +77,19 @@ public sealed class SecurityConfigTests : IDisposable
     [Fact]
     public void Type_certificate_with_its_files_loads_and_the_paths_are_absolute()
     {
+        _dir.Write("user.der", "certificate");
+        _dir.Write("user.pem", "key");
         var result = Load("", "identity: {type: certificate, certificate: user.der, privateKey: user.pem}");
         Assert.Empty(result.Errors);
         Assert.Equal(Path.Combine(_dir.Root, "user.pem"), result.Config!.Sources[0].Identity.PrivateKey);
+    }
+
+    [Fact]
+    public void Type_certificate_with_a_missing_file_is_refused_at_the_key()
+    {
+        _dir.Write("user.der", "certificate");
+        var error = OneError(Load("", "identity: {type: certificate, certificate: user.der, privateKey: user.pem}"));
+        Assert.Contains($"sources[0] (plc).identity.privateKey: file '{Path.Combine(_dir.Root, "user.pem")}' not found", error, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -13,7 +13,7 @@ public sealed class SubstitutionTests : IDisposable
         _dir.Environment["SITE"] = "changwon";
         _dir.Environment["PLC_HOST"] = "10.1.2.3";
         _dir.Environment["EMPTY"] = "";
-        _dir.Write("gateway.yaml", """
+        _dir.Write("gateway.yaml", ConfigDirectory.OneSource + ConfigDirectory.OneSink + """
             gateway:
               name: gw-${SITE}
               labels:
@@ -105,6 +105,9 @@ public sealed class SubstitutionTests : IDisposable
                         tags:
                           - name: t
                             nodeId: i=2258
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         var result = _dir.Load();

@@ -75,6 +75,9 @@ public sealed class TemplateExpansionTests : IDisposable
                     tags:
                       - name: alarm
                         nodeId: ns=4;i=1001
+        sinks:
+          - type: mqtt
+            name: broker
         """;
 
     private readonly ConfigDirectory _dir = new();
@@ -191,6 +194,9 @@ public sealed class TemplateExpansionTests : IDisposable
                 endpoint: opc.tcp://10.0.0.5:4840
                 machines:
             {machines}
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         var result = _dir.Load();
@@ -198,19 +204,19 @@ public sealed class TemplateExpansionTests : IDisposable
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal(24, result.Tags.Count);
         Assert.Equal(24, result.Tags.Select(t => t.NodeId).Distinct().Count());
-        Assert.Equal("1 source, 12 machines, 24 tags, 0 sinks", ConfigurationSummary.Describe(result));
+        Assert.Equal("1 source, 12 machines, 24 tags, 1 sink", ConfigurationSummary.Describe(result));
     }
 
     [Fact]
     public void Relative_data_and_buffer_directories_resolve_against_the_config_file()
     {
-        _dir.Write("etc/gateway.yaml", """
+        _dir.Write("etc/gateway.yaml", ConfigDirectory.OneSource + ConfigDirectory.OneSink + """
             gateway:
               name: gw
               dataDirectory: ../var/data
             """);
         var defaultBuffer = _dir.Load("etc/gateway.yaml");
-        _dir.Write("etc/gateway.yaml", """
+        _dir.Write("etc/gateway.yaml", ConfigDirectory.OneSource + ConfigDirectory.OneSink + """
             gateway:
               name: gw
             buffer:

@@ -41,6 +41,9 @@ public sealed class ValidationErrorTests : IDisposable
                         tags:
                           - name: speed
                             nodeId: ns=2;s=Speed
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         var message = ErrorAt(result, path, 7, 5);
@@ -150,6 +153,9 @@ public sealed class ValidationErrorTests : IDisposable
                         tags:
                           - name: t
                             nodeId: i=2258
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         Assert.Contains("is not valid: an OPC UA endpoint starts with opc.tcp://", ErrorAt(result, path, 5, 15), StringComparison.Ordinal);
@@ -176,6 +182,9 @@ public sealed class ValidationErrorTests : IDisposable
                         tags:
                           - name: t
                             nodeId: "{nodeId}"
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         Assert.Equal($"malformed NodeId '{nodeId}' for tag 't': {reason}", ErrorAt(result, path, 12, 25));
@@ -241,6 +250,9 @@ public sealed class ValidationErrorTests : IDisposable
                 machines:
                   - name: m1
                     template: fanuc-oi
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         Assert.Equal("template 'fanuc-oi' of machine 'm1' does not exist; did you mean 'fanuc-0i'?", ErrorAt(result, path, 15, 19));
@@ -262,6 +274,9 @@ public sealed class ValidationErrorTests : IDisposable
                         tags:
                           - name: t
                             indexRange: "0:9"
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         Assert.Equal("tag 't' has neither nodeId nor path; set one, e.g. nodeId: ns=2;s=Spindle.Speed", ErrorAt(result, path, 11, 17));
@@ -338,7 +353,7 @@ public sealed class ValidationErrorTests : IDisposable
     [Fact]
     public void A_valid_sink_block_binds_its_options_object()
     {
-        var (result, _) = Load("""
+        var (result, _) = Load(ConfigDirectory.OneSource + """
             gateway:
               name: gw
             sinks:
@@ -356,7 +371,7 @@ public sealed class ValidationErrorTests : IDisposable
         var options = Assert.IsType<FakeMqttOptions>(sink.Options);
         Assert.Equal("10.0.0.1", options.Host);
         Assert.Equal(8883, options.Port);
-        Assert.Equal(4, sink.Location!.Line);
+        Assert.Equal(14, sink.Location!.Line);
     }
 
     [Fact]
@@ -406,7 +421,7 @@ public sealed class ValidationErrorTests : IDisposable
               name: gw2
             """);
 
-        Assert.Contains("Duplicate key", ErrorAt(result, path, 3, 1), StringComparison.Ordinal);
+        Assert.Equal($"duplicate key 'gateway': first written at {path}:1:1, again here at {path}:3:1; keep one of them", ErrorAt(result, path, 3, 1));
     }
 
     [Fact]
@@ -428,6 +443,9 @@ public sealed class ValidationErrorTests : IDisposable
                         tags:
                           - name: t
                             nodeId: i=1
+            sinks:
+              - type: mqtt
+                name: broker
             """);
 
         Assert.Equal(

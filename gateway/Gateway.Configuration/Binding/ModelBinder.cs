@@ -132,7 +132,11 @@ internal sealed class ModelBinder
         value = null;
         if (node is not YamlSequenceNode sequence)
         {
-            _state.Error(file.At(node.Start), $"{path}: expected a list, got {NodeKind(node)}");
+            // `include: one.yaml` is the usual slip: show the list spelling of exactly what was written.
+            var hint = node is YamlScalarNode { Value: { Length: > 0 } text }
+                ? $"; write a list, e.g. `{LastKey(path)}: [{text}]`, or `- {text}` on the next line, indented"
+                : "";
+            _state.Error(file.At(node.Start), $"{path}: expected a list, got {NodeKind(node)}{hint}");
             return false;
         }
 
@@ -524,6 +528,8 @@ internal sealed class ModelBinder
         || (!property.PropertyType.IsValueType && Nullability.Create(property).WriteState == NullabilityState.Nullable);
 
     private static bool IsNullableType(Type type) => Nullable.GetUnderlyingType(type) is not null;
+
+    private static string LastKey(string path) => path[(path.LastIndexOf('.') + 1)..];
 
     private static string Join(string path, string key) => path.Length == 0 ? key : $"{path}.{key}";
 

@@ -1,7 +1,7 @@
 namespace Gateway.Configuration.Binding;
 
 /// <summary>"Did you mean" by edit distance, for misspelled keys, template names and sink types.</summary>
-internal static class NameSuggestion
+public static class NameSuggestion
 {
     public static string? Closest(string wrong, IEnumerable<string> candidates)
     {

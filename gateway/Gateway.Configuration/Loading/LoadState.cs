@@ -35,6 +35,9 @@ internal sealed class LoadState
 
     public IReadOnlyList<string> Files => _files;
 
+    /// <summary>An included file was missing or unreadable, so the merged model may lack what it holds.</summary>
+    public bool IncludesIncomplete { get; set; }
+
     public void AddFile(string fullPath)
     {
         if (!_files.Contains(fullPath, StringComparer.Ordinal))

@@ -169,7 +169,7 @@ public sealed class SecurityConfig
     [Description("`best` (default: the most secure endpoint offered that we support), `none`, `sign` or `signAndEncrypt`.")]
     public string Mode { get; set; } = "best";
 
-    [Description("Security policy name (Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss, None); empty picks the best for the mode.")]
+    [Description("Security policy: Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss or None, by name or full SecurityPolicyUri, in any case; empty picks the best for the mode.")]
     public string? Policy { get; set; }
 
     [Description("Accept a server certificate that is not trusted. Off by default; logs a warning each time it is used.")]

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Buffer;
 using Gateway.Configuration;
+using Gateway.Configuration.Binding;
+using Gateway.Configuration.Model;
 
 namespace Gateway.Host.CommandLine;
 
@@ -28,7 +30,7 @@ public static class BufferCommand
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
-            if (!TryFindBuffer(parse.GetValue(config), parse.InvocationConfiguration.Error, out var directory))
+            if (!TryFindBuffer(parse.GetValue(config), parse.InvocationConfiguration.Error, out var directory, out _))
             {
                 return ExitCodes.InvalidConfiguration;
             }
@@ -61,21 +63,41 @@ public static class BufferCommand
         var command = new Command("dump", "Print the pending readings, one JSON object per line.") { config, sink, json };
         command.SetAction(parse =>
         {
-            if (!TryFindBuffer(parse.GetValue(config), parse.InvocationConfiguration.Error, out var directory))
+            var error = parse.InvocationConfiguration.Error;
+            if (!TryFindBuffer(parse.GetValue(config), error, out var directory, out var loaded))
             {
                 return ExitCodes.InvalidConfiguration;
             }
 
-            BufferInspector.WriteJsonLines(directory, parse.GetValue(sink), parse.InvocationConfiguration.Output);
+            var name = parse.GetValue(sink);
+            if (name is not null)
+            {
+                // Checked here rather than left to the inspector's exception: the operator gets the names to choose from, not a stack.
+                var cursors = BufferInspector.ReadCursorPositions(directory).Keys.Order(StringComparer.Ordinal).ToList();
+                if (!cursors.Contains(name, StringComparer.Ordinal))
+                {
+                    var configured = loaded.Sinks.Select(s => s.Name).ToList();
+                    var hint = NameSuggestion.Closest(name, cursors.Concat(configured).Distinct(StringComparer.Ordinal)) is { } close ? $" Did you mean '{close}'?" : "";
+                    var there = cursors.Count == 0 ? "none yet" : string.Join(", ", cursors);
+                    var notYet = configured.Contains(name, StringComparer.Ordinal)
+                        ? $" Sink '{name}' is configured but has not run yet, so the buffer holds nothing for it."
+                        : $" Configured sinks: {(configured.Count == 0 ? "none" : string.Join(", ", configured))}.";
+                    error.WriteLine($"gateway buffer dump: no sink '{name}' in the buffer {directory}.{hint} Sinks in the buffer: {there}.{notYet}");
+                    return ExitCodes.InvalidConfiguration;
+                }
+            }
+
+            BufferInspector.WriteJsonLines(directory, name, parse.InvocationConfiguration.Output);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory)
+    private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory, out GatewayConfig config)
     {
         var path = ConfigPath.Resolve(configOption);
         var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        config = loaded.Config!;
         if (loaded.Config is null)
         {
             foreach (var problem in loaded.Errors)

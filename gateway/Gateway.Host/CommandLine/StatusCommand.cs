@@ -1,28 +1,38 @@
 using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gateway.Configuration;
 using Gateway.Host.Monitoring;
 
 namespace Gateway.Host.CommandLine;
 
-/// <summary>`gateway status [--url]`: fetches /status from a running gateway and prints it as a table.</summary>
+/// <summary>`gateway status [--url URL | --config PATH]`: fetches /status from a running gateway and prints it as a table.</summary>
 public static class StatusCommand
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    public const string DefaultUrl = "http://127.0.0.1:9180";
+
     public static Command Create()
     {
-        var url = new Option<string>("--url")
+        var url = new Option<string?>("--url")
         {
-            Description = "Base URL of the gateway's HTTP listener.",
-            DefaultValueFactory = _ => "http://127.0.0.1:9180",
+            Description = $"Base URL of the gateway's HTTP listener (default: from the configuration's http.listen, else {DefaultUrl}).",
+            HelpName = "URL",
         };
+        var config = GatewayCommandLine.ConfigOption();
+        config.Description = "The gateway's configuration: its http.listen says where to ask (ignored with --url).";
         var json = new Option<bool>("--json") { Description = "Print the JSON as received." };
-        var command = new Command("status", "Show a running gateway's sources, sinks and buffer.") { url, json };
+        var command = new Command("status", "Show a running gateway's sources, sinks and buffer.") { url, config, json };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var output = parse.InvocationConfiguration.Output;
-            var baseUrl = parse.GetValue(url)!.TrimEnd('/');
+            var error = parse.InvocationConfiguration.Error;
+            if (!TryBaseUrl(parse.GetValue(url), parse.GetValue(config), error, out var baseUrl))
+            {
+                return ExitCodes.InvalidConfiguration;
+            }
+
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             GatewayHealth? health;
             try
@@ -45,6 +55,47 @@ public static class StatusCommand
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// --url when given; else the http.listen of --config (or of the default configuration, when there is one);
+    /// else <see cref="DefaultUrl"/>. False (after printing why) when the configuration cannot say.
+    /// </summary>
+    private static bool TryBaseUrl(string? url, string? configOption, TextWriter error, out string baseUrl)
+    {
+        baseUrl = DefaultUrl;
+        if (!string.IsNullOrWhiteSpace(url))
+        {
+            baseUrl = url.TrimEnd('/');
+            return true;
+        }
+
+        var path = ConfigPath.Resolve(configOption);
+        if (configOption is null && !File.Exists(path))
+        {
+            return true;
+        }
+
+        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        if (loaded.Config is null)
+        {
+            foreach (var problem in loaded.Errors)
+            {
+                error.WriteLine(problem.ToString());
+            }
+
+            error.WriteLine($"gateway status: {loaded.Errors.Count} problem(s) in {path}, so its http.listen is unknown; fix them or give --url.");
+            return false;
+        }
+
+        if (!loaded.Config.Http.Enabled)
+        {
+            error.WriteLine($"gateway status: {path} turns the HTTP listener off (http.enabled: false), so there is no /status to ask; set it to true and restart the gateway.");
+            return false;
+        }
+
+        baseUrl = MonitoringEndpoint.UrlFor(loaded.Config.Http.Listen);
+        return true;
     }
 
     public static void Print(GatewayHealth health, TextWriter output)

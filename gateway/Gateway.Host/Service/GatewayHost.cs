@@ -66,7 +66,13 @@ public static class GatewayHost
             // Ctrl-C or SIGTERM during start-up: a normal stop.
         }
 
-        return service.Fault is null ? ExitCodes.Ok : ExitCodes.RuntimeError;
+        return service.Fault switch
+        {
+            null => ExitCodes.Ok,
+            // A setting the runtime refused that the loader's checks let through: still the configuration's fault.
+            ArgumentException or FormatException => ExitCodes.InvalidConfiguration,
+            _ => ExitCodes.RuntimeError,
+        };
     }
 
     public static void ConfigureLogging(ILoggingBuilder logging, LoggingConfig config)

@@ -19,7 +19,7 @@ public sealed class GatewayService : BackgroundService
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
-    private readonly IHostApplicationLifetime? _lifetime;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly SemaphoreSlim _runtimeLock = new(1, 1);
     private readonly ConnectionWatch _connections = new();
     private GatewayRuntime? _runtime;
@@ -30,10 +30,10 @@ public sealed class GatewayService : BackgroundService
         SourceConnectorFactory connectorFactory,
         ILoggerFactory loggerFactory,
         TimeProvider time,
-        IHostApplicationLifetime? lifetime = null)
+        IHostApplicationLifetime lifetime)
     {
-        _startup = startup;
         _lifetime = lifetime;
+        _startup = startup;
         _registry = registry;
         _connectorFactory = connectorFactory;
         _loggerFactory = loggerFactory;
@@ -56,15 +56,9 @@ public sealed class GatewayService : BackgroundService
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Said once, without a stack trace: rethrowing would make the host log it again, with one, and fail the run.
             Fault = e;
             _logger.LogCritical("Gateway could not start: {Message}", e.Message);
-            if (_lifetime is null)
-            {
-                throw;
-            }
-
-            // Said once above, in the operator's words; stopping the host ourselves keeps it from logging the same
-            // exception again with its stack trace. The exit code (3) comes from Fault.
             _lifetime.StopApplication();
             return;
         }
@@ -110,7 +104,7 @@ public sealed class GatewayService : BackgroundService
             _logger.LogInformation("Metrics at {Url}/metrics, health at {Url}/readyz, status at {Url}/status", endpoint.Url, endpoint.Url, endpoint.Url);
             return endpoint;
         }
-        catch (Exception e) when (e is System.Net.HttpListenerException or InvalidOperationException)
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
         {
             // The data path matters more than the dashboard: keep running without the listener.
             _logger.LogError("Monitoring endpoint {Prefix} could not start: {Message}. Is the port in use? Set http.listen to another address.", endpoint.Prefix, e.Message);

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 using Gateway.Core;
 
@@ -79,6 +81,13 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             }
         }
 
+        // BrokerTls reads these files when the sink is created, and a file it cannot read stops the whole gateway
+        // at start; so they are read here too, and a bad one is a configuration error at its key.
+        if (o.Tls && TlsFileProblem(o) is { } tlsProblem)
+        {
+            yield return tlsProblem;
+        }
+
         if (o.Embedded)
         {
             if (!IPAddress.TryParse(o.Bind, out _))
@@ -96,6 +105,40 @@ public sealed class MqttSinkPlugin : ISinkPlugin
         {
             yield return new("reconnectMaxDelayMs", $"{o.ReconnectMaxDelayMs} is below `reconnectDelayMs` ({o.ReconnectDelayMs}).");
         }
+    }
+
+    private static OptionProblem? TlsFileProblem(MqttSinkOptions o)
+    {
+        if (!string.IsNullOrEmpty(o.CaFile) && File.Exists(o.CaFile))
+        {
+            try
+            {
+                var roots = new X509Certificate2Collection();
+                roots.ImportFromPemFile(o.CaFile);
+                if (roots.Count == 0)
+                {
+                    return new("caFile", $"'{o.CaFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
+                }
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                return new("caFile", $"'{o.CaFile}' cannot be read as PEM certificates: {e.Message}.");
+            }
+        }
+
+        if (!string.IsNullOrEmpty(o.CertFile) && !string.IsNullOrEmpty(o.KeyFile) && File.Exists(o.CertFile) && File.Exists(o.KeyFile))
+        {
+            try
+            {
+                using var certificate = X509Certificate2.CreateFromPemFile(o.CertFile, o.KeyFile);
+            }
+            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                return new("certFile", $"'{o.CertFile}' with key '{o.KeyFile}' is not a usable PEM certificate and private key: {e.Message}.");
+            }
+        }
+
+        return null;
     }
 
     public IEnumerable<OptionProblem> ValidateTags(object options, GatewayIdentity gateway, IReadOnlyList<TagIdentity> tags)

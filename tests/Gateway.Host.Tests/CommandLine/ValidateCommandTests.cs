@@ -55,6 +55,12 @@ public sealed class ValidateCommandTests : IDisposable
                             nodeId: ns=2;s=Speed
                           - name: load
                             nodeId: ns=2;s=Load
+            sinks:
+              - type: influxdb
+                name: influx
+                url: http://127.0.0.1:8086
+                api: v1
+                database: factory
             """);
 
         var (exit, output, _) = await CommandLineRunner.RunAsync("validate", "--config", path);

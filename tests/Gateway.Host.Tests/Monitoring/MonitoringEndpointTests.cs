@@ -24,6 +24,16 @@ public sealed class MonitoringEndpointTests : IDisposable
               name: monitor-test
               labels: {"{"} site: test-site {"}"}
               dataDirectory: data
+            sources:
+              - name: idle
+                endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
+                machines:
+                  - name: idle-1
+                    groups:
+                      - name: g
+                        tags:
+                          - name: t
+                            nodeId: i=2258
             sinks:
               - type: mqtt
                 name: up

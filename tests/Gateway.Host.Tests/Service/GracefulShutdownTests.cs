@@ -22,6 +22,17 @@ public sealed class GracefulShutdownTests : IDisposable
                 site: test-site
               dataDirectory: data
               shutdownTimeoutSeconds: 10
+            sources:
+              - name: idle
+                endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
+                enabled: false
+                machines:
+                  - name: idle-1
+                    groups:
+                      - name: g
+                        tags:
+                          - name: t
+                            nodeId: i=2258
             sinks:
               - type: mqtt
                 name: mqtt
