@@ -81,20 +81,101 @@ public sealed class MqttSinkPlugin : ISinkPlugin
 
         if (o.Embedded)
         {
-            if (!IPAddress.TryParse(o.Bind, out _))
+            foreach (var brokerProblem in ValidateEmbeddedBroker(o))
             {
-                yield return new("bind", $"'{o.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).");
+                yield return brokerProblem;
             }
-
-            if (o.Tls)
+        }
+        else
+        {
+            foreach (var key in new[] { ("users", o.Users.Count > 0), ("allowAnonymous", o.AllowAnonymous), ("brokerTls", o.BrokerTls is not null) }.Where(k => k.Item2).Select(k => k.Item1))
             {
-                yield return new("tls", "the embedded broker listens without TLS; set `tls: false` or use an external broker.");
+                yield return new(key, $"`{key}` configures the embedded broker, but `embedded` is false; set `embedded: true` or remove `{key}`.");
             }
         }
 
         if (o.ReconnectMaxDelayMs < o.ReconnectDelayMs)
         {
             yield return new("reconnectMaxDelayMs", $"{o.ReconnectMaxDelayMs} is below `reconnectDelayMs` ({o.ReconnectDelayMs}).");
+        }
+    }
+
+    /// <summary>
+    /// The embedded broker's settings. Security by default: a bind that other machines can reach needs users
+    /// (or an explicit `allowAnonymous: true`), so no network client publishes or reads without a password.
+    /// </summary>
+    private static IEnumerable<OptionProblem> ValidateEmbeddedBroker(MqttSinkOptions o)
+    {
+        var anonymousFix = "add `users` (name and passwordHash from `gateway mqtt-password`), or set `allowAnonymous: true` if every machine that can reach it may read all readings";
+        if (!IPAddress.TryParse(o.Bind, out var bind))
+        {
+            yield return new("bind", $"'{o.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or an address of this machine.");
+        }
+        else if (!IPAddress.IsLoopback(bind) && o.Users.Count == 0 && !o.AllowAnonymous)
+        {
+            yield return new("bind", $"'{o.Bind}' lets other machines connect to the embedded broker, which then needs a password: {anonymousFix}.");
+        }
+
+        if (o.Tls)
+        {
+            yield return new("tls", "`tls` is for connecting to an external broker; to serve TLS from the embedded broker, set `brokerTls` (certFile, keyFile, port).");
+        }
+
+        if (o.BrokerTls is { } tls)
+        {
+            if (!string.IsNullOrEmpty(tls.Bind))
+            {
+                if (!IPAddress.TryParse(tls.Bind, out var tlsBind))
+                {
+                    yield return new("brokerTls.bind", $"'{tls.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or an address of this machine.", tls);
+                }
+                else if (!IPAddress.IsLoopback(tlsBind) && o.Users.Count == 0 && !o.AllowAnonymous)
+                {
+                    yield return new("brokerTls.bind", $"'{tls.Bind}' lets other machines connect to the embedded broker, which then needs a password: {anonymousFix}.", tls);
+                }
+            }
+
+            if (tls.Port == o.Port)
+            {
+                yield return new("brokerTls.port", $"{tls.Port} is also `port` (the plain listener); choose another, usually 8883.", tls);
+            }
+
+            foreach (var (key, file) in new[] { ("certFile", tls.CertFile), ("keyFile", tls.KeyFile) })
+            {
+                if (!string.IsNullOrEmpty(file) && !File.Exists(file))
+                {
+                    yield return new("brokerTls." + key, $"file '{file}' not found.", tls);
+                }
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < o.Users.Count; i++)
+        {
+            var user = o.Users[i];
+            var path = $"users[{i}]";
+            if (string.IsNullOrEmpty(user.Name))
+            {
+                yield return new(path + ".name", "a user needs a name.", user);
+            }
+            else if (!names.Add(user.Name))
+            {
+                yield return new(path + ".name", $"user '{user.Name}' is listed twice; keep one.", user);
+            }
+
+            if (!BrokerPasswordHash.TryParse(user.PasswordHash, out _, out var problem))
+            {
+                // The hash itself is a secret of sorts: never echoed.
+                yield return new(path + ".passwordHash", problem + ".", user);
+            }
+
+            foreach (var filter in user.Publish)
+            {
+                if (!TopicFilter.IsValid(filter, out problem))
+                {
+                    yield return new(path + ".publish", problem + ".", user);
+                }
+            }
         }
     }
 
