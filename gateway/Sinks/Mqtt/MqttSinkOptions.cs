@@ -17,7 +17,7 @@ public sealed class MqttSinkOptions
     [Description("Embedded broker: the accounts that may connect (name and passwordHash from `gateway mqtt-password`). With users, a client without a user name is refused unless `allowAnonymous` is true.")]
     public List<EmbeddedBrokerUser> Users { get; set; } = [];
 
-    [Description("Embedded broker: accept clients without a user name even on a non-loopback `bind` or with `users` set (logged as a warning at start). Anyone who reaches the port then reads every reading.")]
+    [Description("Embedded broker: accept clients without a user name even with `users` set or on a non-loopback `bind` (then warned about at every start: anyone who reaches the port reads every reading).")]
     public bool AllowAnonymous { get; set; }
 
     [Description("Embedded broker: also listen with TLS (MQTT over TLS, usually port 8883), with this certificate.")]
