@@ -124,6 +124,40 @@ public sealed class EmbeddedBrokerSecurityTests
     }
 
     [Fact]
+    public async Task AnotherClientsLastWill_CannotOverwriteTheRetainedStatus()
+    {
+        var port = FreePort.Next();
+        var log = new TestLog();
+        await using var sink = await StartAsync(Embedded(port), log);
+        // mosquitto_sub with a retained Will on the status topic, killed so that it never says goodbye (MQTT 3.1.1, 3.1.2.5).
+        var info = new System.Diagnostics.ProcessStartInfo(ServerProcess.Which("mosquitto_sub")!) { RedirectStandardOutput = true };
+        foreach (var argument in new[] { "-h", "127.0.0.1", "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-i", "intruder", "-t", StatusTopic, "--will-topic", StatusTopic, "--will-payload", "{\"status\":\"offline\"}", "--will-retain", "--will-qos", "1" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        using (var intruder = System.Diagnostics.Process.Start(info)!)
+        {
+            // Its first line is the retained status: it is connected, with its Will registered.
+            var first = await intruder.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15));
+            Assert.Contains("\"online\"", first ?? "", StringComparison.Ordinal);
+            intruder.Kill();
+            await intruder.WaitForExitAsync();
+        }
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!log.Warnings.Any(w => w.Contains("'intruder'", StringComparison.Ordinal) && w.Contains(StatusTopic, StringComparison.Ordinal)))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the broker never refused the Will: " + string.Join(" | ", log.Warnings));
+            await Task.Delay(50);
+        }
+
+        var (exit, retained) = await MosquittoClients.SubscribeOnceAsync(port, StatusTopic);
+        Assert.True(exit == 0, retained);
+        Assert.Contains("\"online\"", retained, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AUserMayPublishUnderTheGatewaysTopics_OnlyWhereItsPublishFiltersAllow()
     {
         var port = FreePort.Next();

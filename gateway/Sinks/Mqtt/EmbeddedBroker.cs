@@ -100,6 +100,11 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         _server = new MqttServerFactory().CreateMqttServer(builder.Build(), [new ClientIdAssigningServerAdapter()]);
         _server.ValidatingConnectionAsync += ValidateConnectionAsync;
         _server.InterceptingPublishAsync += AuthorizePublishAsync;
+        _server.ClientDisconnectedAsync += e =>
+        {
+            _refusedPublishersLogged.TryRemove(e.ClientId ?? "", out _);
+            return Task.CompletedTask;
+        };
     }
 
     public IPAddress Bind { get; }
@@ -227,7 +232,7 @@ public sealed class EmbeddedBroker : IAsyncDisposable
         e.Response.ReasonString = "only the gateway publishes under its topics";
         if (_refusedPublishersLogged.TryAdd(e.ClientId ?? "", true))
         {
-            _logger.LogWarning("Embedded MQTT broker: client '{ClientId}'{User} may not publish to '{Topic}' (the gateway's topics); refused (logged once per client). Allow a user with its `publish` filters.",
+            _logger.LogWarning("Embedded MQTT broker: client '{ClientId}'{User} may not publish to '{Topic}' (the gateway's topics); refused (logged once per connection). Allow a user with its `publish` filters.",
                 e.ClientId, string.IsNullOrEmpty(e.UserName) ? "" : $" (user '{e.UserName}')", topic);
         }
 

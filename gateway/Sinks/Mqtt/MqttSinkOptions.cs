@@ -11,7 +11,7 @@ public sealed class MqttSinkOptions
     [Description("Run an MQTT broker inside the gateway (MQTTnet server) and publish into it, so no external broker is needed.")]
     public bool Embedded { get; set; }
 
-    [Description("Address the embedded broker listens on: 127.0.0.1 (default, this machine only), ::1, or another address of this machine (0.0.0.0: every IPv4 interface, `::` every IPv6 one), which needs `users` or `allowAnonymous: true`.")]
+    [Description("Address the embedded broker listens on: 127.0.0.1 (default, this machine only), ::1, or another address of this machine (0.0.0.0 or `::`: every interface), which needs `users` or `allowAnonymous: true`.")]
     public string Bind { get; set; } = "127.0.0.1";
 
     [Description("Embedded broker: the accounts that may connect (name and passwordHash from `gateway mqtt-password`). With users, a client without a user name is refused unless `allowAnonymous` is true.")]
