@@ -62,6 +62,20 @@ public sealed class EmbeddedBrokerSecurityTests
     }
 
     [Fact]
+    public async Task AnEmptyClientId_Mqtt311_IsAcceptedWithCleanSession_AndRefusedWithout()
+    {
+        var port = FreePort.Next();
+        await using var sink = await StartAsync(Embedded(port));
+
+        // 3.2.2.3: CONNACK, remaining length 2, session present 0, return code 0 (accepted).
+        Assert.Equal([0x20, 2, 0, 0], await ConnectRawAsync(port, cleanSession: true));
+
+        // [MQTT-3.1.3-8]: refused. MQTTnet's decoder closes the connection rather than answering 0x02 (identifier rejected).
+        var refused = await ConnectRawAsync(port, cleanSession: false);
+        Assert.True(refused.Length < 4 || refused[3] != 0, Convert.ToHexString(refused));
+    }
+
+    [Fact]
     public async Task WithUsers_AnonymousAndWrongPasswordAreRefused_TheRightOneIsServed_AndTheGatewayStillPublishes()
     {
         var port = FreePort.Next();
@@ -242,6 +256,21 @@ public sealed class EmbeddedBrokerSecurityTests
 
         await client.ConnectAsync(options.Build());
         return client;
+    }
+
+    /// <summary>Sends an MQTT 3.1.1 CONNECT with an empty client id; returns what came back before the broker closed or 4 bytes arrived.</summary>
+    private static async Task<byte[]> ConnectRawAsync(int port, bool cleanSession)
+    {
+        using var socket = new System.Net.Sockets.TcpClient();
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        var stream = socket.GetStream();
+
+        // MQTT 3.1.1, 3.1: CONNECT, remaining length 12, "MQTT", level 4, flags (bit 1 = CleanSession), keep-alive 60, client id "".
+        byte[] connect = [0x10, 12, 0, 4, (byte)'M', (byte)'Q', (byte)'T', (byte)'T', 4, cleanSession ? (byte)0x02 : (byte)0x00, 0, 60, 0, 0];
+        await stream.WriteAsync(connect);
+        var reply = new byte[4];
+        var read = await stream.ReadAtLeastAsync(reply, reply.Length, throwOnEndOfStream: false).AsTask().WaitAsync(TimeSpan.FromSeconds(15));
+        return reply[..read];
     }
 
     private static MqttApplicationMessage Message(string topic, string payload, bool retain = false) =>

@@ -32,7 +32,7 @@ public sealed class EmbeddedBrokerTlsOptions
     public int Port { get; set; } = 8883;
 
     [Required]
-    [Description("PEM certificate the broker presents (its chain may follow it in the file).")]
+    [Description("PEM certificate the broker presents.")]
     public string CertFile { get; set; } = "";
 
     [Required]
