@@ -121,6 +121,12 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             yield return new("tls", "`tls` is for connecting to an external broker; to serve TLS from the embedded broker, set `brokerTls` (certFile, keyFile, port).");
         }
 
+        if (!string.IsNullOrEmpty(o.Username))
+        {
+            // The sink proves itself to its own broker with an in-process credential; a configured one would be ignored.
+            yield return new("username", "`username` and `password` are for an external broker; the gateway connects to its embedded broker by itself. Accounts for other clients go under `users`.");
+        }
+
         if (o.BrokerTls is { } tls)
         {
             if (!string.IsNullOrEmpty(tls.Bind))
