@@ -525,7 +525,10 @@ public static class ConfigurationLoader
             {
                 foreach (var problem in plugin.Validate(sink.Options))
                 {
-                    state.Error(state.Locations.ValueOf(sink.Options, problem.Key) ?? start, $"{path}.{problem.Key}: {problem.Message}");
+                    var at = problem.Owner is null
+                        ? state.Locations.ValueOf(sink.Options, problem.Key)
+                        : state.Locations.ValueOf(problem.Owner, problem.Key[(problem.Key.LastIndexOf('.') + 1)..]) ?? state.Locations.StartOf(problem.Owner);
+                    state.Error(at ?? start, $"{path}.{problem.Key}: {problem.Message}");
                 }
 
                 // Tag problems only mean something once the tags themselves are right.

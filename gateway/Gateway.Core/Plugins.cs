@@ -30,8 +30,12 @@ public sealed record TagIdentity(string Source, string Machine, string Tag, stri
 /// <summary>The gateway's own name and labels.</summary>
 public sealed record GatewayIdentity(string Name, LabelSet Labels);
 
-/// <summary>A problem found in a plugin's options, with the key it concerns (relative to the plugin's block).</summary>
-public sealed record OptionProblem(string Key, string Message);
+/// <summary>
+/// A problem found in a plugin's options, with the key it concerns (relative to the plugin's block, e.g. `users[1].name`).
+/// <paramref name="Owner"/>: the nested object (list item, sub-block) that holds the key's last part, so the error
+/// points at its line; null when the key is one of the block's own.
+/// </summary>
+public sealed record OptionProblem(string Key, string Message, object? Owner = null);
 
 /// <summary>What the host gives a sink when it creates it.</summary>
 public sealed record SinkContext(

@@ -60,6 +60,13 @@ public sealed class SchemaAndExampleTests
         committed["$defs"]!.AsObject().Remove("sink");
         generated["$defs"]!.AsObject().Remove("sink");
 
+        // Types that only a sink plugin's options use (the MQTT sink's `users` items) have $defs of their own; the
+        // host's schema test compares those with the real plugins.
+        foreach (var pluginOnly in committed["$defs"]!.AsObject().Select(d => d.Key).Where(k => !generated["$defs"]!.AsObject().ContainsKey(k)).ToList())
+        {
+            committed["$defs"]!.AsObject().Remove(pluginOnly);
+        }
+
         Assert.True(JsonNode.DeepEquals(generated, committed), "config/schema/gateway.schema.json is stale: run the tests once with GATEWAY_WRITE_GENERATED=1 (or the host's schema command)");
     }
 

@@ -119,8 +119,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
                 // Refuse to start: the sources would otherwise read whatever other server holds the port, and report
                 // its tags (or its rejections) as the shop's.
                 await runtime.DisposeAsync();
-                throw new InvalidOperationException(
-                    $"the built-in simulator cannot listen on {simulator.Bind}:{simulator.Port} ({e.InnerException?.Message ?? e.Message}). " +
+                throw new InvalidOperationException($"the built-in simulator cannot listen on {simulator.Bind}:{simulator.Port} ({e.InnerException?.Message ?? e.Message}). " +
                     "Another program holds the port: stop it, or move the simulator with simulator.port " +
                     "(in the embedded default: GATEWAY_SIMULATOR_PORT=4841).",
                     e);

@@ -85,7 +85,13 @@ public sealed class MqttSink : ISink
 
         if (options.Embedded)
         {
-            _broker = new EmbeddedBroker(options.Bind, options.Port, _logger);
+            List<string> gatewayTopics = [_readingTopic.ToFilter(), _batchTopic.ToFilter()];
+            if (_statusTopic is not null)
+            {
+                gatewayTopics.Add(_statusTopic);
+            }
+
+            _broker = new EmbeddedBroker(options, ClientId, gatewayTopics, _logger);
         }
 
         if (options.Tls)
@@ -289,7 +295,7 @@ public sealed class MqttSink : ISink
             catch (SocketException e)
             {
                 throw new MqttSinkException(
-                    $"the embedded broker cannot listen on {_options.Bind}:{_options.Port} ({e.SocketErrorCode}); another broker may hold the port: stop it or choose another `port`", e);
+                    $"the embedded broker cannot listen on {string.Join(" and ", _broker.Listeners)} ({e.SocketErrorCode}); another broker may hold the port: stop it or choose another `port`", e);
             }
         }
 
@@ -318,7 +324,12 @@ public sealed class MqttSink : ISink
             .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
             .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
             .WithTimeout(TimeSpan.FromMilliseconds(_options.TimeoutMs));
-        if (!string.IsNullOrEmpty(_options.Username))
+        if (_broker is not null)
+        {
+            var (userName, password) = _broker.GatewayCredential;
+            builder.WithCredentials(userName, password);
+        }
+        else if (!string.IsNullOrEmpty(_options.Username))
         {
             builder.WithCredentials(_options.Username, _options.Password ?? "");
         }

@@ -11,8 +11,17 @@ public sealed class MqttSinkOptions
     [Description("Run an MQTT broker inside the gateway (MQTTnet server) and publish into it, so no external broker is needed.")]
     public bool Embedded { get; set; }
 
-    [Description("Address the embedded broker listens on. Loopback by default; 0.0.0.0 only on a trusted network.")]
+    [Description("Address the embedded broker listens on: 127.0.0.1 (default, this machine only), ::1, or another address of this machine (0.0.0.0 or `::`: every interface), which needs `users` or `allowAnonymous: true`.")]
     public string Bind { get; set; } = "127.0.0.1";
+
+    [Description("Embedded broker: the accounts that may connect (name and passwordHash from `gateway mqtt-password`). With users, a client without a user name is refused unless `allowAnonymous` is true.")]
+    public List<EmbeddedBrokerUser> Users { get; set; } = [];
+
+    [Description("Embedded broker: accept clients without a user name even with `users` set or on a non-loopback `bind` (then warned about at every start: anyone who reaches the port reads every reading).")]
+    public bool AllowAnonymous { get; set; }
+
+    [Description("Embedded broker: also listen with TLS (MQTT over TLS, usually port 8883), with this certificate.")]
+    public EmbeddedBrokerTlsOptions? BrokerTls { get; set; }
 
     [Description("Host name or address of the external broker (ignored when `embedded` is true).")]
     public string Host { get; set; } = "127.0.0.1";

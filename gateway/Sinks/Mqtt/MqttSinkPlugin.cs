@@ -90,14 +90,16 @@ public sealed class MqttSinkPlugin : ISinkPlugin
 
         if (o.Embedded)
         {
-            if (!IPAddress.TryParse(o.Bind, out _))
+            foreach (var brokerProblem in ValidateEmbeddedBroker(o))
             {
-                yield return new("bind", $"'{o.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface).");
+                yield return brokerProblem;
             }
-
-            if (o.Tls)
+        }
+        else
+        {
+            foreach (var key in new[] { ("users", o.Users.Count > 0), ("allowAnonymous", o.AllowAnonymous), ("brokerTls", o.BrokerTls is not null) }.Where(k => k.Item2).Select(k => k.Item1))
             {
-                yield return new("tls", "the embedded broker listens without TLS; set `tls: false` or use an external broker.");
+                yield return new(key, $"`{key}` configures the embedded broker, but `embedded` is false; set `embedded: true` or remove `{key}`.");
             }
         }
 
@@ -139,6 +141,112 @@ public sealed class MqttSinkPlugin : ISinkPlugin
         }
 
         return null;
+    }
+
+    private static string? BrokerCertificateProblem(EmbeddedBrokerTlsOptions tls)
+    {
+        try
+        {
+            using var certificate = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);
+            return null;
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return $"'{tls.CertFile}' with key '{tls.KeyFile}' is not a usable PEM certificate and private key: {e.Message}.";
+        }
+    }
+
+    /// <summary>
+    /// The embedded broker's settings. Security by default: a bind that other machines can reach needs users
+    /// (or an explicit `allowAnonymous: true`), so no network client publishes or reads without a password.
+    /// </summary>
+    private static IEnumerable<OptionProblem> ValidateEmbeddedBroker(MqttSinkOptions o)
+    {
+        var anonymousFix = "add `users` (name and passwordHash from `gateway mqtt-password`), or set `allowAnonymous: true` if every machine that can reach it may read all readings";
+        if (!IPAddress.TryParse(o.Bind, out var bind))
+        {
+            yield return new("bind", $"'{o.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or an address of this machine.");
+        }
+        else if (!IPAddress.IsLoopback(bind) && o.Users.Count == 0 && !o.AllowAnonymous)
+        {
+            yield return new("bind", $"'{o.Bind}' lets other machines connect to the embedded broker, which then needs a password: {anonymousFix}.");
+        }
+
+        if (o.Tls)
+        {
+            yield return new("tls", "`tls` is for connecting to an external broker; to serve TLS from the embedded broker, set `brokerTls` (certFile, keyFile, port).");
+        }
+
+        if (!string.IsNullOrEmpty(o.Username))
+        {
+            // The sink proves itself to its own broker with an in-process credential; a configured one would be ignored.
+            yield return new("username", "`username` and `password` are for an external broker; the gateway connects to its embedded broker by itself. Accounts for other clients go under `users`.");
+        }
+
+        if (o.BrokerTls is { } tls)
+        {
+            if (!string.IsNullOrEmpty(tls.Bind))
+            {
+                if (!IPAddress.TryParse(tls.Bind, out var tlsBind))
+                {
+                    yield return new("brokerTls.bind", $"'{tls.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or an address of this machine.", tls);
+                }
+                else if (!IPAddress.IsLoopback(tlsBind) && o.Users.Count == 0 && !o.AllowAnonymous)
+                {
+                    yield return new("brokerTls.bind", $"'{tls.Bind}' lets other machines connect to the embedded broker, which then needs a password: {anonymousFix}.", tls);
+                }
+            }
+
+            if (tls.Port == o.Port)
+            {
+                yield return new("brokerTls.port", $"{tls.Port} is also `port` (the plain listener); choose another, usually 8883.", tls);
+            }
+
+            var missing = false;
+            foreach (var (key, file) in new[] { ("certFile", tls.CertFile), ("keyFile", tls.KeyFile) })
+            {
+                if (!string.IsNullOrEmpty(file) && !File.Exists(file))
+                {
+                    missing = true;
+                    yield return new("brokerTls." + key, $"file '{file}' not found.", tls);
+                }
+            }
+
+            // The broker loads these at start; a pair that does not load would stop the gateway there, so read it here.
+            if (!missing && !string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile) && BrokerCertificateProblem(tls) is { } certificateProblem)
+            {
+                yield return new("brokerTls.certFile", certificateProblem, tls);
+            }
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < o.Users.Count; i++)
+        {
+            var user = o.Users[i];
+            var path = $"users[{i}]";
+            if (string.IsNullOrEmpty(user.Name))
+            {
+                yield return new(path + ".name", "a user needs a name.", user);
+            }
+            else if (!names.Add(user.Name))
+            {
+                yield return new(path + ".name", $"user '{user.Name}' is listed twice; keep one.", user);
+            }
+
+            if (!BrokerPasswordHash.TryParse(user.PasswordHash, out _, out var problem))
+            {
+                // The hash itself is a secret of sorts: never echoed.
+                yield return new(path + ".passwordHash", problem + ".", user);
+            }
+
+            foreach (var filter in user.Publish)
+            {
+                if (!TopicFilter.IsValid(filter, out problem))
+                {
+                    yield return new(path + ".publish", problem + ".", user);
+                }
+            }
+        }
     }
 
     public IEnumerable<OptionProblem> ValidateTags(object options, GatewayIdentity gateway, IReadOnlyList<TagIdentity> tags)

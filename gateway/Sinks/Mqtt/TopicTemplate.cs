@@ -111,6 +111,13 @@ public sealed class TopicTemplate
         return true;
     }
 
+    /// <summary>
+    /// A subscription filter matching every topic this template can render: a level with a placeholder becomes '+'
+    /// (a value never adds a level, see <see cref="AppendLevelSafe"/>), e.g. factory/{site}/{machine} gives factory/+/+.
+    /// </summary>
+    public string ToFilter() =>
+        string.Join('/', Text.Split('/').Select(level => level.Contains('{', StringComparison.Ordinal) ? "+" : level));
+
     /// <summary>Whether a placeholder name is one of the built-in ones (the rest are labels).</summary>
     public static bool IsBuiltIn(string name) => BuiltInNames.Contains(name, StringComparer.Ordinal);
 

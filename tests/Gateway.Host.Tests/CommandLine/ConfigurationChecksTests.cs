@@ -88,9 +88,9 @@ public sealed class ConfigurationChecksTests : IDisposable
         new("gateway/Sinks/Mqtt/TopicTemplate.cs", "throw new FormatException(problem)",
             Config(sink: "    topic: factory/#\n"), 17, 12, "sinks[0] (broker).topic: 'factory/#' contains '#'",
             () => _ = TopicTemplate.Parse("factory/#")),
-        new("gateway/Sinks/Mqtt/EmbeddedBroker.cs", "throw new ArgumentException($\"`bind: {bind}` is not an IP address",
+        new("gateway/Sinks/Mqtt/EmbeddedBroker.cs", ": throw new ArgumentException($\"`{key}: {text}` is not an IP address",
             Config(sink: "    embedded: true\n    bind: localhost\n"), 18, 11, "sinks[0] (broker).bind: 'localhost' is not an IP address",
-            () => _ = new EmbeddedBroker("localhost", 1883, NullLogger.Instance)),
+            () => _ = new EmbeddedBroker(new MqttSinkOptions { Embedded = true, Bind = "localhost" }, "gateway-test", [], NullLogger.Instance)),
         new("connectors/Gateway.Connectors.OpcUa/OpcUaClientSecurity.cs", "?? throw new UaException(StatusCodes.BadConfigurationError, $\"unknown security policy",
             Config(source: "    security: {mode: sign, policy: Basic128Rsa15}\n"), 7, 36, "unknown policy 'Basic128Rsa15'",
             () => _ = SecurityPolicyUris.Resolve("Basic128Rsa15") ?? throw new InvalidOperationException("the connector throws UaException(BadConfigurationError) here")),
@@ -113,6 +113,10 @@ public sealed class ConfigurationChecksTests : IDisposable
         ["throw new UaException(StatusCodes.BadConfigurationError, $\"the user certificate file"] = "a file that exists but holds no certificate: its content is read at each session, after validation (the file may be replaced)",
         ["throw new UaException(StatusCodes.BadConfigurationError, $\"cannot load or create this gateway's certificate"] = "the PKI directory's state on disk, not a configuration value",
         ["throw new InvalidOperationException($\"MQTT sink '{Name}': DeliverAsync was called before StartAsync."] = "a programming error, not a setting",
+        ["throw new InvalidOperationException($\"the built-in simulator cannot listen on"] = "a port another program holds is the machine's state, not a value validate can check; run says so once and exits 3 (EmbeddedDefaultTests)",
+        ["throw new ArgumentException($\"users: '{user.Name}': {problem}\""] = "the MQTT plugin's validation refuses the same hash at users[i].passwordHash (EmbeddedBrokerOptionTests)",
+        ["throw new ArgumentException($\"the embedded broker would accept anyone on"] = "the MQTT plugin's validation refuses a non-loopback bind without users at its key (EmbeddedBrokerOptionTests)",
+        ["using var pem = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);"] = "the MQTT plugin's validation loads brokerTls.certFile and keyFile the same way and refuses them at brokerTls.certFile",
     };
 
     public static TheoryData<int> RefusalIndexes()
