@@ -72,12 +72,6 @@ public static class GatewayHost
         return service.Fault is null ? ExitCodes.Ok : ExitCodes.RuntimeError;
     }
 
-    /// <summary>
-    /// ISO 8601 in the machine's local time with its offset (2026-12-06T15:04:05.123+09:00): the wall clock an operator
-    /// compares with, and still one instant without guessing the zone. The console formatters format a DateTimeOffset.
-    /// </summary>
-    public const string LogTimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fffzzz";
-
     public static void ConfigureLogging(ILoggingBuilder logging, LoggingConfig config)
     {
         logging.ClearProviders();
@@ -85,7 +79,7 @@ public static class GatewayHost
         {
             logging.AddJsonConsole(o =>
             {
-                o.TimestampFormat = LogTimestampFormat;
+                o.TimestampFormat = LocalTimestamp.Pattern;
 
                 // A log line is not HTML: keep '+09:00', quotes and apostrophes readable instead of \u002B and \u0027.
                 o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -96,7 +90,7 @@ public static class GatewayHost
             logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
-                o.TimestampFormat = LogTimestampFormat + " ";
+                o.TimestampFormat = LocalTimestamp.Pattern + " ";
             });
         }
 
