@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Gateway.Configuration.Binding;
 
 namespace Gateway.Configuration;
@@ -40,6 +41,21 @@ public sealed class SecretRegistry
 
     /// <summary>The text with every occurrence of a registered secret replaced by ***.</summary>
     public string Redact(string text) => SecretRedaction.RedactSorted(text, Volatile.Read(ref _secrets));
+
+    /// <summary>
+    /// A JSON text with every secret masked, also where the serializer escaped it (System.Text.Json's default encoder
+    /// writes <c>pa+ss</c> as <c>pa\u002Bss</c>).
+    /// </summary>
+    public string RedactJson(string json)
+    {
+        foreach (var secret in Volatile.Read(ref _secrets))
+        {
+            json = json.Replace(secret, SecretRedaction.Mask, StringComparison.Ordinal)
+                .Replace(JsonEncodedText.Encode(secret).ToString(), SecretRedaction.Mask, StringComparison.Ordinal);
+        }
+
+        return json;
+    }
 
     /// <summary>True when the text holds a registered secret.</summary>
     public bool Occurs(string text) => Volatile.Read(ref _secrets).Any(s => text.Contains(s, StringComparison.Ordinal));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Gateway.Configuration;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
@@ -126,7 +127,10 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
     {
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
-        await JsonSerializer.SerializeAsync(response.OutputStream, body, body.GetType(), Json);
+
+        // Reasons and last errors quote endpoints and server messages: a secret (a host from ${file:}) is masked here too.
+        var json = SecretRegistry.Process.RedactJson(JsonSerializer.Serialize(body, body.GetType(), Json));
+        await response.OutputStream.WriteAsync(System.Text.Encoding.UTF8.GetBytes(json));
     }
 
     public async ValueTask DisposeAsync()

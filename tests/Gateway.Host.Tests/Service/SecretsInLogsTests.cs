@@ -9,8 +9,8 @@ namespace Gateway.Host.Tests.Service;
 /// <summary>
 /// The real `gateway` process with one secret from `${file:}` used as MQTT host, user name and password, InfluxDB token
 /// and inside the InfluxDB url, at Debug level, with both sinks failing to connect (nothing listens on their ports):
-/// the secret's text must never reach stdout, stderr or any file the gateway writes. Starts no server: the failures
-/// are the point. The simulator inside the gateway gives the sinks readings to fail on.
+/// the secret's text must never reach stdout, stderr, any file the gateway writes, nor /status and /readyz. Starts no
+/// server: the failures are the point. The simulator inside the gateway gives the sinks readings to fail on.
 /// </summary>
 public sealed partial class SecretsInLogsTests : IDisposable
 {
@@ -18,6 +18,7 @@ public sealed partial class SecretsInLogsTests : IDisposable
     private const string Secret = "127.83.41.207";
 
     private readonly string _dir = RepositoryPaths.NewTempDirectory("secrets-in-logs");
+    private readonly int _httpPort = FreePort.Next();
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -39,6 +40,18 @@ public sealed partial class SecretsInLogsTests : IDisposable
         }
 
         Assert.True(HasFailedEnough(gateway.Output), $"the sinks did not fail as expected:\n{gateway.Output}");
+
+        // The monitoring endpoint quotes the sinks' last errors: masked there too.
+        using (var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}") })
+        {
+            foreach (var path in new[] { "/status", "/readyz" })
+            {
+                var body = await (await http.GetAsync(new Uri(path, UriKind.Relative))).Content.ReadAsStringAsync();
+                Assert.Contains("***", body, StringComparison.Ordinal);
+                Assert.DoesNotContain(Secret, body, StringComparison.Ordinal);
+            }
+        }
+
         RunningProgram.Signal(gateway.Id, "TERM");
         await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -121,7 +134,7 @@ public sealed partial class SecretsInLogsTests : IDisposable
                 org: test
                 bucket: test
             http:
-              listen: 127.0.0.1:{{FreePort.Next()}}
+              listen: 127.0.0.1:{{_httpPort}}
             logging:
               level: {{level}}
               format: {{format}}
