@@ -40,7 +40,8 @@ public sealed class SecretRedactingLoggerProvider : ILoggerProvider, ISupportExt
     /// </summary>
     public static void WrapAll(IServiceCollection services, SecretRegistry secrets)
     {
-        var providers = services.Where(d => d.ServiceType == typeof(ILoggerProvider)).ToList();
+        // Keyed providers are not what LoggerFactory enumerates (and their Implementation* properties throw).
+        var providers = services.Where(d => d.ServiceType == typeof(ILoggerProvider) && !d.IsKeyedService).ToList();
         foreach (var descriptor in providers)
         {
             services.Remove(descriptor);

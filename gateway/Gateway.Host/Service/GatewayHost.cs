@@ -81,7 +81,7 @@ public static class GatewayHost
             {
                 o.TimestampFormat = LocalTimestamp.Pattern;
 
-                // A log line is not HTML: keep '+09:00', quotes and apostrophes readable instead of \u002B and \u0027.
+                // A log line is not HTML: keep '+09:00' and apostrophes readable instead of \u002B and \u0027.
                 o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
             });
         }
