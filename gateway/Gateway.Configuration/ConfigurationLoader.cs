@@ -54,6 +54,9 @@ public static class ConfigurationLoader
             .ThenBy(e => e.Location.Column)
             .ToList();
         var valid = errors.Count == 0 && config is not null;
+
+        // Even a rejected load registers its secrets: its errors and a later log line may still quote them.
+        SecretRegistry.Process.Add(state.SecretValues);
         return new ConfigurationResult(
             path,
             valid ? config : null,

@@ -95,4 +95,20 @@ public sealed class SecretTests : IDisposable
         Assert.Contains("sinks[0].port: expected an integer, got '***'", all, StringComparison.Ordinal);
         Assert.Contains("sinks[1].url: '***' is not valid", all, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_secret_file_used_inside_a_longer_value_is_masked_on_its_own_and_registered_for_the_process()
+    {
+        const string Host = "secret-broker-host-7f3a";
+        _dir.Write("secrets/host", Host + "\n");
+        _dir.Write("gateway.yaml", Yaml.Replace("url: http://127.0.0.1:8086", "url: http://${file:secrets/host}:8086", StringComparison.Ordinal));
+
+        var result = _dir.Load();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var error = $"connection refused ({Host}:8086); token {InfluxToken}";
+        Assert.Equal("connection refused (***:8086); token ***", result.Redact(error));
+        Assert.Equal("connection refused (***:8086); token ***", SecretRegistry.Process.Redact(error));
+        Assert.Equal("opc password ***, mqtt password ***", SecretRegistry.Process.Redact($"opc password {OpcPassword}, mqtt password {MqttPassword}"));
+    }
 }

@@ -425,6 +425,15 @@ internal sealed class ModelBinder
             _state.SecretValues.Add(text);
         }
 
+        foreach (var content in result.SecretFileContents)
+        {
+            // The file's text itself, and without surrounding blanks, since a log may quote the value trimmed.
+            foreach (var part in new[] { content, content.Trim() }.Where(p => p.Length > 0))
+            {
+                _state.SecretValues.Add(part);
+            }
+        }
+
         return true;
     }
 

@@ -2,8 +2,14 @@ using System.Text;
 
 namespace Gateway.Configuration.Loading;
 
-/// <summary>The outcome of substituting one scalar: the text, whether any part came from a secret file, and the problems.</summary>
-internal readonly record struct SubstitutedValue(string Text, bool FromSecretFile, IReadOnlyList<(int Offset, string Message)> Problems);
+/// <summary>
+/// The outcome of substituting one scalar: the text, the contents of the secret files in it (each a secret on its own,
+/// as `url: http://${file:host}:8086` may be quoted in part), and the problems.
+/// </summary>
+internal readonly record struct SubstitutedValue(string Text, IReadOnlyList<string> SecretFileContents, IReadOnlyList<(int Offset, string Message)> Problems)
+{
+    public bool FromSecretFile => SecretFileContents.Count > 0;
+}
 
 /// <summary>
 /// Expands <c>${NAME}</c>, <c>${NAME:-default}</c> (environment) and <c>${file:PATH}</c> (file contents, one trailing
@@ -25,12 +31,12 @@ internal sealed class ValueSubstitution
     {
         if (!raw.Contains("${", StringComparison.Ordinal))
         {
-            return new SubstitutedValue(raw, false, []);
+            return new SubstitutedValue(raw, [], []);
         }
 
         var text = new StringBuilder(raw.Length);
         var problems = new List<(int, string)>();
-        var fromFile = false;
+        var fileContents = new List<string>();
         var i = 0;
         while (i < raw.Length)
         {
@@ -58,8 +64,9 @@ internal sealed class ValueSubstitution
             var body = raw[(i + 2)..close];
             if (body.StartsWith("file:", StringComparison.Ordinal))
             {
-                fromFile = true;
-                text.Append(ReadSecretFile(body[5..], baseDirectory, i, problems));
+                var content = ReadSecretFile(body[5..], baseDirectory, i, problems);
+                fileContents.Add(content);
+                text.Append(content);
             }
             else
             {
@@ -69,7 +76,7 @@ internal sealed class ValueSubstitution
             i = close + 1;
         }
 
-        return new SubstitutedValue(text.ToString(), fromFile, problems);
+        return new SubstitutedValue(text.ToString(), fileContents, problems);
     }
 
     private string ReadVariable(string body, int offset, List<(int, string)> problems)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Connectors.OpcUa;
 using System.CommandLine.Parsing;
@@ -159,6 +160,12 @@ public sealed class ConnectionOptions
         {
             error.WriteLine($"gateway {parse.CommandResult.Command.Name}: {problem}");
             return null;
+        }
+
+        if (password is { Length: > 0 })
+        {
+            // Whatever the verb prints next (a server's error, an exception) goes through the masking writer.
+            SecretRegistry.Process.Add([password]);
         }
 
         if (user is not null)

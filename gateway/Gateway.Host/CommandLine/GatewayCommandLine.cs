@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Gateway.Configuration;
+using Gateway.Host.Logging;
 
 namespace Gateway.Host.CommandLine;
 
@@ -8,16 +10,28 @@ namespace Gateway.Host.CommandLine;
 /// </summary>
 public static class GatewayCommandLine
 {
-    public static Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
     {
         var root = Build();
         var parse = root.Parse(args);
+
+        // Every verb prints through these, so no secret the configuration loaded reaches stdout or stderr in clear.
+        using var redactedOutput = new RedactingTextWriter(output ?? Console.Out, SecretRegistry.Process);
+        using var redactedError = new RedactingTextWriter(error ?? Console.Error, SecretRegistry.Process);
         var configuration = new InvocationConfiguration
         {
-            Output = output ?? Console.Out,
-            Error = error ?? Console.Error,
+            Output = redactedOutput,
+            Error = redactedError,
         };
-        return parse.InvokeAsync(configuration);
+        try
+        {
+            return await parse.InvokeAsync(configuration);
+        }
+        finally
+        {
+            redactedOutput.Flush();
+            redactedError.Flush();
+        }
     }
 
     public static RootCommand Build()

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Gateway.Configuration;
+using Gateway.Host.Logging;
 using Gateway.Host.Monitoring;
 
 namespace Gateway.Host.CommandLine;
@@ -101,7 +102,7 @@ public static class StatusCommand
     public static void Print(GatewayHealth health, TextWriter output)
     {
         var now = DateTime.UtcNow;
-        output.WriteLine($"gateway {health.Gateway} {health.Version}, up since {health.StartedAt:yyyy-MM-dd HH:mm:ss}Z, {(health.Ready ? "ready" : "NOT READY")}");
+        output.WriteLine($"gateway {health.Gateway} {health.Version}, up since {LocalTimestamp.Format(health.StartedAt)}, {(health.Ready ? "ready" : "NOT READY")}");
         foreach (var reason in health.NotReadyReasons)
         {
             output.WriteLine($"  ! {reason}");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Gateway.Configuration;
 using Microsoft.Extensions.Logging;
 using Prometheus;
 
@@ -249,8 +250,9 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
         }
     }
 
+    // Reasons and last errors quote endpoints and server messages: a secret (a host from ${file:}) is masked here too.
     private static (int, string, byte[]) JsonBody(int status, object body) =>
-        (status, "application/json; charset=utf-8", JsonSerializer.SerializeToUtf8Bytes(body, body.GetType(), Json));
+        (status, "application/json; charset=utf-8", System.Text.Encoding.UTF8.GetBytes(SecretRegistry.Process.RedactJson(JsonSerializer.Serialize(body, body.GetType(), Json))));
 
     private static async Task WriteResponseAsync(NetworkStream stream, int status, string contentType, byte[] body, int contentLength, CancellationToken cancellationToken)
     {

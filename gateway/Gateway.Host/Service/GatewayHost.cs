@@ -2,6 +2,7 @@ using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Connectors.OpcUa;
 using Gateway.Host.CommandLine;
+using Gateway.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -55,6 +56,8 @@ public static class GatewayHost
         builder.Services.AddSingleton<GatewayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
 
+        // Last, after every provider is registered: each is wrapped so that no secret reaches any log sink.
+        SecretRedactingLoggerProvider.WrapAll(builder.Services, SecretRegistry.Process);
         using var host = builder.Build();
         var service = host.Services.GetRequiredService<GatewayService>();
         try
@@ -80,15 +83,20 @@ public static class GatewayHost
         logging.ClearProviders();
         if (string.Equals(config.Format, "json", StringComparison.OrdinalIgnoreCase))
         {
-            logging.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
+            logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = LocalTimestamp.Pattern;
+
+                // A log line is not HTML: keep '+09:00' and apostrophes readable instead of \u002B and \u0027.
+                o.JsonWriterOptions = new System.Text.Json.JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+            });
         }
         else
         {
             logging.AddSimpleConsole(o =>
             {
                 o.SingleLine = true;
-                o.TimestampFormat = "yyyy-MM-dd HH:mm:ss.fff ";
-                o.UseUtcTimestamp = true;
+                o.TimestampFormat = LocalTimestamp.Pattern + " ";
             });
         }
 
