@@ -57,7 +57,8 @@ public sealed partial class StoreAndForwardBuffer
                 oldest is { } t ? now - t : null,
                 Interlocked.Read(ref c.Dropped));
         }).ToList();
-        return new BufferStatistics(_options.Directory, BytesOnDisk, segments.Length, last, last, Corrupt, sinks);
+        var refused = Refused.ToDictionary(r => RefusalLabel(r.Key), r => r.Value, StringComparer.Ordinal);
+        return new BufferStatistics(_options.Directory, BytesOnDisk, segments.Length, last, last, Corrupt, sinks, refused, IngestProblem);
     }
 
     private void AddCorrupt(DamageReport report)
@@ -103,6 +104,7 @@ public sealed partial class StoreAndForwardBuffer
         {
             DeleteDeliveredSegments();
             ApplyBounds();
+            CheckDiskFullEpisode();
             lock (_sinks)
             {
                 foreach (var cursor in _sinks.Values)
@@ -192,17 +194,22 @@ public sealed partial class StoreAndForwardBuffer
         }
     }
 
-    /// <summary>Frees space when the disk is full: drops the oldest sealed segment if the policy allows.</summary>
+    /// <summary>
+    /// Frees space when the disk is full: drops the oldest sealed segment if the policy allows. False when there is none
+    /// (refuseNew, or only the active segment and those this commit is writing): the commit then fails and its readings
+    /// are refused; the failure rolls the active segment, so with dropOldest the next full disk finds it sealed.
+    /// </summary>
     private bool MakeRoomAfterDiskFull(IOException error)
     {
         var segments = _segments;
-        if (_options.WhenFull != OverflowPolicy.DropOldest || segments.Length < 2 || !segments[0].Sealed)
+        if (_options.WhenFull != OverflowPolicy.DropOldest || segments.Length == 0 || !segments[0].Sealed)
         {
-            _logger.LogError("buffer: the disk holding {Directory} is full ({Message}) and nothing can be dropped (whenFull = {Policy})", _options.Directory, error.Message, _options.WhenFull);
             return false;
         }
 
-        DropSegment(segments[0], segments[1].FirstSequence - 1, $"the disk is full ({error.Message})");
+        // The last sealed segment ends at the last committed reading: nothing newer is on disk.
+        var lastSequence = segments.Length > 1 ? segments[1].FirstSequence - 1 : CommittedSequence;
+        DropSegment(segments[0], lastSequence, $"the disk is full ({error.Message})");
         return true;
     }
 
