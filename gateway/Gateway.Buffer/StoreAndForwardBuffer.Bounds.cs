@@ -17,6 +17,7 @@ public sealed partial class StoreAndForwardBuffer
     private bool _dropEpisode;
     private long _droppedInEpisode;
     private bool _countersDirty;
+    private bool _countersWriteFailed;
 
     /// <summary>Damaged records found and skipped since the buffer was opened.</summary>
     public long Corrupt
@@ -26,6 +27,18 @@ public sealed partial class StoreAndForwardBuffer
             lock (_damageSeen)
             {
                 return _damageSeen.Count;
+            }
+        }
+    }
+
+    /// <summary>Undelivered readings the bounds dropped, summed over the sinks' cursors (kept across restarts in counters.json). Readable after disposal.</summary>
+    public long DroppedTotal
+    {
+        get
+        {
+            lock (_sinks)
+            {
+                return _sinks.Values.Sum(c => Interlocked.Read(ref c.Dropped));
             }
         }
     }
@@ -186,7 +199,8 @@ public sealed partial class StoreAndForwardBuffer
             dropped = true;
         }
 
-        if (!dropped && _dropEpisode && BytesOnDisk < _options.MaxSizeBytes / 2)
+        // Below half of what the buffer can hold: the bound, or the disk when that is smaller (drops for a full disk).
+        if (!dropped && _dropEpisode && BytesOnDisk < Math.Min(_options.MaxSizeBytes, Interlocked.Read(ref _capacityBytes)) / 2)
         {
             _logger.LogWarning("buffer: overflow episode over; {Count} undelivered readings were dropped in it", _droppedInEpisode);
             _dropEpisode = false;
@@ -237,7 +251,7 @@ public sealed partial class StoreAndForwardBuffer
 
         _countersDirty = true;
         _droppedInEpisode += total;
-        if (!_dropEpisode)
+        if (!_dropEpisode && total > 0)
         {
             _dropEpisode = true;
             _logger.LogWarning(
@@ -294,10 +308,17 @@ public sealed partial class StoreAndForwardBuffer
             File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(new BufferCounters(dropped)));
             File.Move(path + ".tmp", path, overwrite: true);
             _countersDirty = false;
+            _countersWriteFailed = false;
         }
         catch (IOException e)
         {
-            _logger.LogWarning(e, "buffer: could not write the drop counters");
+            // Retried at each maintenance (a full disk fails it every time): said once until it works again.
+            TryDelete(Path.Combine(_options.Directory, CountersFileName + ".tmp"));
+            if (!_countersWriteFailed)
+            {
+                _countersWriteFailed = true;
+                _logger.LogWarning(e, "buffer: could not write the drop counters; retrying");
+            }
         }
     }
 }

@@ -17,6 +17,7 @@ public sealed partial class StoreAndForwardBuffer
     private DateTime _diskFullSince;
     private long _refusedAtEpisodeStart;
     private int _writersWaitingForRoom;
+    private long _capacityBytes = long.MaxValue;
 
     /// <summary>Readings refused since the buffer was opened, by reason (<see cref="BufferRefusal.Unencodable"/> included).</summary>
     public IReadOnlyDictionary<BufferRefusal, long> Refused =>
@@ -111,7 +112,7 @@ public sealed partial class StoreAndForwardBuffer
         }
 
         _logger.LogWarning(
-            "buffer: {How}: taking readings again; {Refused} readings were refused because the disk was full (since {Since:yyyy-MM-dd HH:mm:ss}Z)",
+            "buffer: {How}; {Refused} readings were refused because the disk was full (since {Since:yyyy-MM-dd HH:mm:ss}Z)",
             how,
             refused,
             since);
@@ -131,7 +132,7 @@ public sealed partial class StoreAndForwardBuffer
         var free = FreeSpace(_options.Directory);
         if (free >= CurrentSegmentSize())
         {
-            EndDiskFullEpisode($"{Size(free)} free on the disk holding {_options.Directory}");
+            EndDiskFullEpisode($"{Size(free)} free again on the disk holding {_options.Directory}: taking readings again");
         }
     }
 
@@ -146,7 +147,9 @@ public sealed partial class StoreAndForwardBuffer
     /// <summary>Sets the size of the segments started from now on from the bound and the space the disk has (see <see cref="BufferOptions.SegmentSizeFor"/>).</summary>
     private void UpdateSegmentSize()
     {
-        var capacity = BytesOnDisk + FreeSpace(_options.Directory);
+        var free = FreeSpace(_options.Directory);
+        var capacity = free == long.MaxValue ? long.MaxValue : BytesOnDisk + free;
+        Interlocked.Exchange(ref _capacityBytes, capacity);
         var size = _options.SegmentSizeFor(capacity);
         lock (_appendLock)
         {

@@ -421,11 +421,12 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             }
 
             var reason = failure is BufferFullException full ? full.Reason : BufferRefusal.WriteError;
-            CountRefused(reason, chunks.Sum(ReadingsIn) + orphans.Sum(ReadingsIn));
             if (reason == BufferRefusal.DiskFull)
             {
                 StartDiskFullEpisode($"the disk holding {_options.Directory} is full and nothing can be dropped (buffer.whenFull = {_options.WhenFull}, {_segments.Length} segment(s), {Size(BytesOnDisk)} buffered)");
             }
+
+            CountRefused(reason, chunks.Sum(ReadingsIn) + orphans.Sum(ReadingsIn));
         }
         else if (_active is not null)
         {
@@ -444,7 +445,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             Interlocked.Exchange(ref _committedSequence, Math.Max(lastWritten, CommittedSequence));
             if (lastWritten > 0)
             {
-                EndDiskFullEpisode("readings are stored again");
+                EndDiskFullEpisode("readings are stored again (the disk has room)");
             }
         }
 

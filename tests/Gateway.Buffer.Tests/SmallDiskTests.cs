@@ -1,6 +1,7 @@
 using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Buffer.Tests;
 
@@ -123,7 +124,8 @@ public sealed class SmallDiskTests : IAsyncLifetime
         var options = Defaults(OverflowPolicy.RefuseNew) with { SegmentSizeBytes = 64 * 1024 };
         var accepted = new List<long>();
         var refused = 0L;
-        await using (var buffer = TestReadings.Open(options, "mqtt"))
+        var log = new ListLogger();
+        await using (var buffer = StoreAndForwardBuffer.Open(options, ["mqtt"], log))
         {
             var next = 0L;
             for (; refused == 0 && next < 1_000_000; next += 5000)
@@ -140,6 +142,12 @@ public sealed class SmallDiskTests : IAsyncLifetime
             }
 
             Assert.True(refused > 0, "5 MiB hold fewer than a million readings");
+            for (var i = 0; i < 5; i++, next += 5000)
+            {
+                await Assert.ThrowsAsync<BufferFullException>(async () => await buffer.AppendAsync(TestReadings.Range(next, 5000)));
+                refused += 5000;
+            }
+
             Assert.Null(buffer.Fault);
             Assert.Equal(refused, buffer.Refused[BufferRefusal.DiskFull]);
             var delivered = (await TestReadings.DrainAsync(buffer, "mqtt", acknowledge: true)).Select(TestReadings.ValueOf).ToList();
@@ -151,6 +159,10 @@ public sealed class SmallDiskTests : IAsyncLifetime
             await AppendAsync(buffer, 2_000_000, 5000, accepted);
             var after = (await TestReadings.DrainAsync(buffer, "mqtt")).Select(TestReadings.ValueOf).ToList();
             Assert.Equal(accepted.Skip(resumedAt), after);
+
+            // One episode, said once when it started and once when it ended, with the count.
+            Assert.Single(log.Lines, l => l.Level == LogLevel.Critical && l.Message.Contains("is full and nothing can be dropped", StringComparison.Ordinal));
+            Assert.Single(log.Lines, l => l.Message.Contains($"{refused} readings were refused because the disk was full", StringComparison.Ordinal));
         }
 
         await using var reopened = TestReadings.Open(options, "mqtt");
