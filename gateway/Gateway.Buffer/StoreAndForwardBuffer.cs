@@ -391,8 +391,10 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         {
             failure = e;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Any other error is a fault, whatever its type: a file over the size limit (EFBIG) comes as an
+            // ArgumentOutOfRangeException, and an appender whose commit is never completed would wait forever.
             var fault = new BufferWriteException(
                 $"buffer: writing {_active?.Path ?? _options.Directory} failed: {e.Message}. Ingest is stopped so that the store is not corrupted; what was committed before is kept and still delivered. Check the disk, then restart the gateway.",
                 e);

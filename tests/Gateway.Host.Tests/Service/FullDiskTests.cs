@@ -32,45 +32,7 @@ public sealed partial class FullDiskTests : IAsyncLifetime
         var httpPort = FreePort.Next();
         var mqttPort = FreePort.Next();
         var simulatorPort = FreePort.Next();
-        var tags = new StringBuilder();
-        for (var i = 1; i <= 100; i++)
-        {
-            tags.Append(CultureInfo.InvariantCulture, $"              - {{ name: t{i:D3}, nodeId: \"nsu=urn:changwon-gateway:simulator;s={{machine}}/Generated/Tag{i:D5}\" }}\n");
-        }
-
-        var config = Path.Combine(_configDirectory, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            gateway:
-              name: full-disk
-              labels: {"{"} site: test-site {"}"}
-              dataDirectory: {_disk.Path}
-            simulator:
-              enabled: true
-              bind: 127.0.0.1
-              port: {simulatorPort}
-              machines: 1
-              tagsPerMachine: 150
-            sources:
-              - name: sim
-                endpoint: opc.tcp://127.0.0.1:{simulatorPort}
-                security: {"{"} mode: none {"}"}
-                reconnect: {"{"} initialDelayMs: 200, maxDelayMs: 1000 {"}"}
-                machines:
-                  - name: cnc-01
-                    groups:
-                      - name: fast
-                        mode: poll
-                        intervalMs: 100
-                        tags:
-            {tags}
-            sinks:
-              - type: mqtt
-                name: mqtt
-                embedded: true
-                port: {mqttPort}
-            http:
-              listen: 127.0.0.1:{httpPort}
-            """);
+        var config = await WriteConfigAsync(httpPort, mqttPort, simulatorPort);
 
         using var gateway = GatewayProcess.Start("run", "--config", config);
         await gateway.WaitForOutputAsync("Gateway full-disk running", TimeSpan.FromSeconds(60));
@@ -134,6 +96,51 @@ public sealed partial class FullDiskTests : IAsyncLifetime
         Assert.DoesNotContain("Gateway stopped: every reading read is in the buffer", gateway.Output, StringComparison.Ordinal);
     }
 
+    private async Task<string> WriteConfigAsync(int httpPort, int mqttPort, int simulatorPort)
+    {
+        var tags = new StringBuilder();
+        for (var i = 1; i <= 100; i++)
+        {
+            tags.Append(CultureInfo.InvariantCulture, $"              - {{ name: t{i:D3}, nodeId: \"nsu=urn:changwon-gateway:simulator;s={{machine}}/Generated/Tag{i:D5}\" }}\n");
+        }
+
+        var config = Path.Combine(_configDirectory, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            gateway:
+              name: full-disk
+              labels: {"{"} site: test-site {"}"}
+              dataDirectory: {_disk.Path}
+            simulator:
+              enabled: true
+              bind: 127.0.0.1
+              port: {simulatorPort}
+              machines: 1
+              tagsPerMachine: 150
+            sources:
+              - name: sim
+                endpoint: opc.tcp://127.0.0.1:{simulatorPort}
+                security: {"{"} mode: none {"}"}
+                reconnect: {"{"} initialDelayMs: 200, maxDelayMs: 1000 {"}"}
+                machines:
+                  - name: cnc-01
+                    groups:
+                      - name: fast
+                        mode: poll
+                        intervalMs: 100
+                        tags:
+            {tags}
+            sinks:
+              - type: mqtt
+                name: mqtt
+                embedded: true
+                port: {mqttPort}
+            http:
+              listen: 127.0.0.1:{httpPort}
+            """);
+
+        return config;
+    }
+
     private static async Task<string> MetricsAsync(HttpClient http) => await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
 
     private static async Task<(HttpStatusCode Status, List<string> Reasons)> ReadyAsync(HttpClient http)
@@ -165,6 +172,26 @@ public sealed partial class FullDiskTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}\n{gateway.Output}");
             await Task.Delay(200);
         }
+    }
+
+    [Fact]
+    public async Task A_write_error_that_is_not_a_full_disk_stops_the_gateway_with_exit_code_3_and_says_what_was_lost()
+    {
+        // A real write error: the process may write files of at most 300 KiB (ulimit -f, SIGXFSZ ignored, so the
+        // kernel answers EFBIG), and the first segment is larger. Write^Execute off: the runtime's double-mapped
+        // code memory is a file too.
+        var config = await WriteConfigAsync(FreePort.Next(), FreePort.Next(), FreePort.Next());
+        using var gateway = RunningProgram.Start(
+            "bash",
+            ["-c", "trap '' XFSZ; ulimit -f 300; exec dotnet \"$0\" run --config \"$1\"", Path.Combine(AppContext.BaseDirectory, "gateway.dll"), config],
+            RepositoryPaths.Root,
+            new Dictionary<string, string> { ["DOTNET_EnableWriteXorExecute"] = "0" });
+
+        Assert.Equal(3, await gateway.WaitForExitAsync(TimeSpan.FromSeconds(120)));
+        Assert.Contains("Gateway stopping with exit code 3: the buffer cannot write", gateway.Output, StringComparison.Ordinal);
+        var lost = StoppedLine().Match(gateway.Output);
+        Assert.True(lost.Success, gateway.Output);
+        Assert.Matches("write_error [1-9]", gateway.Output);
     }
 
     [GeneratedRegex("Gateway stopped: ([0-9]+) reading\\(s\\) read could not be stored")]
