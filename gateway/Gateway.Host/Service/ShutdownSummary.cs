@@ -13,16 +13,19 @@ public static class ShutdownSummary
     {
         ArgumentNullException.ThrowIfNull(buffer);
         var dropped = buffer.DroppedTotal;
+        // Dropped counts survive restarts (counters.json): "so far", not "in this run".
         var droppedNote = dropped > 0
-            ? $"; the buffer's bounds have dropped {dropped} undelivered reading(s) so far (`gateway buffer stats`)"
+            ? $"; the buffer's bounds have dropped {dropped} undelivered reading(s) so far, before a sink had them (`gateway buffer stats`)"
             : "";
         var refused = buffer.RefusedTotal;
         if (refused == 0)
         {
-            return (dropped > 0 ? LogLevel.Warning : LogLevel.Information, $"Gateway stopped: every reading read is in the buffer{droppedNote}");
+            return dropped == 0
+                ? (LogLevel.Information, "Gateway stopped: every reading read is in the buffer")
+                : (LogLevel.Warning, $"Gateway stopped: every reading read was stored{droppedNote}");
         }
 
         var byReason = string.Join(", ", buffer.Refused.Where(r => r.Value > 0).Select(r => $"{StoreAndForwardBuffer.RefusalLabel(r.Key)} {r.Value}"));
-        return (LogLevel.Warning, $"Gateway stopped: {refused} reading(s) read could not be stored and are lost ({byReason}); every other reading read is in the buffer{droppedNote}");
+        return (LogLevel.Warning, $"Gateway stopped: {refused} reading(s) read could not be stored and are lost ({byReason}); every other reading read was stored{droppedNote}");
     }
 }
