@@ -420,6 +420,10 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                     _pending = [];
                     _pendingCommit = NewCompletion();
                 }
+
+                // Every sequence number from this commit's first chunk on belongs to a failed chunk and no reader ever
+                // saw it: give them back, so that stored readings stay numbered without gaps.
+                _nextSequence = chunks[0].FirstSequence;
             }
 
             var reason = failure is BufferFullException full ? full.Reason : BufferRefusal.WriteError;

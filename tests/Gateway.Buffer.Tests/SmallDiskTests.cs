@@ -150,15 +150,19 @@ public sealed class SmallDiskTests : IAsyncLifetime
 
             Assert.Null(buffer.Fault);
             Assert.Equal(refused, buffer.Refused[BufferRefusal.DiskFull]);
-            var delivered = (await TestReadings.DrainAsync(buffer, "mqtt", acknowledge: true)).Select(TestReadings.ValueOf).ToList();
-            Assert.Equal(accepted, delivered);
+            var deliveredReadings = await TestReadings.DrainAsync(buffer, "mqtt", acknowledge: true);
+            Assert.Equal(accepted, deliveredReadings.Select(TestReadings.ValueOf));
 
             // Delivered segments are deleted, which frees the disk: ingest resumes without a restart.
             await WaitUntilAsync(() => _disk.FreeBytes > 1024 * 1024, "delivered segments are deleted");
             var resumedAt = accepted.Count;
             await AppendAsync(buffer, 2_000_000, 5000, accepted);
-            var after = (await TestReadings.DrainAsync(buffer, "mqtt")).Select(TestReadings.ValueOf).ToList();
-            Assert.Equal(accepted.Skip(resumedAt), after);
+            var afterReadings = await TestReadings.DrainAsync(buffer, "mqtt");
+            Assert.Equal(accepted.Skip(resumedAt), afterReadings.Select(TestReadings.ValueOf));
+
+            // Refused readings give their sequence numbers back: what is stored is numbered 1, 2, 3, ... without gaps.
+            Assert.Equal(Enumerable.Range(1, accepted.Count).Select(i => (long)i), deliveredReadings.Concat(afterReadings).Select(r => r.Sequence));
+            Assert.Equal(accepted.Count, buffer.GetStatistics().TotalAppended);
 
             // One episode, said once when it started and once when it ended, with the count.
             Assert.Single(log.Lines, l => l.Level == LogLevel.Critical && l.Message.Contains("is full and nothing can be dropped", StringComparison.Ordinal));

@@ -83,8 +83,13 @@ public sealed partial class FullDiskTests : IAsyncLifetime
         await WaitUntilAsync(async () => Counter(await MetricsAsync(http), "gateway_buffer_appended_total") > resumedAfter + 5000, "readings are stored again", gateway);
         var storedUpTo = Counter(await MetricsAsync(http), "gateway_buffer_appended_total");
 
-        // Every reading stored after the space came back reaches the subscriber (stored readings have consecutive sequence numbers).
-        await WaitUntilAsync(() => Task.FromResult(Enumerable.Range(1, (int)(storedUpTo - resumedAfter)).All(i => sequences.ContainsKey(resumedAfter + i))), "every reading stored since is delivered", gateway);
+        // Every reading stored after the space came back reaches the subscriber (stored readings have consecutive
+        // sequence numbers: a refused reading gives its number back).
+        var since = Enumerable.Range(1, (int)(storedUpTo - resumedAfter)).Select(i => resumedAfter + i).ToList();
+        await WaitUntilAsync(
+            () => Task.FromResult(since.All(sequences.ContainsKey)),
+            () => $"every reading stored since is delivered; missing {string.Join(",", since.Where(s => !sequences.ContainsKey(s)).Take(20))} of {resumedAfter + 1}..{storedUpTo}",
+            gateway);
         Assert.Equal(refusedAtResume, Counter(await MetricsAsync(http), "gateway_buffer_refused_total", "reason=\"disk_full\""));
 
         // The shutdown summary says how many readings were lost, not that every reading is in the buffer.
@@ -164,12 +169,19 @@ public sealed partial class FullDiskTests : IAsyncLifetime
         return -1;
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what, RunningProgram gateway)
+    private static Task WaitUntilAsync(Func<Task<bool>> condition, string what, RunningProgram gateway) =>
+        WaitUntilAsync(condition, () => what, gateway);
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what, RunningProgram gateway)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
         while (!await condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}\n{gateway.Output}");
+            if (DateTime.UtcNow >= deadline)
+            {
+                Assert.Fail($"timed out waiting until {what()}\n{gateway.Output}");
+            }
+
             await Task.Delay(200);
         }
     }
