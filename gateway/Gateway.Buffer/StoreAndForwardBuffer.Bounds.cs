@@ -17,6 +17,7 @@ public sealed partial class StoreAndForwardBuffer
     private bool _dropEpisode;
     private long _droppedInEpisode;
     private bool _countersDirty;
+    private bool _countersWriteFailed;
 
     /// <summary>Damaged records found and skipped since the buffer was opened.</summary>
     public long Corrupt
@@ -26,6 +27,18 @@ public sealed partial class StoreAndForwardBuffer
             lock (_damageSeen)
             {
                 return _damageSeen.Count;
+            }
+        }
+    }
+
+    /// <summary>Undelivered readings the bounds dropped, summed over the sinks' cursors (kept across restarts in counters.json). Readable after disposal.</summary>
+    public long DroppedTotal
+    {
+        get
+        {
+            lock (_sinks)
+            {
+                return _sinks.Values.Sum(c => Interlocked.Read(ref c.Dropped));
             }
         }
     }
@@ -57,7 +70,8 @@ public sealed partial class StoreAndForwardBuffer
                 oldest is { } t ? now - t : null,
                 Interlocked.Read(ref c.Dropped));
         }).ToList();
-        return new BufferStatistics(_options.Directory, BytesOnDisk, segments.Length, last, last, Corrupt, sinks);
+        var refused = Refused.ToDictionary(r => RefusalLabel(r.Key), r => r.Value, StringComparer.Ordinal);
+        return new BufferStatistics(_options.Directory, BytesOnDisk, segments.Length, last, last, Corrupt, sinks, refused, IngestProblem);
     }
 
     private void AddCorrupt(DamageReport report)
@@ -103,6 +117,7 @@ public sealed partial class StoreAndForwardBuffer
         {
             DeleteDeliveredSegments();
             ApplyBounds();
+            CheckDiskFullEpisode();
             lock (_sinks)
             {
                 foreach (var cursor in _sinks.Values)
@@ -184,7 +199,8 @@ public sealed partial class StoreAndForwardBuffer
             dropped = true;
         }
 
-        if (!dropped && _dropEpisode && BytesOnDisk < _options.MaxSizeBytes / 2)
+        // Below half of what the buffer can hold: the bound, or the disk when that is smaller (drops for a full disk).
+        if (!dropped && _dropEpisode && BytesOnDisk < Math.Min(_options.MaxSizeBytes, Interlocked.Read(ref _capacityBytes)) / 2)
         {
             _logger.LogWarning("buffer: overflow episode over; {Count} undelivered readings were dropped in it", _droppedInEpisode);
             _dropEpisode = false;
@@ -192,17 +208,22 @@ public sealed partial class StoreAndForwardBuffer
         }
     }
 
-    /// <summary>Frees space when the disk is full: drops the oldest sealed segment if the policy allows.</summary>
+    /// <summary>
+    /// Frees space when the disk is full: drops the oldest sealed segment if the policy allows. False when there is none
+    /// (refuseNew, or only the active segment and those this commit is writing): the commit then fails and its readings
+    /// are refused; the failure rolls the active segment, so with dropOldest the next full disk finds it sealed.
+    /// </summary>
     private bool MakeRoomAfterDiskFull(IOException error)
     {
         var segments = _segments;
-        if (_options.WhenFull != OverflowPolicy.DropOldest || segments.Length < 2 || !segments[0].Sealed)
+        if (_options.WhenFull != OverflowPolicy.DropOldest || segments.Length == 0 || !segments[0].Sealed)
         {
-            _logger.LogError("buffer: the disk holding {Directory} is full ({Message}) and nothing can be dropped (whenFull = {Policy})", _options.Directory, error.Message, _options.WhenFull);
             return false;
         }
 
-        DropSegment(segments[0], segments[1].FirstSequence - 1, $"the disk is full ({error.Message})");
+        // The last sealed segment ends at the last committed reading: nothing newer is on disk.
+        var lastSequence = segments.Length > 1 ? segments[1].FirstSequence - 1 : CommittedSequence;
+        DropSegment(segments[0], lastSequence, $"the disk is full ({error.Message})");
         return true;
     }
 
@@ -230,7 +251,7 @@ public sealed partial class StoreAndForwardBuffer
 
         _countersDirty = true;
         _droppedInEpisode += total;
-        if (!_dropEpisode)
+        if (!_dropEpisode && total > 0)
         {
             _dropEpisode = true;
             _logger.LogWarning(
@@ -287,10 +308,17 @@ public sealed partial class StoreAndForwardBuffer
             File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(new BufferCounters(dropped)));
             File.Move(path + ".tmp", path, overwrite: true);
             _countersDirty = false;
+            _countersWriteFailed = false;
         }
         catch (IOException e)
         {
-            _logger.LogWarning(e, "buffer: could not write the drop counters");
+            // Retried at each maintenance (a full disk fails it every time): said once until it works again.
+            TryDelete(Path.Combine(_options.Directory, CountersFileName + ".tmp"));
+            if (!_countersWriteFailed)
+            {
+                _countersWriteFailed = true;
+                _logger.LogWarning(e, "buffer: could not write the drop counters; retrying");
+            }
         }
     }
 }

@@ -41,7 +41,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     private long _nextSequence;
     private long _encodedSegmentBytes;
     private bool _startNewSegment = true;
-    private long _rejectedReadings;
+    private long _segmentSize = BufferOptions.MinimumSegmentSize;
 
     // Owned by the commit loop.
     private SafeFileHandle? _activeHandle;
@@ -63,6 +63,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         _segments = segments;
         _committedSequence = lastSequence;
         _nextSequence = lastSequence + 1;
+        UpdateSegmentSize();
         _commitLoop = Task.Run(CommitLoopAsync);
     }
 
@@ -72,7 +73,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     public long CommittedSequence => Interlocked.Read(ref _committedSequence);
 
     /// <summary>Readings refused because they could not be encoded (each logged).</summary>
-    public long RejectedReadings => Interlocked.Read(ref _rejectedReadings);
+    public long RejectedReadings => RefusedOf(BufferRefusal.Unencodable);
 
     /// <summary>Set when a write error stopped ingest.</summary>
     public Exception? Fault => _fault;
@@ -120,22 +121,33 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     /// <summary>
     /// Appends readings and completes once they are durable (group commit: many appenders share one fsync,
     /// at most one per commit interval). Assigns each reading its gateway-wide sequence number and returns the
-    /// last one. Throws <see cref="BufferFullException"/> when full and refusing new readings, and
-    /// <see cref="BufferWriteException"/> after an I/O error stopped ingest.
+    /// last one. Throws <see cref="BufferFullException"/> when full and refusing new readings or when the disk is full
+    /// with nothing to drop, and <see cref="BufferWriteException"/> after an I/O error stopped ingest; the readings of
+    /// a call that throws are not stored and are counted in <see cref="Refused"/>.
     /// </summary>
-    public ValueTask<long> AppendAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken = default)
+    public ValueTask<long> AppendAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken = default) =>
+        Append(readings, countBufferFull: true, cancellationToken);
+
+    private ValueTask<long> Append(IReadOnlyList<Reading> readings, bool countBufferFull, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(readings);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         if (_fault is { } fault)
         {
+            CountRefused(BufferRefusal.WriteError, readings.Count);
             throw fault;
         }
 
         if (_options.WhenFull == OverflowPolicy.RefuseNew && BytesOnDisk >= _options.MaxSizeBytes)
         {
+            if (countBufferFull)
+            {
+                CountRefused(BufferRefusal.BufferFull, readings.Count);
+            }
+
             throw new BufferFullException(
-                $"buffer full: {_options.Directory} holds {Size(BytesOnDisk)} of undelivered readings (the bound, buffer.maxSizeMb, is {Size(_options.MaxSizeBytes)}) and buffer.whenFull is refuseNew. New readings are refused until a sink catches up; check the sinks or raise buffer.maxSizeMb.");
+                $"buffer full: {_options.Directory} holds {Size(BytesOnDisk)} of undelivered readings (the bound, buffer.maxSizeMb, is {Size(_options.MaxSizeBytes)}) and buffer.whenFull is refuseNew. New readings are refused until a sink catches up; check the sinks or raise buffer.maxSizeMb.",
+                BufferRefusal.BufferFull);
         }
 
         if (readings.Count == 0)
@@ -151,9 +163,9 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             var chunk = _pending.Count > 0 ? _pending[^1] : null;
             foreach (var reading in readings)
             {
-                if (chunk is null || _startNewSegment || _encodedSegmentBytes >= _options.EffectiveSegmentSize)
+                if (chunk is null || _startNewSegment || _encodedSegmentBytes >= _segmentSize)
                 {
-                    var startsSegment = _startNewSegment || _encodedSegmentBytes >= _options.EffectiveSegmentSize;
+                    var startsSegment = _startNewSegment || _encodedSegmentBytes >= _segmentSize;
                     if (startsSegment)
                     {
                         _encoder.StartSegment();
@@ -173,7 +185,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                 catch (ArgumentException e)
                 {
                     chunk.Bytes.Truncate(before);
-                    Interlocked.Increment(ref _rejectedReadings);
+                    CountRefused(BufferRefusal.Unencodable, 1);
                     _logger.LogWarning("buffer: reading {Source}/{Machine}/{Tag} not stored: {Reason}", reading?.Source, reading?.Machine, reading?.Tag, e.Message);
                     continue;
                 }
@@ -190,19 +202,46 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         return WaitForCommitAsync(commit, last, cancellationToken);
     }
 
-    /// <summary>The pipeline's side: like <see cref="AppendAsync"/>, but waits (back-pressure) while the buffer is full and refusing new readings.</summary>
+    /// <summary>
+    /// The pipeline's side: like <see cref="AppendAsync"/>, but waits (back-pressure) while the buffer is at its bound
+    /// with refuseNew; readings still waiting when the wait is cancelled are counted as refused. A full disk is not
+    /// waited out: the call throws <see cref="BufferFullException"/>, so the source never acknowledges those readings.
+    /// </summary>
     public async ValueTask WriteAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken)
     {
-        while (true)
+        ArgumentNullException.ThrowIfNull(readings);
+        var waiting = false;
+        try
         {
-            try
+            while (true)
             {
-                await AppendAsync(readings, cancellationToken);
-                return;
+                try
+                {
+                    await Append(readings, countBufferFull: false, cancellationToken);
+                    return;
+                }
+                catch (BufferFullException e) when (e.Reason == BufferRefusal.BufferFull && !cancellationToken.IsCancellationRequested)
+                {
+                    if (!waiting)
+                    {
+                        waiting = true;
+                        Interlocked.Increment(ref _writersWaitingForRoom);
+                    }
+
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                }
             }
-            catch (BufferFullException) when (_options.WhenFull == OverflowPolicy.RefuseNew && !cancellationToken.IsCancellationRequested)
+        }
+        catch (OperationCanceledException) when (waiting)
+        {
+            CountRefused(BufferRefusal.BufferFull, readings.Count);
+            throw;
+        }
+        finally
+        {
+            if (waiting)
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
+                Interlocked.Decrement(ref _writersWaitingForRoom);
             }
         }
     }
@@ -323,6 +362,9 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             _pendingCommit = NewCompletion();
         }
 
+        // Segments this commit rolled away from: sealed (and readable to their end) only once the commit is durable,
+        // and cut back to what was committed before if it fails, so a refused reading is never delivered.
+        var rolled = new List<RolledSegment>();
         Exception? failure = null;
         var lastWritten = 0L;
         try
@@ -331,11 +373,16 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             {
                 if (chunk.StartsSegment || _active is null)
                 {
-                    StartSegment(chunk.FirstSequence);
+                    StartSegment(chunk.FirstSequence, rolled);
                 }
 
                 WriteRecovering(chunk.Bytes.WrittenMemory);
                 lastWritten = Math.Max(lastWritten, chunk.LastSequence);
+            }
+
+            foreach (var segment in rolled)
+            {
+                RandomAccess.FlushToDisk(segment.Handle);
             }
 
             RandomAccess.FlushToDisk(_activeHandle!);
@@ -344,8 +391,10 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         {
             failure = e;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // Any other error is a fault, whatever its type: a file over the size limit (EFBIG) comes as an
+            // ArgumentOutOfRangeException, and an appender whose commit is never completed would wait forever.
             var fault = new BufferWriteException(
                 $"buffer: writing {_active?.Path ?? _options.Directory} failed: {e.Message}. Ingest is stopped so that the store is not corrupted; what was committed before is kept and still delivered. Check the disk, then restart the gateway.",
                 e);
@@ -354,23 +403,59 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             _logger.LogCritical(e, "{Message}", fault.Message);
         }
 
+        List<PendingChunk> orphans = [];
+        TaskCompletionSource? orphanCommit = null;
         if (failure is not null)
         {
             // What did not reach the disk is gone; the next append starts a fresh segment so its series table is complete.
-            TruncateActiveToCommitted();
+            // Chunks encoded since this commit began may refer to series defined in the chunks that failed: they go too.
+            CutBack(rolled);
             lock (_appendLock)
             {
                 _startNewSegment = true;
+                if (_pending.Count > 0)
+                {
+                    orphans = _pending;
+                    orphanCommit = _pendingCommit;
+                    _pending = [];
+                    _pendingCommit = NewCompletion();
+                }
+
+                // Every sequence number from this commit's first chunk on belongs to a failed chunk and no reader ever
+                // saw it: give them back, so that stored readings stay numbered without gaps.
+                _nextSequence = chunks[0].FirstSequence;
             }
+
+            var reason = failure is BufferFullException full ? full.Reason : BufferRefusal.WriteError;
+            if (reason == BufferRefusal.DiskFull)
+            {
+                StartDiskFullEpisode($"the disk holding {_options.Directory} is full and nothing can be dropped (buffer.whenFull = {_options.WhenFull}, {_segments.Length} segment(s), {Size(BytesOnDisk)} buffered)");
+            }
+
+            CountRefused(reason, chunks.Sum(ReadingsIn) + orphans.Sum(ReadingsIn));
         }
         else if (_active is not null)
         {
+            var now = _time.GetUtcNow().UtcDateTime;
+            foreach (var segment in rolled)
+            {
+                // Length before Sealed: a reader that sees the segment sealed must also see its whole length.
+                segment.Info.CommittedLength = segment.Length;
+                segment.Info.LastWriteUtc = now;
+                segment.Info.Sealed = true;
+                segment.Handle.Dispose();
+            }
+
             _active.CommittedLength = _activeLength;
-            _active.LastWriteUtc = _time.GetUtcNow().UtcDateTime;
+            _active.LastWriteUtc = now;
             Interlocked.Exchange(ref _committedSequence, Math.Max(lastWritten, CommittedSequence));
+            if (lastWritten > 0)
+            {
+                EndDiskFullEpisode("readings are stored again (the disk has room)");
+            }
         }
 
-        foreach (var chunk in chunks)
+        foreach (var chunk in chunks.Concat(orphans))
         {
             ReturnBuffer(chunk.Bytes);
         }
@@ -383,19 +468,41 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         else
         {
             commit.TrySetException(failure);
+            orphanCommit?.TrySetException(failure);
         }
     }
 
     private long _activeLength;
 
-    private void StartSegment(long firstSequence)
+    /// <summary>
+    /// Makes a new segment the active one. The segment rolled away from joins <paramref name="rolled"/> (the commit seals
+    /// it when durable); an active segment that holds no record yet is deleted instead, so a long run of refused commits
+    /// does not leave a trail of empty files.
+    /// </summary>
+    private void StartSegment(long firstSequence, List<RolledSegment> rolled)
     {
         if (_active is not null && _active.FirstSequence == firstSequence)
         {
             return; // the active segment holds no reading yet (its records failed): keep using it
         }
 
-        SealActive();
+        if (_active is not null && _activeHandle is not null)
+        {
+            if (_activeLength == SegmentFile.HeaderSize)
+            {
+                _activeHandle.Dispose();
+                RemoveOldest(_active, "empty: its readings were refused");
+            }
+            else
+            {
+                rolled.Add(new RolledSegment(_active, _activeHandle, _activeLength));
+            }
+
+            _active = null;
+            _activeHandle = null;
+        }
+
+        UpdateSegmentSize();
         var path = Path.Combine(_options.Directory, SegmentFile.NameFor(firstSequence));
         lock (_segmentsLock)
         {
@@ -426,7 +533,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                 TryDelete(path);
                 if (!MakeRoomAfterDiskFull(e))
                 {
-                    throw;
+                    throw DiskFull(e);
                 }
             }
         }
@@ -441,6 +548,37 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         AddBytes(SegmentFile.HeaderSize);
     }
 
+    /// <summary>After a failed commit: every segment it rolled away from goes back to its committed length and is sealed there.</summary>
+    private void CutBack(List<RolledSegment> rolled)
+    {
+        foreach (var segment in rolled)
+        {
+            try
+            {
+                RandomAccess.SetLength(segment.Handle, segment.Info.CommittedLength);
+                RandomAccess.FlushToDisk(segment.Handle);
+            }
+            catch (IOException e)
+            {
+                // Readers stop at the committed length, and on restart the recovery cuts a torn tail off.
+                _logger.LogError(e, "buffer: could not cut {Path} back to its committed length; readers ignore what follows it", segment.Info.Path);
+            }
+
+            AddBytes(segment.Info.CommittedLength - segment.Length);
+            segment.Handle.Dispose();
+            if (segment.Info.CommittedLength == SegmentFile.HeaderSize)
+            {
+                RemoveOldest(segment.Info, "empty: its readings were refused");
+            }
+            else
+            {
+                segment.Info.Sealed = true;
+            }
+        }
+
+        TruncateActiveToCommitted();
+    }
+
     private void SealActive()
     {
         if (_active is null || _activeHandle is null)
@@ -451,7 +589,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         RandomAccess.FlushToDisk(_activeHandle);
         _activeHandle.Dispose();
         _activeHandle = null;
-        _active.CommittedLength = _activeLength; // what this commit wrote before rolling is durable now too
+        _active.CommittedLength = _activeLength;
         _active.Sealed = true;
         _active = null;
     }
@@ -474,13 +612,16 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                 RandomAccess.SetLength(_activeHandle!, _activeLength);
                 if (!MakeRoomAfterDiskFull(e))
                 {
-                    throw new BufferFullException(
-                        $"buffer: the disk holding {_options.Directory} is full and nothing can be dropped (buffer.whenFull = {_options.WhenFull}). These readings were not stored; free disk space or lower buffer.maxSizeMb.",
-                        e);
+                    throw DiskFull(e);
                 }
             }
         }
     }
+
+    private BufferFullException DiskFull(IOException e) => new(
+        $"buffer: the disk holding {_options.Directory} is full and nothing can be dropped (buffer.whenFull = {_options.WhenFull}). These readings were not stored; free disk space or lower buffer.maxSizeMb.",
+        BufferRefusal.DiskFull,
+        e);
 
     private void TruncateActiveToCommitted()
     {
@@ -557,6 +698,9 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         await _lockFile.DisposeAsync();
         _stopping.Dispose();
     }
+
+    /// <summary>A segment a commit rolled away from: its still open handle and the length written so far.</summary>
+    private sealed record RolledSegment(SegmentInfo Info, SafeFileHandle Handle, long Length);
 
     private sealed class PendingChunk(ByteBuffer bytes, bool startsSegment, long firstSequence)
     {

@@ -117,6 +117,35 @@ public sealed class BoundsTests : IDisposable
     }
 
     [Fact]
+    public async Task AWaitingPipelineWriterMakesTheBufferNotReadyAndWhatItGivesUpIsCountedAsRefused()
+    {
+        var options = TestReadings.Options(_directory, maxBytes: 64 * 1024, segmentBytes: 8 * 1024) with { WhenFull = OverflowPolicy.RefuseNew };
+        await using var buffer = TestReadings.Open(options, "mqtt");
+        for (var i = 0; buffer.BytesOnDisk < options.MaxSizeBytes; i++)
+        {
+            await buffer.AppendAsync(TestReadings.Range(i * 200, 200));
+        }
+
+        Assert.Null(buffer.IngestProblem);
+        using var stop = new CancellationTokenSource();
+        var write = buffer.WriteAsync(TestReadings.Range(999_000, 10), stop.Token).AsTask();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (buffer.IngestProblem is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.Contains("refuseNew: sources wait", buffer.IngestProblem, StringComparison.Ordinal);
+        Assert.Equal(0, buffer.RefusedTotal); // waiting is not refusing
+
+        // Shutdown gives up the wait: those readings were never stored, and are counted.
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => write);
+        Assert.Equal(10, buffer.Refused[BufferRefusal.BufferFull]);
+        Assert.Null(buffer.IngestProblem);
+    }
+
+    [Fact]
     public async Task ReadingsOlderThanTheMaximumAgeAreDropped()
     {
         var clock = new ManualClock(DateTimeOffset.UtcNow);

@@ -60,9 +60,11 @@ internal sealed class OldestPendingProbe : IDisposable
                         return reading;
                     }
 
-                    if (!isSealed && index == segments.Count - 1)
+                    if (!isSealed)
                     {
-                        return null; // the active segment: keep the place, more will be committed there
+                        // The active segment, or one a commit in progress rolled away from (sealed when the commit is
+                        // durable): keep the place, more will be committed there.
+                        return null;
                     }
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)

@@ -131,7 +131,10 @@ public static class StatusCommand
         if (health.Buffer is { } buffer)
         {
             output.WriteLine();
-            output.WriteLine($"buffer: {buffer.Appended} appended, {buffer.BytesOnDisk} bytes on disk, {buffer.Dropped} dropped, {buffer.Corrupt} corrupt");
+            var refused = buffer.Refused == 0 || buffer.RefusedByReason is null
+                ? ""
+                : " (" + string.Join(", ", buffer.RefusedByReason.Where(r => r.Value > 0).Select(r => $"{r.Key} {r.Value}")) + ")";
+            output.WriteLine($"buffer: {buffer.Appended} appended, {buffer.BytesOnDisk} bytes on disk, {buffer.Dropped} dropped, {buffer.Refused} refused{refused}, {buffer.Corrupt} corrupt");
         }
     }
 }

@@ -28,4 +28,15 @@ public sealed record MachineHealth(DateTime? LastReadingUtc, int Tags, int BadTa
 
 public sealed record SinkHealth(string Name, string Type, string State, long Pending, double OldestPendingSeconds, long Delivered, long Failures, string? LastError);
 
-public sealed record BufferHealth(long Appended, long BytesOnDisk, long Dropped, long Corrupt);
+/// <summary>
+/// The buffer in /status. <see cref="Refused"/>: readings it could not store (by reason in <see cref="RefusedByReason"/>);
+/// <see cref="IngestProblem"/>: why it cannot store readings right now (also a not-ready reason), null while it can.
+/// </summary>
+public sealed record BufferHealth(
+    long Appended,
+    long BytesOnDisk,
+    long Dropped,
+    long Corrupt,
+    long Refused = 0,
+    IReadOnlyDictionary<string, long>? RefusedByReason = null,
+    string? IngestProblem = null);

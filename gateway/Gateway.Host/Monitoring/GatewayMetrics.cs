@@ -37,6 +37,7 @@ public sealed class GatewayMetrics
     private readonly Gauge _bufferBytes;
     private readonly Counter _bufferCorrupt;
     private readonly Counter _bufferAppended;
+    private readonly Counter _bufferRefused;
     private readonly Counter _cpuSeconds;
     private readonly Gauge _residentBytes;
     private readonly Gauge _threads;
@@ -75,6 +76,11 @@ public sealed class GatewayMetrics
         _bufferBytes = factory.CreateGauge("gateway_buffer_bytes", "Bytes the buffer uses on disk.");
         _bufferCorrupt = factory.CreateCounter("gateway_buffer_corrupt_total", "Damaged records skipped by the buffer (torn tail, checksum).");
         _bufferAppended = factory.CreateCounter("gateway_buffer_appended_total", "Readings committed to the buffer.");
+        _bufferRefused = factory.CreateCounter("gateway_buffer_refused_total", "Readings the buffer could not store (never acknowledged to the source), by reason: disk_full, buffer_full, write_error, unencodable.", "reason");
+        foreach (var reason in Enum.GetValues<BufferRefusal>())
+        {
+            _bufferRefused.WithLabels(StoreAndForwardBuffer.RefusalLabel(reason)); // every reason from the first scrape, at 0
+        }
         _cpuSeconds = factory.CreateCounter("gateway_process_cpu_seconds_total", "CPU time of the gateway process.");
         _residentBytes = factory.CreateGauge("gateway_process_resident_memory_bytes", "Resident memory of the gateway process.");
         _threads = factory.CreateGauge("gateway_process_threads", "Threads of the gateway process.");
@@ -159,6 +165,11 @@ public sealed class GatewayMetrics
         _bufferBytes.Set(buffer.BytesOnDisk);
         _bufferCorrupt.IncTo(buffer.Corrupt);
         _bufferAppended.IncTo(buffer.TotalAppended);
+        foreach (var (reason, count) in buffer.Refused ?? new Dictionary<string, long>())
+        {
+            _bufferRefused.WithLabels(reason).IncTo(count);
+        }
+
         foreach (var sink in buffer.Sinks.Where(s => s.Configured))
         {
             _pending.WithLabels(sink.Sink).Set(sink.Pending);
@@ -202,6 +213,11 @@ public sealed class GatewayMetrics
         }
 
         var buffer = runtime.Buffer.GetStatistics();
+        if (buffer.IngestProblem is { } ingest)
+        {
+            reasons.Add(ingest);
+        }
+
         var sinks = new List<SinkHealth>();
         foreach (var sink in runtime.Sinks)
         {
@@ -237,6 +253,13 @@ public sealed class GatewayMetrics
             reasons,
             sources,
             sinks,
-            new BufferHealth(buffer.TotalAppended, buffer.BytesOnDisk, buffer.Sinks.Sum(s => s.Dropped), buffer.Corrupt));
+            new BufferHealth(
+                buffer.TotalAppended,
+                buffer.BytesOnDisk,
+                buffer.Sinks.Sum(s => s.Dropped),
+                buffer.Corrupt,
+                buffer.Refused?.Values.Sum() ?? 0,
+                buffer.Refused,
+                buffer.IngestProblem));
     }
 }

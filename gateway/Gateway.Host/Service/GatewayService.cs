@@ -82,10 +82,32 @@ public sealed class GatewayService : BackgroundService
 
         try
         {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
+            await WatchForBufferFaultAsync(stoppingToken);
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// A write error (not a full disk, which heals by itself) stops the buffer's ingest for good: the process then exits
+    /// with code 3 so that the service manager restarts it, and the buffer's recovery on open keeps what was committed.
+    /// </summary>
+    private async Task WatchForBufferFaultAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            if (_runtime?.Buffer.Fault is { } fault)
+            {
+                Fault = fault;
+                _logger.LogCritical(
+                    "Gateway stopping with exit code {Code}: the buffer cannot write ({Message}). The service manager restarts it; the buffer keeps every reading it committed.",
+                    Gateway.Host.CommandLine.ExitCodes.RuntimeError,
+                    fault.Message);
+                _lifetime.StopApplication();
+                return;
+            }
         }
     }
 
@@ -154,8 +176,9 @@ public sealed class GatewayService : BackgroundService
             if (_runtime is not null)
             {
                 await _runtime.StopAsync(cancellationToken);
+                var (level, summary) = ShutdownSummary.Describe(_runtime.Buffer);
                 _runtime = null;
-                _logger.LogInformation("Gateway stopped: every reading read is in the buffer");
+                _logger.Log(level, "{Summary}", summary);
             }
         }
         finally
