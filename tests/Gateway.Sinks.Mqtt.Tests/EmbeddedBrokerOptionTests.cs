@@ -35,9 +35,11 @@ public sealed class EmbeddedBrokerOptionTests
         var file = Path.GetTempFileName();
         var options = new MqttSinkOptions { Embedded = true, BrokerTls = new() { Bind = "0.0.0.0", Port = 8883, CertFile = file, KeyFile = file } };
 
-        var problem = Assert.Single(Problems(options));
+        var problems = Problems(options).ToList();
         File.Delete(file);
 
+        // (The empty file is also refused as a certificate, at brokerTls.certFile: only the bind's problem matters here.)
+        var problem = Assert.Single(problems, p => p.Key.EndsWith("bind", StringComparison.Ordinal));
         Assert.Equal("brokerTls.bind", problem.Key);
         Assert.Same(options.BrokerTls, problem.Owner);
     }

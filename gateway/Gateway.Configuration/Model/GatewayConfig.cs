@@ -402,6 +402,9 @@ public sealed class SinkConfig
 
     public bool Enabled { get; set; } = true;
 
+    [Description("An optional sink does not hold readiness: while it cannot deliver, /readyz stays ready and /status marks it optional. Its readings still wait in the buffer and flow once it can deliver.")]
+    public bool Optional { get; set; }
+
     /// <summary>The plugin's options, bound by the loader to the plugin's OptionsType (not a YAML key itself).</summary>
     [NotAKey]
     public object? Options { get; set; }

@@ -119,13 +119,20 @@ public static class StatusCommand
                 var tags = source.Machines?.GetValueOrDefault(machine)?.Summary ?? "";
                 output.WriteLine($"{source.Name,-20} {source.State,-13} {machine,-20} {age,-13} {tags}".TrimEnd());
             }
+
+            if (source.LastError is { } problem)
+            {
+                var since = source.LastErrorSince is { } start ? $" (since {LocalTimestamp.Format(start)})" : "";
+                output.WriteLine($"{"",-20} {source.Name}: {problem}{since}");
+            }
         }
 
         output.WriteLine();
         output.WriteLine($"{"SINK",-20} {"TYPE",-10} {"STATE",-12} {"PENDING",10} {"OLDEST",10} {"DELIVERED",12} {"FAILURES",9}");
         foreach (var sink in health.Sinks)
         {
-            output.WriteLine($"{sink.Name,-20} {sink.Type,-10} {sink.State,-12} {sink.Pending,10} {sink.OldestPendingSeconds,9:0}s {sink.Delivered,12} {sink.Failures,9}");
+            var optional = sink.Optional ? "  (optional: does not hold readiness)" : "";
+            output.WriteLine($"{sink.Name,-20} {sink.Type,-10} {sink.State,-12} {sink.Pending,10} {sink.OldestPendingSeconds,9:0}s {sink.Delivered,12} {sink.Failures,9}{optional}");
         }
 
         if (health.Buffer is { } buffer)

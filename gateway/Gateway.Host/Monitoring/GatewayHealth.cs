@@ -12,12 +12,16 @@ public sealed record GatewayHealth(
     BufferHealth? Buffer);
 
 /// <param name="Machines">Per machine: the last reading and how many of its tags are Bad (null in the /status of an older gateway).</param>
+/// <param name="LastError">Why the source is not connected (connection refused, a timeout and whose, an untrusted certificate and its file); null when connected.</param>
+/// <param name="LastErrorSince">When that outage started.</param>
 public sealed record SourceHealth(
     string Name,
     string Endpoint,
     string State,
     IReadOnlyDictionary<string, DateTime?> LastReadingPerMachine,
-    IReadOnlyDictionary<string, MachineHealth>? Machines = null);
+    IReadOnlyDictionary<string, MachineHealth>? Machines = null,
+    string? LastError = null,
+    DateTimeOffset? LastErrorSince = null);
 
 /// <summary>One machine: a connected source whose every tag is Bad is not healthy, whatever its last reading's age.</summary>
 /// <param name="Tags">Tags the machine has in this source.</param>
@@ -26,7 +30,8 @@ public sealed record SourceHealth(
 /// <param name="Summary">"all 3 tags Bad (BadNodeIdUnknown (0x80340000))", "1 of 3 tags Bad (...)", "3 tags, none Bad".</param>
 public sealed record MachineHealth(DateTime? LastReadingUtc, int Tags, int BadTags, string? FirstBadStatus, string Summary);
 
-public sealed record SinkHealth(string Name, string Type, string State, long Pending, double OldestPendingSeconds, long Delivered, long Failures, string? LastError);
+/// <param name="Optional">An optional sink (`optional: true`) that cannot deliver does not make the gateway not ready.</param>
+public sealed record SinkHealth(string Name, string Type, string State, long Pending, double OldestPendingSeconds, long Delivered, long Failures, string? LastError, bool Optional = false);
 
 /// <summary>
 /// The buffer in /status. <see cref="Refused"/>: readings it could not store (by reason in <see cref="RefusedByReason"/>);

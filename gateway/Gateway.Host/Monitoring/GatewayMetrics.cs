@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Buffer;
 using Gateway.Core;
 using Gateway.Host.CommandLine;
+using Gateway.Host.Logging;
 using Gateway.Host.Service;
 using Prometheus;
 
@@ -191,12 +192,17 @@ public sealed class GatewayMetrics
         foreach (var source in runtime.Sources)
         {
             var state = source.Connector.State;
+            var opcua = source.Connector as Gateway.Connectors.OpcUa.OpcUaSourceConnector;
+            var problem = state == ConnectionState.Connected ? null : opcua?.Problem;
             if (state != ConnectionState.Connected)
             {
-                reasons.Add($"source {source.Config.Name} ({source.Config.Endpoint}) is {state}");
+                // "Connecting" alone does not say why: the last error and since when (connection refused, whose timeout).
+                reasons.Add(problem is { } p
+                    ? $"source {source.Config.Name} ({source.Config.Endpoint}) is {state}: {p.Problem} (since {LocalTimestamp.Format(p.Since)})"
+                    : $"source {source.Config.Name} ({source.Config.Endpoint}) is {state}");
             }
 
-            var tags = (source.Connector as Gateway.Connectors.OpcUa.OpcUaSourceConnector)?.TagHealth;
+            var tags = opcua?.TagHealth;
             sources.Add(new SourceHealth(
                 source.Config.Name,
                 source.Config.Endpoint,
@@ -209,7 +215,9 @@ public sealed class GatewayMetrics
                         var machine = tags?.ForMachine(m.Key) ?? new Gateway.Connectors.OpcUa.MachineTagHealth(0, 0, null);
                         return new MachineHealth(m.Value.LastReadingUtc, machine.Tags, machine.BadTags, machine.FirstBadStatus?.ToString(), machine.Describe());
                     },
-                    StringComparer.Ordinal)));
+                    StringComparer.Ordinal),
+                problem?.Problem,
+                problem?.Since));
         }
 
         var buffer = runtime.Buffer.GetStatistics();
@@ -225,7 +233,11 @@ public sealed class GatewayMetrics
             var pending = buffer.Sinks.FirstOrDefault(s => s.Sink == sink.Config.Name);
             var connection = sink.Sink.State;
             var draining = connection == ConnectionState.Connected && status.State is DeliveryState.Waiting or DeliveryState.Delivering;
-            if (connection != ConnectionState.Connected)
+            if (sink.Config.Optional)
+            {
+                // Its readings wait in the buffer as any sink's; it just does not hold readiness (the demo's InfluxDB).
+            }
+            else if (connection != ConnectionState.Connected)
             {
                 reasons.Add($"sink {sink.Config.Name} is {connection}{(status.LastError is null ? "" : ": " + status.LastError)}");
             }
@@ -242,7 +254,8 @@ public sealed class GatewayMetrics
                 pending?.OldestPendingAge?.TotalSeconds ?? 0,
                 status.Delivered,
                 status.FailuresByType.Values.Sum(),
-                status.LastError));
+                status.LastError,
+                sink.Config.Optional));
         }
 
         return new GatewayHealth(

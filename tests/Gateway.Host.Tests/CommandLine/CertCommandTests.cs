@@ -115,10 +115,22 @@ public sealed class CertCommandTests : IDisposable
         File.WriteAllText(config, """
             gateway:
               name: edge-01
+              labels: { site: s }
               dataDirectory: state
             pki:
               applicationUri: urn:edge-01:line-a
               applicationName: Line A gateway
+            sources:
+              - name: s1
+                endpoint: opc.tcp://127.0.0.1:4840
+                machines:
+                  - name: m1
+                    groups:
+                      - name: g
+                        tags:
+                          - { name: t, nodeId: "i=2258" }
+            sinks:
+              - { type: mqtt, name: mqtt, embedded: true }
             """);
 
         var (exit, output, error) = await CommandLineRunner.RunAsync("cert", "create", "--config", config);

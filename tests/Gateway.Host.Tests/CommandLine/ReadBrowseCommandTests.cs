@@ -79,7 +79,7 @@ public sealed class ReadBrowseCommandTests
             Assert.True(source > 0, output);
             var pasted = string.Join('\n', lines[..source].Concat(lines[source..].Select(l => l.StartsWith("# ", StringComparison.Ordinal) ? l[2..] : l)));
             var path = Path.Combine(directory, "gateway.yaml");
-            await File.WriteAllTextAsync(path, "gateway:\n  name: edge-01\n" + pasted);
+            await File.WriteAllTextAsync(path, "gateway:\n  name: edge-01\n  labels: { site: s }\nsinks:\n  - { type: mqtt, name: mqtt, embedded: true }\n" + pasted);
             var (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
             Assert.True(valid == ExitCodes.Ok, problems + "\n" + pasted);
         }

@@ -22,6 +22,15 @@ public sealed class SecretsInCommandOutputTests : IDisposable
               name: cli-secret
               labels: { site: s }
               dataDirectory: ${file:folder.txt}
+            sources:
+              - name: s1
+                endpoint: opc.tcp://127.0.0.1:4840
+                machines:
+                  - name: m1
+                    groups:
+                      - name: g
+                        tags:
+                          - { name: t, nodeId: "i=2258" }
             sinks:
               - type: mqtt
                 name: mqtt

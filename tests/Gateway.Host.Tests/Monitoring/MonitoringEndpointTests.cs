@@ -90,6 +90,74 @@ public sealed class MonitoringEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task A_source_that_cannot_connect_shows_why_and_since_when_and_an_optional_sink_does_not_hold_readiness()
+    {
+        var httpPort = FreePort.Next();
+        var sourcePort = FreePort.Next(); // nothing listens: the source's connection is refused
+        var config = Path.Combine(_dir, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            gateway:
+              name: why-test
+              labels: {"{"} site: test-site {"}"}
+              dataDirectory: data
+            sources:
+              - name: lathe
+                endpoint: opc.tcp://127.0.0.1:{sourcePort}
+                machines:
+                  - name: lathe-1
+                    groups:
+                      - name: g
+                        tags:
+                          - name: t
+                            nodeId: i=2258
+            sinks:
+              - type: mqtt
+                name: local
+                embedded: true
+                port: {FreePort.Next()}
+              - type: mqtt
+                name: archive
+                optional: true
+                host: 127.0.0.1
+                port: {FreePort.Next()}
+                timeoutMs: 500
+            http:
+              listen: 127.0.0.1:{httpPort}
+            """);
+        using var gateway = GatewayProcess.Start("run", "--config", config);
+        await gateway.WaitForOutputAsync("Gateway why-test running", TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+
+        string[] reasons = [];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && !reasons.Any(r => r.Contains("connection refused", StringComparison.Ordinal)))
+        {
+            using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative)); // 503 while not ready
+            var ready = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+            reasons = ready.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()!).ToArray();
+            await Task.Delay(200);
+        }
+
+        // Not just "Connecting": the cause, and since when (local time with its offset).
+        var reason = Assert.Single(reasons, r => r.StartsWith("source lathe", StringComparison.Ordinal));
+        Assert.Matches(@"^source lathe \(opc\.tcp://127\.0\.0\.1:\d+\) is Connecting: .*connection refused.* \(since \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d\)$", reason);
+        // The optional sink cannot connect either, but it does not hold readiness.
+        Assert.DoesNotContain(reasons, r => r.Contains("archive", StringComparison.Ordinal));
+
+        var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/status", UriKind.Relative))).RootElement;
+        var source = status.GetProperty("sources")[0];
+        Assert.Contains("connection refused", source.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        Assert.True(source.GetProperty("lastErrorSince").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
+        var archive = status.GetProperty("sinks").EnumerateArray().Single(s => s.GetProperty("name").GetString() == "archive");
+        Assert.True(archive.GetProperty("optional").GetBoolean());
+
+        var (exit, output, _) = await CommandLineRunner.RunAsync("status", "--url", $"http://127.0.0.1:{httpPort}");
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains(output.Split('\n'), l => l.Contains("lathe: ", StringComparison.Ordinal) && l.Contains("connection refused", StringComparison.Ordinal) && l.Contains("(since ", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("archive", StringComparison.Ordinal) && l.Contains("(optional: does not hold readiness)", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_connected_machine_whose_poll_tags_are_all_Bad_is_shown_as_such_in_status_metrics_and_the_log()
     {
         // node-opcua (tests/servers/opcua/server.js) has Double.00001...; the NoSuchNode ids are what a typo looks like.

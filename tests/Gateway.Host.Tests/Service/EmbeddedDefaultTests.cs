@@ -67,6 +67,12 @@ public sealed class EmbeddedDefaultTests : IDisposable
 
         // Store-and-forward: the absent InfluxDB's readings are waiting in the buffer, and the metrics say so.
         using var http = new HttpClient();
+        // The demo's InfluxDB is `optional: true`: its absence does not make the demo NOT READY.
+        using (var ready = await http.GetAsync(new Uri($"http://127.0.0.1:{httpPort}/readyz")))
+        {
+            Assert.True(ready.StatusCode == System.Net.HttpStatusCode.OK, await ready.Content.ReadAsStringAsync());
+        }
+
         var metrics = await http.GetStringAsync(new Uri($"http://127.0.0.1:{httpPort}/metrics"));
         var pending = System.Text.RegularExpressions.Regex.Match(metrics, "gateway_buffer_pending\\{[^}]*sink=\"influxdb\"[^}]*\\} (\\d+)");
         Assert.True(pending.Success && long.Parse(pending.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 0, metrics);
