@@ -38,7 +38,7 @@ public sealed class SecureSourceTests : IDisposable
         var rejected = Path.Combine(_data, "pki", "rejected", "certs");
         await Eventually.HoldsAsync(() => Directory.Exists(rejected) && Directory.GetFiles(rejected).Length == 1, TimeSpan.FromSeconds(30), "the server certificate in rejected/certs");
         var file = Directory.GetFiles(rejected)[0];
-        await Eventually.HoldsAsync(() => log.Count(file) > 0, TimeSpan.FromSeconds(10), "a log line naming the rejected file");
+        await Eventually.HoldsAsync(() => log.Count(file) > 0, TimeSpan.FromSeconds(60), "a log line naming the rejected file");
         Assert.Contains(log.Lines, l => l.Contains(file, StringComparison.Ordinal) && l.Contains("is not trusted", StringComparison.Ordinal) && l.Contains("gateway cert trust", StringComparison.Ordinal));
         Assert.DoesNotContain(output.Readings, r => r.Quality == Quality.Good);
 
