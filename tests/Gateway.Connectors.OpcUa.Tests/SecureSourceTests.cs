@@ -36,9 +36,18 @@ public sealed class SecureSourceTests : IDisposable
         var run = connector.RunAsync(output, stop.Token);
 
         var rejected = Path.Combine(_data, "pki", "rejected", "certs");
-        await Eventually.HoldsAsync(() => Directory.Exists(rejected) && Directory.GetFiles(rejected).Length == 1, TimeSpan.FromSeconds(30), "the server certificate in rejected/certs");
-        var file = Directory.GetFiles(rejected)[0];
-        await Eventually.HoldsAsync(() => log.Count(file) > 0, TimeSpan.FromSeconds(60), "a log line naming the rejected file");
+        // The PKI writes the file under a temporary name and renames it: wait for the .der itself.
+        await Eventually.HoldsAsync(() => Directory.Exists(rejected) && Directory.GetFiles(rejected, "*.der").Length == 1, TimeSpan.FromSeconds(30), "the server certificate in rejected/certs");
+        var file = Directory.GetFiles(rejected, "*.der")[0];
+        try
+        {
+            await Eventually.HoldsAsync(() => log.Count(file) > 0, TimeSpan.FromSeconds(60), "a log line naming the rejected file");
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message} ({file}); the connector's log:\n{string.Join("\n", log.Lines.Take(40))}", e);
+        }
+
         Assert.Contains(log.Lines, l => l.Contains(file, StringComparison.Ordinal) && l.Contains("is not trusted", StringComparison.Ordinal) && l.Contains("gateway cert trust", StringComparison.Ordinal));
         Assert.DoesNotContain(output.Readings, r => r.Quality == Quality.Good);
 
