@@ -101,7 +101,8 @@ public sealed partial class SystemdUnitTests(PublishedGateway gateway) : IDispos
             await Task.Delay(TimeSpan.FromSeconds(3));
             var child = Assert.Single(run.ChildIds());
             RunningProgram.Signal(child, "TERM");
-            Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60)) == 0, run.Output);
+            var exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(exit == 0, $"exit code {exit}\n{run.Output}");
         }
 
         var used = File.ReadLines(summary)
