@@ -130,29 +130,26 @@ public sealed class MqttSinkPlugin : ISinkPlugin
 
         if (!string.IsNullOrEmpty(o.CertFile) && !string.IsNullOrEmpty(o.KeyFile) && File.Exists(o.CertFile) && File.Exists(o.KeyFile))
         {
-            try
+            if (PemPairProblem(o.CertFile, o.KeyFile) is { } pairProblem)
             {
-                using var certificate = X509Certificate2.CreateFromPemFile(o.CertFile, o.KeyFile);
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
-            {
-                return new("certFile", $"'{o.CertFile}' with key '{o.KeyFile}' is not a usable PEM certificate and private key: {e.Message}.");
+                return new("certFile", pairProblem);
             }
         }
 
         return null;
     }
 
-    private static string? BrokerCertificateProblem(EmbeddedBrokerTlsOptions tls)
+    /// <summary>Loads a PEM certificate and its key as the client's TLS and the embedded broker's TLS listener do at start.</summary>
+    private static string? PemPairProblem(string certFile, string keyFile)
     {
         try
         {
-            using var certificate = X509Certificate2.CreateFromPemFile(tls.CertFile, tls.KeyFile);
+            using var certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
             return null;
         }
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
         {
-            return $"'{tls.CertFile}' with key '{tls.KeyFile}' is not a usable PEM certificate and private key: {e.Message}.";
+            return $"'{certFile}' with key '{keyFile}' is not a usable PEM certificate and private key: {e.Message}.";
         }
     }
 
@@ -213,7 +210,7 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             }
 
             // The broker loads these at start; a pair that does not load would stop the gateway there, so read it here.
-            if (!missing && !string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile) && BrokerCertificateProblem(tls) is { } certificateProblem)
+            if (!missing && !string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile) && PemPairProblem(tls.CertFile, tls.KeyFile) is { } certificateProblem)
             {
                 yield return new("brokerTls.certFile", certificateProblem, tls);
             }
