@@ -1,22 +1,32 @@
-using Gateway.Configuration.Model;
-
 namespace Gateway.Buffer;
 
-/// <summary>The buffer's settings, from the YAML <c>buffer</c> section (<see cref="BufferConfig"/>) plus a few internals.</summary>
+/// <summary>
+/// The buffer's settings and the defaults the gateway runs with (the host maps the YAML <c>buffer</c> section onto them;
+/// a key left out of the YAML keeps the value here).
+/// </summary>
 public sealed record BufferOptions
 {
     public required string Directory { get; init; }
 
+    /// <summary>The bound on the disk space the buffer uses; what happens at it is <see cref="WhenFull"/>.</summary>
     public long MaxSizeBytes { get; init; } = 2048L * 1024 * 1024;
 
+    /// <summary>Readings older than this are dropped even if not delivered.</summary>
     public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(168);
 
     /// <summary>Group commit: at most one fsync per interval; the loss window of a power cut.</summary>
     public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(5);
 
-    public OverflowPolicy WhenFull { get; init; } = OverflowPolicy.DropOldest;
+    public BufferOverflowPolicy WhenFull { get; init; } = BufferOverflowPolicy.DropOldest;
 
+    /// <summary>Most readings handed to a sink in one batch.</summary>
     public int BatchSize { get; init; } = 5000;
+
+    /// <summary>After a batch under half of <see cref="BatchSize"/>, how long to wait before the next (see <see cref="SinkDeliveryLoop"/>).</summary>
+    public TimeSpan BatchLinger { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How each sink's delivery loop retries a batch the sink did not take.</summary>
+    public DeliveryRetryOptions Retry { get; init; } = new();
 
     /// <summary>
     /// Segment file size; the unit in which space is freed. Default (null): an eighth of what the buffer can hold, which is
@@ -37,24 +47,32 @@ public sealed record BufferOptions
     /// </summary>
     internal long SegmentSizeFor(long capacityBytes) =>
         SegmentSizeBytes ?? Math.Clamp(Math.Min(MaxSizeBytes, capacityBytes) / 8, MinimumSegmentSize, MaximumSegmentSize);
+}
 
-    /// <summary>Options from the YAML section; <paramref name="dataDirectory"/> is the gateway's data directory (buffer default: DATA/buffer).</summary>
-    public static BufferOptions FromConfig(BufferConfig config, string dataDirectory)
-    {
-        ArgumentNullException.ThrowIfNull(config);
-        var directory = string.IsNullOrWhiteSpace(config.Directory)
-            ? Path.Combine(dataDirectory, "buffer")
-            : Path.Combine(dataDirectory, config.Directory);
-        return new BufferOptions
-        {
-            Directory = directory,
-            MaxSizeBytes = (long)config.MaxSizeMb * 1024 * 1024,
-            MaxAge = TimeSpan.FromHours(config.MaxAgeHours),
-            CommitInterval = TimeSpan.FromMilliseconds(config.CommitIntervalMs),
-            WhenFull = config.WhenFull,
-            BatchSize = config.BatchSize,
-        };
-    }
+/// <summary>What the buffer does at its bound (<see cref="BufferOptions.MaxSizeBytes"/>).</summary>
+public enum BufferOverflowPolicy
+{
+    /// <summary>Drop the oldest sealed segment, counted per sink, and keep taking new readings.</summary>
+    DropOldest,
+
+    /// <summary>Refuse new readings (<see cref="BufferFullException"/>) until a sink catches up.</summary>
+    RefuseNew,
+}
+
+/// <summary>
+/// How a sink's delivery loop retries: exponential backoff with jitter from <see cref="InitialDelay"/> up to
+/// <see cref="MaxDelay"/>, for as long as it takes, through a circuit breaker that opens at
+/// <see cref="BreakerFailureRatio"/> of failed attempts for <see cref="BreakDuration"/>.
+/// </summary>
+public sealed record DeliveryRetryOptions
+{
+    public TimeSpan InitialDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    public double BreakerFailureRatio { get; init; } = 0.5;
+
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>

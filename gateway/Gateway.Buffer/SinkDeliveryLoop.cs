@@ -1,13 +1,11 @@
 using System.Collections.Concurrent;
 
-using Gateway.Configuration.Model;
 using Gateway.Core;
 
 using Microsoft.Extensions.Logging;
 
 using Polly;
 using Polly.CircuitBreaker;
-using Polly.Retry;
 
 namespace Gateway.Buffer;
 
@@ -42,7 +40,7 @@ public sealed class SinkDeliveryLoop
     /// After a batch that was not full, how long to let readings gather before reading the next one: readings that arrive
     /// in many small groups (one per OPC UA publish) then leave in fewer, larger batches. Zero delivers at once.
     /// </param>
-    public SinkDeliveryLoop(StoreAndForwardBuffer buffer, ISink sink, RetryConfig retry, int batchSize, ILogger logger, TimeProvider? timeProvider = null, TimeSpan linger = default)
+    public SinkDeliveryLoop(StoreAndForwardBuffer buffer, ISink sink, DeliveryRetryOptions retry, int batchSize, ILogger logger, TimeProvider? timeProvider = null, TimeSpan linger = default)
     {
         ArgumentNullException.ThrowIfNull(buffer);
         ArgumentNullException.ThrowIfNull(sink);
@@ -128,65 +126,47 @@ public sealed class SinkDeliveryLoop
         }
     }
 
-    private ResiliencePipeline BuildPipeline(RetryConfig retry)
-    {
-        var handled = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException);
-        return new ResiliencePipelineBuilder { TimeProvider = _time }
-            .AddRetry(new RetryStrategyOptions
+    private ResiliencePipeline BuildPipeline(DeliveryRetryOptions retry) => Resilience.RetryThroughBreaker(
+        new RetryOptions { Delay = retry.InitialDelay, MaxDelay = retry.MaxDelay },
+        new CircuitBreakerOptions { FailureRatio = retry.BreakerFailureRatio, BreakDuration = retry.BreakDuration },
+        _time,
+        handles: e => e is not OperationCanceledException,
+        onRetry: args =>
+        {
+            var error = args.Outcome.Exception;
+            Interlocked.Increment(ref _retries);
+            Interlocked.Exchange(ref _currentDelayTicks, args.RetryDelay.Ticks);
+            _state = _circuit.CircuitState == CircuitState.Open ? DeliveryState.CircuitOpen : DeliveryState.Retrying;
+            if (error is not null && error is not BrokenCircuitException)
             {
-                ShouldHandle = handled,
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(retry.InitialDelayMs),
-                MaxDelay = TimeSpan.FromMilliseconds(retry.MaxDelayMs),
-                OnRetry = args =>
-                {
-                    var error = args.Outcome.Exception;
-                    Interlocked.Increment(ref _retries);
-                    Interlocked.Exchange(ref _currentDelayTicks, args.RetryDelay.Ticks);
-                    _state = _circuit.CircuitState == CircuitState.Open ? DeliveryState.CircuitOpen : DeliveryState.Retrying;
-                    if (error is not null && error is not BrokenCircuitException)
-                    {
-                        _failures.AddOrUpdate(error.GetType().Name, 1, (_, n) => n + 1);
-                        _lastError = error.Message;
-                    }
+                _failures.AddOrUpdate(error.GetType().Name, 1, (_, n) => n + 1);
+                _lastError = error.Message;
+            }
 
-                    // One warning when the outage starts and one line when it ends (OutageEpisode); each retry at Debug.
-                    if (error is not null && error is not BrokenCircuitException)
-                    {
-                        _outage.Failed($"cannot deliver: {error.Message}", $"The readings wait in the buffer; retrying with backoff up to {retry.MaxDelayMs / 1000.0:0.#} s");
-                    }
-
-                    _logger.LogDebug(
-                        "sink {Sink}: delivery attempt {Attempt} failed: {Error}; next in {Delay} ms",
-                        _sink.Name, args.AttemptNumber + 1, error?.Message, (long)args.RetryDelay.TotalMilliseconds);
-
-                    return default;
-                },
-            })
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            // One warning when the outage starts and one line when it ends (OutageEpisode); each retry at Debug.
+            if (error is not null && error is not BrokenCircuitException)
             {
-                ShouldHandle = handled,
-                FailureRatio = retry.BreakerFailureRatio,
-                MinimumThroughput = 2,
-                SamplingDuration = TimeSpan.FromMilliseconds(Math.Max(500, retry.BreakDurationMs * 2)),
-                BreakDuration = TimeSpan.FromMilliseconds(retry.BreakDurationMs),
-                StateProvider = _circuit,
-                OnOpened = args =>
-                {
-                    // Part of the outage already reported: at Debug, or a long outage repeats it every break.
-                    _logger.LogDebug("sink {Sink}: circuit opened for {Duration} ms after repeated failures", _sink.Name, (long)args.BreakDuration.TotalMilliseconds);
-                    return default;
-                },
-                OnClosed = _ =>
-                {
-                    _logger.LogDebug("sink {Sink}: circuit closed, delivering again", _sink.Name);
-                    return default;
-                },
-            })
-            .Build();
-    }
+                _outage.Failed($"cannot deliver: {error.Message}", $"The readings wait in the buffer; retrying with backoff up to {retry.MaxDelay.TotalSeconds:0.#} s");
+            }
+
+            _logger.LogDebug(
+                "sink {Sink}: delivery attempt {Attempt} failed: {Error}; next in {Delay} ms",
+                _sink.Name, args.AttemptNumber + 1, error?.Message, (long)args.RetryDelay.TotalMilliseconds);
+
+            return default;
+        },
+        circuit: _circuit,
+        onOpened: args =>
+        {
+            // Part of the outage already reported: at Debug, or a long outage repeats it every break.
+            _logger.LogDebug("sink {Sink}: circuit opened for {Duration} ms after repeated failures", _sink.Name, (long)args.BreakDuration.TotalMilliseconds);
+            return default;
+        },
+        onClosed: _ =>
+        {
+            _logger.LogDebug("sink {Sink}: circuit closed, delivering again", _sink.Name);
+            return default;
+        });
 }
 
 public enum DeliveryState

@@ -1,7 +1,6 @@
 using System.Text.Json;
 
 using Gateway.Buffer.Storage;
-using Gateway.Configuration.Model;
 
 using Microsoft.Extensions.Logging;
 
@@ -175,7 +174,7 @@ public sealed partial class StoreAndForwardBuffer
 
             var oldest = segments[0];
             var tooOld = now - oldest.LastWriteUtc > _options.MaxAge;
-            var tooBig = BytesOnDisk > _options.MaxSizeBytes && _options.WhenFull == OverflowPolicy.DropOldest;
+            var tooBig = BytesOnDisk > _options.MaxSizeBytes && _options.WhenFull == BufferOverflowPolicy.DropOldest;
             if (!tooOld && !tooBig)
             {
                 break;
@@ -216,7 +215,7 @@ public sealed partial class StoreAndForwardBuffer
     private bool MakeRoomAfterDiskFull(IOException error)
     {
         var segments = _segments;
-        if (_options.WhenFull != OverflowPolicy.DropOldest || segments.Length == 0 || !segments[0].Sealed)
+        if (_options.WhenFull != BufferOverflowPolicy.DropOldest || segments.Length == 0 || !segments[0].Sealed)
         {
             return false;
         }

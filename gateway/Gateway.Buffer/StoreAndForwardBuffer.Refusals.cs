@@ -1,5 +1,3 @@
-using Gateway.Configuration.Model;
-
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Buffer;
@@ -91,7 +89,7 @@ public sealed partial class StoreAndForwardBuffer
         _logger.LogCritical(
             "buffer: {Why}. New readings are refused (not stored, never acknowledged to a source) and counted in gateway_buffer_refused_total{{reason=\"disk_full\"}}; ingest resumes by itself once space is free. Free disk space, or lower buffer.maxSizeMb{Hint}",
             why,
-            _options.WhenFull == OverflowPolicy.RefuseNew ? " (or set buffer.whenFull to dropOldest)" : "");
+            _options.WhenFull == BufferOverflowPolicy.RefuseNew ? " (or set buffer.whenFull to dropOldest)" : "");
     }
 
     /// <summary>In the commit loop, after readings were stored, or when maintenance sees room again: ends the episode (logged once).</summary>

@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 
 using Gateway.Buffer.Storage;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 
 using Microsoft.Extensions.Logging;
@@ -138,7 +137,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             throw fault;
         }
 
-        if (_options.WhenFull == OverflowPolicy.RefuseNew && BytesOnDisk >= _options.MaxSizeBytes)
+        if (_options.WhenFull == BufferOverflowPolicy.RefuseNew && BytesOnDisk >= _options.MaxSizeBytes)
         {
             if (countBufferFull)
             {

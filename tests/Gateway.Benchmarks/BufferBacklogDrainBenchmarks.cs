@@ -4,7 +4,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Engines;
 
 using Gateway.Buffer;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 
 using Microsoft.Extensions.Logging.Abstractions;
@@ -55,7 +54,7 @@ public class BufferBacklogDrainBenchmarks
         var buffer = _buffer!;
         var target = buffer.CommittedSequence;
         var sink = new CountingSink();
-        var loop = new SinkDeliveryLoop(buffer, sink, new RetryConfig(), 5000, NullLogger.Instance);
+        var loop = new SinkDeliveryLoop(buffer, sink, new DeliveryRetryOptions(), 5000, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var live = Task.Run(async () =>
         {

@@ -1,5 +1,4 @@
 using Gateway.Buffer;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 
 using Microsoft.Extensions.Logging.Abstractions;
@@ -25,7 +24,7 @@ internal static class BufferDrain
     /// <summary>Runs the sink's delivery loop until it delivered <paramref name="count"/> readings (its cursor moved past them).</summary>
     public static async Task RunAsync(StoreAndForwardBuffer buffer, ISink sink, int batchSize, int count)
     {
-        var loop = new SinkDeliveryLoop(buffer, sink, new RetryConfig(), batchSize, NullLogger.Instance);
+        var loop = new SinkDeliveryLoop(buffer, sink, new DeliveryRetryOptions(), batchSize, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var run = loop.RunAsync(stop.Token);
         while (loop.Status.Delivered < count)

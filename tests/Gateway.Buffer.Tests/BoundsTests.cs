@@ -1,4 +1,3 @@
-using Gateway.Configuration.Model;
 using Gateway.Testing;
 
 using Microsoft.Extensions.Logging;
@@ -70,7 +69,7 @@ public sealed class BoundsTests : IDisposable
     [Fact]
     public async Task RefuseNewFailsAppendsWithAClearErrorUntilASinkCatchesUp()
     {
-        var options = TestReadings.Options(_directory, maxBytes: 128 * 1024, segmentBytes: 16 * 1024) with { WhenFull = OverflowPolicy.RefuseNew };
+        var options = TestReadings.Options(_directory, maxBytes: 128 * 1024, segmentBytes: 16 * 1024) with { WhenFull = BufferOverflowPolicy.RefuseNew };
         await using var buffer = TestReadings.Open(options, "mqtt");
         BufferFullException? refused = null;
         var appended = 0;
@@ -101,7 +100,7 @@ public sealed class BoundsTests : IDisposable
     [Fact]
     public async Task ThePipelineWriterWaitsWhileFullAndRefusingNew()
     {
-        var options = TestReadings.Options(_directory, maxBytes: 64 * 1024, segmentBytes: 8 * 1024) with { WhenFull = OverflowPolicy.RefuseNew };
+        var options = TestReadings.Options(_directory, maxBytes: 64 * 1024, segmentBytes: 8 * 1024) with { WhenFull = BufferOverflowPolicy.RefuseNew };
         await using var buffer = TestReadings.Open(options, "mqtt");
         for (var i = 0; buffer.BytesOnDisk < options.MaxSizeBytes; i++)
         {
@@ -121,7 +120,7 @@ public sealed class BoundsTests : IDisposable
     [Fact]
     public async Task AWaitingPipelineWriterMakesTheBufferNotReadyAndWhatItGivesUpIsCountedAsRefused()
     {
-        var options = TestReadings.Options(_directory, maxBytes: 64 * 1024, segmentBytes: 8 * 1024) with { WhenFull = OverflowPolicy.RefuseNew };
+        var options = TestReadings.Options(_directory, maxBytes: 64 * 1024, segmentBytes: 8 * 1024) with { WhenFull = BufferOverflowPolicy.RefuseNew };
         await using var buffer = TestReadings.Open(options, "mqtt");
         for (var i = 0; buffer.BytesOnDisk < options.MaxSizeBytes; i++)
         {

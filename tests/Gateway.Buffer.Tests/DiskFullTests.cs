@@ -1,6 +1,5 @@
 using System.Diagnostics;
 
-using Gateway.Configuration.Model;
 using Gateway.Testing;
 
 namespace Gateway.Buffer.Tests;
@@ -22,13 +21,13 @@ public sealed class DiskFullTests : IAsyncLifetime
         Directory.Delete(_mountPoint);
     }
 
-    private BufferOptions Options(OverflowPolicy policy) =>
+    private BufferOptions Options(BufferOverflowPolicy policy) =>
         TestReadings.Options(Path.Combine(_mountPoint, "buffer"), maxBytes: 512L * 1024 * 1024, segmentBytes: 128 * 1024) with { WhenFull = policy };
 
     [Fact]
     public async Task WithDropOldestAFullDiskDropsTheOldestAndKeepsTakingReadings()
     {
-        await using var buffer = TestReadings.Open(Options(OverflowPolicy.DropOldest), "influx");
+        await using var buffer = TestReadings.Open(Options(BufferOverflowPolicy.DropOldest), "influx");
         const int Total = 100_000; // ~5 MB of records on a 2 MiB disk
         for (var i = 0; i < Total; i += 1000)
         {
@@ -48,7 +47,7 @@ public sealed class DiskFullTests : IAsyncLifetime
     [Fact]
     public async Task WithRefuseNewAFullDiskFailsTheAppendClearlyAndRecoversWhenSpaceIsFreed()
     {
-        await using var buffer = TestReadings.Open(Options(OverflowPolicy.RefuseNew), "influx");
+        await using var buffer = TestReadings.Open(Options(BufferOverflowPolicy.RefuseNew), "influx");
         BufferFullException? refused = null;
         var committed = new List<long>();
         for (var i = 0; i < 100_000 && refused is null; i += 1000)

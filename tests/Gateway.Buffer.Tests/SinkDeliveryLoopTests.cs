@@ -1,4 +1,3 @@
-using Gateway.Configuration.Model;
 using Gateway.Testing;
 
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,7 +9,7 @@ namespace Gateway.Buffer.Tests;
 /// <summary>The per-sink delivery loops: retries with backoff, the circuit breaker, and independence of sinks.</summary>
 public sealed class SinkDeliveryLoopTests : IDisposable
 {
-    private static readonly RetryConfig FastRetry = new() { InitialDelayMs = 10, MaxDelayMs = 200, BreakerFailureRatio = 0.5, BreakDurationMs = 1000 };
+    private static readonly DeliveryRetryOptions FastRetry = new() { InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(200), BreakerFailureRatio = 0.5, BreakDuration = TimeSpan.FromMilliseconds(1000) };
     private readonly string _directory = RepositoryPaths.NewTempDirectory("buffer-delivery");
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -83,7 +82,7 @@ public sealed class SinkDeliveryLoopTests : IDisposable
         await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "mqtt");
         var mqtt = new RecordingSink("mqtt") { Down = true };
         // A break long enough that a slow, busy test machine cannot see it end while the test looks.
-        var retry = new RetryConfig { InitialDelayMs = 10, MaxDelayMs = 200, BreakerFailureRatio = 0.5, BreakDurationMs = 3000 };
+        var retry = new DeliveryRetryOptions { InitialDelay = TimeSpan.FromMilliseconds(10), MaxDelay = TimeSpan.FromMilliseconds(200), BreakerFailureRatio = 0.5, BreakDuration = TimeSpan.FromMilliseconds(3000) };
         var loop = new SinkDeliveryLoop(buffer, mqtt, retry, 100, NullLogger.Instance);
         using var stop = new CancellationTokenSource();
         var running = loop.RunAsync(stop.Token);
@@ -112,7 +111,7 @@ public sealed class SinkDeliveryLoopTests : IDisposable
         var influx = new RecordingSink("influx") { Down = true };
         var log = new ListLogger();
         // A short break, so the circuit opens and closes many times during the outage: each used to be a warning.
-        var retry = new RetryConfig { InitialDelayMs = 5, MaxDelayMs = 20, BreakerFailureRatio = 0.5, BreakDurationMs = 500 };
+        var retry = new DeliveryRetryOptions { InitialDelay = TimeSpan.FromMilliseconds(5), MaxDelay = TimeSpan.FromMilliseconds(20), BreakerFailureRatio = 0.5, BreakDuration = TimeSpan.FromMilliseconds(500) };
         var loop = new SinkDeliveryLoop(buffer, influx, retry, 100, log);
         using var stop = new CancellationTokenSource();
         var running = loop.RunAsync(stop.Token);

@@ -1,4 +1,3 @@
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging;
@@ -18,7 +17,7 @@ public sealed class SmallDiskTests : IAsyncLifetime
     // The buffers are closed by then, so a busy mount is a leaked file handle: that fails the test.
     public async Task DisposeAsync() => await _disk.DisposeAsync();
 
-    private BufferOptions Defaults(OverflowPolicy policy = OverflowPolicy.DropOldest) => new()
+    private BufferOptions Defaults(BufferOverflowPolicy policy = BufferOverflowPolicy.DropOldest) => new()
     {
         Directory = Path.Combine(_disk.Path, "buffer"),
         CommitInterval = TimeSpan.FromMilliseconds(2),
@@ -121,7 +120,7 @@ public sealed class SmallDiskTests : IAsyncLifetime
     {
         // refuseNew drops nothing, so what was accepted is exactly what a sink gets. Batches of 5,000 readings
         // (~250 KB) roll 64 KiB segments several times within one commit, so ENOSPC comes after a roll.
-        var options = Defaults(OverflowPolicy.RefuseNew) with { SegmentSizeBytes = 64 * 1024 };
+        var options = Defaults(BufferOverflowPolicy.RefuseNew) with { SegmentSizeBytes = 64 * 1024 };
         var accepted = new List<long>();
         var refused = 0L;
         var log = new ListLogger();

@@ -1,4 +1,3 @@
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
 
@@ -253,20 +252,5 @@ public sealed class StoreAndForwardBufferTests : IDisposable
         var dumped = BufferInspector.Dump(_directory, "mqtt").ToList();
 
         Assert.Equal(50, dumped.Count);
-    }
-
-    [Fact]
-    public void OptionsComeFromTheYamlSection()
-    {
-        var options = BufferOptions.FromConfig(
-            new BufferConfig { MaxSizeMb = 10, MaxAgeHours = 2, CommitIntervalMs = 7, WhenFull = OverflowPolicy.RefuseNew, BatchSize = 300 },
-            "/var/lib/gateway");
-
-        Assert.Equal(Path.Combine("/var/lib/gateway", "buffer"), options.Directory);
-        Assert.Equal(10L * 1024 * 1024, options.MaxSizeBytes);
-        Assert.Equal(TimeSpan.FromHours(2), options.MaxAge);
-        Assert.Equal(TimeSpan.FromMilliseconds(7), options.CommitInterval);
-        Assert.Equal(OverflowPolicy.RefuseNew, options.WhenFull);
-        Assert.Equal(300, options.BatchSize);
     }
 }

@@ -1,7 +1,6 @@
 using System.Text.Json;
 
 using Gateway.Buffer;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
 
@@ -111,7 +110,7 @@ public sealed class DeliveryTests
                 await Task.Delay(10);
             }
         });
-        var loop = new SinkDeliveryLoop(buffer, sink, new RetryConfig { InitialDelayMs = 200, MaxDelayMs = 2000, BreakDurationMs = 2000 }, 2000, NullLogger.Instance);
+        var loop = new SinkDeliveryLoop(buffer, sink, new DeliveryRetryOptions { InitialDelay = TimeSpan.FromMilliseconds(200), MaxDelay = TimeSpan.FromMilliseconds(2000), BreakDuration = TimeSpan.FromMilliseconds(2000) }, 2000, NullLogger.Instance);
         using var stopDelivering = new CancellationTokenSource();
         var delivery = loop.RunAsync(stopDelivering.Token);
 

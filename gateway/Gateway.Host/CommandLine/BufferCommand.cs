@@ -5,6 +5,7 @@ using Gateway.Buffer;
 using Gateway.Configuration;
 using Gateway.Configuration.Binding;
 using Gateway.Configuration.Model;
+using Gateway.Host.Service;
 
 namespace Gateway.Host.CommandLine;
 
@@ -109,7 +110,7 @@ public static class BufferCommand
             return false;
         }
 
-        directory = BufferOptions.FromConfig(loaded.Config.Buffer, Path.GetFullPath(loaded.Config.Gateway.DataDirectory)).Directory;
+        directory = loaded.Config.Buffer.ToOptions(Path.GetFullPath(loaded.Config.Gateway.DataDirectory)).Directory;
         if (!Directory.Exists(directory))
         {
             error.WriteLine($"{path}: the buffer directory {directory} does not exist yet (the gateway has not run with this configuration).");

@@ -66,7 +66,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
         var enabledSinks = config.Sinks.Where(s => s.Enabled).ToList();
         var buffer = StoreAndForwardBuffer.Open(
-            BufferOptions.FromConfig(config.Buffer, dataDirectory),
+            config.Buffer.ToOptions(dataDirectory),
             enabledSinks.Select(s => s.Name),
             loggerFactory.CreateLogger<StoreAndForwardBuffer>(),
             time);
@@ -146,7 +146,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             _logger.LogWarning("Sink {Sink} ({Type}) did not start yet: {Message}. Readings are kept in the buffer until it can deliver.", sinkConfig.Name, sinkConfig.Type, e.Message);
         }
 
-        var loop = new SinkDeliveryLoop(Buffer, sink, Config.Buffer.Retry, Config.Buffer.BatchSize, _loggerFactory.CreateLogger($"Gateway.Sinks.{sinkConfig.Name}"), _time, TimeSpan.FromMilliseconds(Config.Buffer.BatchLingerMs));
+        var loop = new SinkDeliveryLoop(Buffer, sink, Buffer.Options.Retry, Buffer.Options.BatchSize, _loggerFactory.CreateLogger($"Gateway.Sinks.{sinkConfig.Name}"), _time, Buffer.Options.BatchLinger);
         var task = Task.Run(() => loop.RunAsync(_deliveryStop.Token), CancellationToken.None);
         _sinks.Add(new RunningSink(sinkConfig, sink, loop, task));
     }

@@ -6,6 +6,7 @@ using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Host.CommandLine;
 using Gateway.Host.Monitoring;
+using Gateway.Host.Service;
 using Gateway.Normalization;
 using Gateway.OpcUa.Security;
 using Gateway.Simulator;
@@ -254,7 +255,7 @@ public sealed class ConfigurationChecksTests : IDisposable
         await File.WriteAllTextAsync(path, Config());
         var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors));
-        var options = BufferOptions.FromConfig(loaded.Config!.Buffer, loaded.Config.Gateway.DataDirectory);
+        var options = loaded.Config!.Buffer.ToOptions(loaded.Config.Gateway.DataDirectory);
         await StoreAndForwardBuffer.Open(options, ["broker"], NullLogger.Instance).DisposeAsync();
 
         var (exit, output, error) = await CommandLineRunner.RunAsync("buffer", "dump", "--config", path, "--sink", "brokr");

@@ -1,5 +1,4 @@
 using Gateway.Buffer;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Host.Service;
 using Gateway.Testing;
@@ -17,7 +16,7 @@ public sealed class ShutdownSummaryTests : IDisposable
     [Fact]
     public async Task Nothing_refused_or_dropped_says_every_reading_is_in_the_buffer()
     {
-        await using var buffer = Open(OverflowPolicy.DropOldest, maxBytes: 64L * 1024 * 1024);
+        await using var buffer = Open(BufferOverflowPolicy.DropOldest, maxBytes: 64L * 1024 * 1024);
         await buffer.AppendAsync(Readings(0, 100));
 
         Assert.Equal("Gateway stopped: every reading read is in the buffer", ShutdownSummary.Describe(buffer).Message);
@@ -26,7 +25,7 @@ public sealed class ShutdownSummaryTests : IDisposable
     [Fact]
     public async Task Refused_readings_are_counted_by_reason_and_never_called_stored()
     {
-        await using var buffer = Open(OverflowPolicy.RefuseNew, maxBytes: 64 * 1024);
+        await using var buffer = Open(BufferOverflowPolicy.RefuseNew, maxBytes: 64 * 1024);
         var refused = 0;
         for (var i = 0; i < 40; i++)
         {
@@ -50,7 +49,7 @@ public sealed class ShutdownSummaryTests : IDisposable
     [Fact]
     public async Task Readings_the_bounds_dropped_are_said_too()
     {
-        await using var buffer = Open(OverflowPolicy.DropOldest, maxBytes: 64 * 1024, segmentBytes: 16 * 1024);
+        await using var buffer = Open(BufferOverflowPolicy.DropOldest, maxBytes: 64 * 1024, segmentBytes: 16 * 1024);
         for (var i = 0; i < 40; i++)
         {
             await buffer.AppendAsync(Readings(i * 100, 100));
@@ -67,7 +66,7 @@ public sealed class ShutdownSummaryTests : IDisposable
         Assert.DoesNotContain("is in the buffer", message, StringComparison.Ordinal);
     }
 
-    private StoreAndForwardBuffer Open(OverflowPolicy policy, long maxBytes, long? segmentBytes = null) => StoreAndForwardBuffer.Open(
+    private StoreAndForwardBuffer Open(BufferOverflowPolicy policy, long maxBytes, long? segmentBytes = null) => StoreAndForwardBuffer.Open(
         new BufferOptions { Directory = _dir, MaxSizeBytes = maxBytes, WhenFull = policy, SegmentSizeBytes = segmentBytes, CommitInterval = TimeSpan.FromMilliseconds(2) },
         ["mqtt"],
         NullLogger.Instance);
