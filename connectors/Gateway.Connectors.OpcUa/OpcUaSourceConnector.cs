@@ -7,7 +7,6 @@ using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging;
 using Polly;
-using Polly.Retry;
 
 namespace Gateway.Connectors.OpcUa;
 
@@ -47,22 +46,15 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             Channel = new() { RequestTimeout = TimeSpan.FromMilliseconds(source.RequestTimeoutMs) },
             RequestTimings = RequestTimings,
         };
-        _reconnect = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddRetry(new RetryStrategyOptions
+        _reconnect = Resilience.Retry(
+            new RetryOptions { Delay = TimeSpan.FromMilliseconds(source.Reconnect.InitialDelayMs), MaxDelay = TimeSpan.FromMilliseconds(source.Reconnect.MaxDelayMs) },
+            time,
+            handles: e => e is UaException or IOException or TimeoutException,
+            onRetry: _ =>
             {
-                ShouldHandle = new PredicateBuilder().Handle<UaException>().Handle<IOException>().Handle<TimeoutException>(),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(source.Reconnect.InitialDelayMs),
-                MaxDelay = TimeSpan.FromMilliseconds(source.Reconnect.MaxDelayMs),
-                OnRetry = args =>
-                {
-                    Reconnects++;
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+                Reconnects++;
+                return ValueTask.CompletedTask;
+            });
     }
 
     public string Name => _source.Name;

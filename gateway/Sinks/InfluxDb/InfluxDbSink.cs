@@ -337,7 +337,7 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
     private static ResiliencePipeline<WriteResult> BuildThrottleRetry(InfluxDbSinkOptions options, TimeProvider time)
     {
         var maxWait = TimeSpan.FromMilliseconds(options.MaxRetryAfterWaitMs);
-        var builder = new ResiliencePipelineBuilder<WriteResult> { TimeProvider = time };
+        var builder = Resilience.Pipeline<WriteResult>(time);
         if (maxWait > TimeSpan.Zero)
         {
             builder.AddRetry(new RetryStrategyOptions<WriteResult>

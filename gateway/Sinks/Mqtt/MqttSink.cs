@@ -14,7 +14,6 @@ using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 using Polly;
-using Polly.Retry;
 
 namespace Gateway.Sinks.Mqtt;
 
@@ -103,22 +102,15 @@ public sealed class MqttSink : ISink
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
 
-        _reconnect = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        _reconnect = Resilience.Retry(
+            new RetryOptions { Delay = TimeSpan.FromMilliseconds(options.ReconnectDelayMs), MaxDelay = TimeSpan.FromMilliseconds(options.ReconnectMaxDelayMs) },
+            context.TimeProvider,
+            handles: e => e is not OperationCanceledException,
+            onRetry: args =>
             {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
-                MaxRetryAttempts = int.MaxValue,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(options.ReconnectDelayMs),
-                MaxDelay = TimeSpan.FromMilliseconds(Math.Max(options.ReconnectMaxDelayMs, options.ReconnectDelayMs)),
-                OnRetry = args =>
-                {
-                    ReportConnectFailure(args.Outcome.Exception);
-                    return default;
-                },
-            })
-            .Build();
+                ReportConnectFailure(args.Outcome.Exception);
+                return default;
+            });
     }
 
     public string Name { get; }
