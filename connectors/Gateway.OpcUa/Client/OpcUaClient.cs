@@ -43,7 +43,7 @@ public sealed class OpcUaClient : IAsyncDisposable
     /// <summary>The server's MaxMonitoredItemsPerCall, or 0 when it sets no limit.</summary>
     public uint MaxMonitoredItemsPerCall { get; private set; }
 
-    /// <summary>How many Read calls this client sent (split reads count each call).</summary>
+    /// <summary>How many Read calls <see cref="ReadAsync"/> sent (split reads count each call; the keep-alive's own reads are not counted).</summary>
     public long ReadCalls => Interlocked.Read(ref _readCalls);
 
     private long _readCalls;
@@ -362,8 +362,12 @@ public sealed class OpcUaClient : IAsyncDisposable
             {
                 try
                 {
-                    var state = await ReadAsync([new ReadValueId(WellKnownNodes.ServerStatusState)], TimestampsToReturn.Neither, _stop.Token);
-                    if (state[0].Value.TryGetInt64(out var serverState) && serverState != 0)
+                    // Sent directly, not through ReadAsync: ReadCalls counts the reads made for the caller only.
+                    var response = await SendAsync<ReadResponse>(
+                        new ReadRequest { NodesToRead = [new ReadValueId(WellKnownNodes.ServerStatusState)], TimestampsToReturn = TimestampsToReturn.Neither },
+                        _stop.Token);
+                    var state = response.Results ?? [];
+                    if (state.Length == 1 && state[0].Value.TryGetInt64(out var serverState) && serverState != 0)
                     {
                         // ServerState: 0 Running; anything else (Failed, Shutdown...) means data will not flow.
                         Lose(new UaServiceException(StatusCodes.BadServerHalted, $"{EndpointUrl}: the server reports state {serverState} (not Running)"));
