@@ -340,15 +340,10 @@ public static class ConfigurationLoader
 
         if (config.Simulator is { Enabled: true } simulator)
         {
-            // The simulator's own limits (SimulatorOptions.Validate), which it would otherwise only log at start.
-            if (!System.Net.IPAddress.TryParse(simulator.Bind, out _))
+            // The simulator's own check (the one it runs at start), so that validate refuses what run would.
+            foreach (var problem in simulator.Problems())
             {
-                state.Error(Where(simulator, "bind"), $"simulator.bind: '{simulator.Bind}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)");
-            }
-
-            if ((long)simulator.Machines * simulator.TagsPerMachine > MaxSimulatedTags)
-            {
-                state.Error(Where(simulator, "tagsPerMachine"), $"simulator.tagsPerMachine: {simulator.Machines} machines x {simulator.TagsPerMachine} tags is over {MaxSimulatedTags:N0} tags in all; lower one of them");
+                state.Error(Where(simulator, problem.Key), $"simulator.{problem.Key}: {problem.Problem}");
             }
         }
 
@@ -387,8 +382,6 @@ public static class ConfigurationLoader
     public static readonly IReadOnlyList<string> KnownPolicies = ["None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"];
 
     private const string PolicyUriPrefix = "http://opcfoundation.org/UA/SecurityPolicy#";
-
-    private const long MaxSimulatedTags = 1_000_000;
 
     /// <summary>
     /// The short name of a security policy written as its short name or its full SecurityPolicyUri, in any case

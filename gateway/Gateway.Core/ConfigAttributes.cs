@@ -4,7 +4,7 @@ namespace Gateway.Core;
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class SecretAttribute : Attribute;
 
-/// <summary>Marks a property that the binder fills itself and that is not a YAML key.</summary>
+/// <summary>Marks a property that is not a YAML key: the binder fills it itself, or only code sets it.</summary>
 [AttributeUsage(AttributeTargets.Property)]
 public sealed class NotAKeyAttribute : Attribute;
 

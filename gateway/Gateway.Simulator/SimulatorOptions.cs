@@ -1,101 +1,132 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Reflection;
+
+using Gateway.Core;
+
 namespace Gateway.Simulator;
 
-/// <summary>What the simulated shop looks like and where its OPC UA server listens.</summary>
+/// <summary>
+/// What the simulated shop looks like and where its OPC UA server listens. The gateway's `simulator:` YAML section
+/// binds to this type (its public settable properties, camelCase, checked against [Range]; [NotAKey] ones are for code
+/// and `gateway simulate` only), and `gateway simulate` takes its defaults and help from it, so both read the same
+/// options with the same limits.
+/// </summary>
 public sealed record SimulatorOptions
 {
-    /// <summary>The address to listen on; loopback unless told otherwise.</summary>
-    public string Bind { get; init; } = "127.0.0.1";
-
-    /// <summary>The TCP port; 0 picks a free one (<see cref="SimulatorServer.Port"/> says which).</summary>
-    public int Port { get; init; } = 4840;
-
-    /// <summary>
-    /// How many machines. They come in a repeating pattern of four: cnc, cnc, press, mould; named per kind
-    /// (cnc-01, cnc-02, press-01, mould-01, cnc-03, ...).
-    /// </summary>
-    public int Machines { get; init; } = 4;
-
-    /// <summary>
-    /// Tags per machine: when larger than the machine's model tags, generated tags (Generated/Tag00001, ...) fill up
-    /// to this number; 0 = model tags only.
-    /// </summary>
-    public int TagsPerMachine { get; init; }
-
-    /// <summary>How often every value moves, in milliseconds.</summary>
-    public int RateMs { get; init; } = 1000;
-
-    /// <summary>The same seed gives the same sequence of values, tick by tick.</summary>
-    public int Seed { get; init; } = 1;
-
-    /// <summary>Machine time per wall-clock time: 60 lives a shift's cycles, idles and alarms in minutes (demos, tests).</summary>
-    public double TimeScale { get; init; } = 1;
-
-    /// <summary>
-    /// Load-test mode: every generated tag changes on every tick to <see cref="TickValues.Of"/>(machine, tag, tick), a pure
-    /// function, so a checker can recompute what was produced and find every lost or duplicated reading.
-    /// </summary>
-    public bool TickValues { get; init; }
-
-    /// <summary>The number of the first tick (a restarted simulator continues where the last one stopped); tick values only.</summary>
-    public long StartTick { get; init; }
-
-    /// <summary>Stop moving values after this many ticks (the first values count as one); 0 = never. The server keeps serving.</summary>
-    public long MaxTicks { get; init; }
-
-    public bool AllowAnonymous { get; init; } = true;
-
-    /// <summary>User name / password pairs the server accepts in addition to (or instead of) anonymous.</summary>
-    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
-
     public const int MaxMachines = 1000;
+
+    public const int MaxTagsPerMachine = 100_000;
 
     public const int MaxTotalTags = 1_000_000;
 
-    /// <summary>Every problem, each naming the option and the fix; empty when the options are usable.</summary>
-    public IReadOnlyList<string> Validate()
+    [Description("Start the simulator inside the gateway (`gateway run`); `gateway simulate` always starts it.")]
+    public bool Enabled { get; init; } = true;
+
+    [Description("Address to bind the simulator's OPC UA endpoint to (127.0.0.1: this machine only, 0.0.0.0: every interface).")]
+    public string Bind { get; init; } = "127.0.0.1";
+
+    [Range(0, 65535)]
+    [Description("TCP port of the simulator's endpoint (0 = any free port).")]
+    public int Port { get; init; } = 4840;
+
+    /// <remarks>Kinds repeat cnc, cnc, press, mould; named per kind (cnc-01, cnc-02, press-01, mould-01, cnc-03, ...).</remarks>
+    [Range(1, MaxMachines)]
+    [Description("How many simulated machines the simulator serves (kinds repeat cnc, cnc, press, mould).")]
+    public int Machines { get; init; } = 4;
+
+    [Range(0, MaxTagsPerMachine)]
+    [Description("Extra generated tags per machine, for load tests: when above the machine's model tags, Generated/TagNNNNN tags fill up to this number (0 = model tags only).")]
+    public int TagsPerMachine { get; init; }
+
+    [Range(10, 3_600_000)]
+    [Description("How often simulated values change, in milliseconds.")]
+    public int RateMs { get; init; } = 1000;
+
+    [Description("Random seed, so that a run is reproducible (the same seed gives the same values, tick by tick).")]
+    public int Seed { get; init; } = 1;
+
+    [Range(1, 1000)]
+    [Description("Machine time per wall-clock time (1 = real time; 60 shows a shift's cycles, idles and alarms within minutes).")]
+    public double TimeScale { get; init; } = 1;
+
+    /// <remarks>The load harness recomputes what was produced from <see cref="Gateway.Simulator.TickValues.Of"/> and finds every lost or duplicated reading.</remarks>
+    [NotAKey]
+    [Description("Load tests: generated tags change on every tick to a pure function of (machine, tag, tick), so a checker can recompute them.")]
+    public bool TickValues { get; init; }
+
+    [NotAKey]
+    [Range(0, double.MaxValue)]
+    [Description("With tick values: the first tick's number (a restarted simulator continues where the last one stopped).")]
+    public long StartTick { get; init; }
+
+    [NotAKey]
+    [Range(0, double.MaxValue)]
+    [Description("Stop moving values after this many ticks (the first values count as one); 0 = never. The server keeps serving.")]
+    public long MaxTicks { get; init; }
+
+    [NotAKey]
+    public bool AllowAnonymous { get; init; } = true;
+
+    /// <summary>User name / password pairs the server accepts in addition to (or instead of) anonymous.</summary>
+    [NotAKey]
+    public IReadOnlyDictionary<string, string> Users { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The [Description] of an option, for help texts that must say what the YAML schema says.</summary>
+    public static string Describe(string property) =>
+        typeof(SimulatorOptions).GetProperty(property)?.GetCustomAttribute<DescriptionAttribute>()?.Description
+        ?? throw new ArgumentException($"{property} is not a described simulator option", nameof(property));
+
+    /// <summary>
+    /// Every problem, each naming the option (its property name, which the caller spells as a YAML key or a command-line
+    /// option) and the fix; empty when the options are usable.
+    /// </summary>
+    public IReadOnlyList<SimulatorOptionProblem> Problems()
     {
-        var problems = new List<string>();
-        if (Machines is < 1 or > MaxMachines)
+        var problems = new List<SimulatorOptionProblem>();
+        foreach (var property in typeof(SimulatorOptions).GetProperties())
         {
-            problems.Add($"machines: {Machines} is outside 1..{MaxMachines}");
+            if (property.GetCustomAttribute<RangeAttribute>() is not { } range)
+            {
+                continue;
+            }
+
+            var value = Convert.ToDouble(property.GetValue(this), CultureInfo.InvariantCulture);
+            var min = Convert.ToDouble(range.Minimum, CultureInfo.InvariantCulture);
+            var max = Convert.ToDouble(range.Maximum, CultureInfo.InvariantCulture);
+            if (!(value >= min && value <= max))
+            {
+                var shown = Convert.ToString(property.GetValue(this), CultureInfo.InvariantCulture);
+                problems.Add(new(property.Name, max >= double.MaxValue ? $"{shown} must be {min} or more" : $"{shown} is outside {min}..{max}"));
+            }
         }
 
-        if (TagsPerMachine < 0)
+        if (TagsPerMachine >= 0 && (long)Machines * TagsPerMachine > MaxTotalTags)
         {
-            problems.Add($"tags-per-machine: {TagsPerMachine} must be 0 (model tags only) or more");
-        }
-        else if ((long)Machines * TagsPerMachine > MaxTotalTags)
-        {
-            problems.Add($"tags-per-machine: {Machines} machines x {TagsPerMachine} tags is over {MaxTotalTags:N0} tags in all; lower one of them");
-        }
-
-        if (RateMs is < 10 or > 3_600_000)
-        {
-            problems.Add($"rate-ms: {RateMs} is outside 10..3600000");
-        }
-
-        if (!(TimeScale >= 1 && TimeScale <= 1000))
-        {
-            problems.Add($"time-scale: {TimeScale} is outside 1..1000 (1 = real time)");
-        }
-
-        if (StartTick < 0 || MaxTicks < 0)
-        {
-            problems.Add($"start-tick / max-ticks: {StartTick} / {MaxTicks} must be 0 or more");
-        }
-
-        if (Port is < 0 or > 65535)
-        {
-            problems.Add($"port: {Port} is outside 0..65535 (0 picks a free port)");
+            problems.Add(new(nameof(TagsPerMachine), $"{Machines} machines x {TagsPerMachine} tags is over {MaxTotalTags:N0} tags in all; lower one of them"));
         }
 
         if (!System.Net.IPAddress.TryParse(Bind, out _))
         {
-            problems.Add($"bind: '{Bind}' is not an IP address (e.g. 127.0.0.1, or 0.0.0.0 for every interface)");
+            problems.Add(new(nameof(Bind), $"'{Bind}' is not an IP address; use 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)"));
         }
 
         return problems;
     }
+
+    /// <summary>Every problem as `option-name: what is wrong`, in the command line's spelling.</summary>
+    public IReadOnlyList<string> Validate() => [.. Problems().Select(p => $"{p.CommandLineOption}: {p.Problem}")];
+}
+
+/// <summary>One unusable simulator option: its property name and what is wrong with it.</summary>
+public sealed record SimulatorOptionProblem(string Option, string Problem)
+{
+    /// <summary>The YAML key under `simulator:`, e.g. tagsPerMachine.</summary>
+    public string Key => char.ToLowerInvariant(Option[0]) + Option[1..];
+
+    /// <summary>The `gateway simulate` option without its dashes, e.g. tags-per-machine.</summary>
+    public string CommandLineOption => string.Concat(Option.Select((c, i) => char.IsUpper(c) ? (i == 0 ? "" : "-") + char.ToLowerInvariant(c) : c.ToString()));
 }
 
 /// <summary>One simulated tag as advertised: where it is, what type it has and in which unit.</summary>

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
 using Gateway.Core;
+using Gateway.Simulator;
 
 namespace Gateway.Configuration.Model;
 
@@ -25,8 +26,9 @@ public sealed class GatewayConfig
     [Description("Who this gateway is: name, site labels and where it keeps its data.")]
     public GatewaySection Gateway { get; set; } = new();
 
+    // Bound straight to the simulator's own options (keys, defaults, limits and help are its own).
     [Description("The built-in machine simulator (an OPC UA server inside the gateway), for demos and tests.")]
-    public SimulatorSection? Simulator { get; set; }
+    public SimulatorOptions? Simulator { get; set; }
 
     [Description("Reusable tag sets for identical machines, by name.")]
     public Dictionary<string, TemplateConfig> Templates { get; set; } = new(StringComparer.Ordinal);
@@ -69,38 +71,6 @@ public sealed class GatewaySection
     [Range(1, 600)]
     [Description("Seconds allowed for a graceful shutdown before the service exits anyway.")]
     public int ShutdownTimeoutSeconds { get; set; } = 15;
-}
-
-public sealed class SimulatorSection
-{
-    [Description("Start the simulator inside the gateway.")]
-    public bool Enabled { get; set; } = true;
-
-    [Description("Address to bind the simulator's OPC UA endpoint to.")]
-    public string Bind { get; set; } = "127.0.0.1";
-
-    [Range(0, 65535)]
-    [Description("TCP port of the simulator's endpoint (0 = any free port).")]
-    public int Port { get; set; } = 4840;
-
-    [Range(1, 1000)]
-    [Description("How many simulated machines the simulator serves.")]
-    public int Machines { get; set; } = 3;
-
-    [Range(0, 100000)]
-    [Description("Extra generated tags per machine, for load tests.")]
-    public int TagsPerMachine { get; set; }
-
-    [Range(10, 3_600_000)]
-    [Description("How often simulated values change, in milliseconds.")]
-    public int RateMs { get; set; } = 1000;
-
-    [Description("Random seed, so that a run is reproducible.")]
-    public int Seed { get; set; } = 1;
-
-    [Range(1, 1000)]
-    [Description("Machine time per wall-clock time (1 = real time; 60 shows a shift's cycles, idles and alarms within minutes).")]
-    public double TimeScale { get; set; } = 1;
 }
 
 /// <summary>A reusable set of tag groups.</summary>

@@ -9,20 +9,22 @@ public static class SimulateCommand
 {
     public static Command Create()
     {
-        var port = new Option<int>("--port") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => 4840 };
-        var machines = new Option<int>("--machines") { Description = "Number of machines (cnc, cnc, press, mould, repeating).", DefaultValueFactory = _ => 4 };
-        var tags = new Option<int>("--tags-per-machine") { Description = "Fill each machine up to this many tags with generated ones (load tests).", DefaultValueFactory = _ => 0 };
-        var rate = new Option<int>("--rate-ms") { Description = "How often values change, in milliseconds.", DefaultValueFactory = _ => 1000 };
-        var bind = new Option<string>("--bind") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1" };
-        var seed = new Option<int>("--seed") { Description = "Random seed, for reproducible runs.", DefaultValueFactory = _ => 1 };
-        var timeScale = new Option<double>("--time-scale") { Description = "Machine time per wall-clock time (1 = real time).", DefaultValueFactory = _ => 1 };
-        var tickValues = new Option<bool>("--tick-values") { Description = "Load tests: generated tags change every tick to a pure function of (machine, tag, tick), so a checker can recompute them." };
-        var startTick = new Option<long>("--start-tick") { Description = "With --tick-values: the first tick's number (continue after a restart).", DefaultValueFactory = _ => 0 };
-        var maxTicks = new Option<long>("--max-ticks") { Description = "Stop moving values after this many ticks (0 = never); the server keeps serving. SIGUSR1 stops them too.", DefaultValueFactory = _ => 0 };
+        // The options type the YAML section binds to: its defaults and help here, its Validate below.
+        var defaults = new SimulatorOptions();
+        var port = OptionOf("--port", nameof(SimulatorOptions.Port), defaults.Port);
+        var machines = OptionOf("--machines", nameof(SimulatorOptions.Machines), defaults.Machines);
+        var tags = OptionOf("--tags-per-machine", nameof(SimulatorOptions.TagsPerMachine), defaults.TagsPerMachine);
+        var rate = OptionOf("--rate-ms", nameof(SimulatorOptions.RateMs), defaults.RateMs);
+        var bind = OptionOf("--bind", nameof(SimulatorOptions.Bind), defaults.Bind);
+        var seed = OptionOf("--seed", nameof(SimulatorOptions.Seed), defaults.Seed);
+        var timeScale = OptionOf("--time-scale", nameof(SimulatorOptions.TimeScale), defaults.TimeScale);
+        var tickValues = OptionOf("--tick-values", nameof(SimulatorOptions.TickValues), defaults.TickValues);
+        var startTick = OptionOf("--start-tick", nameof(SimulatorOptions.StartTick), defaults.StartTick);
+        var maxTicks = OptionOf("--max-ticks", nameof(SimulatorOptions.MaxTicks), defaults.MaxTicks, " SIGUSR1 stops them too.");
         var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var options = new SimulatorOptions
+            var options = defaults with
             {
                 Port = parse.GetValue(port),
                 Machines = parse.GetValue(machines),
@@ -69,4 +71,7 @@ public static class SimulateCommand
         });
         return command;
     }
+
+    private static Option<T> OptionOf<T>(string name, string property, T defaultValue, string more = "") =>
+        new(name) { Description = SimulatorOptions.Describe(property) + more, DefaultValueFactory = _ => defaultValue };
 }

@@ -53,6 +53,9 @@ public static class GatewayHost
             var pkiLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Pki");
             return SourceConnectors.For(OpcUaClientSecurity.ForService(config.Pki, config.Gateway.DataDirectory, line => pkiLog.LogInformation("{Certificate}", line)));
         });
+        // The simulator first: hosted services start in order (it listens before any source connects) and stop in reverse.
+        builder.Services.AddSingleton<SimulatorService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<SimulatorService>());
         builder.Services.AddSingleton<GatewayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
 
@@ -60,6 +63,7 @@ public static class GatewayHost
         SecretRedactingLoggerProvider.WrapAll(builder.Services, SecretRegistry.Process);
         using var host = builder.Build();
         var service = host.Services.GetRequiredService<GatewayService>();
+        var simulator = host.Services.GetRequiredService<SimulatorService>();
         try
         {
             await host.RunAsync(cancellationToken);
@@ -69,7 +73,7 @@ public static class GatewayHost
             // Ctrl-C or SIGTERM during start-up: a normal stop.
         }
 
-        return service.Fault switch
+        return (simulator.Fault ?? service.Fault) switch
         {
             null => ExitCodes.Ok,
             // A setting the runtime refused that the loader's checks let through: still the configuration's fault.

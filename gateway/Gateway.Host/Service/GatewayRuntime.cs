@@ -3,7 +3,6 @@ using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Normalization;
-using Gateway.Simulator;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Host.Service;
@@ -23,7 +22,6 @@ public sealed class GatewayRuntime : IAsyncDisposable
     private readonly List<RunningSink> _sinks = [];
     private readonly Dictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
     private bool _stopped;
-    private SimulatorServer? _simulator;
 
     private GatewayRuntime(ConfigurationResult loaded, StoreAndForwardBuffer buffer, NormalizationPipeline pipeline, ILoggerFactory loggerFactory, TimeProvider time, SourceConnectorFactory connectorFactory)
     {
@@ -48,9 +46,6 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
     public IReadOnlyCollection<RunningSource> Sources => _sources.Values;
 
-    /// <summary>The built-in simulator, when the configuration enables it.</summary>
-    public SimulatorServer? Simulator => _simulator;
-
     public static async Task<GatewayRuntime> StartAsync(
         ConfigurationResult loaded,
         SinkRegistry registry,
@@ -60,7 +55,6 @@ public sealed class GatewayRuntime : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var config = loaded.Config ?? throw new ArgumentException("The configuration has errors.", nameof(loaded));
-        var logger = loggerFactory.CreateLogger<GatewayRuntime>();
         var dataDirectory = Path.GetFullPath(config.Gateway.DataDirectory);
         Directory.CreateDirectory(dataDirectory);
 
@@ -88,42 +82,6 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
             var sink = plugin.Create(sinkConfig.Name, sinkConfig.Options!, context);
             await runtime.StartSinkAsync(sinkConfig, sink, cancellationToken);
-        }
-
-        if (config.Simulator is { Enabled: true } simulator)
-        {
-            // Started before the sources so that the first connection finds it listening.
-            try
-            {
-                runtime._simulator = await SimulatorServer.StartAsync(
-                    new SimulatorOptions
-                    {
-                        Bind = simulator.Bind,
-                        Port = simulator.Port,
-                        Machines = simulator.Machines,
-                        TagsPerMachine = simulator.TagsPerMachine,
-                        RateMs = simulator.RateMs,
-                        TimeScale = simulator.TimeScale,
-                        Seed = simulator.Seed,
-                    },
-                    loggerFactory.CreateLogger<SimulatorServer>(),
-                    cancellationToken);
-                logger.LogInformation(
-                    "Simulator: {Machines} machine(s), {Tags} tag(s) at {Endpoint}",
-                    simulator.Machines,
-                    runtime._simulator.Tags.Count,
-                    runtime._simulator.EndpointUrl);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                // Refuse to start: the sources would otherwise read whatever other server holds the port, and report
-                // its tags (or its rejections) as the shop's.
-                await runtime.DisposeAsync();
-                throw new InvalidOperationException($"the built-in simulator cannot listen on {simulator.Bind}:{simulator.Port} ({e.InnerException?.Message ?? e.Message}). " +
-                    "Another program holds the port: stop it, or move the simulator with simulator.port " +
-                    "(in the embedded default: GATEWAY_SIMULATOR_PORT=4841).",
-                    e);
-            }
         }
 
         foreach (var source in config.Sources.Where(s => s.Enabled))
@@ -261,11 +219,6 @@ public sealed class GatewayRuntime : IAsyncDisposable
         }
 
         await Buffer.DisposeAsync();
-        if (_simulator is not null)
-        {
-            await _simulator.DisposeAsync();
-            _simulator = null;
-        }
     }
 
     public async ValueTask DisposeAsync()

@@ -20,6 +20,7 @@ public sealed class GatewayService : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
     private readonly IHostApplicationLifetime _lifetime;
+    private readonly SimulatorService _simulator;
     private readonly SemaphoreSlim _runtimeLock = new(1, 1);
     private readonly ConnectionWatch _connections = new();
     private GatewayRuntime? _runtime;
@@ -30,9 +31,11 @@ public sealed class GatewayService : BackgroundService
         SourceConnectorFactory connectorFactory,
         ILoggerFactory loggerFactory,
         TimeProvider time,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime,
+        SimulatorService simulator)
     {
         _lifetime = lifetime;
+        _simulator = simulator;
         _startup = startup;
         _registry = registry;
         _connectorFactory = connectorFactory;
@@ -50,6 +53,13 @@ public sealed class GatewayService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var loaded = _startup.Initial;
+        if (_simulator.Fault is not null)
+        {
+            // The simulator said why and stopped the host (its fault sets the exit code): read nothing, least of all a
+            // stranger on its port. The host normally does not even start this service then.
+            return;
+        }
+
         try
         {
             _runtime = await GatewayRuntime.StartAsync(loaded, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
@@ -155,6 +165,12 @@ public sealed class GatewayService : BackgroundService
 
             _logger.LogInformation("Configuration reloaded: sinks, buffer or gateway changed; restarting the data path (the buffer keeps every reading)");
             await _runtime.StopAsync(stoppingToken);
+            if (change.Diff.ChangedSections.Contains("simulator"))
+            {
+                // Between the stop and the start: the sources find the new simulator listening, as at start.
+                await _simulator.RestartAsync(change.Current.Config!.Simulator, stoppingToken);
+            }
+
             _runtime = await GatewayRuntime.StartAsync(change.Current, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)

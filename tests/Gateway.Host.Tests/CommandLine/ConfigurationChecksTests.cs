@@ -167,6 +167,7 @@ public sealed class ConfigurationChecksTests : IDisposable
             "gateway/Gateway.Simulator/SimulatedShop.cs",
             "gateway/Gateway.Host/Monitoring/MonitoringEndpoint.cs",
             "gateway/Gateway.Host/Service/GatewayRuntime.cs",
+            "gateway/Gateway.Host/Service/SimulatorService.cs",
             "gateway/Gateway.Host/Service/SourceConnectors.cs",
             "gateway/Sinks/Mqtt/TopicTemplate.cs",
             "gateway/Sinks/Mqtt/EmbeddedBroker.cs",

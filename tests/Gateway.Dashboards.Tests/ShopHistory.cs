@@ -1,4 +1,4 @@
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// Half an hour of two factories as their gateways write it, ending now: two sites with one gateway each, every

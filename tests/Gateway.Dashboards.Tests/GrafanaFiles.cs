@@ -1,7 +1,7 @@
 using Gateway.Testing;
 using YamlDotNet.RepresentationModel;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>The files under deploy/grafana: dashboards and the provisioned data sources.</summary>
 public static class GrafanaFiles

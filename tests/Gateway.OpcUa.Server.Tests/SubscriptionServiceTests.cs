@@ -3,7 +3,7 @@ using Gateway.OpcUa.Server.Services;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Types;
 
-namespace Gateway.Simulator.Tests;
+namespace Gateway.OpcUa.Server.Tests;
 
 /// <summary>Subscriptions, monitored items, Publish, Republish and transfer, with the publish engine driven by hand.</summary>
 public sealed class SubscriptionServiceTests

@@ -2,7 +2,7 @@ using System.Text.RegularExpressions;
 using Gateway.Testing;
 using YamlDotNet.RepresentationModel;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>The dashboard and provisioning files on their own: they parse, reference only provisioned data sources and defined variables.</summary>
 public sealed partial class DashboardFileTests

@@ -4,7 +4,7 @@ using Gateway.OpcUa.Server.Services;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Types;
 
-namespace Gateway.Simulator.Tests;
+namespace Gateway.OpcUa.Server.Tests;
 
 /// <summary>The services against an address space built by the test, through the binary encoding, without a socket.</summary>
 public sealed class ServiceDispatcherTests

@@ -1,4 +1,4 @@
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// Every InfluxQL panel of the dashboards, expanded as Grafana expands it, run against what a real gateway wrote into a

@@ -1,4 +1,4 @@
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// Resolves a dashboard's InfluxQL template variables the way Grafana does on load: in order, each query expanded

@@ -1,4 +1,4 @@
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 public sealed class GrafanaTemplateTests
 {

@@ -1,12 +1,30 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Server.AddressSpace;
+using Gateway.OpcUa.Types;
 
-namespace Gateway.Simulator.Tests;
+namespace Gateway.OpcUa.Server.Tests;
 
 /// <summary>Malformed input closes that connection with an Error message; the server keeps serving everyone else.</summary>
 public sealed class ServerRobustnessTests
 {
+    private static readonly NodeId Pressure = new(2, "line/pressure");
+
+    /// <summary>A real server on a free loopback port, with one variable to read once the attacks are over.</summary>
+    private static async Task<UaServer> StartServerAsync()
+    {
+        var options = new UaServerOptions { Port = 0 };
+        var space = new UaAddressSpace(options.ApplicationUri, options.Limits);
+        var ns = space.RegisterNamespace("urn:test");
+        space.AddFolder(StandardIds.ObjectsFolder, new NodeId(ns, "line"), new QualifiedName(ns, "line"));
+        space.AddVariable(new NodeId(ns, "line"), new VariableNode(Pressure, new QualifiedName(ns, "pressure"), new LocalizedText("pressure"), StandardIds.Double))
+            .SetValue(Variant.From(4.2), DateTime.UtcNow);
+        var server = new UaServer(space, options);
+        await server.StartAsync();
+        return server;
+    }
+
     private static byte[] Hello()
     {
         var url = "opc.tcp://127.0.0.1/"u8.ToArray();
@@ -69,14 +87,14 @@ public sealed class ServerRobustnessTests
     [Fact]
     public async Task GarbageAfterHelloGetsAnErrorAndTheServerStillServes()
     {
-        await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions { Port = 0, Machines = 1 });
+        await using var server = await StartServerAsync();
 
         // An OPN chunk whose body is cut short: the decoder runs out of bytes.
         var opn = new byte[20];
         "OPNF"u8.CopyTo(opn);
         BinaryPrimitives.WriteUInt32LittleEndian(opn.AsSpan(4), (uint)opn.Length);
         BinaryPrimitives.WriteInt32LittleEndian(opn.AsSpan(12), 1000); // a policy URI "of 1000 bytes"
-        var cut = await SendAndReadAsync(simulator.Port, Hello(), opn);
+        var cut = await SendAndReadAsync(server.Port, Hello(), opn);
         Assert.Equal("ERR", cut.Type);
         Assert.Equal(0x80070000u, cut.Status); // BadDecodingError
         Assert.True(cut.Closed);
@@ -86,11 +104,11 @@ public sealed class ServerRobustnessTests
         "MSGF"u8.CopyTo(msg);
         BinaryPrimitives.WriteUInt32LittleEndian(msg.AsSpan(4), (uint)msg.Length);
         BinaryPrimitives.WriteUInt32LittleEndian(msg.AsSpan(8), 77);
-        var unknown = await SendAndReadAsync(simulator.Port, Hello(), msg);
+        var unknown = await SendAndReadAsync(server.Port, Hello(), msg);
         Assert.Equal(0x807F0000u, unknown.Status); // BadTcpSecureChannelUnknown
 
         // Not a Hello at all.
-        var junk = await SendAndReadAsync(simulator.Port, [.. Enumerable.Repeat((byte)0x41, 64)]);
+        var junk = await SendAndReadAsync(server.Port, [.. Enumerable.Repeat((byte)0x41, 64)]);
         Assert.Equal(0x807E0000u, junk.Status); // BadTcpMessageTypeInvalid
 
         var random = new Random(3);
@@ -100,12 +118,12 @@ public sealed class ServerRobustnessTests
             random.NextBytes(noise);
             "MSGF"u8.CopyTo(noise);
             BinaryPrimitives.WriteUInt32LittleEndian(noise.AsSpan(4), (uint)noise.Length);
-            var result = await SendAndReadAsync(simulator.Port, Hello(), noise);
+            var result = await SendAndReadAsync(server.Port, Hello(), noise);
             Assert.True(result.Closed);
         }
 
-        await using var client = await OpcUaClient.ConnectAsync(simulator.EndpointUrl, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero });
-        var values = await client.ReadValuesAsync([Gateway.OpcUa.Types.NodeId.Parse(simulator.Tags[0].NodeId)]);
+        await using var client = await OpcUaClient.ConnectAsync(server.EndpointUrl, new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero });
+        var values = await client.ReadValuesAsync([Pressure]);
         Assert.True(values[0].Status.IsGood);
     }
 }

@@ -8,7 +8,7 @@ using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Gateway.Simulator.Tests;
+namespace Gateway.OpcUa.Server.Tests;
 
 /// <summary>A channel that keeps what the server sends, for calling the dispatcher without a socket.</summary>
 internal sealed class RecordingChannel(uint id) : IResponseChannel

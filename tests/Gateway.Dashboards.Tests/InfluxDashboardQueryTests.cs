@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// Every InfluxQL query of the dashboards, expanded as Grafana expands it, run against a real InfluxDB 1.6 that holds

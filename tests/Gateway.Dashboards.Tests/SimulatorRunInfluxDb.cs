@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using Gateway.Testing;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// The end-to-end run behind the dashboards: a real InfluxDB 1.6, and the real `gateway` process running the default

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.Testing;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// A real InfluxDB 1.6 started for the test class, with <see cref="ShopHistory"/> written to database "factory"

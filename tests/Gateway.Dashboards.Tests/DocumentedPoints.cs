@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>The kinds of point in the <c>gateway</c> measurement (docs/monitoring.md), told apart by their tags.</summary>
 public enum HealthPointKind

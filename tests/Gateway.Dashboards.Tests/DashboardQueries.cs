@@ -1,4 +1,4 @@
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>The InfluxQL targets of the dashboards and how a test runs one: variables resolved, macros expanded.</summary>
 public static class DashboardQueries

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Gateway.Monitoring.Tests;
+namespace Gateway.Dashboards.Tests;
 
 /// <summary>
 /// A Grafana dashboard JSON file as the tests see it: its panels (rows flattened), their queries, the template
