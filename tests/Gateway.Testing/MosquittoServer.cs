@@ -54,6 +54,9 @@ public sealed class MosquittoServer : IAsyncDisposable
 
     public bool IsRunning => _process is { HasExited: false };
 
+    /// <summary>The broker's process id, e.g. to freeze it with SIGSTOP (a broker that accepts TCP and answers nothing).</summary>
+    public int ProcessId => _process?.ProcessId ?? throw new InvalidOperationException("mosquitto is not running");
+
     /// <summary>Everything mosquitto printed so far (for failure messages).</summary>
     public string Output => _process?.Output ?? "";
 

@@ -22,6 +22,7 @@ public static class GatewayCommandLine
         {
             Output = redactedOutput,
             Error = redactedError,
+            ProcessTerminationTimeout = OwnsTermination(parse) ? TerminationHandledByCommandLine : null,
         };
         try
         {
@@ -33,6 +34,17 @@ public static class GatewayCommandLine
             redactedError.Flush();
         }
     }
+
+    /// <summary>How long a tool verb may take to end after Ctrl-C or SIGTERM (System.CommandLine's default).</summary>
+    private static readonly TimeSpan TerminationHandledByCommandLine = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// False for the service (`run`, or no verb): the host handles SIGTERM and Ctrl-C itself and stops within
+    /// gateway.shutdownTimeoutSeconds. System.CommandLine would otherwise end the process with 143 two seconds after
+    /// SIGTERM, in the middle of a graceful stop that is still flushing to a slow broker.
+    /// </summary>
+    public static bool OwnsTermination(ParseResult parse) =>
+        parse.CommandResult.Command is not RootCommand && parse.CommandResult.Command.Name != "run";
 
     public static RootCommand Build()
     {

@@ -51,4 +51,61 @@ public sealed class GracefulShutdownTests : IDisposable
         Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(_dir, "data", "buffer")), "the buffer directory was created under the data directory");
     }
+
+    /// <summary>
+    /// A stop that cannot finish quickly (the broker froze, so the goodbye message is never acknowledged) still ends the
+    /// way systemd expects: the host waits up to shutdownTimeoutSeconds, says what it could not do, writes the shutdown
+    /// line and exits 0. Before, the command-line layer ended the process with 143 two seconds after SIGTERM.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_while_the_broker_is_frozen_waits_for_the_grace_period_and_exits_0()
+    {
+        await using var broker = await MosquittoServer.StartAsync();
+        var httpPort = FreePort.Next();
+        var config = Path.Combine(_dir, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $"""
+            gateway:
+              name: frozen-broker
+              labels:
+                site: test-site
+              dataDirectory: data
+              shutdownTimeoutSeconds: 4
+            sources:
+              - name: idle
+                endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
+                enabled: false
+                machines:
+                  - name: idle-1
+                    groups:
+                      - name: g
+                        tags:
+                          - name: t
+                            nodeId: i=2258
+            sinks:
+              - type: mqtt
+                name: plant
+                host: 127.0.0.1
+                port: {broker.Port}
+            http:
+              listen: 127.0.0.1:{httpPort}
+            """);
+
+        var gateway = GatewayProcess.Start("run", "--config", config);
+        await gateway.WaitForOutputAsync("MQTT sink 'plant': connected to", TimeSpan.FromSeconds(60));
+        await gateway.WaitForOutputAsync("Gateway frozen-broker running", TimeSpan.FromSeconds(60));
+        RunningProgram.Signal(broker.ProcessId, "STOP");
+        try
+        {
+            RunningProgram.Signal(gateway.Id, "TERM");
+            var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(120));
+
+            Assert.True(exit == 0, $"exit code {exit}\n{gateway.Output}");
+            Assert.Contains("could not say goodbye", gateway.Output, StringComparison.Ordinal);
+            Assert.Contains("Gateway stopped", gateway.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            RunningProgram.Signal(broker.ProcessId, "CONT");
+        }
+    }
 }
