@@ -155,7 +155,7 @@ public sealed class MqttSink : ISink
     /// <summary>The sink's counters, for /metrics and the `gateway` measurement.</summary>
     public void ReportSamples(ICollection<MetricSample> samples)
     {
-        samples.Add(MetricSample.Counter("gateway_sink_messages_published_total", "MQTT messages the broker acknowledged (one per reading, or per batch with payload: jsonBatch).", MessagesPublished));
+        samples.Add(MetricSample.Counter("gateway_sink_messages_published_total", "MQTT messages the broker acknowledged (one per reading, or one per machine and delivery with payload: json-batch).", MessagesPublished));
         samples.Add(_deadLetters.Sample());
     }
 
