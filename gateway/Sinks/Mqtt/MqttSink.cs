@@ -49,7 +49,7 @@ public sealed class MqttSink : ISink
     private readonly List<MqttApplicationMessage> _messages = [];
     private readonly List<MqttApplicationMessage> _messagePool = [];
 
-    // payload: jsonBatch: which readings each message of the delivery carries (a range of _batchReadingOrder), for dead letters.
+    // payload: json-batch: which readings each message of the delivery carries (a range of _batchReadingOrder), for dead letters.
     private readonly List<(int First, int Count)> _batchMessageReadings = [];
     private readonly List<int> _batchReadingOrder = [];
     private readonly DateTime _startedAt;
