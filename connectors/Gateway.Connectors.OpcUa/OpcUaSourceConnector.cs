@@ -570,5 +570,23 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     private void SetState(ConnectionState state) => Volatile.Write(ref _state, (int)state);
 
+    // What /status, /metrics and the `gateway` measurement read, through the Core interface (no downcast in the host).
+    HealthProblem? IReportsHealth.Problem => Problem is { } problem ? new HealthProblem(problem.Problem, problem.Since) : null;
+
+    MachineTagHealth? IReportsHealth.TagHealthOf(string machine) => TagHealth.ForMachine(machine);
+
+    void IReportsHealth.ReportSamples(ICollection<MetricSample> samples)
+    {
+        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", SubscriptionsTransferred, KeyValuePair.Create("path", "transfer")));
+        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", SubscriptionsRecreated, KeyValuePair.Create("path", "recreate")));
+        samples.Add(MetricSample.Gauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", MonitoredItemsActive));
+        samples.Add(MetricSample.Gauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", _rejected.Count));
+        samples.Add(MetricSample.Gauge("gateway_source_tags_bad", "Tags whose latest status is Bad (wrong NodeId, device fault, refused, not connected); each logged once by name.", TagHealth.BadTags));
+        samples.Add(MetricSample.Counter("gateway_source_polls_skipped_total", "Poll boundaries not read because the previous Read or the wakeup came too late (each boundary is read at most once).", PollsSkipped));
+        samples.Add(MetricSample.Counter("gateway_opcua_requests_total", "OPC UA service calls answered (Publish excepted).", RequestTimings.Count));
+        samples.Add(MetricSample.CounterSeconds("gateway_opcua_request_seconds_total", "Time spent waiting for OPC UA service calls (Publish excepted); divided by the count, the mean latency.", RequestTimings.Total.TotalSeconds));
+        samples.Add(MetricSample.GaugeSeconds("gateway_opcua_request_seconds_max", "The slowest OPC UA service call since the previous scrape.", RequestTimings.TakeMax().TotalSeconds));
+    }
+
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

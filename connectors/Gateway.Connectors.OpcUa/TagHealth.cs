@@ -1,4 +1,5 @@
 using Gateway.Configuration;
+using Gateway.Core;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.Connectors.OpcUa;
@@ -52,7 +53,7 @@ public sealed class SourceTagHealth
             }
         }
 
-        return new MachineTagHealth(statuses.Length, bad, first);
+        return new MachineTagHealth(statuses.Length, bad, first?.ToString());
     }
 }
 
@@ -85,18 +86,4 @@ public sealed class TagStatus
         Interlocked.Exchange(ref _reportedBad, code);
         return true;
     }
-}
-
-/// <summary>How many of a machine's tags are Bad, and the status of the first of them (in configuration order).</summary>
-public sealed record MachineTagHealth(int Tags, int BadTags, StatusCode? FirstBadStatus)
-{
-    /// <summary>"all 3 tags Bad (BadNodeIdUnknown (0x80340000))", "1 of 3 tags Bad (...)", "3 tags, none Bad".</summary>
-    public string Describe() => (BadTags, Tags) switch
-    {
-        (0, 1) => "1 tag, not Bad",
-        (0, _) => $"{Tags} tags, none Bad",
-        (1, 1) => $"its only tag Bad ({FirstBadStatus})",
-        _ when BadTags == Tags => $"all {Tags} tags Bad ({FirstBadStatus})",
-        _ => $"{BadTags} of {Tags} tags Bad ({FirstBadStatus})",
-    };
 }

@@ -4,7 +4,7 @@ namespace Gateway.Core;
 /// A destination for readings (MQTT, InfluxDB, ...). The buffer drives every sink through its own durable
 /// cursor: it hands the sink a batch and moves the cursor only when <see cref="DeliverAsync"/> completes.
 /// </summary>
-public interface ISink : IAsyncDisposable
+public interface ISink : IAsyncDisposable, IReportsHealth
 {
     string Name { get; }
 

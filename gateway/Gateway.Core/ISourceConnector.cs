@@ -5,7 +5,7 @@ namespace Gateway.Core;
 /// It owns its reconnects and must never throw for a device fault: it reports state through
 /// <see cref="State"/> and keeps trying.
 /// </summary>
-public interface ISourceConnector : IAsyncDisposable
+public interface ISourceConnector : IAsyncDisposable, IReportsHealth
 {
     string Name { get; }
 

@@ -179,9 +179,17 @@ public sealed partial class DashboardFileTests
     [Fact]
     public void ThePrometheusDashboardUsesOnlyMetricsTheGatewayExports()
     {
+        // The host's own metrics, and those the sources and sinks report themselves (MetricSample, IReportsHealth).
+        var reporters = new[] { "gateway", "connectors" }
+            .SelectMany(d => Directory.EnumerateFiles(RepositoryPaths.Combine(d), "*.cs", SearchOption.AllDirectories))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Select(File.ReadAllText)
+            .Where(text => text.Contains("MetricSample.", StringComparison.Ordinal));
         var source = File.ReadAllText(RepositoryPaths.Combine("gateway", "Gateway.Host", "Monitoring", "GatewayMetrics.cs"));
-        var exported = MetricName().Matches(source).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
+        var exported = MetricName().Matches(source).Concat(reporters.SelectMany(text => MetricName().Matches(text)))
+            .Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         Assert.Contains("gateway_readings_in_total", exported);
+        Assert.Contains("gateway_sink_dead_lettered_total", exported);
 
         var used = GrafanaFiles.Dashboard("gateway-health-prometheus.json").Panels.SelectMany(p => p.Targets)
             .SelectMany(t => MetricName().Matches(t.Query).Select(m => m.Groups[1].Value))

@@ -52,6 +52,16 @@ public static class DocumentedPoints
         (HealthPointKind.Sink, "dropped", FieldType.Integer),
         (HealthPointKind.Sink, "sink_connected", FieldType.Integer),
         (HealthPointKind.Sink, "reconnects", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_dead_lettered", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_messages_published", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_points_written", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_writes", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_failed_writes", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_throttled", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_splits_for_size", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_not_good_written", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_not_good_dropped", FieldType.Integer),
+        (HealthPointKind.Sink, "sink_null_values_skipped", FieldType.Integer),
         (HealthPointKind.PublishError, "publish_errors", FieldType.Integer),
     ];
 

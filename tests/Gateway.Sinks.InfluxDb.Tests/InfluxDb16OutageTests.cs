@@ -62,7 +62,7 @@ public sealed class InfluxDb16OutageTests
         Assert.Equal(produced, await server.CountAsync("plant", "cnc", "load"));
         Assert.True(sink.Counters.FailedWrites > 5, "the outage was not noticed");
         Assert.Single(logs.At(LogLevel.Warning));
-        Assert.Single(logs.At(LogLevel.Information), m => m.Contains("again after", StringComparison.Ordinal));
+        Assert.Single(logs.At(LogLevel.Information), m => m.Contains("working again after", StringComparison.Ordinal));
         Assert.Equal(ConnectionState.Connected, sink.State);
         Directory.Delete(dataDirectory, recursive: true);
     }

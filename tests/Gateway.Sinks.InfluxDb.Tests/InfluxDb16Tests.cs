@@ -109,11 +109,53 @@ public sealed class InfluxDb16Tests(InfluxDb16Fixture fixture) : IClassFixture<I
         Assert.Equal(1, sink.Counters.DeadLettered);
         var deadLetters = File.ReadAllLines(sink.DeadLetterPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var entry = Assert.Single(deadLetters);
-        Assert.Equal(400, entry.GetProperty("status").GetInt32());
-        Assert.Contains("field type conflict", entry.GetProperty("error").GetString());
-        Assert.Equal("speed", entry.GetProperty("tag").GetString());
-        Assert.Equal("5", entry.GetProperty("value").GetString());
-        Assert.EndsWith("speed=5i " + new DateTimeOffset(batch[5].Timestamp).ToUnixTimeMilliseconds(), entry.GetProperty("line").GetString());
+        Assert.Equal("400", entry.GetProperty("status").GetString());
+        Assert.Contains("field type conflict", entry.GetProperty("reason").GetString());
+        Assert.Equal("speed", entry.GetProperty("reading").GetProperty("tag").GetString());
+        Assert.Equal("5", entry.GetProperty("reading").GetProperty("value").GetString());
+        Assert.EndsWith("speed=5i " + new DateTimeOffset(batch[5].Timestamp).ToUnixTimeMilliseconds(), entry.GetProperty("sent").GetString());
+    }
+
+    [Fact]
+    public async Task Refused_readings_land_in_the_one_dead_letter_format_and_are_counted_in_the_sinks_samples()
+    {
+        var (sink, database) = await NewSinkAsync();
+        await using var _ = sink;
+        await sink.DeliverAsync(Series("speed", 1, BaseTime), CancellationToken.None);
+        var batch = Series("speed", 4, BaseTime, offset: 1);
+        batch[1] = Reading("speed", ReadingValue.FromInt64(7), batch[1].Timestamp); // a type conflict: refused by the server
+        batch[2] = Reading("speed", ReadingValue.FromDouble(double.NaN), batch[2].Timestamp); // not writable at all
+
+        await sink.DeliverAsync(batch, CancellationToken.None);
+
+        Assert.Equal(3, await _server.CountAsync(database, "cnc", "speed"));
+        Assert.Equal(Path.Combine(_dataDirectory, "dead-letters", "influx.jsonl"), sink.DeadLetterPath);
+        var entries = File.ReadAllLines(sink.DeadLetterPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(2, entries.Count);
+        foreach (var entry in entries)
+        {
+            Assert.Equal("influx", entry.GetProperty("sink").GetString());
+            Assert.EndsWith("Z", entry.GetProperty("time").GetString(), StringComparison.Ordinal);
+            Assert.False(string.IsNullOrEmpty(entry.GetProperty("reason").GetString()));
+            Assert.Equal("plc1", entry.GetProperty("reading").GetProperty("source").GetString());
+            Assert.Equal("cnc1", entry.GetProperty("reading").GetProperty("machine").GetString());
+            Assert.Equal("changwon", entry.GetProperty("reading").GetProperty("labels").GetProperty("site").GetString());
+        }
+
+        var nan = Assert.Single(entries, e => e.GetProperty("reading").GetProperty("value").GetString() == "NaN");
+        Assert.Contains("NaN or infinite", nan.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.False(nan.TryGetProperty("status", out var _), "a reading the sink never sent has no server status");
+        var conflict = Assert.Single(entries, e => e.GetProperty("reading").GetProperty("value").GetString() == "7");
+        Assert.Equal("400", conflict.GetProperty("status").GetString());
+        Assert.Contains("field type conflict", conflict.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        var samples = new List<MetricSample>();
+        sink.ReportSamples(samples);
+        Assert.Equal(2, samples.Single(s => s.Name == "gateway_sink_dead_lettered_total").Value);
+        Assert.Equal(3, samples.Single(s => s.Name == "gateway_sink_points_written_total").Value);
+
+        var summary = Assert.Single(DeadLetterFile.Summarize(_dataDirectory));
+        Assert.Equal(("influx", 2L), (summary.Sink, summary.Count));
     }
 
     [Fact]
@@ -129,8 +171,8 @@ public sealed class InfluxDb16Tests(InfluxDb16Fixture fixture) : IClassFixture<I
 
         Assert.Equal(7, await _server.CountAsync(database, "cnc", "torque"));
         var entry = JsonDocument.Parse(Assert.Single(File.ReadAllLines(sink.DeadLetterPath))).RootElement;
-        Assert.Equal("4", entry.GetProperty("value").GetString());
-        Assert.Equal("Int64", entry.GetProperty("valueKind").GetString());
+        Assert.Equal("4", entry.GetProperty("reading").GetProperty("value").GetString());
+        Assert.Equal("Int64", entry.GetProperty("reading").GetProperty("valueKind").GetString());
     }
 
     [Fact]
@@ -172,7 +214,7 @@ public sealed class InfluxDb16Tests(InfluxDb16Fixture fixture) : IClassFixture<I
         await _server.CreateDatabaseAsync(database);
         await sink.DeliverAsync(Series("speed", 5, BaseTime), CancellationToken.None);
         Assert.Equal(5, await _server.CountAsync(database, "cnc", "speed"));
-        Assert.Single(logs.At(LogLevel.Information), m => m.Contains("again after 3 failed write(s)", StringComparison.Ordinal));
+        Assert.Single(logs.At(LogLevel.Information), m => m.Contains("working again after", StringComparison.Ordinal) && m.Contains("(3 failed attempt(s))", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -5,13 +5,16 @@ using Gateway.Buffer;
 using Gateway.Configuration;
 using Gateway.Configuration.Binding;
 using Gateway.Configuration.Model;
+using Gateway.Core;
+using Gateway.Host.Logging;
 using Gateway.Host.Service;
 
 namespace Gateway.Host.CommandLine;
 
 /// <summary>
-/// `gateway buffer stats|dump`: what is still waiting in the buffer, per sink. Works while the service is stopped
-/// (and, read-only, while it runs), for the engineer who asks "what is still stuck here?".
+/// `gateway buffer stats|dump|dead-letters`: what is still waiting in the buffer, per sink, and what the destinations
+/// refused for good. Works while the service is stopped (and, read-only, while it runs), for the engineer who asks
+/// "what is still stuck here?".
 /// </summary>
 public static class BufferCommand
 {
@@ -20,6 +23,71 @@ public static class BufferCommand
         var command = new Command("buffer", "Inspect the store-and-forward buffer.");
         command.Subcommands.Add(CreateStats());
         command.Subcommands.Add(CreateDump());
+        command.Subcommands.Add(CreateDeadLetters());
+        return command;
+    }
+
+    private static Command CreateDeadLetters()
+    {
+        var config = GatewayCommandLine.ConfigOption();
+        var sink = new Option<string?>("--sink") { Description = "Only this sink's dead letters.", HelpName = "NAME" };
+        var lines = new Option<bool>("--lines") { Description = "Print the dead letters themselves, one JSON object per line, instead of the summary." };
+        var command = new Command(
+            "dead-letters",
+            $"Per sink: readings the destination refused for good (DATA_DIRECTORY/{DeadLetterFile.FolderName}/SINK.jsonl), how many, the newest and why.")
+        { config, sink, lines };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            var path = ConfigPath.Resolve(parse.GetValue(config));
+            var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+            if (loaded.Config is null)
+            {
+                foreach (var problem in loaded.Errors)
+                {
+                    error.WriteLine(problem.ToString());
+                }
+
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var dataDirectory = Path.GetFullPath(loaded.Config.Gateway.DataDirectory);
+            var name = parse.GetValue(sink);
+            var files = DeadLetterFile.Summarize(dataDirectory).Where(f => name is null || f.Sink == name).ToList();
+            var folder = Path.Combine(dataDirectory, DeadLetterFile.FolderName);
+            if (files.Count == 0)
+            {
+                // An empty answer is good news, but it says where it looked, so a wrong --config is not mistaken for it.
+                output.WriteLine(name is null ? $"no dead letters in {folder}" : $"no dead letters of sink '{name}' in {folder}");
+                return ExitCodes.Ok;
+            }
+
+            if (parse.GetValue(lines))
+            {
+                foreach (var file in files)
+                {
+                    foreach (var line in File.ReadLines(file.Path).Where(l => !string.IsNullOrWhiteSpace(l)))
+                    {
+                        output.WriteLine(line);
+                    }
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            output.WriteLine($"dead letters in {folder}:");
+            output.WriteLine($"{"SINK",-20} {"COUNT",8}  {"NEWEST",-29}  REASON (of the newest)");
+            foreach (var file in files)
+            {
+                var newest = file.Newest is { } time ? LocalTimestamp.Format(time) : "-";
+                var unreadable = file.Unreadable > 0 ? $" ({file.Unreadable} unreadable line(s))" : "";
+                output.WriteLine($"{file.Sink,-20} {file.Count,8}  {newest,-29}  {file.NewestReason ?? "-"}{unreadable}");
+            }
+
+            output.WriteLine("Each line holds the refused reading (`--lines` prints them); fix the cause and send them again from there. The gateway never deletes these files.");
+            return ExitCodes.Ok;
+        });
         return command;
     }
 

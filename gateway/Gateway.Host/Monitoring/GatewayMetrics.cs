@@ -11,6 +11,8 @@ namespace Gateway.Host.Monitoring;
 /// <summary>
 /// The Prometheus metrics, all prefixed `gateway_`, with labels for source, machine and sink. The parts keep their own
 /// counters; this class copies them into the registry just before each scrape, so the hot path never touches Prometheus.
+/// What only a kind of source or sink knows (OPC UA subscriptions, InfluxDB writes, dead letters) comes through
+/// <see cref="IReportsHealth.ReportSamples"/>, so this class names no source or sink type.
 /// </summary>
 public sealed class GatewayMetrics
 {
@@ -20,14 +22,6 @@ public sealed class GatewayMetrics
     private readonly Gauge _machineLastReadingAge;
     private readonly Gauge _sourceConnected;
     private readonly Counter _sourceOverflows;
-    private readonly Counter _subscriptionRecoveries;
-    private readonly Gauge _monitoredItems;
-    private readonly Gauge _monitoredItemsRejected;
-    private readonly Gauge _tagsBad;
-    private readonly Counter _pollsSkipped;
-    private readonly Counter _requests;
-    private readonly Counter _requestSeconds;
-    private readonly Gauge _requestSecondsMax;
     private readonly Counter _normalizationDropped;
     private readonly Counter _delivered;
     private readonly Counter _deliveryFailures;
@@ -45,6 +39,8 @@ public sealed class GatewayMetrics
     private readonly ConnectionWatch? _connections;
     private readonly Counter _sourceReconnects;
     private readonly Counter _sinkReconnects;
+    private readonly MetricFactory _factory;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Part), Collector> _reported = new();
 
     public GatewayMetrics(string gatewayName, Func<GatewayRuntime?> runtime, ConnectionWatch? connections = null)
     {
@@ -53,20 +49,13 @@ public sealed class GatewayMetrics
         Registry = Metrics.NewCustomRegistry();
         Registry.SetStaticLabels(new Dictionary<string, string> { ["gateway"] = gatewayName });
         var factory = Metrics.WithCustomRegistry(Registry);
+        _factory = factory;
         factory.CreateGauge("gateway_build_info", "Build information; the value is always 1.", "version").WithLabels(BuildInfo.Version).Set(1);
         _readingsIn = factory.CreateCounter("gateway_readings_in_total", "Readings received from a source.", "source", "machine");
         _badReadingsIn = factory.CreateCounter("gateway_bad_readings_in_total", "Readings with Bad quality received from a source.", "source", "machine");
         _machineLastReadingAge = factory.CreateGauge("gateway_machine_last_reading_age_seconds", "Seconds since the machine last sent a reading (-1 = never).", "source", "machine");
         _sourceConnected = factory.CreateGauge("gateway_source_connected", "1 when the source's connection is up, else 0.", "source");
         _sourceOverflows = factory.CreateCounter("gateway_source_overflows_total", "Readings flagged as a data gap: the server's queue overflowed and dropped values before them (OPC UA Overflow bit).", "source", "machine");
-        _subscriptionRecoveries = factory.CreateCounter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", "source", "path");
-        _monitoredItems = factory.CreateGauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", "source");
-        _monitoredItemsRejected = factory.CreateGauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", "source");
-        _tagsBad = factory.CreateGauge("gateway_source_tags_bad", "Tags whose latest status is Bad (wrong NodeId, device fault, refused, not connected); each logged once by name.", "source");
-        _pollsSkipped = factory.CreateCounter("gateway_source_polls_skipped_total", "Poll boundaries not read because the previous Read or the wakeup came too late (each boundary is read at most once).", "source");
-        _requests = factory.CreateCounter("gateway_opcua_requests_total", "OPC UA service calls answered (Publish excepted).", "source");
-        _requestSeconds = factory.CreateCounter("gateway_opcua_request_seconds_total", "Time spent waiting for OPC UA service calls (Publish excepted); divided by the count, the mean latency.", "source");
-        _requestSecondsMax = factory.CreateGauge("gateway_opcua_request_seconds_max", "The slowest OPC UA service call since the previous scrape.", "source");
         _normalizationDropped = factory.CreateCounter("gateway_normalization_dropped_total", "Readings dropped by a normalization rule.", "rule");
         _delivered = factory.CreateCounter("gateway_readings_out_total", "Readings a sink delivered (acknowledged by the destination).", "sink");
         _deliveryFailures = factory.CreateCounter("gateway_publish_errors_total", "Failed delivery attempts by cause.", "sink", "cause");
@@ -111,18 +100,7 @@ public sealed class GatewayMetrics
         foreach (var source in runtime.Sources)
         {
             _sourceConnected.WithLabels(source.Config.Name).Set(source.Connector.State == ConnectionState.Connected ? 1 : 0);
-            if (source.Connector is Gateway.Connectors.OpcUa.OpcUaSourceConnector opcUa)
-            {
-                _subscriptionRecoveries.WithLabels(source.Config.Name, "transfer").IncTo(opcUa.SubscriptionsTransferred);
-                _subscriptionRecoveries.WithLabels(source.Config.Name, "recreate").IncTo(opcUa.SubscriptionsRecreated);
-                _monitoredItems.WithLabels(source.Config.Name).Set(opcUa.MonitoredItemsActive);
-                _monitoredItemsRejected.WithLabels(source.Config.Name).Set(opcUa.RejectedTags.Count);
-                _tagsBad.WithLabels(source.Config.Name).Set(opcUa.TagHealth.BadTags);
-                _pollsSkipped.WithLabels(source.Config.Name).IncTo(opcUa.PollsSkipped);
-                _requests.WithLabels(source.Config.Name).IncTo(opcUa.RequestTimings.Count);
-                _requestSeconds.WithLabels(source.Config.Name).IncTo(opcUa.RequestTimings.Total.TotalSeconds);
-                _requestSecondsMax.WithLabels(source.Config.Name).Set(opcUa.RequestTimings.TakeMax().TotalSeconds);
-            }
+            Copy(source.Connector, "source", source.Config.Name);
 
             if (_connections is not null)
             {
@@ -156,6 +134,7 @@ public sealed class GatewayMetrics
             }
 
             _sinkState.WithLabels(sink.Config.Name).Set(sink.Sink.State == ConnectionState.Connected ? 1 : 0);
+            Copy(sink.Sink, "sink", sink.Config.Name);
             if (_connections is not null)
             {
                 _sinkReconnects.WithLabels(sink.Config.Name).IncTo(_connections.SinkReconnects(sink.Config.Name));
@@ -179,6 +158,33 @@ public sealed class GatewayMetrics
         }
     }
 
+    /// <summary>Copies a part's own samples into the registry, each under the part's label (source or sink) and its own.</summary>
+    private void Copy(IReportsHealth part, string partLabel, string partName)
+    {
+        var samples = new List<MetricSample>();
+        part.ReportSamples(samples);
+        foreach (var sample in samples)
+        {
+            string[] values = [partName, .. sample.Labels.Select(l => l.Value)];
+            var collector = _reported.GetOrAdd((sample.Name, partLabel), key =>
+            {
+                string[] names = [key.Part, .. sample.Labels.Select(l => l.Key)];
+                return sample.Kind == MetricKind.Counter
+                    ? _factory.CreateCounter(sample.Name, sample.Help, names)
+                    : _factory.CreateGauge(sample.Name, sample.Help, names);
+            });
+
+            if (collector is Counter counter)
+            {
+                counter.WithLabels(values).IncTo(sample.Value);
+            }
+            else
+            {
+                ((Gauge)collector).WithLabels(values).Set(sample.Value);
+            }
+        }
+    }
+
     /// <summary>The /status document and the readiness verdict.</summary>
     public static GatewayHealth Health(string gatewayName, GatewayRuntime? runtime)
     {
@@ -192,8 +198,7 @@ public sealed class GatewayMetrics
         foreach (var source in runtime.Sources)
         {
             var state = source.Connector.State;
-            var opcua = source.Connector as Gateway.Connectors.OpcUa.OpcUaSourceConnector;
-            var problem = state == ConnectionState.Connected ? null : opcua?.Problem;
+            var problem = state == ConnectionState.Connected ? null : source.Connector.Problem;
             if (state != ConnectionState.Connected)
             {
                 // "Connecting" alone does not say why: the last error and since when (connection refused, whose timeout).
@@ -202,7 +207,6 @@ public sealed class GatewayMetrics
                     : $"source {source.Config.Name} ({source.Config.Endpoint}) is {state}");
             }
 
-            var tags = opcua?.TagHealth;
             sources.Add(new SourceHealth(
                 source.Config.Name,
                 source.Config.Endpoint,
@@ -212,8 +216,8 @@ public sealed class GatewayMetrics
                     m => m.Key,
                     m =>
                     {
-                        var machine = tags?.ForMachine(m.Key) ?? new Gateway.Connectors.OpcUa.MachineTagHealth(0, 0, null);
-                        return new MachineHealth(m.Value.LastReadingUtc, machine.Tags, machine.BadTags, machine.FirstBadStatus?.ToString(), machine.Describe());
+                        var machine = source.Connector.TagHealthOf(m.Key) ?? new MachineTagHealth(0, 0, null);
+                        return new MachineHealth(m.Value.LastReadingUtc, machine.Tags, machine.BadTags, machine.FirstBadStatus, machine.Describe());
                     },
                     StringComparer.Ordinal),
                 problem?.Problem,

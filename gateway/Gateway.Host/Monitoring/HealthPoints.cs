@@ -7,6 +7,9 @@ namespace Gateway.Host.Monitoring;
 /// The figures of the <c>gateway</c> measurement (docs/monitoring.md), the same ones /metrics shows, as points: one for
 /// the process, one per source, per machine, per sink and per sink and error cause. Each point is told apart by its tags
 /// (source, machine, sink, cause), so that a query picks a kind with <c>"source" != '' AND "machine" = ''</c>.
+/// A sink's own counters (<see cref="IReportsHealth.ReportSamples"/>: written, dead-lettered, ...) are fields of its
+/// point. Sources' own samples stay on /metrics: the OPC UA slowest-call gauge is "since the previous look", and a
+/// second reader would take half of the maxima from the scrape.
 /// </summary>
 public static class HealthPoints
 {
@@ -46,14 +49,24 @@ public static class HealthPoints
             var name = sink.Config.Name;
             var status = sink.Loop.Status;
             var pending = buffer.Sinks.FirstOrDefault(s => s.Sink == name);
+            var samples = new List<MetricSample>();
+            sink.Sink.ReportSamples(samples);
             points.Add(Point(
                 [Tag("sink", name)],
-                Int("readings_out", status.Delivered),
-                Int("buffer_pending", pending?.Pending ?? 0),
-                Float("buffer_oldest_age_s", pending?.OldestPendingAge?.TotalSeconds ?? 0),
-                Int("dropped", pending?.Dropped ?? 0),
-                Int("sink_connected", sink.Sink.State == ConnectionState.Connected ? 1 : 0),
-                Int("reconnects", watch.SinkReconnects(name))));
+                [
+                    Int("readings_out", status.Delivered),
+                    Int("buffer_pending", pending?.Pending ?? 0),
+                    Float("buffer_oldest_age_s", pending?.OldestPendingAge?.TotalSeconds ?? 0),
+                    Int("dropped", pending?.Dropped ?? 0),
+                    Int("sink_connected", sink.Sink.State == ConnectionState.Connected ? 1 : 0),
+                    Int("reconnects", watch.SinkReconnects(name)),
+                    .. samples.Where(s => s.Labels.Count == 0).Select(Field),
+                ]));
+            foreach (var sample in samples.Where(s => s.Labels.Count > 0))
+            {
+                points.Add(Point([.. sample.Labels, Tag("sink", name)], Field(sample)));
+            }
+
             foreach (var (cause, count) in status.FailuresByType)
             {
                 points.Add(Point([Tag("cause", cause), Tag("sink", name)], Int("publish_errors", count)));
@@ -62,6 +75,9 @@ public static class HealthPoints
 
         return points;
     }
+
+    private static KeyValuePair<string, ReadingValue> Field(MetricSample sample) =>
+        sample.Whole ? Int(sample.FieldName, (long)sample.Value) : Float(sample.FieldName, sample.Value);
 
     private static KeyValuePair<string, string> Tag(string key, string value) => new(key, value);
 

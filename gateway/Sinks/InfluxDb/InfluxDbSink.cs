@@ -22,11 +22,8 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
     private readonly TimeProvider _time;
     private readonly ResiliencePipeline<WriteResult> _throttleRetry;
     private readonly Func<InfluxDbSinkOptions, IInfluxWriter> _writerFactory;
-    private readonly Lock _episodeLock = new();
+    private readonly OutageEpisode _outage;
     private IInfluxWriter? _writer;
-    private string? _episode;
-    private long _episodeFailures;
-    private DateTimeOffset _episodeStart;
     private volatile ConnectionState _state = ConnectionState.Disconnected;
 
     public InfluxDbSink(string name, InfluxDbSinkOptions options, SinkContext context)
@@ -34,9 +31,10 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
         Name = name;
         _options = options;
         _mapping = new PointMapping(options, context.GatewayName);
-        _deadLetters = new DeadLetterFile(context.DataDirectory, name);
+        _deadLetters = new DeadLetterFile(context.DataDirectory, name, context.TimeProvider);
         _logger = context.LoggerFactory.CreateLogger<InfluxDbSink>();
         _time = context.TimeProvider;
+        _outage = new OutageEpisode(_logger, _time, $"InfluxDB sink '{name}'");
         _writerFactory = o => o.Api == InfluxApi.V1 ? new InfluxV1Writer(o, _mapping.Precision) : new InfluxV2Writer(o, _mapping.Precision);
         _throttleRetry = BuildThrottleRetry(options, context.TimeProvider);
     }
@@ -114,7 +112,7 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
     private async Task DeliverSliceAsync(IReadOnlyList<Reading> batch, int start, int count, CancellationToken cancellationToken)
     {
         var lines = new List<InfluxLine>(count);
-        List<(Reading, string?)>? notFinite = null;
+        List<DeadLetter>? notFinite = null;
         for (var i = start; i < start + count; i++)
         {
             var reading = batch[i];
@@ -139,14 +137,14 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
                     Counters.AddNullValueSkipped();
                     break;
                 case SkipReason.NotFinite:
-                    (notFinite ??= []).Add((reading, null));
+                    (notFinite ??= []).Add(new DeadLetter(reading, "NaN or infinite value: InfluxDB cannot store it"));
                     break;
             }
         }
 
         if (notFinite is not null)
         {
-            await _deadLetters.AppendAsync(notFinite, 0, "NaN or infinite value: InfluxDB cannot store it", cancellationToken);
+            await _deadLetters.AppendAsync(notFinite, cancellationToken);
             Counters.AddDeadLettered(notFinite.Count);
         }
 
@@ -177,7 +175,7 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
         {
             // Refused connection, timeout, DNS, TLS: the buffer retries with backoff.
             var reason = e is OperationCanceledException ? $"no answer within {_options.TimeoutMs} ms" : e.GetBaseException().Message;
-            throw Fail("unreachable", $"InfluxDB sink '{Name}': cannot write to {writer.Target}: {reason}. Readings stay in the buffer and are retried.", e);
+            throw Fail("unreachable", $"cannot write to {writer.Target}: {reason}", "Readings stay in the buffer and are retried.", e);
         }
 
         if (result.Succeeded)
@@ -203,12 +201,12 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
                 await WriteHalvesAsync(lines, cancellationToken);
                 return;
             case 401 or 403:
-                throw Fail("credentials", $"InfluxDB sink '{Name}': {writer.Target} refused the credentials ({result.Status}: {result.Message}). Check `{writer.CredentialsKeys}` of sink '{Name}' and the user's write permission. Readings stay in the buffer.");
+                throw Fail("credentials", $"{writer.Target} refused the credentials ({result.Status}: {result.Message}). Check `{writer.CredentialsKeys}` of sink '{Name}' and the user's write permission", "Readings stay in the buffer.");
             case 404:
-                throw Fail("missing", $"InfluxDB sink '{Name}': {writer.Target} does not exist ({result.Message}). Create it, or fix `{writer.ContainerKey}` of sink '{Name}'. Readings stay in the buffer.");
+                throw Fail("missing", $"{writer.Target} does not exist ({result.Message}). Create it, or fix `{writer.ContainerKey}` of sink '{Name}'", "Readings stay in the buffer.");
             case 429 or 503 when result.RetryAfter is { } retryAfter:
                 Counters.AddThrottled();
-                Fail("throttled", $"InfluxDB sink '{Name}': {writer.Target} is busy ({result.Status}: {result.Message}); retrying after {retryAfter.TotalSeconds:0.#} s as it asked.");
+                Fail("throttled", $"{writer.Target} is busy ({result.Status}: {result.Message})", $"Retrying after {retryAfter.TotalSeconds:0.#} s as it asked.");
                 throw new RetryLaterException($"InfluxDB sink '{Name}': {writer.Target} asked to retry after {retryAfter.TotalSeconds:0.#} s ({result.Status}).", retryAfter);
             default:
                 if (result.Status is 429 or 503)
@@ -216,7 +214,7 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
                     Counters.AddThrottled();
                 }
 
-                throw Fail("status" + result.Status, $"InfluxDB sink '{Name}': {writer.Target} answered {result.Status}: {result.Message}. Readings stay in the buffer and are retried.");
+                throw Fail("status" + result.Status, $"{writer.Target} answered {result.Status}: {result.Message}", "Readings stay in the buffer and are retried.");
         }
     }
 
@@ -268,7 +266,8 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
 
     private async Task DeadLetterAsync(IReadOnlyList<InfluxLine> lines, WriteResult result, CancellationToken cancellationToken)
     {
-        await _deadLetters.AppendAsync(lines, result.Status, result.Message, cancellationToken);
+        var status = result.Status.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        await _deadLetters.AppendAsync([.. lines.Select(l => new DeadLetter(l.Reading, result.Message, status, l.Text))], cancellationToken);
         Counters.AddDeadLettered(lines.Count);
         _logger.LogWarning(
             "InfluxDB sink '{Sink}': {Count} reading(s) refused by {Target} ({Status}: {Message}), e.g. {Source}/{Machine}/{Tag}; written to {DeadLetterFile}. "
@@ -276,60 +275,37 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
             Name, lines.Count, _writer?.Target, result.Status, result.Message, lines[0].Reading.Source, lines[0].Reading.Machine, lines[0].Reading.Tag, _deadLetters.Path);
     }
 
-    /// <summary>Logs the first failure of an episode as a warning, repeats of it at debug; returns the exception to throw.</summary>
-    private InfluxWriteException Fail(string kind, string message, Exception? inner = null)
+    /// <summary>Counts a failed write and adds it to the running outage (one warning per outage and cause); returns the exception to throw.</summary>
+    /// <param name="kind">What counts as the same cause: a failure of another kind is logged again.</param>
+    private InfluxWriteException Fail(string kind, string cause, string meanwhile, Exception? inner = null)
     {
         Counters.AddFailedWrite();
         _state = ConnectionState.Faulted;
-        bool first;
-        lock (_episodeLock)
-        {
-            first = !string.Equals(_episode, kind, StringComparison.Ordinal);
-            if (_episode is null)
-            {
-                _episodeStart = _time.GetUtcNow();
-                _episodeFailures = 0;
-            }
-
-            _episode = kind;
-            _episodeFailures++;
-        }
-
-        if (first)
-        {
-            _logger.LogWarning("{Message}", message);
-        }
-        else
-        {
-            _logger.LogDebug("{Message}", message);
-        }
-
-        return new InfluxWriteException(message, inner);
+        _outage.Failed(cause, meanwhile, kind);
+        return new InfluxWriteException($"InfluxDB sink '{Name}': {Sentence.End(cause)} {meanwhile}", inner);
     }
 
     private void Recovered()
     {
         _state = ConnectionState.Connected;
-        if (Volatile.Read(ref _episode) is null)
+        if (_outage.InProgress)
         {
-            return;
+            _outage.Recovered(() => $"writing to {_writer?.Target}");
         }
+    }
 
-        long failures;
-        TimeSpan duration;
-        lock (_episodeLock)
-        {
-            if (_episode is null)
-            {
-                return;
-            }
-
-            failures = _episodeFailures;
-            duration = _time.GetUtcNow() - _episodeStart;
-            _episode = null;
-        }
-
-        _logger.LogInformation("InfluxDB sink '{Sink}': writing to {Target} again after {Failures} failed write(s) over {Seconds:0.#} s.", Name, _writer?.Target, failures, duration.TotalSeconds);
+    /// <summary>The sink's counters, for /metrics and the `gateway` measurement.</summary>
+    public void ReportSamples(ICollection<MetricSample> samples)
+    {
+        samples.Add(MetricSample.Counter("gateway_sink_points_written_total", "Points the InfluxDB server acknowledged.", Counters.PointsWritten));
+        samples.Add(MetricSample.Counter("gateway_sink_writes_total", "HTTP writes to InfluxDB that succeeded.", Counters.Writes));
+        samples.Add(MetricSample.Counter("gateway_sink_failed_writes_total", "Writes to InfluxDB that failed as a whole (unreachable, credentials, missing database or bucket, 5xx); retried.", Counters.FailedWrites));
+        samples.Add(MetricSample.Counter("gateway_sink_throttled_total", "429/503 answers of InfluxDB (busy); retried after the time it asked.", Counters.Throttled));
+        samples.Add(MetricSample.Counter("gateway_sink_splits_for_size_total", "Writes split in two after InfluxDB answered 413 (request too large).", Counters.SplitsForSize));
+        samples.Add(MetricSample.Counter("gateway_sink_not_good_written_total", "Uncertain or Bad readings written with the quality tag.", Counters.NotGoodWritten));
+        samples.Add(MetricSample.Counter("gateway_sink_not_good_dropped_total", "Uncertain or Bad readings dropped (badQuality: drop).", Counters.NotGoodDropped));
+        samples.Add(MetricSample.Counter("gateway_sink_null_values_skipped_total", "Readings without a value (nothing to write).", Counters.NullValuesSkipped));
+        samples.Add(_deadLetters.Sample());
     }
 
     // 429/503 with a short Retry-After: wait inside the sink (a Polly retry whose delay is the server's);

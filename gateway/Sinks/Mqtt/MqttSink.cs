@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Security.Authentication;
-using System.Text;
 
 using Gateway.Core;
 
@@ -48,6 +47,10 @@ public sealed class MqttSink : ISink
     private readonly Dictionary<string, List<int>> _batchGroups = new(StringComparer.Ordinal);
     private readonly List<MqttApplicationMessage> _messages = [];
     private readonly List<MqttApplicationMessage> _messagePool = [];
+
+    // payload: json-batch: which readings each message of the delivery carries (a range of _batchReadingOrder), for dead letters.
+    private readonly List<(int First, int Count)> _batchMessageReadings = [];
+    private readonly List<int> _batchReadingOrder = [];
     private readonly DateTime _startedAt;
     private readonly string _version;
     private readonly object _stateLock = new();
@@ -59,9 +62,9 @@ public sealed class MqttSink : ISink
     private readonly TaskCompletionSource _firstAttempt = NewSignal();
     private volatile ConnectionState _state = ConnectionState.Disconnected;
     private volatile int _receiveMaximum = ushort.MaxValue;
-    private readonly HashSet<string> _episodeCauses = new(StringComparer.Ordinal);
-    private bool _inEpisode;
-    private DateTime _episodeStart;
+    private readonly OutageEpisode _outage;
+    private readonly DeadLetterFile _deadLetters;
+    private long _messagesPublished;
     private bool _stopped;
 
     public MqttSink(string name, MqttSinkOptions options, SinkContext context)
@@ -70,6 +73,8 @@ public sealed class MqttSink : ISink
         _options = options;
         _context = context;
         _logger = context.LoggerFactory.CreateLogger("Gateway.Sinks.Mqtt." + name);
+        _outage = new OutageEpisode(_logger, context.TimeProvider, $"MQTT sink '{name}'");
+        _deadLetters = new DeadLetterFile(context.DataDirectory, name, context.TimeProvider);
         _readingTopic = TopicTemplate.Parse(options.Topic);
         _batchTopic = TopicTemplate.Parse(options.BatchTopic);
         _batchPayload = string.Equals(options.Payload, PayloadFormats.JsonBatch, StringComparison.OrdinalIgnoreCase);
@@ -133,6 +138,19 @@ public sealed class MqttSink : ISink
 
     private string Endpoint => $"{(_options.Tls ? "mqtts" : "mqtt")}://{Host}:{_options.Port}";
 
+    /// <summary>Where readings the broker refused for good are appended.</summary>
+    public string DeadLetterPath => _deadLetters.Path;
+
+    /// <summary>Messages the broker acknowledged since the sink started.</summary>
+    public long MessagesPublished => Interlocked.Read(ref _messagesPublished);
+
+    /// <summary>The sink's counters, for /metrics and the `gateway` measurement.</summary>
+    public void ReportSamples(ICollection<MetricSample> samples)
+    {
+        samples.Add(MetricSample.Counter("gateway_sink_messages_published_total", "MQTT messages the broker acknowledged (one per reading, or one per machine and delivery with payload: json-batch).", MessagesPublished));
+        samples.Add(_deadLetters.Sample());
+    }
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_stopped, this);
@@ -177,7 +195,7 @@ public sealed class MqttSink : ISink
                 EncodeReadings(batch);
             }
 
-            await PublishAllAsync(cancellationToken);
+            await PublishAllAsync(batch, cancellationToken);
         }
         finally
         {
@@ -369,12 +387,7 @@ public sealed class MqttSink : ISink
             if (_stopping?.IsCancellationRequested != true)
             {
                 var cause = e.Exception is not null ? Describe(e.Exception) : $"{e.Reason} {e.ReasonString}".Trim();
-                _logger.LogWarning(
-                    "MQTT sink '{Sink}': lost the connection to {Endpoint}: {Cause}. Readings stay in the buffer; reconnecting.",
-                    Name, Endpoint, cause);
-                _inEpisode = true;
-                _episodeCauses.Clear();
-                _episodeStart = DateTime.UtcNow;
+                _outage.Failed($"lost the connection to {Endpoint}: {cause}", "Readings stay in the buffer; reconnecting.", kind: "lost");
                 Problem = cause;
                 _state = ConnectionState.Connecting;
             }
@@ -389,20 +402,11 @@ public sealed class MqttSink : ISink
         var cause = exception is null ? "unknown failure" : Describe(exception);
         lock (_stateLock)
         {
-            // One line per episode and cause, not one per retry.
-            if (_episodeCauses.Add(cause))
-            {
-                _logger.LogWarning(
-                    "MQTT sink '{Sink}': cannot connect to {Endpoint} as '{ClientId}': {Cause}. Readings stay in the buffer; retrying with backoff up to {MaxDelay} s.",
-                    Name, Endpoint, ClientId, cause, _options.ReconnectMaxDelayMs / 1000);
-                if (!_inEpisode)
-                {
-                    _episodeStart = DateTime.UtcNow;
-                }
-
-                _inEpisode = true;
-            }
-
+            // One line per outage and cause, not one per retry (OutageEpisode).
+            _outage.Failed(
+                $"cannot connect to {Endpoint} as '{ClientId}': {cause}",
+                $"Readings stay in the buffer; retrying with backoff up to {_options.ReconnectMaxDelayMs / 1000} s.",
+                kind: cause);
             Problem = cause;
             _state = ConnectionState.Faulted;
         }
@@ -414,19 +418,11 @@ public sealed class MqttSink : ISink
     {
         lock (_stateLock)
         {
-            if (_inEpisode)
-            {
-                _logger.LogInformation(
-                    "MQTT sink '{Sink}': connected to {Endpoint} again after {Seconds:F0} s",
-                    Name, Endpoint, (DateTime.UtcNow - _episodeStart).TotalSeconds);
-            }
-            else
+            if (_outage.Recovered(() => $"connected to {Endpoint}") is null)
             {
                 _logger.LogInformation("MQTT sink '{Sink}': connected to {Endpoint} as '{ClientId}'", Name, Endpoint, ClientId);
             }
 
-            _inEpisode = false;
-            _episodeCauses.Clear();
             Problem = null;
             _state = ConnectionState.Connected;
             _connected.TrySetResult();
@@ -481,6 +477,9 @@ public sealed class MqttSink : ISink
             group.Clear();
         }
 
+        _batchMessageReadings.Clear();
+        _batchReadingOrder.Clear();
+
         var order = new List<string>();
         for (var i = 0; i < batch.Count; i++)
         {
@@ -509,6 +508,11 @@ public sealed class MqttSink : ISink
                 var part = indexes[offset..Math.Min(indexes.Length, offset + _options.MaxReadingsPerMessage)];
                 var (start, length) = _payloads.WriteBatch(batch, part, now);
                 encoded.Add((topic, start, length));
+                _batchMessageReadings.Add((_batchReadingOrder.Count, part.Length));
+                foreach (var index in part)
+                {
+                    _batchReadingOrder.Add(index);
+                }
             }
         }
 
@@ -545,23 +549,24 @@ public sealed class MqttSink : ISink
         return message;
     }
 
-    private async Task PublishAllAsync(CancellationToken cancellationToken)
+    private async Task PublishAllAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken)
     {
         var messages = _messages;
         var inflight = _qos == MqttQualityOfServiceLevel.AtMostOnce ? _options.MaxInflight : Math.Min(_options.MaxInflight, _receiveMaximum);
         var lanes = Math.Min(messages.Count, Math.Max(1, inflight));
         var next = -1;
         Exception? failure = null;
-        List<(MqttApplicationMessage Message, string Reason)>? refused = null;
+        List<(int Message, MqttClientPublishResult Result)>? refused = null;
 
         async Task PublishLaneAsync()
         {
+            long published = 0;
             while (Volatile.Read(ref failure) is null)
             {
                 var index = Interlocked.Increment(ref next);
                 if (index >= messages.Count)
                 {
-                    return;
+                    break;
                 }
 
                 try
@@ -569,6 +574,7 @@ public sealed class MqttSink : ISink
                     var result = await _client.PublishAsync(messages[index], cancellationToken);
                     if (result.ReasonCode is MqttClientPublishReasonCode.Success or MqttClientPublishReasonCode.NoMatchingSubscribers)
                     {
+                        published++;
                         continue;
                     }
 
@@ -576,7 +582,7 @@ public sealed class MqttSink : ISink
                     {
                         lock (messages)
                         {
-                            (refused ??= []).Add((messages[index], $"{result.ReasonCode} {result.ReasonString}".Trim()));
+                            (refused ??= []).Add((index, result));
                         }
 
                         continue;
@@ -590,6 +596,8 @@ public sealed class MqttSink : ISink
                     Interlocked.CompareExchange(ref failure, e, null);
                 }
             }
+
+            Interlocked.Add(ref _messagesPublished, published);
         }
 
         var tasks = new Task[lanes];
@@ -613,7 +621,7 @@ public sealed class MqttSink : ISink
 
         if (refused is not null)
         {
-            await WriteDeadLettersAsync(refused, cancellationToken);
+            await WriteDeadLettersAsync(batch, refused, cancellationToken);
         }
     }
 
@@ -621,26 +629,33 @@ public sealed class MqttSink : ISink
     private static bool IsRefusedForGood(MqttClientPublishReasonCode code) =>
         code is MqttClientPublishReasonCode.NotAuthorized or MqttClientPublishReasonCode.TopicNameInvalid or MqttClientPublishReasonCode.PayloadFormatInvalid;
 
-    private async Task WriteDeadLettersAsync(List<(MqttApplicationMessage Message, string Reason)> refused, CancellationToken cancellationToken)
+    /// <summary>Every reading of the refused messages goes to the dead-letter file (one format for all sinks), with the broker's reason and the topic.</summary>
+    private async Task WriteDeadLettersAsync(IReadOnlyList<Reading> batch, List<(int Message, MqttClientPublishResult Result)> refused, CancellationToken cancellationToken)
     {
-        var directory = Path.Combine(_context.DataDirectory, "dead-letter");
-        Directory.CreateDirectory(directory);
-        var file = Path.Combine(directory, $"mqtt-{Name}.jsonl");
-        var lines = new StringBuilder();
-        var now = _context.TimeProvider.GetUtcNow().UtcDateTime.ToString("O");
-        foreach (var (message, reason) in refused)
+        var letters = new List<DeadLetter>();
+        foreach (var (index, result) in refused)
         {
-            lines.Append("{\"time\":\"").Append(now)
-                .Append("\",\"topic\":").Append(System.Text.Json.JsonSerializer.Serialize(message.Topic))
-                .Append(",\"reason\":").Append(System.Text.Json.JsonSerializer.Serialize(reason))
-                .Append(",\"payload\":").Append(System.Text.Json.JsonSerializer.Serialize(Encoding.UTF8.GetString(message.Payload)))
-                .Append("}\n");
+            var topic = _messages[index].Topic;
+            var status = result.ReasonCode.ToString();
+            var reason = string.IsNullOrEmpty(result.ReasonString) ? status : $"{status}: {result.ReasonString}";
+            if (!_batchPayload)
+            {
+                letters.Add(new DeadLetter(batch[index], reason, status, topic));
+                continue;
+            }
+
+            var (first, count) = _batchMessageReadings[index];
+            for (var i = first; i < first + count; i++)
+            {
+                letters.Add(new DeadLetter(batch[_batchReadingOrder[i]], reason, status, topic));
+            }
         }
 
-        await File.AppendAllTextAsync(file, lines.ToString(), cancellationToken);
+        await _deadLetters.AppendAsync(letters, cancellationToken);
+        var (firstMessage, firstResult) = refused[0];
         _logger.LogWarning(
-            "MQTT sink '{Sink}': {Endpoint} refused {Count} message(s) for good (first: '{Topic}': {Reason}); they were written to {File}. Check the broker's ACL for this client.",
-            Name, Endpoint, refused.Count, refused[0].Message.Topic, refused[0].Reason, file);
+            "MQTT sink '{Sink}': {Endpoint} refused {Count} message(s) for good (first: '{Topic}': {Reason}); their {Readings} reading(s) were written to {File}. Check the broker's ACL for this client.",
+            Name, Endpoint, refused.Count, _messages[firstMessage].Topic, $"{firstResult.ReasonCode} {firstResult.ReasonString}".Trim(), letters.Count, _deadLetters.Path);
     }
 
     private string TopicOf(Reading reading)
