@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Gateway.Connectors.OpcUa;
 
 namespace Gateway.Configuration.Tests;
 
@@ -168,8 +169,8 @@ public sealed class OperatorErrorTests : IDisposable
         var (result, _) = Load(Config(sourceExtra: $"    security:\n      mode: SignAndEncrypt\n      policy: {written}\n"));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        Assert.Equal(stored, result.Config!.Sources[0].Security.Policy);
-        Assert.Equal("signAndEncrypt", result.Config.Sources[0].Security.Mode);
+        Assert.Equal(stored, ((OpcUaSourceOptions)result.Config!.Sources[0].Options!).Security.Policy);
+        Assert.Equal("signAndEncrypt", ((OpcUaSourceOptions)result.Config.Sources[0].Options!).Security.Mode);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Gateway.Configuration.Model;
+using Gateway.Connectors.OpcUa;
 
 namespace Gateway.Configuration.Tests;
 
@@ -105,8 +106,8 @@ public sealed class TemplateExpansionTests : IDisposable
                 "line1/cnc-02/spindle/load Objects/cnc-02/Spindle/Load",
                 "line1/cnc-02/extra/alarm ns=4;i=1001",
             ],
-            tags.Select(t => $"{t.Source}/{t.Machine}/{t.Group}/{t.Tag} {t.NodeId ?? t.BrowsePath}"));
-        Assert.All(tags.Where(t => t.NodeId is not null), t => Assert.Null(t.BrowsePath));
+            tags.Select(OpcUa).Select(t => $"{t.Source}/{t.Machine}/{t.Group}/{t.Tag} {t.NodeId ?? t.BrowsePath}"));
+        Assert.All(tags.Select(OpcUa).Where(t => t.NodeId is not null), t => Assert.Null(t.BrowsePath));
         Assert.Equal(new TagKey("line1", "cnc-02", "alarm"), tags[4].Key);
     }
 
@@ -117,8 +118,8 @@ public sealed class TemplateExpansionTests : IDisposable
 
         Assert.Equal("cnc", tags[0].Measurement);
         Assert.Equal("line1", tags[4].Measurement);
-        Assert.Equal(500, tags[0].GroupConfig.IntervalMs);
-        Assert.Equal(AcquisitionMode.Poll, tags[4].GroupConfig.Mode);
+        Assert.Equal(500, tags[0].IntervalMs);
+        Assert.Equal(AcquisitionMode.Poll, OpcUa(tags[4]).GroupConfig.Mode);
     }
 
     [Fact]
@@ -203,7 +204,7 @@ public sealed class TemplateExpansionTests : IDisposable
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal(24, result.Tags.Count);
-        Assert.Equal(24, result.Tags.Select(t => t.NodeId).Distinct().Count());
+        Assert.Equal(24, result.Tags.Select(t => OpcUa(t).NodeId).Distinct().Count());
         Assert.Equal("1 source, 12 machines, 24 tags, 1 sink", ConfigurationSummary.Describe(result));
     }
 
@@ -229,4 +230,7 @@ public sealed class TemplateExpansionTests : IDisposable
         Assert.Equal(Path.Combine(_dir.Root, "etc", "data"), explicitBuffer.Config!.Gateway.DataDirectory);
         Assert.Equal(Path.Combine(_dir.Root, "etc", "spool"), explicitBuffer.Config.Buffer.Directory);
     }
+
+    /// <summary>The tag as the OPC UA connector takes it (its address and group keys typed).</summary>
+    private static OpcUaTag OpcUa(ResolvedTag tag) => OpcUaTag.From(tag.ToSourceTag());
 }

@@ -43,8 +43,8 @@ public static class KeyReference
         foreach (var plugin in plugins.Sources.Plugins.OrderBy(p => p.Type, StringComparer.Ordinal))
         {
             queue.Enqueue(($"sources[] with type: {plugin.Type}", plugin.OptionsType));
-            queue.Enqueue(($"groups[] of a {plugin.Type} source", plugin.GroupOptionsType));
-            queue.Enqueue(($"tags[] of a {plugin.Type} source", plugin.AddressType));
+            queue.Enqueue(($"sources[].machines[].groups[] with type: {plugin.Type}", plugin.GroupOptionsType));
+            queue.Enqueue(($"sources[].machines[].groups[].tags[] with type: {plugin.Type}", plugin.AddressType));
             Drain();
         }
 

@@ -96,7 +96,7 @@ public static class BufferCommand
     private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory, out GatewayConfig config)
     {
         var path = ConfigPath.Resolve(configOption);
-        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
         config = loaded.Config!;
         if (loaded.Config is null)
         {

@@ -14,8 +14,7 @@ namespace Gateway.Host.Service;
 public sealed class GatewayService : BackgroundService
 {
     private readonly GatewayStartup _startup;
-    private readonly SinkRegistry _registry;
-    private readonly SourceConnectorFactory _connectorFactory;
+    private readonly PluginCatalog _plugins;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
@@ -26,16 +25,14 @@ public sealed class GatewayService : BackgroundService
 
     public GatewayService(
         GatewayStartup startup,
-        SinkRegistry registry,
-        SourceConnectorFactory connectorFactory,
+        PluginCatalog plugins,
         ILoggerFactory loggerFactory,
         TimeProvider time,
         IHostApplicationLifetime lifetime)
     {
         _lifetime = lifetime;
         _startup = startup;
-        _registry = registry;
-        _connectorFactory = connectorFactory;
+        _plugins = plugins;
         _loggerFactory = loggerFactory;
         _time = time;
         _logger = loggerFactory.CreateLogger<GatewayService>();
@@ -52,7 +49,7 @@ public sealed class GatewayService : BackgroundService
         var loaded = _startup.Initial;
         try
         {
-            _runtime = await GatewayRuntime.StartAsync(loaded, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
+            _runtime = await GatewayRuntime.StartAsync(loaded, _plugins, _loggerFactory, _time, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -72,7 +69,7 @@ public sealed class GatewayService : BackgroundService
             config.Gateway.Name,
             ConfigurationSummary.Describe(loaded));
 
-        using var watcher = new ConfigurationWatcher(loaded, _registry, _loggerFactory.CreateLogger<ConfigurationWatcher>());
+        using var watcher = new ConfigurationWatcher(loaded, _plugins, _loggerFactory.CreateLogger<ConfigurationWatcher>());
         watcher.Changed += (_, change) => _ = ApplyAsync(change, stoppingToken);
         watcher.Rejected += (_, rejected) => _logger.LogError(
             "Configuration change in {Path} rejected ({Count} problem(s), listed above); the running configuration stays.",
@@ -155,7 +152,7 @@ public sealed class GatewayService : BackgroundService
 
             _logger.LogInformation("Configuration reloaded: sinks, buffer or gateway changed; restarting the data path (the buffer keeps every reading)");
             await _runtime.StopAsync(stoppingToken);
-            _runtime = await GatewayRuntime.StartAsync(change.Current, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
+            _runtime = await GatewayRuntime.StartAsync(change.Current, _plugins, _loggerFactory, _time, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
