@@ -48,7 +48,9 @@ public static partial class ConfigurationPrinter
         };
         if (pluginKeys is not null)
         {
-            pairs.AddRange(KeyNames.Of(pluginKeys.GetType()).Select(k => (k.Key, k.Property, Value: k.Property.GetValue(pluginKeys))));
+            // Before the entry's rules and nested lists, so that a source's endpoint is not printed after its machines.
+            var at = pairs.FindIndex(p => p.Key is "labels" or "normalize" or "machines" or "tags");
+            pairs.InsertRange(at < 0 ? pairs.Count : at, KeyNames.Of(pluginKeys.GetType()).Select(k => (k.Key, k.Property, Value: k.Property.GetValue(pluginKeys))));
         }
 
         foreach (var (key, property, value) in pairs)
