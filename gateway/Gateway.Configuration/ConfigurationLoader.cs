@@ -395,23 +395,23 @@ public static class ConfigurationLoader
     }
 
     /// <summary>
-    /// The source plugins' own checks of settings the attributes cannot express (e.g. an OPC UA identity's keys), on
-    /// options whose every key bound: a key whose value was refused (a missing ${file:...}) is reported once, not again
-    /// as missing.
+    /// The source plugins' own checks of settings the attributes cannot express (e.g. an OPC UA identity's keys). A
+    /// problem about a block one of whose keys was refused (a missing ${file:...} password) is left out: that key's
+    /// error is the one to fix, and the plugin would only call it missing.
     /// </summary>
     private static void ValidateSourceOptions(GatewayConfig config, PluginCatalog plugins, LoadState state)
     {
         for (var i = 0; i < config.Sources.Count; i++)
         {
             var source = config.Sources[i];
-            if (source.Options is null || !state.CleanOptions.Contains(source.Options) || !plugins.Sources.TryGet(source.Type, out var plugin))
+            if (source.Options is null || !plugins.Sources.TryGet(source.Type, out var plugin))
             {
                 continue;
             }
 
             var path = $"sources[{i}] ({source.Name})";
             var start = state.Locations.StartOf(source) ?? new SourceLocation("?", 1, 1);
-            Report(state, path, start, source.Options, plugin, () => plugin.Validate(source.Options));
+            Report(state, path, start, source.Options, plugin, () => plugin.Validate(source.Options).Where(p => !state.WithErrors.Contains(p.Owner ?? source.Options)));
         }
     }
 

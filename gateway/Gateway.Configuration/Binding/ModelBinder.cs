@@ -229,6 +229,16 @@ internal sealed class ModelBinder
 
     private void BindProperty(object instance, PropertyInfo property, YamlNode node, YamlFile file, string path)
     {
+        var before = _state.Errors.Count;
+        BindValue(instance, property, node, file, path);
+        if (_state.Errors.Count > before)
+        {
+            _state.WithErrors.Add(instance);
+        }
+    }
+
+    private void BindValue(object instance, PropertyInfo property, YamlNode node, YamlFile file, string path)
+    {
         var secret = property.GetCustomAttribute<SecretAttribute>() is not null;
         if (!TryBind(node, property.PropertyType, file, path, secret, out var value))
         {
@@ -362,7 +372,7 @@ internal sealed class ModelBinder
             }
         }
 
-        sink.Options = BindSplit(map, file, path, sink, plugin?.OptionsType, $"{path} ({plugin?.Type} sink)", out _);
+        sink.Options = BindSplit(map, file, path, sink, plugin?.OptionsType, $"{path} ({plugin?.Type} sink)");
         return sink;
     }
 
@@ -394,14 +404,10 @@ internal sealed class ModelBinder
         }
 
         source.Type = plugin?.Type ?? type ?? PluginCatalog.DefaultSourceType;
-        source.Options = BindSplit(map, file, path, source, plugin?.OptionsType, path, out var clean);
+        source.Options = BindSplit(map, file, path, source, plugin?.OptionsType, path);
         if (plugin is not null && source.Options is not null)
         {
             source.Endpoint = plugin.EndpointOf(source.Options);
-            if (clean)
-            {
-                _state.CleanOptions.Add(source.Options);
-            }
         }
 
         return source;
@@ -410,9 +416,9 @@ internal sealed class ModelBinder
     /// <summary>
     /// Binds an entry whose keys split between its own class (<paramref name="entry"/>) and a plugin's options class,
     /// and returns the options (null when the plugin is unknown: without it there is no way to tell which keys belong,
-    /// and the type error says what to fix). <paramref name="clean"/>: every option key bound without an error.
+    /// and the type error says what to fix).
     /// </summary>
-    private object? BindSplit(YamlMappingNode map, YamlFile file, string path, object entry, Type? optionsType, string optionsPath, out bool clean)
+    private object? BindSplit(YamlMappingNode map, YamlFile file, string path, object entry, Type? optionsType, string optionsPath)
     {
         var entryType = entry.GetType();
         var options = optionsType is null ? null : Activator.CreateInstance(optionsType);
@@ -421,7 +427,6 @@ internal sealed class ModelBinder
             _state.Locations.SetStart(options, file.At(map.Start));
         }
 
-        var optionErrors = 0;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var seenOptions = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (keyNode, valueNode) in map.Children)
@@ -445,7 +450,6 @@ internal sealed class ModelBinder
                 continue;
             }
 
-            var before = _state.Errors.Count;
             var option = KeyNames.Find(optionsType!, key);
             if (option is null)
             {
@@ -459,19 +463,14 @@ internal sealed class ModelBinder
                 _state.Locations.SetKey(options, key, file.At(keyNode.Start), file.At(valueNode.Start));
                 BindProperty(options, option, valueNode, file, Join(path, key));
             }
-
-            optionErrors += _state.Errors.Count - before;
         }
 
         ReportMissingRequired(entryType, seen.Append("type").ToHashSet(StringComparer.Ordinal), file.At(map.Start), path);
         if (options is not null)
         {
-            var before = _state.Errors.Count;
             ReportMissingRequired(optionsType!, seenOptions, file.At(map.Start), optionsPath);
-            optionErrors += _state.Errors.Count - before;
         }
 
-        clean = optionErrors == 0;
         return options;
     }
 

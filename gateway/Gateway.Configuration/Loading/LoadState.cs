@@ -50,8 +50,11 @@ internal sealed class LoadState
     /// <summary>Keys of tag groups and tags that belong to the using source's type, bound once that is known.</summary>
     public Dictionary<object, PendingKeys> Pending { get; } = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>Plugin options whose every key bound without an error: only those get the plugin's cross-key checks.</summary>
-    public HashSet<object> CleanOptions { get; } = new(ReferenceEqualityComparer.Instance);
+    /// <summary>
+    /// Objects (an options block, a nested block such as an identity) one of whose keys was refused: a plugin's
+    /// cross-key problem about such an object is not reported, as the refused value (a missing ${file:...}) is.
+    /// </summary>
+    public HashSet<object> WithErrors { get; } = new(ReferenceEqualityComparer.Instance);
 
     public void Error(SourceLocation location, string message) => Errors.Add(new ConfigurationError(location, message));
 }

@@ -78,7 +78,7 @@ public sealed class CounterSourcePluginTests : IDisposable
             ],
             result.Errors.Select(e => e.ToString()));
 
-        // The plugin's own check (Validate) runs on options whose keys all bound, and names the key's line.
+        // The plugin's own check (Validate) is located at the key it names.
         var start = Load(Config("    device: bench-1\n    start: -5"));
         Assert.Equal($"{path}:10:12: sources[0] (bench).start: a counter starts at 0 or above, not -5", Assert.Single(start.Errors).ToString());
 
