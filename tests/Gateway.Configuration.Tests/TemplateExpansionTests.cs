@@ -175,6 +175,50 @@ public sealed class TemplateExpansionTests : IDisposable
     }
 
     [Fact]
+    public void A_templates_group_and_tag_keys_are_checked_as_the_using_sources_type_once_at_the_templates_lines()
+    {
+        var path = _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
+            templates:
+              cnc:
+                groups:
+                  - name: g
+                    mdoe: poll
+                    tags:
+                      - name: t
+                        nodeId: "ns=2;s={machine}.T"
+                        indexRnage: "0:1"
+              unused:
+                groups:
+                  - name: g
+                    queueSzie: 3
+                    tags:
+                      - {name: t, nodeId: "i=1"}
+            sources:
+              - name: s1
+                endpoint: opc.tcp://10.0.0.5:4840
+                machines:
+                  - {name: m1, template: cnc}
+                  - {name: m2, template: cnc}
+            sinks:
+              - type: mqtt
+                name: broker
+            """);
+
+        var result = _dir.Load();
+
+        // Two machines use `cnc`: each mistake once. `unused` has no source, and is checked as the default type, opcua.
+        Assert.Equal(
+            [
+                $"{path}:7:9: unknown key 'mdoe' in templates.cnc.groups[0]; did you mean 'mode'?",
+                $"{path}:11:13: unknown key 'indexRnage' in templates.cnc.groups[0].tags[0]; did you mean 'indexRange'?",
+                $"{path}:15:9: unknown key 'queueSzie' in templates.unused.groups[0]; did you mean 'queueSize'?",
+            ],
+            result.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
     public void Twelve_machines_from_one_template_give_twelve_times_its_tags()
     {
         var machines = string.Join("\n", Enumerable.Range(1, 12).Select(i => $"      - name: press-{i:00}\n        template: press"));

@@ -59,8 +59,11 @@ internal sealed class TagExpander
                     .Concat(machine.Groups.Select(g => (Group: g, Template: (TemplateConfig?)null)));
                 foreach (var (group, groupTemplate) in groups)
                 {
+                    // Bound before the tags are looked at, so that a group or tag left out below still has its keys checked.
+                    var groupOptions = Bind(group, plugin.GroupOptionsType);
                     foreach (var tag in group.Tags)
                     {
+                        var written = Bind(tag, plugin.AddressType);
                         var nameLocation = Where(tag, "name");
                         if (!tagNames.TryAdd(tag.Name, nameLocation))
                         {
@@ -68,7 +71,7 @@ internal sealed class TagExpander
                             continue;
                         }
 
-                        var resolved = Resolve(plugin, source, machine, groupTemplate, group, tag, labels);
+                        var resolved = Resolve(plugin, source, machine, groupTemplate, group, groupOptions, tag, written, labels);
                         if (resolved is not null)
                         {
                             tags.Add(resolved);
@@ -90,6 +93,7 @@ internal sealed class TagExpander
         {
             return;
         }
+
         foreach (var group in _config.Templates.Values.SelectMany(t => t.Groups))
         {
             if (group.Options is null)
@@ -124,10 +128,17 @@ internal sealed class TagExpander
         return options;
     }
 
-    private ResolvedTag? Resolve(ISourcePlugin plugin, SourceConfig source, MachineConfig machine, TemplateConfig? template, TagGroupConfig group, TagConfig tag, LabelSet labels)
+    private ResolvedTag? Resolve(
+        ISourcePlugin plugin,
+        SourceConfig source,
+        MachineConfig machine,
+        TemplateConfig? template,
+        TagGroupConfig group,
+        object groupOptions,
+        TagConfig tag,
+        object written,
+        LabelSet labels)
     {
-        var groupOptions = Bind(group, plugin.GroupOptionsType);
-        var written = Bind(tag, plugin.AddressType);
         var address = Substitute(tag, written, machine);
         if (address is null)
         {
