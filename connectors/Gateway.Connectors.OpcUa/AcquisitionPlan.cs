@@ -1,6 +1,3 @@
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
-
 namespace Gateway.Connectors.OpcUa;
 
 /// <summary>A source's tags grouped the way they are read: one entry per tag group (poll or subscribe, one rate).</summary>
@@ -12,16 +9,16 @@ public sealed class AcquisitionPlan
 
     public int TagCount => Groups.Sum(g => g.Tags.Count);
 
-    public static AcquisitionPlan From(IEnumerable<ResolvedTag> tags) => new(
+    public static AcquisitionPlan From(IEnumerable<OpcUaTag> tags) => new(
         tags.GroupBy(t => (t.Machine, t.Group))
-            .Select(g => new PlannedGroup(g.Key.Machine, g.Key.Group, g.First().GroupConfig, g.ToList()))
+            .Select(g => new PlannedGroup(g.Key.Machine, g.Key.Group, g.First().GroupConfig, g.First().Interval, g.ToList()))
             .ToList());
 }
 
 /// <summary>One tag group of one machine.</summary>
-public sealed record PlannedGroup(string Machine, string Name, TagGroupConfig Config, IReadOnlyList<ResolvedTag> Tags)
+public sealed record PlannedGroup(string Machine, string Name, OpcUaGroupOptions Config, TimeSpan Interval, IReadOnlyList<OpcUaTag> Tags)
 {
     public bool IsPoll => Config.Mode == AcquisitionMode.Poll;
 
-    public TimeSpan Interval => TimeSpan.FromMilliseconds(Config.IntervalMs);
+    public int IntervalMs => (int)Interval.TotalMilliseconds;
 }

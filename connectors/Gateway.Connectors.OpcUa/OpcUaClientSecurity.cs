@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.Configuration.Model;
+using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Pki;
 using Gateway.OpcUa.Security;
@@ -35,10 +35,10 @@ public sealed class OpcUaClientSecurity
     public string? ApplicationUri { get; }
 
     /// <summary>For the service: the certificate of the `pki:` section, created or renewed as needed, with a log line.</summary>
-    public static OpcUaClientSecurity ForService(PkiConfig pki, string dataDirectory, Action<string> log)
+    public static OpcUaClientSecurity ForService(ApplicationIdentity application, Action<string> log)
     {
-        var directory = PkiSettings.Directory(pki, dataDirectory);
-        var settings = PkiSettings.Certificate(pki);
+        var directory = PkiSettings.Directory(application);
+        var settings = PkiSettings.Certificate(application);
         return new OpcUaClientSecurity(directory, () => ApplicationCertificate.LoadOrCreate(directory, settings, log), settings.ApplicationUri);
     }
 
@@ -54,7 +54,7 @@ public sealed class OpcUaClientSecurity
     /// when a file it needs cannot be read, so a connector reports it and retries like any connection problem.
     /// </summary>
     /// <param name="warn">Receives the auto-accept warning, each time an untrusted server certificate is accepted.</param>
-    public OpcUaClientOptions Apply(OpcUaClientOptions options, SecurityConfig security, IdentityConfig identity, Action<string> warn)
+    public OpcUaClientOptions Apply(OpcUaClientOptions options, OpcUaSecurityOptions security, OpcUaIdentityOptions identity, Action<string> warn)
     {
         var mode = security.Mode switch
         {
@@ -113,7 +113,7 @@ public sealed class OpcUaClientSecurity
     }
 
     /// <summary>The identity for ActivateSession; a user certificate is read from its files at each call (so a replaced file is used).</summary>
-    public static UserIdentity UserIdentityOf(IdentityConfig identity) => identity.Type switch
+    public static UserIdentity UserIdentityOf(OpcUaIdentityOptions identity) => identity.Type switch
     {
         "username" => UserIdentity.UserName(identity.Username ?? "", identity.Password ?? "", identity.AllowPlainTextPassword),
         "certificate" => UserIdentity.Certificate(LoadUserCertificate(identity.Certificate!, identity.PrivateKey ?? identity.Certificate!)),

@@ -1,5 +1,3 @@
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Services;
@@ -18,7 +16,8 @@ namespace Gateway.Connectors.OpcUa;
 /// </summary>
 public sealed class OpcUaSourceConnector : ISourceConnector
 {
-    private readonly SourceConfig _source;
+    private readonly string _name;
+    private readonly OpcUaSourceOptions _source;
     private readonly AcquisitionPlan _plan;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
@@ -29,20 +28,21 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private int _state = (int)ConnectionState.Disconnected;
 
     /// <param name="security">The PKI and certificate for `security:`/`identity:`; null connects with mode None, anonymously (tests).</param>
-    public OpcUaSourceConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null)
+    public OpcUaSourceConnector(string name, OpcUaSourceOptions source, IReadOnlyList<SourceTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null)
     {
+        _name = name;
         _source = source;
         _security = security;
-        _plan = AcquisitionPlan.From(tags);
+        _plan = AcquisitionPlan.From(tags.Select(OpcUaTag.From));
         TagHealth = new SourceTagHealth(_plan.Groups.SelectMany(g => g.Tags));
         _schedules = _plan.Groups.Where(g => g.IsPoll).ToDictionary(g => g, g => new PollSchedule(g.Interval));
         _logger = logger;
         _time = time;
-        _outage = new OutageEpisode(logger, time, $"Source {source.Name} ({source.Endpoint})");
+        _outage = new OutageEpisode(logger, time, $"Source {_name} ({source.Endpoint})");
         _clientOptions = new OpcUaClientOptions
         {
             SessionTimeout = TimeSpan.FromMilliseconds(source.SessionTimeoutMs),
-            SessionName = $"gateway {source.Name}",
+            SessionName = $"gateway {_name}",
             Channel = new() { RequestTimeout = TimeSpan.FromMilliseconds(source.RequestTimeoutMs) },
             RequestTimings = RequestTimings,
         };
@@ -57,7 +57,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             });
     }
 
-    public string Name => _source.Name;
+    public string Name => _name;
 
     public ConnectionState State => (ConnectionState)Volatile.Read(ref _state);
 
@@ -150,7 +150,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         // The slot is given back only after the session is closed (disposal order): never two sessions side by side.
         using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
         // Security is applied at each attempt: a user certificate replaced on disk, or a PKI problem fixed, is picked up.
-        var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _source.Name, warning)) ?? _clientOptions;
+        var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _name, warning)) ?? _clientOptions;
         await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         UaException? lostBecause = null;
@@ -186,7 +186,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             _outage.Recovered();
             _logger.LogInformation(
                 "Source {Source}: connected to {Endpoint}; reading {Tags} tag(s) in {Groups} group(s)",
-                _source.Name,
+                _name,
                 _source.Endpoint,
                 addresses.Count,
                 _plan.Groups.Count);
@@ -231,7 +231,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// </summary>
     private async Task<(List<OpcUaSubscription> All, List<(OpcUaSubscription Subscription, uint[] Available)> Transferred, List<OpcUaSubscription> Created)> OpenSubscriptionsAsync(
         OpcUaClient client,
-        Dictionary<PlannedGroup, List<(ResolvedTag Tag, NodeId Node)>> itemsByGroup,
+        Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup,
         CancellationToken cancellationToken)
     {
         var previous = _subscriptions.ToList();
@@ -248,7 +248,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
             catch (UaServiceException e)
             {
-                _logger.LogInformation("Source {Source}: TransferSubscriptions failed ({Status}); creating the subscriptions anew", _source.Name, e.StatusName);
+                _logger.LogInformation("Source {Source}: TransferSubscriptions failed ({Status}); creating the subscriptions anew", _name, e.StatusName);
             }
         }
 
@@ -265,7 +265,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 continue;
             }
 
-            var subscription = await OpcUaSubscription.CreateAsync(client, group, itemsByGroup[group], _clientOptions.SessionTimeout, _logger, _source.Name, cancellationToken);
+            var subscription = await OpcUaSubscription.CreateAsync(client, group, itemsByGroup[group], _clientOptions.SessionTimeout, _logger, _name, cancellationToken);
             _subscriptions[group] = subscription;
             all.Add(subscription);
             created.Add(subscription);
@@ -278,7 +278,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             Interlocked.Add(ref _subscriptionsRecreated, recreated);
             _logger.LogInformation(
                 "Source {Source}: recovered the subscriptions: {Transferred} transferred to the new session (queued notifications kept), {Recreated} created anew",
-                _source.Name,
+                _name,
                 transferred.Count,
                 recreated);
         }
@@ -304,13 +304,13 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         return readings.Count == 0 ? ValueTask.CompletedTask : output.WriteAsync(readings, cancellationToken);
     }
 
-    private static string KeyOf(ResolvedTag tag) => tag.Tag + "\u0000" + tag.Machine;
+    private static string KeyOf(OpcUaTag tag) => tag.Tag + "\u0000" + tag.Machine;
 
     /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session.</summary>
     private async Task<Dictionary<string, NodeId>> ResolveAsync(OpcUaClient client, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, NodeId>(StringComparer.Ordinal);
-        var byPath = new List<ResolvedTag>();
+        var byPath = new List<OpcUaTag>();
         foreach (var tag in _plan.Groups.SelectMany(g => g.Tags))
         {
             if (tag.NodeId is not null)
@@ -368,7 +368,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     {
         var units = new Dictionary<string, string?>(StringComparer.Ordinal);
         var tags = _plan.Groups.SelectMany(g => g.Tags)
-            .Where(t => t.Normalize.UnitFromServer == true && addresses.ContainsKey(KeyOf(t)))
+            .Where(t => t.UnitFromServer && addresses.ContainsKey(KeyOf(t)))
             .ToList();
         if (tags.Count == 0)
         {
@@ -381,7 +381,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             Elements = [new RelativePathElement { ReferenceTypeId = WellKnownNodes.HasProperty, TargetName = new QualifiedName(0, "EngineeringUnits") }],
         }).ToList();
         var found = await client.TranslateBrowsePathsAsync(paths, cancellationToken);
-        var properties = new List<(ResolvedTag Tag, NodeId Property)>();
+        var properties = new List<(OpcUaTag Tag, NodeId Property)>();
         for (var i = 0; i < tags.Count; i++)
         {
             if (i < found.Length && found[i].StatusCode.IsGood && found[i].Targets is { Length: > 0 } targets)
@@ -420,29 +420,29 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         return units;
     }
 
-    private void NoServerUnit(ResolvedTag tag, string why)
+    private void NoServerUnit(OpcUaTag tag, string why)
     {
         if (_unitProblems.TryAdd(tag.Machine + "/" + tag.Tag, why))
         {
-            _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} has unitFromServer but {Why}; its readings carry no unit (set normalize.unit instead).", _source.Name, tag.Machine, tag.Tag, why);
+            _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} has unitFromServer but {Why}; its readings carry no unit (set normalize.unit instead).", _name, tag.Machine, tag.Tag, why);
         }
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _unitProblems = new(StringComparer.Ordinal);
 
-    private string? ServerUnitOf(ResolvedTag tag) =>
-        tag.Normalize.UnitFromServer == true && _serverUnits.TryGetValue(KeyOf(tag), out var unit) ? unit : null;
+    private string? ServerUnitOf(OpcUaTag tag) =>
+        tag.UnitFromServer && _serverUnits.TryGetValue(KeyOf(tag), out var unit) ? unit : null;
 
-    private void Reject(ResolvedTag tag, StatusCode status, string why)
+    private void Reject(OpcUaTag tag, StatusCode status, string why)
     {
         TagHealth[tag].Record(status.Code);
         if (_rejected.TryAdd(tag.Machine + "/" + tag.Tag, why))
         {
-            _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} is not read: {Why}", _source.Name, tag.Machine, tag.Tag, why);
+            _logger.LogWarning("Source {Source}: tag {Machine}/{Tag} is not read: {Why}", _name, tag.Machine, tag.Tag, why);
         }
     }
 
-    private async Task PollAsync(OpcUaClient client, PlannedGroup group, List<(ResolvedTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
+    private async Task PollAsync(OpcUaClient client, PlannedGroup group, List<(OpcUaTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
     {
         if (items.Count == 0)
         {
@@ -471,11 +471,11 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 {
                     _logger.LogWarning(
                         "Source {Source}: poll group {Machine}/{Group} skipped {Skipped} boundary(ies) of {Interval} ms before {Boundary:HH:mm:ss.fff}: the previous Read or the wakeup came too late. Each boundary is read at most once; skipped ones are counted in gateway_source_polls_skipped_total (logged once per group)",
-                        _source.Name,
+                        _name,
                         group.Machine,
                         group.Name,
                         skipped,
-                        group.Config.IntervalMs,
+                        group.IntervalMs,
                         boundary);
                 }
             }
@@ -491,7 +491,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                     // A wrong NodeId in a poll group is Bad at every poll: name it once, as a refused monitored item is.
                     _logger.LogWarning(
                         "Source {Source}: tag {Machine}/{Tag} is not read: the server answers {Status} for {NodeId} (poll group {Group}){Hint}. Logged once per tag and status; counted in gateway_source_tags_bad",
-                        _source.Name,
+                        _name,
                         items[i].Tag.Machine,
                         items[i].Tag.Tag,
                         values[i].Status,
@@ -518,7 +518,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         _ => "",
     };
 
-    private Reading ToReading(ResolvedTag tag, DataValue value, DateTime received) => new()
+    private Reading ToReading(OpcUaTag tag, DataValue value, DateTime received) => new()
     {
         Source = tag.Source,
         Machine = tag.Machine,
@@ -564,7 +564,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            _logger.LogWarning("Source {Source}: could not record the connection loss: {Message}", _source.Name, e.Message);
+            _logger.LogWarning("Source {Source}: could not record the connection loss: {Message}", _name, e.Message);
         }
     }
 

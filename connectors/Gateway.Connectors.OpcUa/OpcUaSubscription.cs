@@ -1,4 +1,3 @@
-using Gateway.Configuration;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Transport;
@@ -19,7 +18,7 @@ public sealed class OpcUaSubscription
     private readonly ILogger _logger;
     private readonly string _source;
 
-    private OpcUaSubscription(PlannedGroup group, uint id, TimeSpan publishingInterval, uint keepAliveCount, ResolvedTag[] tagsByHandle, NodeId[] nodesByHandle, ILogger logger, string source)
+    private OpcUaSubscription(PlannedGroup group, uint id, TimeSpan publishingInterval, uint keepAliveCount, OpcUaTag[] tagsByHandle, NodeId[] nodesByHandle, ILogger logger, string source)
     {
         Group = group;
         Id = id;
@@ -40,7 +39,7 @@ public sealed class OpcUaSubscription
     public uint KeepAliveCount { get; }
 
     /// <summary>The tag of each client handle (the handle is the index).</summary>
-    public ResolvedTag[] TagsByHandle { get; }
+    public OpcUaTag[] TagsByHandle { get; }
 
     /// <summary>The NodeId each handle was created for, to tell whether a transfer would still reach the same nodes.</summary>
     public NodeId[] NodesByHandle { get; }
@@ -58,7 +57,7 @@ public sealed class OpcUaSubscription
     public TimeSpan Silence => TimeSpan.FromMilliseconds(Math.Max(5000, PublishingInterval.TotalMilliseconds * KeepAliveCount * 3));
 
     /// <summary>True when these items are still the same nodes in the same order (a transfer keeps handles and nodes).</summary>
-    public bool Monitors(IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items)
+    public bool Monitors(IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items)
     {
         if (items.Count != NodesByHandle.Length)
         {
@@ -83,13 +82,13 @@ public sealed class OpcUaSubscription
     public static async Task<OpcUaSubscription> CreateAsync(
         OpcUaClient client,
         PlannedGroup group,
-        IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items,
+        IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items,
         TimeSpan sessionTimeout,
         ILogger logger,
         string source,
         CancellationToken cancellationToken)
     {
-        var requested = TimeSpan.FromMilliseconds(group.Config.IntervalMs);
+        var requested = TimeSpan.FromMilliseconds(group.IntervalMs);
         const uint keepAliveCount = 10;
         // Part 4, 5.13.2: the lifetime count is at least three keep-alive counts. Let the subscription live about as
         // long as the session, so that after a lost connection there is still something to transfer.
@@ -126,7 +125,7 @@ public sealed class OpcUaSubscription
     }
 
     /// <summary>CreateMonitoredItems for every item, in batches; the ones the server refuses are reported by name.</summary>
-    public async Task CreateItemsAsync(OpcUaClient client, IReadOnlyList<(ResolvedTag Tag, NodeId Node)> items, Action<ResolvedTag, StatusCode, string> reject, CancellationToken cancellationToken)
+    public async Task CreateItemsAsync(OpcUaClient client, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items, Action<OpcUaTag, StatusCode, string> reject, CancellationToken cancellationToken)
     {
         var filter = BuildFilter(Group);
         var batch = client.MaxMonitoredItemsPerCall == 0 ? 1000 : (int)client.MaxMonitoredItemsPerCall;

@@ -1,4 +1,3 @@
-using Gateway.Configuration;
 using Gateway.Core;
 using Gateway.OpcUa.Types;
 
@@ -10,10 +9,10 @@ namespace Gateway.Connectors.OpcUa;
 /// </summary>
 public sealed class SourceTagHealth
 {
-    private readonly Dictionary<ResolvedTag, TagStatus> _byTag = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<OpcUaTag, TagStatus> _byTag = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<string, TagStatus[]> _byMachine = new(StringComparer.Ordinal);
 
-    public SourceTagHealth(IEnumerable<ResolvedTag> tags)
+    public SourceTagHealth(IEnumerable<OpcUaTag> tags)
     {
         foreach (var machine in tags.GroupBy(t => t.Machine, StringComparer.Ordinal))
         {
@@ -29,7 +28,7 @@ public sealed class SourceTagHealth
     }
 
     /// <summary>The status slot of a tag of this source (the instance the plan holds).</summary>
-    public TagStatus this[ResolvedTag tag] => _byTag[tag];
+    public TagStatus this[OpcUaTag tag] => _byTag[tag];
 
     /// <summary>Tags whose latest status is Bad, over all machines.</summary>
     public int BadTags => _byMachine.Values.Sum(m => m.Count(s => s.IsBad));

@@ -20,21 +20,24 @@ public static class ConfigurationLoader
     public static readonly IReadOnlyList<string> IncludableKeys = ["include", "sources", "templates", "sinks"];
 
     /// <param name="path">The main file; messages show it (and included files) as given, relative or not.</param>
-    /// <param name="sinks">The sink plugins whose options the `sinks:` entries are bound to.</param>
+    /// <param name="plugins">The source and sink plugins whose options the `sources:` and `sinks:` entries are bound to.</param>
     /// <param name="environment">Looks up ${NAME}; the process environment when null (tests pass their own).</param>
-    public static ConfigurationResult Load(string path, SinkRegistry sinks, Func<string, string?>? environment = null)
+    public static ConfigurationResult Load(string path, PluginCatalog plugins, Func<string, string?>? environment = null)
     {
         var state = new LoadState(environment ?? Environment.GetEnvironmentVariable);
         var main = new YamlFile(path, Path.GetFullPath(path));
-        var config = LoadMain(state, main, sinks);
+        var binder = new ModelBinder(state, plugins);
+        var config = LoadMain(state, main, binder);
         var tags = new List<ResolvedTag>();
         if (config is not null)
         {
-            ResolvePaths(config, main, state);
+            ResolvePaths(config, main);
             CheckAcrossKeys(config, state);
-            tags = new TagExpander(state, config, main.At(1, 1)).Expand();
+            ValidateSourceOptions(config, plugins, state);
+            tags = new TagExpander(state, config, main.At(1, 1), binder, plugins).Expand();
             CheckNormalizeRules(config, tags, state);
-            ValidateSinkOptions(config, sinks, tags, state);
+            ValidateSourceTags(config, plugins, tags, state);
+            ValidateSinkOptions(config, plugins.Sinks, tags, state);
 
             // Last, and only for an otherwise clean file: while other errors are open the file is being written.
             if (state.Errors.Count == 0)
@@ -67,7 +70,7 @@ public static class ConfigurationLoader
             state.SecretValues.ToList());
     }
 
-    private static GatewayConfig? LoadMain(LoadState state, YamlFile main, SinkRegistry sinks)
+    private static GatewayConfig? LoadMain(LoadState state, YamlFile main, ModelBinder binder)
     {
         state.AddFile(main.FullPath);
         var root = ReadRoot(state, main);
@@ -76,7 +79,6 @@ public static class ConfigurationLoader
             return null;
         }
 
-        var binder = new ModelBinder(state, sinks);
         var config = (GatewayConfig)binder.BindObject(root, typeof(GatewayConfig), main, "");
         var templateKeys = config.Templates.Keys.ToDictionary(
             k => k,
@@ -243,7 +245,7 @@ public static class ConfigurationLoader
             $"duplicate key '{duplicate.Key}': first written at {file.At(duplicate.First)}, again here at {file.At(duplicate.Again)}; keep one of them");
 
     /// <summary>Relative paths are relative to the file that names them, so the service does not depend on its working directory.</summary>
-    private static void ResolvePaths(GatewayConfig config, YamlFile main, LoadState state)
+    private static void ResolvePaths(GatewayConfig config, YamlFile main)
     {
         config.Gateway.DataDirectory = Path.GetFullPath(Path.Combine(main.Directory, config.Gateway.DataDirectory));
         config.Buffer.Directory = config.Buffer.Directory is null
@@ -252,21 +254,6 @@ public static class ConfigurationLoader
         config.Pki.Directory = config.Pki.Directory is null
             ? Path.Combine(config.Gateway.DataDirectory, "pki")
             : Path.GetFullPath(Path.Combine(main.Directory, config.Pki.Directory));
-
-        foreach (var source in config.Sources)
-        {
-            var file = state.Locations.StartOf(source)?.File;
-            var directory = file is null ? main.Directory : Path.GetDirectoryName(Path.GetFullPath(file)) ?? main.Directory;
-            if (source.Identity.Certificate is { } certificate)
-            {
-                source.Identity.Certificate = Path.GetFullPath(Path.Combine(directory, certificate));
-            }
-
-            if (source.Identity.PrivateKey is { } key)
-            {
-                source.Identity.PrivateKey = Path.GetFullPath(Path.Combine(directory, key));
-            }
-        }
     }
 
     /// <summary>What every useful file has: something to read and somewhere to send it (a minimal file in the message).</summary>
@@ -297,42 +284,6 @@ public static class ConfigurationLoader
         SourceLocation Where(object model, string key) =>
             state.Locations.ValueOf(model, key) ?? state.Locations.StartOf(model) ?? new SourceLocation("?", 1, 1);
 
-        for (var i = 0; i < config.Sources.Count; i++)
-        {
-            var source = config.Sources[i];
-            var identity = source.Identity;
-            var path = $"sources[{i}] ({source.Name}).identity";
-
-            // A key whose value was refused (a missing ${file:...} secret) is already reported: saying it is missing too would be a second, false error.
-            bool Refused(string key) => state.Locations.ValueOf(identity, key) is { } at && state.Errors.Any(e => e.Location == at);
-            if (identity.Type == "username" && (string.IsNullOrEmpty(identity.Username) || identity.Password is null) && !Refused("username") && !Refused("password"))
-            {
-                state.Error(Where(identity, "type"), $"{path}: type username needs both 'username' and 'password' (use ${{ENV}} or ${{file:PATH}} for the password)");
-            }
-
-            if (identity.Type == "certificate" && (identity.Certificate is null || identity.PrivateKey is null) && !Refused("certificate") && !Refused("privateKey"))
-            {
-                state.Error(Where(identity, "type"), $"{path}: type certificate needs both 'certificate' and 'privateKey'");
-            }
-
-            // The connector reads these files at every session; a missing one would fail every connection attempt.
-            foreach (var (key, file) in new[] { ("certificate", identity.Certificate), ("privateKey", identity.PrivateKey) })
-            {
-                if (identity.Type == "certificate" && file is not null && !File.Exists(file))
-                {
-                    state.Error(Where(identity, key), $"{path}.{key}: file '{file}' not found (a relative path is relative to the file that names it)");
-                }
-            }
-
-            CheckIdentityKeys(identity, path, Where, state);
-            CheckSecurity(source.Security, $"sources[{i}] ({source.Name}).security", Where, state);
-
-            if (source.Reconnect.InitialDelayMs > source.Reconnect.MaxDelayMs)
-            {
-                state.Error(Where(source.Reconnect, "initialDelayMs"), $"sources[{i}] ({source.Name}).reconnect: initialDelayMs ({source.Reconnect.InitialDelayMs}) is larger than maxDelayMs ({source.Reconnect.MaxDelayMs})");
-            }
-        }
-
         if (config.Pki.ApplicationUri is { } uri && !Uri.TryCreate(uri, UriKind.Absolute, out _))
         {
             state.Error(Where(config.Pki, "applicationUri"), $"pki.applicationUri: '{uri}' is not an absolute URI (e.g. urn:edge-01:changwon-gateway)");
@@ -358,45 +309,6 @@ public static class ConfigurationLoader
         }
     }
 
-    /// <summary>Keys of one identity type set under another (a password with type anonymous is a mistake, not a wish).</summary>
-    private static void CheckIdentityKeys(IdentityConfig identity, string path, Func<object, string, SourceLocation> where, LoadState state)
-    {
-        var belongsTo = new (string Key, bool IsSet, string Type)[]
-        {
-            ("username", identity.Username is not null, "username"),
-            ("password", identity.Password is not null, "username"),
-            ("allowPlainTextPassword", identity.AllowPlainTextPassword, "username"),
-            ("certificate", identity.Certificate is not null, "certificate"),
-            ("privateKey", identity.PrivateKey is not null, "certificate"),
-        };
-        foreach (var (key, isSet, type) in belongsTo)
-        {
-            if (isSet && identity.Type != type)
-            {
-                state.Error(where(identity, key), $"{path}: '{key}' belongs to type {type}, but type is {identity.Type} (set type: {type}, or remove '{key}')");
-            }
-        }
-    }
-
-    /// <summary>The security policies the OPC UA stack implements (Part 7 profiles), by short name.</summary>
-    public static readonly IReadOnlyList<string> KnownPolicies = ["None", "Basic256Sha256", "Aes128_Sha256_RsaOaep", "Aes256_Sha256_RsaPss"];
-
-    private const string PolicyUriPrefix = "http://opcfoundation.org/UA/SecurityPolicy#";
-
-    /// <summary>
-    /// The short name of a security policy written as its short name or its full SecurityPolicyUri, in any case
-    /// (`basic256sha256`, `http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256`); null when it is not one we implement.
-    /// </summary>
-    public static string? SecurityPolicyName(string nameOrUri)
-    {
-        var name = nameOrUri.Trim();
-        if (name.StartsWith(PolicyUriPrefix, StringComparison.OrdinalIgnoreCase))
-        {
-            name = name[PolicyUriPrefix.Length..];
-        }
-
-        return KnownPolicies.FirstOrDefault(p => string.Equals(p, name, StringComparison.OrdinalIgnoreCase));
-    }
 
     /// <summary>What the HTTP listener would refuse in `http.listen` (host:port, port 0..65535), or null.</summary>
     private static string? HttpListenProblem(string listen)
@@ -408,32 +320,6 @@ public static class ConfigurationLoader
         }
 
         return port > 65535 ? $"port {port} is outside 0..65535; write e.g. 127.0.0.1:9180" : null;
-    }
-
-    /// <summary>The policy must be one we implement, and agree with the mode (None is the only policy of mode none).</summary>
-    private static void CheckSecurity(SecurityConfig security, string path, Func<object, string, SourceLocation> where, LoadState state)
-    {
-        if (security.Policy is not { Length: > 0 } written)
-        {
-            return;
-        }
-
-        if (SecurityPolicyName(written) is not { } policy)
-        {
-            state.Error(where(security, "policy"), $"{path}: unknown policy '{written}' (one of {string.Join(", ", KnownPolicies)}, by name or as the full URI {PolicyUriPrefix}NAME)");
-            return;
-        }
-
-        // The connector and the command line take the short name: store that spelling, whatever the case or form written.
-        security.Policy = policy;
-        if (security.Mode == "none" && policy != "None")
-        {
-            state.Error(where(security, "policy"), $"{path}: mode none sends everything unsigned, so policy {policy} cannot apply (use mode sign or signAndEncrypt, or remove 'policy')");
-        }
-        else if (security.Mode is "sign" or "signAndEncrypt" && policy == "None")
-        {
-            state.Error(where(security, "policy"), $"{path}: mode {security.Mode} needs a policy other than None (remove 'policy' to pick the best the server offers)");
-        }
     }
 
     /// <summary>
@@ -502,8 +388,51 @@ public static class ConfigurationLoader
         }
     }
 
+    /// <summary>
+    /// The source plugins' own checks of settings the attributes cannot express (e.g. an OPC UA identity's keys). A
+    /// problem about a block one of whose keys was refused (a missing ${file:...} password) is left out: that key's
+    /// error is the one to fix, and the plugin would only call it missing.
+    /// </summary>
+    private static void ValidateSourceOptions(GatewayConfig config, PluginCatalog plugins, LoadState state)
+    {
+        for (var i = 0; i < config.Sources.Count; i++)
+        {
+            var source = config.Sources[i];
+            if (source.Options is null || !plugins.Sources.TryGet(source.Type, out var plugin))
+            {
+                continue;
+            }
+
+            var path = $"sources[{i}] ({source.Name})";
+            var start = state.Locations.StartOf(source) ?? new SourceLocation("?", 1, 1);
+            Report(state, path, start, source.Options, plugin, () => plugin.Validate(source.Options).Where(p => !state.WithErrors.Contains(p.Owner ?? source.Options)));
+        }
+    }
+
+    /// <summary>The source plugins' checks of their expanded tag lists, once the tags themselves are right.</summary>
+    private static void ValidateSourceTags(GatewayConfig config, PluginCatalog plugins, List<ResolvedTag> tags, LoadState state)
+    {
+        if (state.Errors.Count > 0)
+        {
+            return;
+        }
+
+        for (var i = 0; i < config.Sources.Count; i++)
+        {
+            var source = config.Sources[i];
+            if (source.Options is null || !plugins.Sources.TryGet(source.Type, out var plugin))
+            {
+                continue;
+            }
+
+            var sourceTags = tags.Where(t => t.Source == source.Name).Select(t => t.ToSourceTag()).ToList();
+            var start = state.Locations.StartOf(source) ?? new SourceLocation("?", 1, 1);
+            Report(state, $"sources[{i}] ({source.Name})", start, source.Options, plugin, () => plugin.ValidateTags(source.Options, sourceTags));
+        }
+    }
+
     /// <summary>The plugins' own checks: settings the attributes cannot express, and the tag list (e.g. topic collisions).</summary>
-    private static void ValidateSinkOptions(GatewayConfig config, SinkRegistry sinks, List<ResolvedTag> tags, LoadState state)
+    private static void ValidateSinkOptions(GatewayConfig config, PluginRegistry<ISinkPlugin> sinks, List<ResolvedTag> tags, LoadState state)
     {
         var gateway = new GatewayIdentity(config.Gateway.Name, LabelSet.From(config.Gateway.Labels));
         var identities = tags.Select(t => new TagIdentity(t.Source, t.Machine, t.Tag, t.Measurement, t.Labels)).ToList();
@@ -517,29 +446,32 @@ public static class ConfigurationLoader
 
             var path = $"sinks[{i}] ({sink.Name})";
             var start = sink.Location ?? new SourceLocation("?", 1, 1);
-            try
-            {
-                foreach (var problem in plugin.Validate(sink.Options))
-                {
-                    var at = problem.Owner is null
-                        ? state.Locations.ValueOf(sink.Options, problem.Key)
-                        : state.Locations.ValueOf(problem.Owner, problem.Key[(problem.Key.LastIndexOf('.') + 1)..]) ?? state.Locations.StartOf(problem.Owner);
-                    state.Error(at ?? start, $"{path}.{problem.Key}: {problem.Message}");
-                }
+            Report(state, path, start, sink.Options, plugin, () => plugin.Validate(sink.Options));
 
-                // Tag problems only mean something once the tags themselves are right.
-                if (state.Errors.Count == 0)
-                {
-                    foreach (var problem in plugin.ValidateTags(sink.Options, gateway, identities))
-                    {
-                        state.Error(state.Locations.ValueOf(sink.Options, problem.Key) ?? start, $"{path}.{problem.Key}: {problem.Message}");
-                    }
-                }
-            }
-            catch (Exception e)
+            // Tag problems only mean something once the tags themselves are right.
+            if (state.Errors.Count == 0)
             {
-                state.Error(start, $"{path}: the {plugin.Type} plugin failed to check its settings: {e.Message}");
+                Report(state, path, start, sink.Options, plugin, () => plugin.ValidateTags(sink.Options, gateway, identities));
             }
+        }
+    }
+
+    /// <summary>A plugin's problems as errors at the key each names (or its owner's line); a plugin that throws is one error too.</summary>
+    private static void Report(LoadState state, string path, SourceLocation start, object options, IPlugin plugin, Func<IEnumerable<OptionProblem>> check)
+    {
+        try
+        {
+            foreach (var problem in check())
+            {
+                var at = problem.Owner is null
+                    ? state.Locations.ValueOf(options, problem.LocationKey ?? problem.Key)
+                    : state.Locations.ValueOf(problem.Owner, problem.LocationKey ?? problem.Key[(problem.Key.LastIndexOf('.') + 1)..]) ?? state.Locations.StartOf(problem.Owner);
+                state.Error(at ?? start, $"{path}.{problem.Key}: {problem.Message}");
+            }
+        }
+        catch (Exception e)
+        {
+            state.Error(start, $"{path}: the {plugin.Type} plugin failed to check its settings: {e.Message}");
         }
     }
 }

@@ -37,9 +37,20 @@ public static partial class ConfigurationPrinter
     private static void WriteObject(StringBuilder text, object model, int indent, Func<string, bool> isSecret, bool mask)
     {
         var pairs = KeyNames.Of(model.GetType()).Select(k => (k.Key, k.Property, Value: k.Property.GetValue(model))).ToList();
-        if (model is SinkConfig { Options: { } options })
+        // A plugin's keys are written beside the entry's common ones, as in the file.
+        var pluginKeys = model switch
         {
-            pairs.AddRange(KeyNames.Of(options.GetType()).Select(k => (k.Key, k.Property, Value: k.Property.GetValue(options))));
+            SinkConfig sink => sink.Options,
+            SourceConfig source => source.Options,
+            TagGroupConfig group => group.Options,
+            TagConfig tag => tag.Address,
+            _ => null,
+        };
+        if (pluginKeys is not null)
+        {
+            // Before the entry's rules and nested lists, so that a source's endpoint is not printed after its machines.
+            var at = pairs.FindIndex(p => p.Key is "labels" or "normalize" or "machines" or "tags");
+            pairs.InsertRange(at < 0 ? pairs.Count : at, KeyNames.Of(pluginKeys.GetType()).Select(k => (k.Key, k.Property, Value: k.Property.GetValue(pluginKeys))));
         }
 
         foreach (var (key, property, value) in pairs)

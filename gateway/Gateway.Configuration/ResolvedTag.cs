@@ -11,10 +11,9 @@ namespace Gateway.Configuration;
 /// <param name="Machine">The machine name.</param>
 /// <param name="Group">The tag group name.</param>
 /// <param name="Tag">The clean tag name readings carry.</param>
-/// <param name="NodeId">The NodeId text with placeholders substituted, or null when <paramref name="BrowsePath"/> is used.</param>
-/// <param name="BrowsePath">The browse path with placeholders substituted, or null.</param>
-/// <param name="IndexRange">The OPC UA index range, or null.</param>
-/// <param name="GroupConfig">The tag group's acquisition settings (mode, interval, queue, deadband).</param>
+/// <param name="Address">Where the tag is on the device: the source plugin's AddressType, placeholders substituted.</param>
+/// <param name="GroupOptions">The group's keys of the source's type: the source plugin's GroupOptionsType.</param>
+/// <param name="IntervalMs">The group's read (or publishing) interval in milliseconds.</param>
 /// <param name="Measurement">The InfluxDB measurement (the group's, else the source name).</param>
 /// <param name="Normalize">The merged normalization rules (any field still null means the built-in default).</param>
 /// <param name="Labels">Gateway, source and machine labels merged (machine wins).</param>
@@ -24,10 +23,9 @@ public sealed record ResolvedTag(
     string Machine,
     string Group,
     string Tag,
-    string? NodeId,
-    string? BrowsePath,
-    string? IndexRange,
-    TagGroupConfig GroupConfig,
+    object Address,
+    object GroupOptions,
+    int IntervalMs,
     string Measurement,
     NormalizeConfig Normalize,
     LabelSet Labels,
@@ -35,6 +33,20 @@ public sealed record ResolvedTag(
 {
     /// <summary>The key normalization state is kept under.</summary>
     public TagKey Key => new(Source, Machine, Tag);
+
+    /// <summary>The tag as its connector takes it.</summary>
+    public SourceTag ToSourceTag() => new(
+        Source,
+        Machine,
+        Group,
+        Tag,
+        TimeSpan.FromMilliseconds(IntervalMs),
+        GroupOptions,
+        Address,
+        Measurement,
+        Labels,
+        Normalize.UnitFromServer == true,
+        Location?.ToString());
 }
 
 /// <summary>Identifies a tag across the gateway.</summary>

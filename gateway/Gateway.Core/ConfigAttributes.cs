@@ -13,3 +13,7 @@ public sealed record SourceLocation(string File, int Line, int Column)
 {
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
+
+/// <summary>Marks a file path key: a relative path is made absolute against the directory of the YAML file that names it.</summary>
+[AttributeUsage(AttributeTargets.Property)]
+public sealed class FilePathAttribute : Attribute;

@@ -1,13 +1,15 @@
+using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Sinks.InfluxDb;
 using Gateway.Sinks.Mqtt;
 
 namespace Gateway.Host;
 
-/// <summary>The sink kinds this build knows. Adding a sink: its own folder, plus one line here.</summary>
+/// <summary>The source and sink kinds this build knows. Adding one: its own folder, plus one line here.</summary>
 public static class GatewayPlugins
 {
-    public static SinkRegistry CreateSinkRegistry() => new SinkRegistry()
+    public static PluginCatalog Create() => new PluginCatalog()
+        .Add(new OpcUaSourcePlugin())
         .Add(new MqttSinkPlugin())
         .Add(new InfluxDbSinkPlugin());
 }

@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
+using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Normalization;
 
@@ -84,7 +85,7 @@ public class NormalizationBenchmarks
 
     private static List<ResolvedTag> Tags(NormalizeConfig rules) =>
         Enumerable.Range(0, TagCount)
-            .Select(t => new ResolvedTag("cnc1", "M" + (t / 10), "g", "t" + t, "ns=2;s=t" + t, null, null, new TagGroupConfig { Name = "g" }, "cnc", rules, LabelSet.Empty, null))
+            .Select(t => new ResolvedTag("cnc1", "M" + (t / 10), "g", "t" + t, new OpcUaTagAddress { NodeId = "ns=2;s=t" + t }, new OpcUaGroupOptions(), 1000, "cnc", rules, LabelSet.Empty, null))
             .ToList();
 
     /// <summary>The least a stage can do: a new reading with the chosen timestamp, in a new batch.</summary>

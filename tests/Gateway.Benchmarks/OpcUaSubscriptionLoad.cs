@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
 using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Simulator;
@@ -42,12 +40,12 @@ public static class OpcUaSubscriptionLoad
             "--tags-per-machine", tagsPerMachine.ToString(CultureInfo.InvariantCulture), "--rate-ms", rateMs.ToString(CultureInfo.InvariantCulture)];
         await using var simulator = await ServerProcess.StartAsync("simulator", "dotnet", tickValues ? [.. simulate, "--tick-values"] : simulate, port, startTimeout: TimeSpan.FromMinutes(2));
 
-        var group = new TagGroupConfig { Name = "all", Mode = AcquisitionMode.Subscribe, IntervalMs = publishMs, SamplingIntervalMs = -1, QueueSize = 2 };
+        var group = new OpcUaGroupOptions { Mode = AcquisitionMode.Subscribe, SamplingIntervalMs = -1, QueueSize = 2 };
         var tags = SimulatorServer.DescribeTags(new SimulatorOptions { Machines = machines, TagsPerMachine = tagsPerMachine })
-            .Select(t => new ResolvedTag("sim", t.Machine, "all", t.Path, t.ExpandedNodeId, null, null, group, "sim", new NormalizeConfig(), LabelSet.From([]), null))
+            .Select(t => new SourceTag("sim", t.Machine, "all", t.Path, TimeSpan.FromMilliseconds(publishMs), group, new OpcUaTagAddress { NodeId = t.ExpandedNodeId }, "sim", LabelSet.From([])))
             .ToList();
-        var source = new SourceConfig { Name = "sim", Endpoint = $"opc.tcp://127.0.0.1:{port}", RequestTimeoutMs = 60_000 };
-        var connector = new OpcUaSourceConnector(source, tags, NullLogger.Instance, TimeProvider.System);
+        var source = new OpcUaSourceOptions { Endpoint = $"opc.tcp://127.0.0.1:{port}", RequestTimeoutMs = 60_000 };
+        var connector = new OpcUaSourceConnector("sim", source, tags, NullLogger.Instance, TimeProvider.System);
         var counter = new CountingWriter();
         using var stop = new CancellationTokenSource();
         var clock = Stopwatch.StartNew();

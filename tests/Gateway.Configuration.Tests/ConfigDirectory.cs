@@ -49,5 +49,8 @@ public sealed class ConfigDirectory : IDisposable
 
 public static class FakeSinkPlugins
 {
-    public static Gateway.Core.SinkRegistry Registry() => FakeSinkPlugin.Registry();
+    public static Gateway.Core.PluginCatalog Registry() => FakeSinkPlugin.Registry();
+
+    /// <summary>The source plugins only: what the committed schema holds apart from the sinks (which the host adds).</summary>
+    public static Gateway.Core.PluginCatalog SourcesOnly() => new Gateway.Core.PluginCatalog().Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin());
 }

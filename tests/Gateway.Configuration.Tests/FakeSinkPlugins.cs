@@ -75,7 +75,9 @@ public sealed class FakeSinkPlugin(string type, Type optionsType) : ISinkPlugin
     public ISink Create(string name, object options, SinkContext context) =>
         throw new NotSupportedException("configuration tests never start a sink");
 
-    public static SinkRegistry Registry() => new SinkRegistry()
+    /// <summary>The real OPC UA source plugin and the two fake sinks.</summary>
+    public static PluginCatalog Registry() => new PluginCatalog()
+        .Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin())
         .Add(new FakeSinkPlugin("mqtt", typeof(FakeMqttOptions)))
         .Add(new FakeSinkPlugin("influxdb", typeof(FakeInfluxOptions)));
 }

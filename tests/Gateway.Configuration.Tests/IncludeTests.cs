@@ -1,3 +1,5 @@
+using Gateway.Connectors.OpcUa;
+
 namespace Gateway.Configuration.Tests;
 
 /// <summary>`include:` globs, merging, errors inside included files, cycles.</summary>
@@ -47,7 +49,7 @@ public sealed class IncludeTests : IDisposable
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal(["src-a", "src-b"], result.Config!.Sources.Select(s => s.Name));
         Assert.Equal("broker", Assert.Single(result.Config.Sinks).Name);
-        Assert.Equal(["ns=2;s=press-a.Force", "ns=2;s=press-b.Force"], result.Tags.Select(t => t.NodeId));
+        Assert.Equal(["ns=2;s=press-a.Force", "ns=2;s=press-b.Force"], result.Tags.Select(t => ((OpcUaTagAddress)t.Address).NodeId));
         Assert.Equal(5, result.Files.Count);
         Assert.Contains(Path.Combine(_dir.Root, "machines", "a.yaml"), result.Files);
     }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Gateway.Connectors.OpcUa;
 
 namespace Gateway.Configuration.Tests;
 
@@ -96,6 +97,18 @@ public sealed class OperatorErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_refused_secret_hides_only_the_cross_key_problem_of_its_own_block()
+    {
+        // The password's block (identity) says nothing more; the security block's own mistake is still reported.
+        var (result, path) = Load(Config(sourceExtra: "    identity:\n      type: username\n      username: operator\n      password: ${file:secrets/missing}\n    security:\n      mode: none\n      policy: Basic256Sha256\n"));
+
+        Assert.Equal(2, result.Errors.Count);
+        Assert.StartsWith($"{path}:9:", result.Errors[0].ToString(), StringComparison.Ordinal);
+        Assert.Contains("secrets/missing", result.Errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal($"{path}:12:15: sources[0] (s1).security: mode none sends everything unsigned, so policy Basic256Sha256 cannot apply (use mode sign or signAndEncrypt, or remove 'policy')", result.Errors[1].ToString());
+    }
+
+    [Fact]
     public void Include_written_as_a_single_value_says_how_to_write_the_list()
     {
         var (result, path) = Load(Config(top: "include: one.yaml\n"));
@@ -168,8 +181,8 @@ public sealed class OperatorErrorTests : IDisposable
         var (result, _) = Load(Config(sourceExtra: $"    security:\n      mode: SignAndEncrypt\n      policy: {written}\n"));
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        Assert.Equal(stored, result.Config!.Sources[0].Security.Policy);
-        Assert.Equal("signAndEncrypt", result.Config.Sources[0].Security.Mode);
+        Assert.Equal(stored, ((OpcUaSourceOptions)result.Config!.Sources[0].Options!).Security.Policy);
+        Assert.Equal("signAndEncrypt", ((OpcUaSourceOptions)result.Config.Sources[0].Options!).Security.Mode);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using Gateway.Connectors.OpcUa;
+
 namespace Gateway.Configuration.Tests;
 
 /// <summary>The `pki:` section and the rules that tie a source's security and identity keys together.</summary>
@@ -81,7 +83,7 @@ public sealed class SecurityConfigTests : IDisposable
         _dir.Write("user.pem", "key");
         var result = Load("", "identity: {type: certificate, certificate: user.der, privateKey: user.pem}");
         Assert.Empty(result.Errors);
-        Assert.Equal(Path.Combine(_dir.Root, "user.pem"), result.Config!.Sources[0].Identity.PrivateKey);
+        Assert.Equal(Path.Combine(_dir.Root, "user.pem"), ((OpcUaSourceOptions)result.Config!.Sources[0].Options!).Identity.PrivateKey);
     }
 
     [Fact]
@@ -106,6 +108,6 @@ public sealed class SecurityConfigTests : IDisposable
     {
         var result = Load("", "security: {mode: signAndEncrypt, policy: Aes256_Sha256_RsaPss, autoAcceptServerCertificate: true, checkHostName: false}");
         Assert.Empty(result.Errors);
-        Assert.True(result.Config!.Sources[0].Security.AutoAcceptServerCertificate);
+        Assert.True(((OpcUaSourceOptions)result.Config!.Sources[0].Options!).Security.AutoAcceptServerCertificate);
     }
 }

@@ -1,3 +1,5 @@
+using Gateway.Connectors.OpcUa;
+
 namespace Gateway.Configuration.Tests;
 
 /// <summary>${NAME}, ${NAME:-default} and ${file:PATH} inside scalar values.</summary>
@@ -113,7 +115,7 @@ public sealed class SubstitutionTests : IDisposable
         var result = _dir.Load();
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
-        Assert.Equal("s3cr3t-pass", result.Config!.Sources[0].Identity.Password);
+        Assert.Equal("s3cr3t-pass", ((OpcUaSourceOptions)result.Config!.Sources[0].Options!).Identity.Password);
         Assert.Equal("line1\nline2\n", result.Config.Gateway.Labels["note"]);
         Assert.Contains(Path.Combine(_dir.Root, "secrets", "opc-password"), result.Files);
         Assert.Contains(Path.GetFullPath(path), result.Files);

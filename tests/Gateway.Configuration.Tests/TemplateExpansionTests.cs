@@ -1,4 +1,5 @@
 using Gateway.Configuration.Model;
+using Gateway.Connectors.OpcUa;
 
 namespace Gateway.Configuration.Tests;
 
@@ -105,8 +106,8 @@ public sealed class TemplateExpansionTests : IDisposable
                 "line1/cnc-02/spindle/load Objects/cnc-02/Spindle/Load",
                 "line1/cnc-02/extra/alarm ns=4;i=1001",
             ],
-            tags.Select(t => $"{t.Source}/{t.Machine}/{t.Group}/{t.Tag} {t.NodeId ?? t.BrowsePath}"));
-        Assert.All(tags.Where(t => t.NodeId is not null), t => Assert.Null(t.BrowsePath));
+            tags.Select(OpcUa).Select(t => $"{t.Source}/{t.Machine}/{t.Group}/{t.Tag} {t.NodeId ?? t.BrowsePath}"));
+        Assert.All(tags.Select(OpcUa).Where(t => t.NodeId is not null), t => Assert.Null(t.BrowsePath));
         Assert.Equal(new TagKey("line1", "cnc-02", "alarm"), tags[4].Key);
     }
 
@@ -117,8 +118,8 @@ public sealed class TemplateExpansionTests : IDisposable
 
         Assert.Equal("cnc", tags[0].Measurement);
         Assert.Equal("line1", tags[4].Measurement);
-        Assert.Equal(500, tags[0].GroupConfig.IntervalMs);
-        Assert.Equal(AcquisitionMode.Poll, tags[4].GroupConfig.Mode);
+        Assert.Equal(500, tags[0].IntervalMs);
+        Assert.Equal(AcquisitionMode.Poll, OpcUa(tags[4]).GroupConfig.Mode);
     }
 
     [Fact]
@@ -174,6 +175,50 @@ public sealed class TemplateExpansionTests : IDisposable
     }
 
     [Fact]
+    public void A_templates_group_and_tag_keys_are_checked_as_the_using_sources_type_once_at_the_templates_lines()
+    {
+        var path = _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
+            templates:
+              cnc:
+                groups:
+                  - name: g
+                    mdoe: poll
+                    tags:
+                      - name: t
+                        nodeId: "ns=2;s={machine}.T"
+                        indexRnage: "0:1"
+              unused:
+                groups:
+                  - name: g
+                    queueSzie: 3
+                    tags:
+                      - {name: t, nodeId: "i=1"}
+            sources:
+              - name: s1
+                endpoint: opc.tcp://10.0.0.5:4840
+                machines:
+                  - {name: m1, template: cnc}
+                  - {name: m2, template: cnc}
+            sinks:
+              - type: mqtt
+                name: broker
+            """);
+
+        var result = _dir.Load();
+
+        // Two machines use `cnc`: each mistake once. `unused` has no source, and is checked as the default type, opcua.
+        Assert.Equal(
+            [
+                $"{path}:7:9: unknown key 'mdoe' in templates.cnc.groups[0]; did you mean 'mode'?",
+                $"{path}:11:13: unknown key 'indexRnage' in templates.cnc.groups[0].tags[0]; did you mean 'indexRange'?",
+                $"{path}:15:9: unknown key 'queueSzie' in templates.unused.groups[0]; did you mean 'queueSize'?",
+            ],
+            result.Errors.Select(e => e.ToString()));
+    }
+
+    [Fact]
     public void Twelve_machines_from_one_template_give_twelve_times_its_tags()
     {
         var machines = string.Join("\n", Enumerable.Range(1, 12).Select(i => $"      - name: press-{i:00}\n        template: press"));
@@ -203,7 +248,7 @@ public sealed class TemplateExpansionTests : IDisposable
 
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
         Assert.Equal(24, result.Tags.Count);
-        Assert.Equal(24, result.Tags.Select(t => t.NodeId).Distinct().Count());
+        Assert.Equal(24, result.Tags.Select(t => OpcUa(t).NodeId).Distinct().Count());
         Assert.Equal("1 source, 12 machines, 24 tags, 1 sink", ConfigurationSummary.Describe(result));
     }
 
@@ -229,4 +274,7 @@ public sealed class TemplateExpansionTests : IDisposable
         Assert.Equal(Path.Combine(_dir.Root, "etc", "data"), explicitBuffer.Config!.Gateway.DataDirectory);
         Assert.Equal(Path.Combine(_dir.Root, "etc", "spool"), explicitBuffer.Config.Buffer.Directory);
     }
+
+    /// <summary>The tag as the OPC UA connector takes it (its address and group keys typed).</summary>
+    private static OpcUaTag OpcUa(ResolvedTag tag) => OpcUaTag.From(tag.ToSourceTag());
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Simulator;
 using static Gateway.Connectors.OpcUa.Tests.TestSources;

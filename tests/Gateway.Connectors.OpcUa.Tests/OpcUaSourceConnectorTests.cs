@@ -1,5 +1,3 @@
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
@@ -19,7 +17,7 @@ public sealed class OpcUaSourceConnectorTests
         tags.Add(Tag("counter", "nsu=urn:gateway:tests;s=Counter", AcquisitionMode.Subscribe, 100));
         tags.Add(Tag("leaf", null, AcquisitionMode.Poll, 200, "Objects/Deep/L1/L2/L3/L4/L5/L6/L7/L8/Leaf"));
         tags.Add(Tag("ghost", "nsu=urn:gateway:tests;s=NoSuchNode", AcquisitionMode.Subscribe, 100));
-        var connector = new OpcUaSourceConnector(Source(server.EndpointUrl), tags, NullLogger.Instance, TimeProvider.System);
+        var connector = TestSources.Connector(Source(server.EndpointUrl), tags, NullLogger.Instance, TimeProvider.System);
         var output = new CollectingWriter();
         using var stop = new CancellationTokenSource();
         var run = connector.RunAsync(output, stop.Token);
@@ -49,7 +47,7 @@ public sealed class OpcUaSourceConnectorTests
         var port = FreePort.Next();
         var server = await NodeOpcUaServer.StartAsync(doubles: 10, port: port);
         var tags = Enumerable.Range(0, 10).Select(i => Tag($"d{i}", $"nsu=urn:gateway:tests;s=Double.{i:D5}", AcquisitionMode.Poll, 200)).ToList();
-        var connector = new OpcUaSourceConnector(Source(server.EndpointUrl), tags, NullLogger.Instance, TimeProvider.System);
+        var connector = TestSources.Connector(Source(server.EndpointUrl), tags, NullLogger.Instance, TimeProvider.System);
         var output = new CollectingWriter();
         using var stop = new CancellationTokenSource();
         var run = connector.RunAsync(output, stop.Token);

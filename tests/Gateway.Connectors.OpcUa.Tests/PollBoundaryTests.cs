@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
 using static Gateway.Connectors.OpcUa.Tests.TestSources;

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Microsoft.Extensions.Logging;
 
@@ -12,9 +10,9 @@ internal sealed class RunningConnector : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    private RunningConnector(SourceConfig source, IReadOnlyList<ResolvedTag> tags, TimeProvider time, Action<OpcUaSourceConnector>? beforeStart)
+    private RunningConnector(TestSource source, IReadOnlyList<SourceTag> tags, TimeProvider time, Action<OpcUaSourceConnector>? beforeStart)
     {
-        Connector = new OpcUaSourceConnector(source, tags, Log, time);
+        Connector = TestSources.Connector(source, tags, Log, time);
         beforeStart?.Invoke(Connector);
         _run = Connector.RunAsync(Output, _stop.Token);
     }
@@ -27,7 +25,7 @@ internal sealed class RunningConnector : IAsyncDisposable
 
     /// <param name="time">The connector's clock and timers; the system's unless a test shifts its timers.</param>
     /// <param name="beforeStart">Called before the connector runs (to subscribe to its events).</param>
-    public static RunningConnector Start(SourceConfig source, IReadOnlyList<ResolvedTag> tags, TimeProvider? time = null, Action<OpcUaSourceConnector>? beforeStart = null) =>
+    public static RunningConnector Start(TestSource source, IReadOnlyList<SourceTag> tags, TimeProvider? time = null, Action<OpcUaSourceConnector>? beforeStart = null) =>
         new(source, tags, time ?? TimeProvider.System, beforeStart);
 
     /// <summary>Waits for the readings to satisfy <paramref name="condition"/>; on timeout the message carries the connector's log.</summary>

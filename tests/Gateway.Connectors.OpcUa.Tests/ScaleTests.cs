@@ -1,4 +1,3 @@
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
 using static Gateway.Connectors.OpcUa.Tests.TestSources;

@@ -1,4 +1,3 @@
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Pki;
@@ -18,21 +17,21 @@ public sealed class SecureSourceTests : IDisposable
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
     private OpcUaClientSecurity Security(List<string> log, string uri = "urn:edge-test:gateway") =>
-        OpcUaClientSecurity.ForService(new PkiConfig { ApplicationUri = uri, HostNames = ["edge-test"] }, _data, log.Add);
+        OpcUaClientSecurity.ForService(new ApplicationIdentity(Path.Combine(_data, "pki"), uri, "Changwon Edge Gateway", "Changwon DX Center", ["edge-test"]), log.Add);
 
     [Fact]
     public async Task The_source_is_refused_until_the_operator_trusts_the_server_then_reads_without_a_restart()
     {
         await using var server = await NodeOpcUaSecureServer.StartAsync(doubles: 1);
         var source = TestSources.Source(server.EndpointUrl);
-        source.Security = new SecurityConfig { Mode = "signAndEncrypt", Policy = "Aes256_Sha256_RsaPss" };
-        source.Identity = new IdentityConfig { Type = "username", Username = NodeOpcUaSecureServer.UserName, Password = NodeOpcUaSecureServer.Password };
+        source.Security = new OpcUaSecurityOptions { Mode = "signAndEncrypt", Policy = "Aes256_Sha256_RsaPss" };
+        source.Identity = new OpcUaIdentityOptions { Type = "username", Username = NodeOpcUaSecureServer.UserName, Password = NodeOpcUaSecureServer.Password };
         var tags = new[] { TestSources.Tag("answer", "nsu=urn:gateway:tests;s=Answer", AcquisitionMode.Poll, 200) };
         var pkiLog = new List<string>();
         var log = new LogLines();
         var output = new CollectingWriter();
         using var stop = new CancellationTokenSource();
-        var connector = new OpcUaSourceConnector(source, tags, log, TimeProvider.System, Security(pkiLog));
+        var connector = TestSources.Connector(source, tags, log, TimeProvider.System, Security(pkiLog));
         var run = connector.RunAsync(output, stop.Token);
 
         var rejected = Path.Combine(_data, "pki", "rejected", "certs");
@@ -69,7 +68,7 @@ public sealed class SecureSourceTests : IDisposable
         var security = Security(log);
         var baseOptions = new OpcUaClientOptions();
 
-        var none = security.Apply(baseOptions, new SecurityConfig { Mode = "none" }, new IdentityConfig(), _ => { });
+        var none = security.Apply(baseOptions, new OpcUaSecurityOptions { Mode = "none" }, new OpcUaIdentityOptions(), _ => { });
         Assert.Equal(SecurityModeChoice.None, none.SecurityMode);
         Assert.Null(none.ApplicationCertificate);
         Assert.Equal("urn:edge-test:gateway", none.ApplicationUri);
@@ -78,8 +77,8 @@ public sealed class SecureSourceTests : IDisposable
         var warnings = new List<string>();
         var signed = security.Apply(
             baseOptions,
-            new SecurityConfig { Mode = "sign", Policy = "Basic256Sha256", AutoAcceptServerCertificate = true, CheckHostName = false },
-            new IdentityConfig { Type = "username", Username = "op", Password = "pw", AllowPlainTextPassword = true },
+            new OpcUaSecurityOptions { Mode = "sign", Policy = "Basic256Sha256", AutoAcceptServerCertificate = true, CheckHostName = false },
+            new OpcUaIdentityOptions { Type = "username", Username = "op", Password = "pw", AllowPlainTextPassword = true },
             warnings.Add);
         Assert.Equal(SecurityModeChoice.Sign, signed.SecurityMode);
         Assert.Equal(SecurityPolicyUris.Basic256Sha256, signed.SecurityPolicyUri);
@@ -92,7 +91,7 @@ public sealed class SecureSourceTests : IDisposable
         signed.ServerCertificateValidator!.Validate(stranger, [], TestCertificates.ServerUri, "127.0.0.9");
         Assert.Contains("autoAcceptServerCertificate is on", Assert.Single(warnings), StringComparison.Ordinal);
 
-        var best = security.Apply(baseOptions, new SecurityConfig(), new IdentityConfig(), _ => { });
+        var best = security.Apply(baseOptions, new OpcUaSecurityOptions(), new OpcUaIdentityOptions(), _ => { });
         Assert.Equal(SecurityModeChoice.Best, best.SecurityMode);
         Assert.Null(best.SecurityPolicyUri);
         Assert.Same(signed.ApplicationCertificate, best.ApplicationCertificate);
@@ -110,12 +109,12 @@ public sealed class SecureSourceTests : IDisposable
         File.WriteAllText(certificateFile, user.ExportCertificatePem());
         File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
 
-        var identity = OpcUaClientSecurity.UserIdentityOf(new IdentityConfig { Type = "certificate", Certificate = certificateFile, PrivateKey = keyFile });
+        var identity = OpcUaClientSecurity.UserIdentityOf(new OpcUaIdentityOptions { Type = "certificate", Certificate = certificateFile, PrivateKey = keyFile });
         var loaded = Assert.IsType<CertificateIdentity>(identity).UserCertificate;
         Assert.Equal(user.Thumbprint, loaded.Thumbprint);
         Assert.True(loaded.HasPrivateKey);
 
-        var missing = Assert.Throws<Gateway.OpcUa.Transport.UaException>(() => OpcUaClientSecurity.UserIdentityOf(new IdentityConfig { Type = "certificate", Certificate = Path.Combine(_data, "nope.der"), PrivateKey = keyFile }));
+        var missing = Assert.Throws<Gateway.OpcUa.Transport.UaException>(() => OpcUaClientSecurity.UserIdentityOf(new OpcUaIdentityOptions { Type = "certificate", Certificate = Path.Combine(_data, "nope.der"), PrivateKey = keyFile }));
         Assert.Equal(Gateway.OpcUa.Types.StatusCodes.BadConfigurationError, missing.StatusCode);
         Assert.Contains("nope.der", missing.Message, StringComparison.Ordinal);
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +19,7 @@ public sealed class StructureReadingTests
         await using var server = await NodeOpcUaServer.StartAsync(doubles: 10);
         var names = new[] { "Decimal", "DecimalHuge", "UnknownStructure", "Double" };
         var tags = names.Select(n => Tag(n, $"nsu=urn:gateway:tests;s={n}", AcquisitionMode.Poll, 200)).ToList();
-        var connector = new OpcUaSourceConnector(Source(server.EndpointUrl), tags, NullLogger.Instance, TimeProvider.System);
+        var connector = TestSources.Connector(Source(server.EndpointUrl), tags, NullLogger.Instance, TimeProvider.System);
         var output = new CollectingWriter();
         using var stop = new CancellationTokenSource();
         var run = connector.RunAsync(output, stop.Token);

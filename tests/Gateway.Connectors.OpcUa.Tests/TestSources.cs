@@ -1,52 +1,76 @@
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
 using Gateway.Core;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Connectors.OpcUa.Tests;
+
+/// <summary>A tag group as the configuration would bind it for an OPC UA source: the common interval and the OPC UA keys.</summary>
+internal sealed record TestGroup(int IntervalMs, OpcUaGroupOptions Options)
+{
+    public AcquisitionMode Mode => Options.Mode;
+}
+
+/// <summary>A source's name and its OPC UA options, as the configuration would bind them.</summary>
+internal sealed class TestSource(string name, OpcUaSourceOptions options)
+{
+    public string Name { get; } = name;
+
+    public OpcUaSourceOptions Options { get; } = options;
+
+    public OpcUaSecurityOptions Security
+    {
+        get => Options.Security;
+        set => Options.Security = value;
+    }
+
+    public OpcUaIdentityOptions Identity
+    {
+        get => Options.Identity;
+        set => Options.Identity = value;
+    }
+}
 
 /// <summary>Sources and tags as the configuration would resolve them, for connector tests.</summary>
 internal static class TestSources
 {
-    public static TagGroupConfig Group(AcquisitionMode mode, int intervalMs, int samplingMs = 50, int queueSize = 10, string deadband = "none", double deadbandValue = 0) => new()
-    {
-        Name = "g",
-        Mode = mode,
-        IntervalMs = intervalMs,
-        SamplingIntervalMs = samplingMs,
-        QueueSize = queueSize,
-        DeadbandType = deadband,
-        DeadbandValue = deadbandValue,
-    };
+    public static TestGroup Group(AcquisitionMode mode, int intervalMs, int samplingMs = 50, int queueSize = 10, string deadband = "none", double deadbandValue = 0) => new(
+        intervalMs,
+        new OpcUaGroupOptions
+        {
+            Mode = mode,
+            SamplingIntervalMs = samplingMs,
+            QueueSize = queueSize,
+            DeadbandType = deadband,
+            DeadbandValue = deadbandValue,
+        });
 
-    public static ResolvedTag Tag(string name, string? nodeId, TagGroupConfig group, string? path = null, string machine = "cell-1", string source = "plc") => new(
+    public static SourceTag Tag(string name, string? nodeId, TestGroup group, string? path = null, string machine = "cell-1", string source = "plc") => new(
         source,
         machine,
-        $"g-{group.Mode}{group.IntervalMs}s{group.SamplingIntervalMs}{group.DeadbandType}",
+        $"g-{group.Mode}{group.IntervalMs}s{group.Options.SamplingIntervalMs}{group.Options.DeadbandType}",
         name,
-        nodeId,
-        path,
-        null,
-        group,
+        TimeSpan.FromMilliseconds(group.IntervalMs),
+        group.Options,
+        new OpcUaTagAddress { NodeId = nodeId, Path = path },
         source,
-        new NormalizeConfig(),
-        LabelSet.From([new("site", "test")]),
-        null);
+        LabelSet.From([new("site", "test")]));
 
-    public static ResolvedTag Tag(string name, string? nodeId, AcquisitionMode mode, int intervalMs, string? path = null) =>
+    public static SourceTag Tag(string name, string? nodeId, AcquisitionMode mode, int intervalMs, string? path = null) =>
         Tag(name, nodeId, Group(mode, intervalMs), path);
 
-    public static SourceConfig Source(string endpoint, string name = "plc", int requestTimeoutMs = 5000, int maxSessions = 1) => new()
+    public static TestSource Source(string endpoint, string name = "plc", int requestTimeoutMs = 5000, int maxSessions = 1) => new(name, new OpcUaSourceOptions
     {
-        Name = name,
         Endpoint = endpoint,
-        Reconnect = new ReconnectConfig { InitialDelayMs = 200, MaxDelayMs = 1000 },
+        Reconnect = new OpcUaReconnectOptions { InitialDelayMs = 200, MaxDelayMs = 1000 },
         RequestTimeoutMs = requestTimeoutMs,
         SessionTimeoutMs = 30_000,
         MaxSessions = maxSessions,
-    };
+    });
+
+    public static OpcUaSourceConnector Connector(TestSource source, IReadOnlyList<SourceTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null) =>
+        new(source.Name, source.Options, tags, logger, time, security);
 
     /// <summary>The counters of the node-opcua server's Counters block, by tag name "c00042".</summary>
-    public static List<ResolvedTag> Counters(int count, TagGroupConfig group) =>
+    public static List<SourceTag> Counters(int count, TestGroup group) =>
         Enumerable.Range(0, count).Select(i => Tag($"c{i:D5}", $"nsu=urn:gateway:tests;s=Counters.{i:D5}", group)).ToList();
 
     /// <summary>Per tag, the values that are missing between the first and the last one received, and whether any went backwards.</summary>

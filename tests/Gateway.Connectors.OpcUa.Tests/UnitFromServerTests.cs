@@ -1,5 +1,3 @@
-using Gateway.Configuration;
-using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.OpcUa.Services;
 using Gateway.Testing;
@@ -21,13 +19,12 @@ public sealed class UnitFromServerTests
         var port = FreePort.Next();
         var server = await StartUnitsServerAsync(port, "C");
         var poll = Group(AcquisitionMode.Poll, 200);
-        var withUnits = new NormalizeConfig { UnitFromServer = true };
-        List<ResolvedTag> tags =
+        List<SourceTag> tags =
         [
-            Tag("temperature", "nsu=urn:gateway:tests:units;s=Machine.Temperature", poll) with { Normalize = withUnits },
-            Tag("spindle_speed", "nsu=urn:gateway:tests:units;s=Machine.SpindleSpeed", poll) with { Normalize = withUnits },
-            Tag("pressure", "nsu=urn:gateway:tests:units;s=Machine.Pressure", poll) with { Normalize = withUnits },
-            Tag("count", "nsu=urn:gateway:tests:units;s=Machine.Count", poll) with { Normalize = withUnits },
+            Tag("temperature", "nsu=urn:gateway:tests:units;s=Machine.Temperature", poll) with { UnitFromDevice = true },
+            Tag("spindle_speed", "nsu=urn:gateway:tests:units;s=Machine.SpindleSpeed", poll) with { UnitFromDevice = true },
+            Tag("pressure", "nsu=urn:gateway:tests:units;s=Machine.Pressure", poll) with { UnitFromDevice = true },
+            Tag("count", "nsu=urn:gateway:tests:units;s=Machine.Count", poll) with { UnitFromDevice = true },
             // Without unitFromServer the connector leaves the unit to the configuration.
             Tag("temperature_plain", "nsu=urn:gateway:tests:units;s=Machine.Temperature", poll),
         ];

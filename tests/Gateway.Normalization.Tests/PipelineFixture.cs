@@ -102,7 +102,7 @@ internal sealed class PipelineFixture
     public NormalizationPipeline Pipeline { get; }
 
     public static ResolvedTag Tag(string source, string machine, string tag, NormalizeConfig rules, LabelSet? labels = null, string? measurement = null) =>
-        new(source, machine, "g1", tag, $"ns=2;s={machine}.{tag}", null, null, new TagGroupConfig { Name = "g1" },
+        new(source, machine, "g1", tag, new { NodeId = $"ns=2;s={machine}.{tag}" }, new { }, 1000,
             measurement ?? source, rules, labels ?? LabelSet.From([new("site", "changwon")]), new SourceLocation("gateway.yaml", 12, 7));
 
     public static Reading Reading(ReadingValue value, uint status = 0, DateTime? source = null, string tag = "speed", string machine = "M1") => new()

@@ -143,19 +143,23 @@ public sealed class NodeId : IEquatable<NodeId>
     {
         if (!TryParse(text, out var nodeId, out var error))
         {
-            throw new FormatException(error);
+            throw new FormatException($"'{text}': {error}");
         }
 
         return nodeId;
     }
 
+    /// <summary>
+    /// The text form of Part 6, 5.1.12 (v1.04 5.3.1.10, Table 20): <c>[ns=&lt;UInt16&gt;;]&lt;i|s|g|b&gt;=&lt;value&gt;</c>.
+    /// <paramref name="error"/> says what is wrong in words an operator can act on (the configuration shows it).
+    /// </summary>
     public static bool TryParse(string text, out NodeId nodeId, out string error)
     {
         nodeId = Null;
         error = "";
         if (string.IsNullOrWhiteSpace(text))
         {
-            error = "empty NodeId";
+            error = "it is empty";
             return false;
         }
 
@@ -164,9 +168,15 @@ public sealed class NodeId : IEquatable<NodeId>
         if (rest.StartsWith("ns=", StringComparison.Ordinal))
         {
             var semicolon = rest.IndexOf(';');
-            if (semicolon < 0 || !ushort.TryParse(rest[3..semicolon], NumberStyles.None, CultureInfo.InvariantCulture, out ns))
+            if (semicolon < 0)
             {
-                error = $"'{text}': expected ns=<0..65535>;<i|s|g|b>=<id>";
+                error = "'ns=' must be followed by ';' and the identifier, e.g. ns=2;s=Spindle.Speed";
+                return false;
+            }
+
+            if (!ushort.TryParse(rest[3..semicolon], NumberStyles.None, CultureInfo.InvariantCulture, out ns))
+            {
+                error = $"the namespace index '{rest[3..semicolon]}' is not a number from 0 to 65535";
                 return false;
             }
 
@@ -175,36 +185,52 @@ public sealed class NodeId : IEquatable<NodeId>
 
         if (rest.Length < 2 || rest[1] != '=')
         {
-            error = $"'{text}': expected <i|s|g|b>=<id> after the namespace";
+            error = "expected an identifier i=, s=, g= or b= (optionally after ns=N; or nsu=URI;)";
             return false;
         }
 
         var id = rest[2..];
         switch (rest[0])
         {
-            case 'i' when uint.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var numeric):
-                nodeId = new NodeId(ns, numeric);
-                return true;
-            case 's':
-                nodeId = new NodeId(ns, id.ToString());
-                return true;
-            case 'g' when Guid.TryParse(id, out var guid):
-                nodeId = new NodeId(ns, guid);
-                return true;
-            case 'b':
-                try
+            case 'i':
+                if (!uint.TryParse(id, NumberStyles.None, CultureInfo.InvariantCulture, out var numeric))
                 {
-                    nodeId = new NodeId(ns, Convert.FromBase64String(id.ToString()));
-                    return true;
-                }
-                catch (FormatException)
-                {
-                    error = $"'{text}': b= needs base64";
+                    error = $"the numeric identifier '{id}' is not a number from 0 to 4294967295";
                     return false;
                 }
 
+                nodeId = new NodeId(ns, numeric);
+                return true;
+            case 's':
+                if (id.IsEmpty)
+                {
+                    error = "the string identifier after 's=' is empty";
+                    return false;
+                }
+
+                nodeId = new NodeId(ns, id.ToString());
+                return true;
+            case 'g':
+                if (!Guid.TryParse(id, out var guid))
+                {
+                    error = $"'{id}' is not a GUID like 09087e75-8e5e-499b-954f-f2a9603db28a";
+                    return false;
+                }
+
+                nodeId = new NodeId(ns, guid);
+                return true;
+            case 'b':
+                var opaque = new byte[id.Length];
+                if (id.IsEmpty || !Convert.TryFromBase64Chars(id, opaque, out var length))
+                {
+                    error = $"'{id}' is not base64 (the opaque identifier after 'b=')";
+                    return false;
+                }
+
+                nodeId = new NodeId(ns, opaque[..length]);
+                return true;
             default:
-                error = $"'{text}': identifier type must be i (number), s (string), g (GUID) or b (base64)";
+                error = $"unknown identifier type '{rest[0]}='; use i= (numeric), s= (string), g= (GUID) or b= (opaque)";
                 return false;
         }
     }
@@ -292,23 +318,57 @@ public sealed record ExpandedNodeId(NodeId NodeId, string? NamespaceUri = null, 
     }
 
     /// <summary>Parses a NodeId that may start with `nsu=URI;` instead of `ns=N;`.</summary>
-    public static ExpandedNodeId Parse(string text)
+    public static ExpandedNodeId Parse(string text) =>
+        TryParse(text, out var nodeId, out var error) ? nodeId : throw new FormatException($"'{text}': {error}");
+
+    /// <summary>Like <see cref="NodeId.TryParse"/>, also with `nsu=URI;` (Part 6, 5.1.12: reserved characters in the URI are %-escaped).</summary>
+    public static bool TryParse(string text, out ExpandedNodeId nodeId, out string error)
     {
+        nodeId = new ExpandedNodeId(NodeId.Null);
         var trimmed = text.Trim();
-        if (trimmed.StartsWith("nsu=", StringComparison.Ordinal))
+        if (!trimmed.StartsWith("nsu=", StringComparison.Ordinal))
         {
-            // The URI may itself contain ';' (rarely); the identifier part is after the last ";x=" marker.
-            var marker = LastIdentifierMarker(trimmed);
-            if (marker < 0)
+            if (!NodeId.TryParse(trimmed, out var plain, out error))
             {
-                throw new FormatException($"'{text}': expected nsu=<uri>;<i|s|g|b>=<id>");
+                return false;
             }
 
-            var uri = trimmed[4..marker];
-            return new ExpandedNodeId(NodeId.Parse(trimmed[(marker + 1)..]), uri);
+            nodeId = new ExpandedNodeId(plain);
+            return true;
         }
 
-        return new ExpandedNodeId(NodeId.Parse(trimmed));
+        // The URI may itself contain ';' (rarely); the identifier part is after the last ";x=" marker.
+        var marker = LastIdentifierMarker(trimmed);
+        if (marker < 0)
+        {
+            var semicolon = trimmed.IndexOf(';', StringComparison.Ordinal);
+            if (semicolon < 0)
+            {
+                error = "'nsu=' must be followed by ';' and the identifier, e.g. nsu=urn:vendor:cnc;s=Spindle.Speed";
+            }
+            else
+            {
+                // Whatever follows the URI is no identifier: say what is wrong with it as written.
+                NodeId.TryParse(trimmed[(semicolon + 1)..], out _, out error);
+                error = error.Length > 0 ? error : "expected an identifier i=, s=, g= or b= (optionally after ns=N; or nsu=URI;)";
+            }
+
+            return false;
+        }
+
+        if (marker == 4)
+        {
+            error = "the namespace URI after 'nsu=' is empty";
+            return false;
+        }
+
+        if (!NodeId.TryParse(trimmed[(marker + 1)..], out var inner, out error))
+        {
+            return false;
+        }
+
+        nodeId = new ExpandedNodeId(inner, trimmed[4..marker]);
+        return true;
     }
 
     private static int LastIdentifierMarker(string text)

@@ -13,20 +13,23 @@ using YamlDotNet.RepresentationModel;
 namespace Gateway.Configuration.Binding;
 
 /// <summary>
-/// Binds YAML nodes to the typed model (and to sink plugins' options types) by reflection, reporting every
-/// problem with its file, line and column and carrying on, so that one run shows them all.
+/// Binds YAML nodes to the typed model (and to the plugins' options types) by reflection, reporting every
+/// problem with its file, line and column and carrying on, so that one run shows them all. A source or sink entry's
+/// keys split between the common class and its plugin's options; a tag group's and a tag's keys of the source type are
+/// kept aside (<see cref="LoadState.Pending"/>) and bound by <see cref="BindPluginKeys"/> once the using source is known,
+/// since a template's groups have no type of their own.
 /// </summary>
 internal sealed class ModelBinder
 {
     private static readonly NullabilityInfoContext Nullability = new();
 
     private readonly LoadState _state;
-    private readonly SinkRegistry _sinks;
+    private readonly PluginCatalog _plugins;
 
-    public ModelBinder(LoadState state, SinkRegistry sinks)
+    public ModelBinder(LoadState state, PluginCatalog plugins)
     {
         _state = state;
-        _sinks = sinks;
+        _plugins = plugins;
     }
 
     /// <summary>Binds a mapping to a new instance of <paramref name="type"/>; only <paramref name="allowedKeys"/> when given.</summary>
@@ -36,6 +39,14 @@ internal sealed class ModelBinder
         _state.Locations.SetStart(instance, file.At(map.Start));
         var keys = KeyNames.Of(type);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+
+        // A tag group's or tag's other keys belong to the source type, which only the using source knows.
+        var pending = type == typeof(TagGroupConfig) || type == typeof(TagConfig) ? new PendingKeys(file, path, file.At(map.Start)) : null;
+        if (pending is not null)
+        {
+            _state.Pending[instance] = pending;
+        }
+
         foreach (var (keyNode, valueNode) in map.Children)
         {
             if (!TryKey(keyNode, file, out var key))
@@ -44,6 +55,12 @@ internal sealed class ModelBinder
             }
 
             var property = KeyNames.Find(type, key);
+            if (property is null && pending is not null)
+            {
+                pending.Keys.Add((key, keyNode, valueNode));
+                continue;
+            }
+
             if (property is not null && allowedKeys is not null && !allowedKeys.Contains(key))
             {
                 _state.Error(file.At(keyNode.Start), $"'{key}' cannot be set in an included file; only {string.Join(", ", allowedKeys)} can (move it to the main file)");
@@ -99,6 +116,12 @@ internal sealed class ModelBinder
         if (underlying == typeof(SinkConfig))
         {
             value = BindSink(node, file, path);
+            return value is not null;
+        }
+
+        if (underlying == typeof(SourceConfig))
+        {
+            value = BindSource(node, file, path);
             return value is not null;
         }
 
@@ -206,6 +229,16 @@ internal sealed class ModelBinder
 
     private void BindProperty(object instance, PropertyInfo property, YamlNode node, YamlFile file, string path)
     {
+        var before = _state.Errors.Count;
+        BindValue(instance, property, node, file, path);
+        if (_state.Errors.Count > before)
+        {
+            _state.WithErrors.Add(instance);
+        }
+    }
+
+    private void BindValue(object instance, PropertyInfo property, YamlNode node, YamlFile file, string path)
+    {
         var secret = property.GetCustomAttribute<SecretAttribute>() is not null;
         if (!TryBind(node, property.PropertyType, file, path, secret, out var value))
         {
@@ -235,6 +268,12 @@ internal sealed class ModelBinder
         if (secret && value is string secretText && secretText.Length > 0)
         {
             _state.SecretValues.Add(secretText);
+        }
+
+        if (value is string relative && relative.Length > 0 && property.GetCustomAttribute<FilePathAttribute>() is not null)
+        {
+            // Relative to the file that names it, so the service does not depend on its working directory.
+            value = Path.GetFullPath(Path.Combine(file.Directory, relative));
         }
 
         if (!CheckAttributes(property, ref value, location, path, secret))
@@ -313,7 +352,7 @@ internal sealed class ModelBinder
 
         var sink = new SinkConfig { Location = file.At(map.Start) };
         _state.Locations.SetStart(sink, sink.Location);
-        var known = _sinks.Plugins.Select(p => p.Type).OrderBy(t => t, StringComparer.Ordinal).ToList();
+        var known = _plugins.Sinks.Plugins.Select(p => p.Type).OrderBy(t => t, StringComparer.Ordinal).ToList();
         ISinkPlugin? plugin = null;
         var typeNode = map.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "type" }).Value;
         if (typeNode is null)
@@ -322,7 +361,7 @@ internal sealed class ModelBinder
         }
         else if (TryBind(typeNode, typeof(string), file, Join(path, "type"), false, out var typeValue) && typeValue is string type)
         {
-            if (_sinks.TryGet(type, out plugin))
+            if (_plugins.Sinks.TryGet(type, out plugin))
             {
                 sink.Type = plugin.Type;
             }
@@ -333,7 +372,56 @@ internal sealed class ModelBinder
             }
         }
 
-        object? options = plugin is null ? null : Activator.CreateInstance(plugin.OptionsType);
+        sink.Options = BindSplit(map, file, path, sink, plugin?.OptionsType, $"{path} ({plugin?.Type} sink)");
+        return sink;
+    }
+
+    private SourceConfig? BindSource(YamlNode node, YamlFile file, string path)
+    {
+        if (node is not YamlMappingNode map)
+        {
+            _state.Error(file.At(node.Start), $"{path}: expected a source (a mapping with name, machines and the source type's settings), got {NodeKind(node)}");
+            return null;
+        }
+
+        var source = new SourceConfig();
+        _state.Locations.SetStart(source, file.At(map.Start));
+        var known = _plugins.Sources.Plugins.Select(p => p.Type).OrderBy(t => t, StringComparer.Ordinal).ToList();
+        var (typeKey, typeNode) = map.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: "type" });
+        string? type = PluginCatalog.DefaultSourceType;
+        if (typeNode is not null)
+        {
+            _state.Locations.SetKey(source, "type", file.At(typeKey.Start), file.At(typeNode.Start));
+            type = TryBind(typeNode, typeof(string), file, Join(path, "type"), false, out var typeValue) ? typeValue as string : null;
+        }
+
+        ISourcePlugin? plugin = null;
+        if (type is not null && !_plugins.Sources.TryGet(type, out plugin))
+        {
+            var hint = NameSuggestion.Closest(type, known) is { } close ? $"did you mean '{close}'? " : "";
+            var at = typeNode is null ? file.At(map.Start) : file.At(typeNode.Start);
+            _state.Error(at, $"{Join(path, "type")}: unknown source type '{type}'; {hint}known types: {string.Join(", ", known)}");
+        }
+
+        source.Type = plugin?.Type ?? type ?? PluginCatalog.DefaultSourceType;
+        source.Options = BindSplit(map, file, path, source, plugin?.OptionsType, path);
+        if (plugin is not null && source.Options is not null)
+        {
+            source.Endpoint = plugin.EndpointOf(source.Options);
+        }
+
+        return source;
+    }
+
+    /// <summary>
+    /// Binds an entry whose keys split between its own class (<paramref name="entry"/>) and a plugin's options class,
+    /// and returns the options (null when the plugin is unknown: without it there is no way to tell which keys belong,
+    /// and the type error says what to fix).
+    /// </summary>
+    private object? BindSplit(YamlMappingNode map, YamlFile file, string path, object entry, Type? optionsType, string optionsPath)
+    {
+        var entryType = entry.GetType();
+        var options = optionsType is null ? null : Activator.CreateInstance(optionsType);
         if (options is not null)
         {
             _state.Locations.SetStart(options, file.At(map.Start));
@@ -348,43 +436,76 @@ internal sealed class ModelBinder
                 continue;
             }
 
-            var own = KeyNames.Find(typeof(SinkConfig), key);
+            var own = KeyNames.Find(entryType, key);
             if (own is not null)
             {
                 seen.Add(key);
-                _state.Locations.SetKey(sink, key, file.At(keyNode.Start), file.At(valueNode.Start));
-                BindProperty(sink, own, valueNode, file, Join(path, key));
+                _state.Locations.SetKey(entry, key, file.At(keyNode.Start), file.At(valueNode.Start));
+                BindProperty(entry, own, valueNode, file, Join(path, key));
                 continue;
             }
 
-            if (plugin is null)
+            if (options is null)
             {
-                // Without a known type there is no way to tell which keys belong; the type error says what to fix.
                 continue;
             }
 
-            var option = KeyNames.Find(plugin.OptionsType, key);
+            var option = KeyNames.Find(optionsType!, key);
             if (option is null)
             {
-                var candidates = KeyNames.Of(typeof(SinkConfig)).Select(k => k.Key).Prepend("type")
-                    .Concat(KeyNames.Of(plugin.OptionsType).Select(k => k.Key)).ToList();
-                _state.Error(file.At(keyNode.Start), UnknownKey(key, $"{path} ({plugin.Type} sink)", candidates));
+                var candidates = KeyNames.Of(entryType).Select(k => k.Key).Prepend("type")
+                    .Concat(KeyNames.Of(optionsType!).Select(k => k.Key)).ToList();
+                _state.Error(file.At(keyNode.Start), UnknownKey(key, optionsPath, candidates));
+            }
+            else
+            {
+                seenOptions.Add(key);
+                _state.Locations.SetKey(options, key, file.At(keyNode.Start), file.At(valueNode.Start));
+                BindProperty(options, option, valueNode, file, Join(path, key));
+            }
+        }
+
+        ReportMissingRequired(entryType, seen.Append("type").ToHashSet(StringComparer.Ordinal), file.At(map.Start), path);
+        if (options is not null)
+        {
+            ReportMissingRequired(optionsType!, seenOptions, file.At(map.Start), optionsPath);
+        }
+
+        return options;
+    }
+
+    /// <summary>
+    /// Binds the keys of a tag group or tag that are not common ones (kept aside when it was bound) to a source plugin's
+    /// <paramref name="optionsType"/> (its GroupOptionsType or AddressType): unknown keys, wrong values and missing
+    /// required keys are reported like any other, at the group's or tag's own lines.
+    /// </summary>
+    public object BindPluginKeys(object owner, Type optionsType)
+    {
+        var options = Activator.CreateInstance(optionsType)!;
+        if (!_state.Pending.TryGetValue(owner, out var pending))
+        {
+            return options;
+        }
+
+        _state.Locations.SetStart(options, pending.Start);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, keyNode, valueNode) in pending.Keys)
+        {
+            var option = KeyNames.Find(optionsType, key);
+            if (option is null)
+            {
+                var candidates = KeyNames.Of(owner.GetType()).Select(k => k.Key).Concat(KeyNames.Of(optionsType).Select(k => k.Key)).ToList();
+                _state.Error(pending.File.At(keyNode.Start), UnknownKey(key, pending.Path, candidates));
                 continue;
             }
 
-            seenOptions.Add(key);
-            _state.Locations.SetKey(options!, key, file.At(keyNode.Start), file.At(valueNode.Start));
-            BindProperty(options!, option, valueNode, file, Join(path, key));
+            seen.Add(key);
+            _state.Locations.SetKey(options, key, pending.File.At(keyNode.Start), pending.File.At(valueNode.Start));
+            BindProperty(options, option, valueNode, pending.File, Join(pending.Path, key));
         }
 
-        ReportMissingRequired(typeof(SinkConfig), seen.Append("type").ToHashSet(StringComparer.Ordinal), file.At(map.Start), path);
-        if (plugin is not null && options is not null)
-        {
-            ReportMissingRequired(plugin.OptionsType, seenOptions, file.At(map.Start), $"{path} ({plugin.Type} sink)");
-            sink.Options = options;
-        }
-
-        return sink;
+        ReportMissingRequired(optionsType, seen, pending.Start, pending.Path);
+        return options;
     }
 
     private void ReportMissingRequired(Type type, HashSet<string> seen, SourceLocation at, string path)

@@ -7,22 +7,31 @@ namespace Gateway.Configuration.Expansion;
 
 /// <summary>
 /// Turns sources, machines, templates and groups into the flat list of <see cref="ResolvedTag"/>s, and checks what
-/// only makes sense across the whole file: unique names, existing templates, placeholders and NodeIds.
+/// only makes sense across the whole file: unique names, existing templates, placeholders and tag addresses. A group's
+/// and a tag's keys of the source type are bound here, against the plugin of the source that uses them (a template's
+/// once per source type that uses it).
 /// </summary>
 internal sealed class TagExpander
 {
     private readonly LoadState _state;
     private readonly GatewayConfig _config;
     private readonly SourceLocation _fallback;
+    private readonly ModelBinder _binder;
+    private readonly PluginCatalog _plugins;
 
     // A template's tag is checked once per machine that uses it; its error is reported once.
     private readonly HashSet<(SourceLocation, string)> _reported = [];
 
-    public TagExpander(LoadState state, GatewayConfig config, SourceLocation fallback)
+    // A template's group or tag bound once per source type: (the group or tag, the plugin's type) -> its options.
+    private readonly Dictionary<(object Owner, Type OptionsType), object> _bound = new(new OwnerAndTypeComparer());
+
+    public TagExpander(LoadState state, GatewayConfig config, SourceLocation fallback, ModelBinder binder, PluginCatalog plugins)
     {
         _state = state;
         _config = config;
         _fallback = fallback;
+        _binder = binder;
+        _plugins = plugins;
     }
 
     public List<ResolvedTag> Expand()
@@ -35,6 +44,11 @@ internal sealed class TagExpander
         var gatewayLabels = _config.Gateway.Labels;
         foreach (var source in _config.Sources)
         {
+            if (!_plugins.Sources.TryGet(source.Type, out var plugin))
+            {
+                continue; // the unknown type is reported at its line; its keys cannot be told apart without it
+            }
+
             foreach (var machine in source.Machines)
             {
                 var template = FindTemplate(machine);
@@ -45,8 +59,11 @@ internal sealed class TagExpander
                     .Concat(machine.Groups.Select(g => (Group: g, Template: (TemplateConfig?)null)));
                 foreach (var (group, groupTemplate) in groups)
                 {
+                    // Bound before the tags are looked at, so that a group or tag left out below still has its keys checked.
+                    var groupOptions = Bind(group, plugin.GroupOptionsType);
                     foreach (var tag in group.Tags)
                     {
+                        var written = Bind(tag, plugin.AddressType);
                         var nameLocation = Where(tag, "name");
                         if (!tagNames.TryAdd(tag.Name, nameLocation))
                         {
@@ -54,7 +71,7 @@ internal sealed class TagExpander
                             continue;
                         }
 
-                        var resolved = Resolve(source, machine, groupTemplate, group, tag, labels);
+                        var resolved = Resolve(plugin, source, machine, groupTemplate, group, groupOptions, tag, written, labels);
                         if (resolved is not null)
                         {
                             tags.Add(resolved);
@@ -64,29 +81,79 @@ internal sealed class TagExpander
             }
         }
 
+        CheckUnusedTemplates();
         return tags;
     }
 
-    private ResolvedTag? Resolve(SourceConfig source, MachineConfig machine, TemplateConfig? template, TagGroupConfig group, TagConfig tag, LabelSet labels)
+    /// <summary>A template no source uses is still checked, as the default source type, so a typo shows before it is used.</summary>
+    private void CheckUnusedTemplates()
     {
-        string? Lookup(string name) =>
-            name == "machine" ? machine.Name : machine.Variables.TryGetValue(name, out var value) ? value : null;
-
-        var nodeId = tag.NodeId is null ? null : SubstituteIn(tag, "nodeId", tag.NodeId, machine, Lookup);
-        var path = tag.Path is null ? null : SubstituteIn(tag, "path", tag.Path, machine, Lookup);
-        if (tag.NodeId is null && tag.Path is null)
+        var plugin = _plugins.Sources.TryGet(PluginCatalog.DefaultSourceType, out var byDefault) ? byDefault : _plugins.Sources.Plugins.FirstOrDefault();
+        if (plugin is null)
         {
-            Report(Where(tag, null), $"tag '{tag.Name}' has neither nodeId nor path; set one, e.g. nodeId: ns=2;s=Spindle.Speed", "address");
+            return;
+        }
+
+        foreach (var group in _config.Templates.Values.SelectMany(t => t.Groups))
+        {
+            if (group.Options is null)
+            {
+                Bind(group, plugin.GroupOptionsType);
+                foreach (var tag in group.Tags)
+                {
+                    Bind(tag, plugin.AddressType);
+                }
+            }
+        }
+    }
+
+    /// <summary>The group's or tag's keys of a source type, bound once per type; the first binding is kept on the model for printing.</summary>
+    private object Bind(object owner, Type optionsType)
+    {
+        if (!_bound.TryGetValue((owner, optionsType), out var options))
+        {
+            options = _binder.BindPluginKeys(owner, optionsType);
+            _bound[(owner, optionsType)] = options;
+            switch (owner)
+            {
+                case TagGroupConfig group:
+                    group.Options ??= options;
+                    break;
+                case TagConfig tag:
+                    tag.Address ??= options;
+                    break;
+            }
+        }
+
+        return options;
+    }
+
+    private ResolvedTag? Resolve(
+        ISourcePlugin plugin,
+        SourceConfig source,
+        MachineConfig machine,
+        TemplateConfig? template,
+        TagGroupConfig group,
+        object groupOptions,
+        TagConfig tag,
+        object written,
+        LabelSet labels)
+    {
+        var address = Substitute(tag, written, machine);
+        if (address is null)
+        {
             return null;
         }
 
-        if (nodeId is not null && NodeIdSyntax.Check(nodeId) is { } problem)
+        var valid = true;
+        foreach (var problem in plugin.ValidateAddress(tag.Name, address))
         {
-            Report(Where(tag, "nodeId"), $"malformed NodeId '{nodeId}' for tag '{tag.Name}': {problem}", "nodeId");
-            return null;
+            var at = problem.Key.Length == 0 ? Where(tag, null) : _state.Locations.ValueOf(written, problem.Key) ?? Where(tag, null);
+            Report(at, problem.Message, "address:" + problem.Key);
+            valid = false;
         }
 
-        if (tag.NodeId is not null && nodeId is null || tag.Path is not null && path is null)
+        if (!valid)
         {
             return null;
         }
@@ -97,17 +164,42 @@ internal sealed class TagExpander
             machine.Name,
             group.Name,
             tag.Name,
-            nodeId,
-            nodeId is null ? path : null,
-            tag.IndexRange,
-            group,
+            address,
+            groupOptions,
+            group.IntervalMs,
             group.Measurement ?? source.Name,
             normalize,
             labels,
             Where(tag, null));
     }
 
-    private string? SubstituteIn(TagConfig tag, string key, string text, MachineConfig machine, Func<string, string?> lookup)
+    /// <summary>
+    /// A copy of the address with {machine} and the machine's variables substituted in every string key (a template's
+    /// address is shared by its machines); null when a placeholder is unknown (reported).
+    /// </summary>
+    private object? Substitute(TagConfig tag, object written, MachineConfig machine)
+    {
+        string? Lookup(string name) =>
+            name == "machine" ? machine.Name : machine.Variables.TryGetValue(name, out var value) ? value : null;
+
+        var copy = Activator.CreateInstance(written.GetType())!;
+        var complete = true;
+        foreach (var (key, property) in KeyNames.Of(written.GetType()))
+        {
+            var value = property.GetValue(written);
+            if (value is string text)
+            {
+                value = SubstituteIn(tag, written, key, text, machine, Lookup);
+                complete &= value is not null;
+            }
+
+            property.SetValue(copy, value);
+        }
+
+        return complete ? copy : null;
+    }
+
+    private string? SubstituteIn(TagConfig tag, object address, string key, string text, MachineConfig machine, Func<string, string?> lookup)
     {
         var result = Placeholders.Substitute(text, lookup, out var unknown);
         if (unknown.Count == 0)
@@ -119,7 +211,7 @@ internal sealed class TagExpander
         var names = string.Join(", ", unknown.Select(u => "{" + u + "}"));
         var hint = NameSuggestion.Closest(unknown[0], known) is { } close ? $"did you mean {{{close}}}? " : "";
         Report(
-            Where(tag, key),
+            _state.Locations.ValueOf(address, key) ?? Where(tag, null),
             $"unknown placeholder {names} in {key} of tag '{tag.Name}' (machine '{machine.Name}'); {hint}known: {string.Join(", ", known.Select(k => "{" + k + "}"))}; add it to the machine's variables",
             "placeholder:" + machine.Name);
         return null;
@@ -171,6 +263,16 @@ internal sealed class TagExpander
             _state.Error(location, message);
         }
     }
+}
+
+/// <summary>Keys a group's or tag's bound options by the model object itself (not its value) and the options type.</summary>
+internal sealed class OwnerAndTypeComparer : IEqualityComparer<(object Owner, Type OptionsType)>
+{
+    public bool Equals((object Owner, Type OptionsType) x, (object Owner, Type OptionsType) y) =>
+        ReferenceEquals(x.Owner, y.Owner) && x.OptionsType == y.OptionsType;
+
+    public int GetHashCode((object Owner, Type OptionsType) key) =>
+        HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(key.Owner), key.OptionsType);
 }
 
 /// <summary>Merges normalization rules field by field: the first level that sets a field wins.</summary>

@@ -2,6 +2,7 @@ using Gateway.Configuration.Binding;
 using Gateway.Core;
 
 using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace Gateway.Configuration.Loading;
 
@@ -46,5 +47,20 @@ internal sealed class LoadState
         }
     }
 
+    /// <summary>Keys of tag groups and tags that belong to the using source's type, bound once that is known.</summary>
+    public Dictionary<object, PendingKeys> Pending { get; } = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// Objects (an options block, a nested block such as an identity) one of whose keys was refused: a plugin's
+    /// cross-key problem about such an object is not reported, as the refused value (a missing ${file:...}) is.
+    /// </summary>
+    public HashSet<object> WithErrors { get; } = new(ReferenceEqualityComparer.Instance);
+
     public void Error(SourceLocation location, string message) => Errors.Add(new ConfigurationError(location, message));
+}
+
+/// <summary>The keys of one tag group or tag that are not common keys, as written, with where the mapping starts.</summary>
+internal sealed record PendingKeys(YamlFile File, string Path, SourceLocation Start)
+{
+    public List<(string Key, YamlNode KeyNode, YamlNode ValueNode)> Keys { get; } = [];
 }

@@ -33,7 +33,7 @@ public sealed class GatewayConfig
     [Description("Reusable tag sets for identical machines, by name.")]
     public Dictionary<string, TemplateConfig> Templates { get; set; } = new(StringComparer.Ordinal);
 
-    [Description("Devices to read: one entry per OPC UA server connection.")]
+    [Description("Devices to read: one entry per connection (an OPC UA server, ...); `type` chooses the protocol, default opcua.")]
     public List<SourceConfig> Sources { get; set; } = [];
 
     [Description("Normalization defaults for every tag (a source, template, group or tag can override each rule).")]
@@ -86,89 +86,38 @@ public sealed class TemplateConfig
     public List<TagGroupConfig> Groups { get; set; } = [];
 }
 
-/// <summary>One OPC UA server connection.</summary>
+/// <summary>
+/// One source entry: `type` (default opcua) chooses the plugin; the keys below are common to every type, the others
+/// belong to the plugin's options (for opcua: endpoint, security, identity, ...).
+/// </summary>
 public sealed class SourceConfig
 {
     [Required]
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     public string Name { get; set; } = "";
 
-    [AllowedValues("opcua")]
-    [Description("Connector type. Only `opcua` exists today.")]
-    public string Type { get; set; } = "opcua";
-
-    [Required]
-    [RegularExpression("^opc\\.tcp://.+", ErrorMessage = "an OPC UA endpoint starts with opc.tcp://, e.g. opc.tcp://192.168.0.10:4840")]
-    [Description("The server's endpoint URL, e.g. opc.tcp://192.168.0.10:4840.")]
-    public string Endpoint { get; set; } = "";
+    [Description("Connector type (default `opcua`); the other keys of the entry are that type's settings.")]
+    public string Type { get; set; } = PluginCatalog.DefaultSourceType;
 
     [Description("Set false to keep the source in the file but not read it.")]
     public bool Enabled { get; set; } = true;
-
-    public SecurityConfig Security { get; set; } = new();
-
-    public IdentityConfig Identity { get; set; } = new();
 
     [Description("Labels added to every reading of this source's machines.")]
     public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
 
     public NormalizeConfig? Normalize { get; set; }
 
-    [Range(1000, 3_600_000)]
-    [Description("Requested session timeout in milliseconds.")]
-    public int SessionTimeoutMs { get; set; } = 60_000;
-
-    [Range(100, 600_000)]
-    [Description("Timeout for one service call in milliseconds.")]
-    public int RequestTimeoutMs { get; set; } = 10_000;
-
-    [Range(1, 16)]
-    [Description("Most sessions the gateway may hold on this server at once.")]
-    public int MaxSessions { get; set; } = 1;
-
-    public ReconnectConfig Reconnect { get; set; } = new();
-
     [Required]
-    [Description("The machines behind this endpoint (often exactly one).")]
+    [Description("The machines behind this connection (often exactly one).")]
     public List<MachineConfig> Machines { get; set; } = [];
-}
 
-public sealed class SecurityConfig
-{
-    [AllowedValues("best", "none", "sign", "signAndEncrypt")]
-    [Description("`best` (default: the most secure endpoint offered that we support), `none`, `sign` or `signAndEncrypt`.")]
-    public string Mode { get; set; } = "best";
+    /// <summary>The plugin's options, bound by the loader to the plugin's OptionsType (not a YAML key itself).</summary>
+    [NotAKey]
+    public object? Options { get; set; }
 
-    [Description("Security policy: Basic256Sha256, Aes128_Sha256_RsaOaep, Aes256_Sha256_RsaPss or None, by name or full SecurityPolicyUri, in any case; empty picks the best for the mode.")]
-    public string? Policy { get; set; }
-
-    [Description("Accept a server certificate that is not trusted. Off by default; logs a warning each time it is used.")]
-    public bool AutoAcceptServerCertificate { get; set; }
-
-    [Description("Check that the server certificate names the endpoint's host.")]
-    public bool CheckHostName { get; set; } = true;
-}
-
-public sealed class IdentityConfig
-{
-    [AllowedValues("anonymous", "username", "certificate")]
-    [Description("`anonymous`, `username` or `certificate`.")]
-    public string Type { get; set; } = "anonymous";
-
-    public string? Username { get; set; }
-
-    [Description("Use ${ENV} or ${file:PATH}; never written in clear in the YAML.")]
-    [Secret]
-    public string? Password { get; set; }
-
-    [Description("User certificate (PEM or DER) for `certificate` identity.")]
-    public string? Certificate { get; set; }
-
-    [Description("Private key file for the user certificate.")]
-    public string? PrivateKey { get; set; }
-
-    [Description("Allow sending the password unencrypted when the server's token policy asks for none. Off by default.")]
-    public bool AllowPlainTextPassword { get; set; }
+    /// <summary>Where the source is (the plugin's EndpointOf its options), for /status and logs.</summary>
+    [NotAKey]
+    public string Endpoint { get; set; } = "";
 }
 
 /// <summary>The PKI directory and the identity written into this gateway's application instance certificate.</summary>
@@ -193,15 +142,14 @@ public sealed class PkiConfig
 
     /// <summary>The ApplicationUri when the YAML names none: one per host, stable across restarts.</summary>
     public static string DefaultApplicationUri() => $"urn:{System.Net.Dns.GetHostName()}:changwon-gateway";
-}
 
-public sealed class ReconnectConfig
-{
-    [Range(100, 600_000)]
-    public int InitialDelayMs { get; set; } = 1000;
-
-    [Range(100, 3_600_000)]
-    public int MaxDelayMs { get; set; } = 60_000;
+    /// <summary>This section as the plugins take it; <see cref="Directory"/> is absolute once the loader has resolved it.</summary>
+    public ApplicationIdentity ToApplicationIdentity(string dataDirectory) => new(
+        Directory ?? Path.Combine(dataDirectory, "pki"),
+        ApplicationUri ?? DefaultApplicationUri(),
+        ApplicationName,
+        Organization,
+        HostNames);
 }
 
 public sealed class MachineConfig
@@ -216,7 +164,7 @@ public sealed class MachineConfig
     [Description("Labels added to this machine's readings (line, area, model, ...).")]
     public Dictionary<string, string> Labels { get; set; } = new(StringComparer.Ordinal);
 
-    [Description("Values for {placeholders} in the template's nodeId and path (besides {machine}).")]
+    [Description("Values for {placeholders} in the template's tag addresses, e.g. nodeId and path (besides {machine}).")]
     public Dictionary<string, string> Variables { get; set; } = new(StringComparer.Ordinal);
 
     public NormalizeConfig? Normalize { get; set; }
@@ -225,40 +173,16 @@ public sealed class MachineConfig
     public List<TagGroupConfig> Groups { get; set; } = [];
 }
 
-public enum AcquisitionMode
-{
-    Subscribe,
-    Poll,
-}
-
-/// <summary>Tags read the same way at the same rate.</summary>
+/// <summary>Tags read the same way at the same rate; the keys of the source's type (OPC UA: mode, queueSize, ...) sit beside these.</summary>
 public sealed class TagGroupConfig
 {
     [Required]
     [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.-]*$", ErrorMessage = NamePattern.Hint)]
     public string Name { get; set; } = "";
 
-    [Description("`subscribe` (monitored items, default) or `poll` (Read every interval).")]
-    public AcquisitionMode Mode { get; set; } = AcquisitionMode.Subscribe;
-
     [Range(10, 3_600_000)]
-    [Description("Poll interval, or subscription publishing interval, in milliseconds.")]
+    [Description("How often the group is read (poll interval, or subscription publishing interval), in milliseconds.")]
     public int IntervalMs { get; set; } = 1000;
-
-    [Range(-1, 3_600_000)]
-    [Description("Sampling interval for subscribed items in ms (-1 = same as the publishing interval).")]
-    public int SamplingIntervalMs { get; set; } = -1;
-
-    [Range(0, 10000)]
-    [Description("Server-side queue size per monitored item.")]
-    public int QueueSize { get; set; } = 10;
-
-    [AllowedValues("none", "absolute", "percent")]
-    [Description("Server-side deadband for subscribed items: `none`, `absolute` or `percent`.")]
-    public string DeadbandType { get; set; } = "none";
-
-    [Range(0, double.MaxValue)]
-    public double DeadbandValue { get; set; }
 
     [Description("InfluxDB measurement for these tags (default: the source name).")]
     public string? Measurement { get; set; }
@@ -267,8 +191,13 @@ public sealed class TagGroupConfig
 
     [Required]
     public List<TagConfig> Tags { get; set; } = [];
+
+    /// <summary>The group's keys of the using source's type (its plugin's GroupOptionsType), bound by the loader.</summary>
+    [NotAKey]
+    public object? Options { get; set; }
 }
 
+/// <summary>One tag: its name and rules here, where it is on the device in the keys of the source's type (OPC UA: nodeId or path).</summary>
 public sealed class TagConfig
 {
     [Required]
@@ -276,16 +205,11 @@ public sealed class TagConfig
     [Description("The clean tag name readings carry.")]
     public string Name { get; set; } = "";
 
-    [Description("OPC UA NodeId: `ns=2;s=Spindle.Speed`, `i=2258`, `nsu=urn:...;s=...`, `g=...`, `b=...`. {machine} and variables are substituted.")]
-    public string? NodeId { get; set; }
-
-    [Description("Browse path from Objects, e.g. `Objects/CNC1/Spindle/Speed` (segments may be `ns:Name`). Used when nodeId is not set.")]
-    public string? Path { get; set; }
-
-    [Description("OPC UA index range for arrays, e.g. `0:9`.")]
-    public string? IndexRange { get; set; }
-
     public NormalizeConfig? Normalize { get; set; }
+
+    /// <summary>Where the tag is on the device: the using source's plugin's AddressType, bound by the loader (before placeholders).</summary>
+    [NotAKey]
+    public object? Address { get; set; }
 }
 
 public enum TimestampChoice

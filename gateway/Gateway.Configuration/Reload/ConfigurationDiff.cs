@@ -80,10 +80,10 @@ public sealed class ConfigurationDiff
         foreach (var tag in result.Tags.Where(t => t.Source == source.Name))
         {
             text.Append('\n').Append(tag.Machine).Append('|').Append(tag.Group).Append('|').Append(tag.Tag)
-                .Append('|').Append(tag.NodeId).Append('|').Append(tag.BrowsePath).Append('|').Append(tag.IndexRange)
-                .Append('|').Append(tag.Measurement).Append('|').Append(tag.Labels)
+                .Append('|').Append(ConfigurationPrinter.Fingerprint(tag.Address))
+                .Append('|').Append(tag.Measurement).Append('|').Append(tag.Labels).Append('|').Append(tag.IntervalMs)
                 .Append('|').Append(ConfigurationPrinter.Fingerprint(tag.Normalize))
-                .Append('|').Append(ConfigurationPrinter.Fingerprint(tag.GroupConfig));
+                .Append('|').Append(ConfigurationPrinter.Fingerprint(tag.GroupOptions));
         }
 
         return text.ToString();

@@ -28,7 +28,7 @@ public sealed class ConfigurationRejectedEventArgs(ConfigurationResult rejected)
 /// </summary>
 public sealed class ConfigurationWatcher : IDisposable
 {
-    private readonly SinkRegistry _sinks;
+    private readonly PluginCatalog _plugins;
     private readonly ILogger _logger;
     private readonly TimeSpan _debounce;
     private readonly Func<string, string?>? _environment;
@@ -42,7 +42,7 @@ public sealed class ConfigurationWatcher : IDisposable
     /// <param name="debounce">How long writes must stay quiet before reloading (editors write in several steps); 500 ms by default.</param>
     public ConfigurationWatcher(
         ConfigurationResult initial,
-        SinkRegistry sinks,
+        PluginCatalog plugins,
         ILogger logger,
         TimeSpan? debounce = null,
         Func<string, string?>? environment = null)
@@ -53,7 +53,7 @@ public sealed class ConfigurationWatcher : IDisposable
         }
 
         Current = initial;
-        _sinks = sinks;
+        _plugins = plugins;
         _logger = logger;
         _debounce = debounce ?? TimeSpan.FromMilliseconds(500);
         _environment = environment;
@@ -87,7 +87,7 @@ public sealed class ConfigurationWatcher : IDisposable
             ConfigurationResult next;
             try
             {
-                next = ConfigurationLoader.Load(Current.Path, _sinks, _environment);
+                next = ConfigurationLoader.Load(Current.Path, _plugins, _environment);
             }
             catch (Exception e)
             {

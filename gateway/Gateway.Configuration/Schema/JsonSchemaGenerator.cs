@@ -14,7 +14,7 @@ namespace Gateway.Configuration;
 
 /// <summary>
 /// Generates the JSON Schema (draft 2020-12) of gateway.yaml from the same classes and attributes the loader binds,
-/// plus each registered sink plugin's options type, so that editors (VS Code YAML) complete and check the file
+/// plus each registered source and sink plugin's options types, so that editors (VS Code YAML) complete and check the file
 /// and the schema can never drift from the loader. config/schema/gateway.schema.json is this output.
 /// </summary>
 public static class JsonSchemaGenerator
@@ -30,7 +30,7 @@ public static class JsonSchemaGenerator
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public static string Generate(SinkRegistry sinks)
+    public static string Generate(PluginCatalog plugins)
     {
         var definitions = new SortedDictionary<string, JsonNode>(StringComparer.Ordinal);
         var root = ObjectSchema(typeof(GatewayConfig), definitions);
@@ -39,14 +39,15 @@ public static class JsonSchemaGenerator
             ["$schema"] = "https://json-schema.org/draft/2020-12/schema",
             ["$id"] = SchemaId,
             ["title"] = "Changwon Edge Gateway configuration (gateway.yaml)",
-            ["description"] = "Generated from gateway/Gateway.Configuration/Model and the sink plugins' options; do not edit by hand.",
+            ["description"] = "Generated from gateway/Gateway.Configuration/Model and the plugins' options; do not edit by hand.",
         };
         foreach (var (key, value) in root)
         {
             schema[key] = value?.DeepClone();
         }
 
-        definitions["sink"] = SinkSchema(sinks, definitions);
+        SourceSchemas(plugins.Sources, definitions);
+        definitions["sink"] = SinkSchema(plugins.Sinks, definitions);
         var defs = new JsonObject();
         foreach (var (name, definition) in definitions)
         {
@@ -58,9 +59,9 @@ public static class JsonSchemaGenerator
     }
 
     /// <summary>Writes the schema to <paramref name="path"/> when it differs; returns true when the file changed.</summary>
-    public static bool WriteIfChanged(string path, SinkRegistry sinks)
+    public static bool WriteIfChanged(string path, PluginCatalog plugins)
     {
-        var text = Generate(sinks);
+        var text = Generate(plugins);
         if (File.Exists(path) && string.Equals(File.ReadAllText(path), text, StringComparison.Ordinal))
         {
             return false;
@@ -71,7 +72,97 @@ public static class JsonSchemaGenerator
         return true;
     }
 
-    private static JsonObject SinkSchema(SinkRegistry sinks, SortedDictionary<string, JsonNode> definitions)
+    /// <summary>
+    /// `source`: a oneOf on `type` like `sink`, each branch with its type's machines, groups and tags
+    /// (`TYPEMachine`, `TYPETagGroup`, `TYPETag`), so that an editor completes OPC UA keys under an OPC UA source only.
+    /// The default type's branch also matches an entry without `type`. A template's group is any type's group.
+    /// </summary>
+    private static void SourceSchemas(PluginRegistry<ISourcePlugin> sources, SortedDictionary<string, JsonNode> definitions)
+    {
+        var plugins = sources.Plugins.OrderBy(p => p.Type, StringComparer.Ordinal).ToList();
+        if (plugins.Count == 0)
+        {
+            // No plugin registered: the common keys only, the plugins' own keys unchecked.
+            definitions["source"] = Open(ObjectSchema(typeof(SourceConfig), definitions));
+            definitions["templateGroup"] = Open(ObjectSchema(typeof(TagGroupConfig), definitions));
+            definitions["tagConfig"] = Open(ObjectSchema(typeof(TagConfig), definitions));
+            return;
+        }
+
+        var choices = new JsonArray();
+        var groups = new JsonArray();
+        foreach (var plugin in plugins)
+        {
+            var tag = Merged(typeof(TagConfig), plugin.AddressType, definitions);
+            definitions[plugin.Type + "Tag"] = tag;
+            var group = Merged(typeof(TagGroupConfig), plugin.GroupOptionsType, definitions);
+            group["properties"]!["tags"]!["items"] = Ref(plugin.Type + "Tag");
+            definitions[plugin.Type + "TagGroup"] = group;
+            groups.Add(Ref(plugin.Type + "TagGroup"));
+            var machine = ObjectSchema(typeof(MachineConfig), definitions);
+            machine["properties"]!["groups"]!["items"] = Ref(plugin.Type + "TagGroup");
+            definitions[plugin.Type + "Machine"] = machine;
+
+            var entry = Merged(typeof(SourceConfig), plugin.OptionsType, definitions);
+            var properties = (JsonObject)entry["properties"]!;
+            properties["type"] = new JsonObject { ["const"] = plugin.Type, ["description"] = $"The {plugin.Type} source." };
+            properties["machines"]!["items"] = Ref(plugin.Type + "Machine");
+            if (!string.Equals(plugin.Type, PluginCatalog.DefaultSourceType, StringComparison.Ordinal))
+            {
+                ((JsonArray)entry["required"]!).Insert(0, "type");
+            }
+
+            entry["title"] = plugin.Type;
+            choices.Add(entry);
+        }
+
+        // Built for the common shape only; every use now points at a type's own.
+        definitions.Remove("machineConfig");
+        definitions.Remove("tagConfig");
+        definitions.Remove("tagGroupConfig");
+        definitions["templateGroup"] = new JsonObject
+        {
+            ["description"] = "A template's tag group: the keys of the type of the source whose machines use the template.",
+            ["anyOf"] = groups,
+        };
+        definitions["source"] = new JsonObject
+        {
+            ["description"] = "A source entry: `type` (default opcua) chooses the plugin; the other keys are that plugin's settings.",
+            ["type"] = "object",
+            ["properties"] = new JsonObject { ["type"] = new JsonObject { ["enum"] = new JsonArray(plugins.Select(p => (JsonNode?)JsonValue.Create(p.Type)).ToArray()) } },
+            ["oneOf"] = choices,
+        };
+    }
+
+    /// <summary>The common keys of <paramref name="common"/> with a plugin's keys of <paramref name="extra"/> beside them.</summary>
+    private static JsonObject Merged(Type common, Type extra, SortedDictionary<string, JsonNode> definitions)
+    {
+        var entry = ObjectSchema(common, definitions);
+        var properties = (JsonObject)entry["properties"]!;
+        var options = ObjectSchema(extra, definitions);
+        foreach (var (key, value) in (JsonObject)options["properties"]!)
+        {
+            properties[key] = value?.DeepClone();
+        }
+
+        var required = (JsonArray)entry["required"]!;
+        foreach (var key in (JsonArray?)options["required"] ?? [])
+        {
+            required.Add(key?.DeepClone());
+        }
+
+        return entry;
+    }
+
+    private static JsonObject Open(JsonObject schema)
+    {
+        schema["additionalProperties"] = true;
+        return schema;
+    }
+
+    private static JsonObject Ref(string definition) => new() { ["$ref"] = $"#/$defs/{definition}" };
+
+    private static JsonObject SinkSchema(PluginRegistry<ISinkPlugin> sinks, SortedDictionary<string, JsonNode> definitions)
     {
         var plugins = sinks.Plugins.OrderBy(p => p.Type, StringComparer.Ordinal).ToList();
         if (plugins.Count == 0)
@@ -240,6 +331,17 @@ public static class JsonSchemaGenerator
         if (underlying == typeof(SinkConfig))
         {
             return new JsonObject { ["$ref"] = "#/$defs/sink" };
+        }
+
+        if (underlying == typeof(SourceConfig))
+        {
+            return new JsonObject { ["$ref"] = "#/$defs/source" };
+        }
+
+        if (underlying == typeof(TagGroupConfig))
+        {
+            // A template's groups; a source's machines point at their type's own group shape instead.
+            return new JsonObject { ["$ref"] = "#/$defs/templateGroup" };
         }
 
         if (underlying == typeof(object))

@@ -19,26 +19,39 @@ public static class KeyReference
     public const string BeginMarker = "<!-- BEGIN GENERATED KEY REFERENCE -->";
     public const string EndMarker = "<!-- END GENERATED KEY REFERENCE -->";
 
-    public static string Generate(SinkRegistry sinks)
+    public static string Generate(PluginCatalog plugins)
     {
         var text = new StringBuilder();
         var done = new HashSet<Type>();
         var queue = new Queue<(string Path, Type Type)>();
-        queue.Enqueue(("(top level)", typeof(GatewayConfig)));
-        while (queue.Count > 0)
+        void Drain()
         {
-            var (path, type) = queue.Dequeue();
-            if (!done.Add(type))
+            while (queue.Count > 0)
             {
-                continue;
+                var (path, type) = queue.Dequeue();
+                if (done.Add(type))
+                {
+                    Table(text, path, type, queue);
+                }
             }
-
-            Table(text, path, type, queue);
         }
 
-        foreach (var plugin in sinks.Plugins.OrderBy(p => p.Type, StringComparer.Ordinal))
+        queue.Enqueue(("(top level)", typeof(GatewayConfig)));
+        Drain();
+
+        // Each source type's keys beside the common ones: the entry's, a tag group's and a tag's.
+        foreach (var plugin in plugins.Sources.Plugins.OrderBy(p => p.Type, StringComparer.Ordinal))
         {
-            Table(text, $"sinks[] with type: {plugin.Type}", plugin.OptionsType, queue);
+            queue.Enqueue(($"sources[] with type: {plugin.Type}", plugin.OptionsType));
+            queue.Enqueue(($"sources[].machines[].groups[] with type: {plugin.Type}", plugin.GroupOptionsType));
+            queue.Enqueue(($"sources[].machines[].groups[].tags[] with type: {plugin.Type}", plugin.AddressType));
+            Drain();
+        }
+
+        foreach (var plugin in plugins.Sinks.Plugins.OrderBy(p => p.Type, StringComparer.Ordinal))
+        {
+            queue.Enqueue(($"sinks[] with type: {plugin.Type}", plugin.OptionsType));
+            Drain();
         }
 
         return text.ToString();

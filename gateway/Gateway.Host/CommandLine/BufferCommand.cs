@@ -41,7 +41,7 @@ public static class BufferCommand
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
             var path = ConfigPath.Resolve(parse.GetValue(config));
-            var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+            var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
             if (loaded.Config is null)
             {
                 foreach (var problem in loaded.Errors)
@@ -165,7 +165,7 @@ public static class BufferCommand
     private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory, out GatewayConfig config)
     {
         var path = ConfigPath.Resolve(configOption);
-        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
         config = loaded.Config!;
         if (loaded.Config is null)
         {

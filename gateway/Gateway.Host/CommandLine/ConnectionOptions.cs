@@ -10,8 +10,8 @@ namespace Gateway.Host.CommandLine;
 
 /// <summary>
 /// The connection settings `read` and `browse` share with a source in the YAML: security mode and policy, user
-/// identity, PKI directory, auto-accept. They are parsed into the YAML's own <see cref="SecurityConfig"/> and
-/// <see cref="IdentityConfig"/>, so the command line and the service reach the OPC UA client through one mapping
+/// identity, PKI directory, auto-accept. They are parsed into the OPC UA source's own <see cref="OpcUaSecurityOptions"/> and
+/// <see cref="OpcUaIdentityOptions"/>, so the command line and the service reach the OPC UA client through one mapping
 /// (Gateway.Connectors.OpcUa.OpcUaClientSecurity).
 /// </summary>
 public sealed class ConnectionOptions
@@ -110,7 +110,7 @@ public sealed class ConnectionOptions
     }
 
     /// <summary>The `security:` a source with these options would have.</summary>
-    public SecurityConfig Security(ParseResult parse) => new()
+    public OpcUaSecurityOptions Security(ParseResult parse) => new()
     {
         Mode = parse.GetValue(_mode)!,
         Policy = parse.GetValue(_policy),
@@ -119,7 +119,7 @@ public sealed class ConnectionOptions
     };
 
     /// <summary>The `identity:` a source with these options would have, or null after printing why the options do not fit together.</summary>
-    public IdentityConfig? Identity(ParseResult parse, TextWriter error)
+    public OpcUaIdentityOptions? Identity(ParseResult parse, TextWriter error)
     {
         var user = parse.GetValue(_user);
         var password = parse.GetValue(_password);
@@ -170,11 +170,11 @@ public sealed class ConnectionOptions
 
         if (user is not null)
         {
-            return new IdentityConfig { Type = "username", Username = user, Password = password ?? "", AllowPlainTextPassword = parse.GetValue(_allowPlainText) };
+            return new OpcUaIdentityOptions { Type = "username", Username = user, Password = password ?? "", AllowPlainTextPassword = parse.GetValue(_allowPlainText) };
         }
 
         return certificate is not null
-            ? new IdentityConfig { Type = "certificate", Certificate = Path.GetFullPath(certificate), PrivateKey = Path.GetFullPath(key ?? certificate) }
-            : new IdentityConfig();
+            ? new OpcUaIdentityOptions { Type = "certificate", Certificate = Path.GetFullPath(certificate), PrivateKey = Path.GetFullPath(key ?? certificate) }
+            : new OpcUaIdentityOptions();
     }
 }

@@ -31,7 +31,7 @@ public sealed record PkiLocation(PkiDirectory Directory, ApplicationCertificateS
         string? dataDirectory = null;
         if (configOption is not null || File.Exists(configPath))
         {
-            var loaded = ConfigurationLoader.Load(configPath, GatewayPlugins.CreateSinkRegistry());
+            var loaded = ConfigurationLoader.Load(configPath, GatewayPlugins.Create());
             if (loaded.Config is { } config)
             {
                 pki = config.Pki;
@@ -48,7 +48,7 @@ public sealed record PkiLocation(PkiDirectory Directory, ApplicationCertificateS
             }
         }
 
-        var settings = PkiSettings.Certificate(pki ?? new PkiConfig());
+        var settings = PkiSettings.Certificate((pki ?? new PkiConfig()).ToApplicationIdentity(dataDirectory ?? Environment.CurrentDirectory));
         if (pkiOption is not null)
         {
             return new PkiLocation(new PkiDirectory(pkiOption), settings);
@@ -61,7 +61,7 @@ public sealed record PkiLocation(PkiDirectory Directory, ApplicationCertificateS
 
         if (pki is not null)
         {
-            return new PkiLocation(PkiSettings.Directory(pki, dataDirectory!), settings);
+            return new PkiLocation(PkiSettings.Directory(pki.ToApplicationIdentity(dataDirectory!)), settings);
         }
 
         if (required)

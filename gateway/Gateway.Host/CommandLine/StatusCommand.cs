@@ -77,7 +77,7 @@ public static class StatusCommand
             return true;
         }
 
-        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
         if (loaded.Config is null)
         {
             foreach (var problem in loaded.Errors)

@@ -17,7 +17,7 @@ public static class ValidateCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var path = ConfigPath.Resolve(parse.GetValue(config));
-            var result = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+            var result = ConfigurationLoader.Load(path, GatewayPlugins.Create());
             if (result.Errors.Count > 0)
             {
                 foreach (var problem in result.Errors)

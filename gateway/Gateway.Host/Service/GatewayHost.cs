@@ -1,6 +1,6 @@
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
-using Gateway.Connectors.OpcUa;
+using Gateway.Core;
 using Gateway.Host.CommandLine;
 using Gateway.Host.Logging;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,10 +12,13 @@ namespace Gateway.Host.Service;
 /// <summary>Builds and runs the service host: console, systemd (Type=notify, journald) or Windows service.</summary>
 public static class GatewayHost
 {
-    public static async Task<int> RunAsync(string configPath, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static Task<int> RunAsync(string configPath, TextWriter output, TextWriter error, CancellationToken cancellationToken) =>
+        RunAsync(configPath, GatewayPlugins.Create(), output, error, cancellationToken);
+
+    /// <param name="plugins">The source and sink kinds to run with (tests add their own to <see cref="GatewayPlugins.Create"/>).</param>
+    public static async Task<int> RunAsync(string configPath, PluginCatalog plugins, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        var registry = GatewayPlugins.CreateSinkRegistry();
-        var loaded = ConfigurationLoader.Load(configPath, registry);
+        var loaded = ConfigurationLoader.Load(configPath, plugins);
         if (loaded.Errors.Count > 0 || loaded.Config is null)
         {
             foreach (var problem in loaded.Errors)
@@ -46,13 +49,8 @@ public static class GatewayHost
             options.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
         });
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(plugins);
         builder.Services.AddSingleton(new GatewayStartup(configPath, loaded));
-        builder.Services.AddSingleton<SourceConnectorFactory>(sp =>
-        {
-            var pkiLog = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Gateway.Pki");
-            return SourceConnectors.For(OpcUaClientSecurity.ForService(config.Pki, config.Gateway.DataDirectory, line => pkiLog.LogInformation("{Certificate}", line)));
-        });
         // The simulator first: hosted services start in order (it listens before any source connects) and stop in reverse.
         builder.Services.AddSingleton<SimulatorService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SimulatorService>());

@@ -17,13 +17,13 @@ public sealed class GatewayRuntime : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
-    private readonly SourceConnectorFactory _connectorFactory;
+    private readonly PluginCatalog _plugins;
     private readonly CancellationTokenSource _deliveryStop = new();
     private readonly List<RunningSink> _sinks = [];
     private readonly Dictionary<string, RunningSource> _sources = new(StringComparer.Ordinal);
     private bool _stopped;
 
-    private GatewayRuntime(ConfigurationResult loaded, StoreAndForwardBuffer buffer, NormalizationPipeline pipeline, ILoggerFactory loggerFactory, TimeProvider time, SourceConnectorFactory connectorFactory)
+    private GatewayRuntime(ConfigurationResult loaded, StoreAndForwardBuffer buffer, NormalizationPipeline pipeline, ILoggerFactory loggerFactory, TimeProvider time, PluginCatalog plugins)
     {
         Loaded = loaded;
         Buffer = buffer;
@@ -31,7 +31,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<GatewayRuntime>();
         _time = time;
-        _connectorFactory = connectorFactory;
+        _plugins = plugins;
     }
 
     public ConfigurationResult Loaded { get; private set; }
@@ -48,8 +48,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
     public static async Task<GatewayRuntime> StartAsync(
         ConfigurationResult loaded,
-        SinkRegistry registry,
-        SourceConnectorFactory connectorFactory,
+        PluginCatalog plugins,
         ILoggerFactory loggerFactory,
         TimeProvider time,
         CancellationToken cancellationToken)
@@ -65,7 +64,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             loggerFactory.CreateLogger<StoreAndForwardBuffer>(),
             time);
         var pipeline = new NormalizationPipeline(loaded.Tags, buffer, time, loggerFactory.CreateLogger<NormalizationPipeline>());
-        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, connectorFactory);
+        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins);
 
         var context = new SinkContext(
             config.Gateway.Name,
@@ -75,7 +74,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             time);
         foreach (var sinkConfig in enabledSinks)
         {
-            if (!registry.TryGet(sinkConfig.Type, out var plugin))
+            if (!plugins.Sinks.TryGet(sinkConfig.Type, out var plugin))
             {
                 continue; // the loader already reported an unknown type; a valid config never gets here
             }
@@ -111,8 +110,19 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
     private void StartSource(SourceConfig source)
     {
-        var tags = Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)).ToList();
-        var connector = _connectorFactory(source, tags, _loggerFactory, _time);
+        if (!_plugins.Sources.TryGet(source.Type, out var plugin))
+        {
+            return; // the loader already reported an unknown type; a valid config never gets here
+        }
+
+        var tags = Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)).Select(t => t.ToSourceTag()).ToList();
+        var context = new SourceContext(
+            Config.Gateway.Name,
+            Path.GetFullPath(Config.Gateway.DataDirectory),
+            _loggerFactory,
+            _time,
+            Config.Pki.ToApplicationIdentity(Config.Gateway.DataDirectory));
+        var connector = plugin.Create(source.Name, source.Options!, tags, context);
         var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline);
         var stop = new CancellationTokenSource();
         var task = Task.Run(
@@ -229,7 +239,6 @@ public sealed class GatewayRuntime : IAsyncDisposable
 }
 
 /// <summary>Creates the connector for a source (the host passes the OPC UA one).</summary>
-public delegate ISourceConnector SourceConnectorFactory(SourceConfig source, IReadOnlyList<ResolvedTag> tags, ILoggerFactory loggerFactory, TimeProvider time);
 
 public sealed record RunningSink(SinkConfig Config, ISink Sink, SinkDeliveryLoop Loop, Task DeliveryTask);
 

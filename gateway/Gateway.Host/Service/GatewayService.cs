@@ -14,8 +14,7 @@ namespace Gateway.Host.Service;
 public sealed class GatewayService : BackgroundService
 {
     private readonly GatewayStartup _startup;
-    private readonly SinkRegistry _registry;
-    private readonly SourceConnectorFactory _connectorFactory;
+    private readonly PluginCatalog _plugins;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
     private readonly ILogger<GatewayService> _logger;
@@ -27,8 +26,7 @@ public sealed class GatewayService : BackgroundService
 
     public GatewayService(
         GatewayStartup startup,
-        SinkRegistry registry,
-        SourceConnectorFactory connectorFactory,
+        PluginCatalog plugins,
         ILoggerFactory loggerFactory,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
@@ -37,8 +35,7 @@ public sealed class GatewayService : BackgroundService
         _lifetime = lifetime;
         _simulator = simulator;
         _startup = startup;
-        _registry = registry;
-        _connectorFactory = connectorFactory;
+        _plugins = plugins;
         _loggerFactory = loggerFactory;
         _time = time;
         _logger = loggerFactory.CreateLogger<GatewayService>();
@@ -62,7 +59,7 @@ public sealed class GatewayService : BackgroundService
 
         try
         {
-            _runtime = await GatewayRuntime.StartAsync(loaded, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
+            _runtime = await GatewayRuntime.StartAsync(loaded, _plugins, _loggerFactory, _time, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -82,7 +79,7 @@ public sealed class GatewayService : BackgroundService
             config.Gateway.Name,
             ConfigurationSummary.Describe(loaded));
 
-        using var watcher = new ConfigurationWatcher(loaded, _registry, _loggerFactory.CreateLogger<ConfigurationWatcher>());
+        using var watcher = new ConfigurationWatcher(loaded, _plugins, _loggerFactory.CreateLogger<ConfigurationWatcher>());
         watcher.Changed += (_, change) => _ = ApplyAsync(change, stoppingToken);
         watcher.Rejected += (_, rejected) => _logger.LogError(
             "Configuration change in {Path} rejected ({Count} problem(s), listed above); the running configuration stays.",
@@ -171,7 +168,7 @@ public sealed class GatewayService : BackgroundService
                 await _simulator.RestartAsync(change.Current.Config!.Simulator, stoppingToken);
             }
 
-            _runtime = await GatewayRuntime.StartAsync(change.Current, _registry, _connectorFactory, _loggerFactory, _time, stoppingToken);
+            _runtime = await GatewayRuntime.StartAsync(change.Current, _plugins, _loggerFactory, _time, stoppingToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

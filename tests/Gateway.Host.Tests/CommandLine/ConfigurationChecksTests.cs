@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Gateway.Buffer;
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
+using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Host.CommandLine;
 using Gateway.Host.Monitoring;
@@ -58,7 +59,7 @@ public sealed class ConfigurationChecksTests : IDisposable
     public sealed record RuntimeRefusal(string ThrowFile, string ThrowLine, string Yaml, int Line, int Column, string Message, Action Runtime);
 
     private static ResolvedTag Tag(NormalizeConfig rules) =>
-        new("s1", "m1", "g", "state", "ns=2;s=State", null, null, new TagGroupConfig(), "s1", rules, LabelSet.Empty, null);
+        new("s1", "m1", "g", "state", new OpcUaTagAddress { NodeId = "ns=2;s=State" }, new OpcUaGroupOptions(), 1000, "s1", rules, LabelSet.Empty, null);
 
     private static void Pipeline(NormalizeConfig rules) =>
         _ = new NormalizationPipeline([Tag(rules)], new DiscardingWriter(), TimeProvider.System, NullLogger<NormalizationPipeline>.Instance);
@@ -97,7 +98,7 @@ public sealed class ConfigurationChecksTests : IDisposable
             () => _ = SecurityPolicyUris.Resolve("Basic128Rsa15") ?? throw new InvalidOperationException("the connector throws UaException(BadConfigurationError) here")),
         new("connectors/Gateway.Connectors.OpcUa/OpcUaClientSecurity.cs", "throw new UaException(StatusCodes.BadConfigurationError, $\"cannot use the user certificate",
             Config(source: "    identity: {type: certificate, certificate: user.der, privateKey: user.pem}\n"), 7, 48, "identity.certificate: file ",
-            () => Gateway.Connectors.OpcUa.OpcUaClientSecurity.UserIdentityOf(new IdentityConfig { Type = "certificate", Certificate = "/nonexistent/user.der", PrivateKey = "/nonexistent/user.pem" })),
+            () => Gateway.Connectors.OpcUa.OpcUaClientSecurity.UserIdentityOf(new OpcUaIdentityOptions { Type = "certificate", Certificate = "/nonexistent/user.der", PrivateKey = "/nonexistent/user.pem" })),
         new("gateway/Sinks/Mqtt/BrokerTls.cs", "_trustedRoots.ImportFromPemFile(options.CaFile);",
             Config(sink: $"    tls: true\n    caFile: {NotACertificate}\n"), 18, 13, "sinks[0] (broker).caFile: ",
             () => _ = new BrokerTls(new MqttSinkOptions { Tls = true, CaFile = NotACertificate })),
@@ -110,7 +111,6 @@ public sealed class ConfigurationChecksTests : IDisposable
     private static readonly Dictionary<string, string> NotFromConfiguration = new(StringComparer.Ordinal)
     {
         ["throw new ArgumentException(\"The configuration has errors.\""] = "GatewayRuntime is only started with a loaded, valid configuration",
-        ["throw new NotSupportedException($\"Source {source.Name}: connector type"] = "sources[].type is [AllowedValues(\"opcua\")]; the binder refuses any other",
         ["throw new UaException(StatusCodes.BadConfigurationError, $\"the user certificate file"] = "a file that exists but holds no certificate: its content is read at each session, after validation (the file may be replaced)",
         ["throw new UaException(StatusCodes.BadConfigurationError, $\"cannot load or create this gateway's certificate"] = "the PKI directory's state on disk, not a configuration value",
         ["throw new InvalidOperationException($\"MQTT sink '{Name}': DeliverAsync was called before StartAsync."] = "a programming error, not a setting",
@@ -168,7 +168,7 @@ public sealed class ConfigurationChecksTests : IDisposable
             "gateway/Gateway.Host/Monitoring/MonitoringEndpoint.cs",
             "gateway/Gateway.Host/Service/GatewayRuntime.cs",
             "gateway/Gateway.Host/Service/SimulatorService.cs",
-            "gateway/Gateway.Host/Service/SourceConnectors.cs",
+            "connectors/Gateway.Connectors.OpcUa/OpcUaSourcePlugin.cs",
             "gateway/Sinks/Mqtt/TopicTemplate.cs",
             "gateway/Sinks/Mqtt/EmbeddedBroker.cs",
             "gateway/Sinks/Mqtt/MqttSink.cs",
@@ -254,7 +254,7 @@ public sealed class ConfigurationChecksTests : IDisposable
     {
         var path = Path.Combine(_dir, "gateway.yaml");
         await File.WriteAllTextAsync(path, Config());
-        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.CreateSinkRegistry());
+        var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
         Assert.True(loaded.IsValid, string.Join("\n", loaded.Errors));
         var options = loaded.Config!.Buffer.ToOptions(loaded.Config.Gateway.DataDirectory);
         await StoreAndForwardBuffer.Open(options, ["broker"], NullLogger.Instance).DisposeAsync();
