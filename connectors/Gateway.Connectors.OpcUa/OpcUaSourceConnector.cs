@@ -151,8 +151,9 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
         // Security is applied at each attempt: a user certificate replaced on disk, or a PKI problem fixed, is picked up.
         var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _name, warning)) ?? _clientOptions;
-        await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
+        // Declared before the client so it is disposed after it: closing the client can still raise ConnectionLost.
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
         UaException? lostBecause = null;
         client.ConnectionLost += e =>
         {
