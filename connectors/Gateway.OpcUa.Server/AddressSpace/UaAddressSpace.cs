@@ -130,7 +130,7 @@ public sealed class UaAddressSpace
         {
             var eu = new EUInformation { DisplayName = new LocalizedText(unit), Description = new LocalizedText(unit) };
             AddProperty(variable.NodeId, new NodeId(variable.NodeId.NamespaceIndex, variable.NodeId.StringIdentifier + "/EngineeringUnits"), "EngineeringUnits",
-                StandardIds.EUInformation, Variant.FromObject(BuiltInType.ExtensionObject, ExtensionObject.FromEncodeable(new NodeId(0, EUInformation.BinaryEncodingId), eu)));
+                StandardIds.EUInformation, Variant.FromObject(BuiltInType.ExtensionObject, ExtensionObject.From(eu)));
         }
 
         if (variable.NodeId.IdType == IdType.String && variable.EuRange is { } range)

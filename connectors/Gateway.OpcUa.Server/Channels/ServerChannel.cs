@@ -276,10 +276,7 @@ internal sealed class ServerChannel : IResponseChannel
         {
             ResponseHeader = new ResponseHeader { RequestHandle = request.RequestHeader.RequestHandle },
             ServerProtocolVersion = 0,
-            ChannelId = ChannelId,
-            TokenId = _tokenId,
-            CreatedAt = DateTime.UtcNow,
-            RevisedLifetime = lifetime,
+            SecurityToken = new ChannelSecurityToken { ChannelId = ChannelId, TokenId = _tokenId, CreatedAt = DateTime.UtcNow, RevisedLifetime = lifetime },
             ServerNonce = [],
         };
         _outgoing.Writer.TryWrite(new Outgoing(ChunkHeader.OpenChannel, parsed.RequestId, request.RequestHeader.RequestHandle, Encode(response)));

@@ -8,9 +8,14 @@ public interface IEncodeable
     void Decode(ref UaBinaryReader reader);
 }
 
-/// <summary>A service request or response: encoded after its binary encoding NodeId (Part 6, 7.1.2 / 6.7.2).</summary>
-public interface IServiceMessage : IEncodeable
+/// <summary>A namespace-0 structure that knows its DefaultBinary encoding id, so it can travel in an ExtensionObject.</summary>
+public interface IBinaryEncodeable : IEncodeable
 {
     /// <summary>The numeric id of the DefaultBinary encoding node in namespace 0.</summary>
     uint BinaryEncodingId { get; }
+}
+
+/// <summary>A service request or response: encoded after its binary encoding NodeId (Part 6, 7.1.2 / 6.7.2).</summary>
+public interface IServiceMessage : IBinaryEncodeable
+{
 }

@@ -132,8 +132,8 @@ public sealed class ClientSecureChannel : IAsyncDisposable
             ClientNonce = nonce,
         };
         var response = await SendAsync<OpenSecureChannelResponse>(request, ChunkHeader.OpenChannel, timeout, nonce, cancellationToken);
-        _channelId = response.ChannelId;
-        _tokenId = response.TokenId;
+        _channelId = response.SecurityToken.ChannelId;
+        _tokenId = response.SecurityToken.TokenId;
         if (_open is not null)
         {
             // The receive loop installed the server keys of the new token already; from now on we send with its client keys.
@@ -156,7 +156,7 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         }
 
         // Part 6, 6.7.4: renew before the token expires; 75% of the revised lifetime leaves room for a slow server.
-        var lifetime = TimeSpan.FromMilliseconds(Math.Max(1000, response.RevisedLifetime));
+        var lifetime = TimeSpan.FromMilliseconds(Math.Max(1000, response.SecurityToken.RevisedLifetime));
         var renewIn = lifetime * 0.75;
         _renewal?.Dispose();
         _renewal = new Timer(_ => _ = RenewAsync(timeout), null, renewIn, Timeout.InfiniteTimeSpan);
@@ -432,8 +432,8 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         var clientKeys = policy.DeriveKeys(serverNonce, clientNonce);
         var serverKeys = policy.DeriveKeys(clientNonce, serverNonce);
         var token = new Token(
-            response.TokenId,
-            ChunkCodec.SecurityHeader(ChunkHeader.Message, response.ChannelId, response.TokenId, policy.Uri, null, null),
+            response.SecurityToken.TokenId,
+            ChunkCodec.SecurityHeader(ChunkHeader.Message, response.SecurityToken.ChannelId, response.SecurityToken.TokenId, policy.Uri, null, null),
             clientKeys,
             new SymmetricChunkSecurity(clientKeys, encrypts),
             serverKeys,

@@ -6,28 +6,6 @@ using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Security;
 
-/// <summary>Part 4, 7.41.5: the identity token of a user with an X.509 certificate.</summary>
-public sealed class X509IdentityToken : IServiceMessage
-{
-    public uint BinaryEncodingId => 327;
-
-    public string? PolicyId { get; set; }
-
-    public byte[]? CertificateData { get; set; }
-
-    public void Encode(UaBinaryWriter writer)
-    {
-        writer.WriteString(PolicyId);
-        writer.WriteByteString(CertificateData);
-    }
-
-    public void Decode(ref UaBinaryReader reader)
-    {
-        PolicyId = reader.ReadString();
-        CertificateData = reader.ReadByteString();
-    }
-}
-
 /// <summary>What ActivateSession carries for the user: the identity token and, for a certificate user, its signature.</summary>
 public sealed record ActivationIdentity(ExtensionObject Token, SignatureData Signature);
 

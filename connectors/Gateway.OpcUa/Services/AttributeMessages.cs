@@ -1,4 +1,3 @@
-using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Services;
@@ -20,16 +19,8 @@ public static class Attributes
     public const uint MinimumSamplingInterval = 19;
 }
 
-public enum TimestampsToReturn
-{
-    Source = 0,
-    Server = 1,
-    Both = 2,
-    Neither = 3,
-}
-
-/// <summary>Part 4, 7.29: what to read.</summary>
-public sealed class ReadValueId : IEncodeable
+/// <summary>Part 4, 7.29: what to read (fields and codec generated in Structures.Generated.cs).</summary>
+public sealed partial class ReadValueId
 {
     public ReadValueId()
     {
@@ -40,76 +31,5 @@ public sealed class ReadValueId : IEncodeable
         NodeId = nodeId;
         AttributeId = attributeId;
         IndexRange = indexRange;
-    }
-
-    public NodeId NodeId { get; set; } = NodeId.Null;
-
-    public uint AttributeId { get; set; } = Attributes.Value;
-
-    public string? IndexRange { get; set; }
-
-    public QualifiedName DataEncoding { get; set; }
-
-    public void Encode(UaBinaryWriter writer)
-    {
-        writer.WriteNodeId(NodeId);
-        writer.WriteUInt32(AttributeId);
-        writer.WriteString(IndexRange);
-        writer.WriteQualifiedName(DataEncoding);
-    }
-
-    public void Decode(ref UaBinaryReader reader)
-    {
-        NodeId = reader.ReadNodeId();
-        AttributeId = reader.ReadUInt32();
-        IndexRange = reader.ReadString();
-        DataEncoding = reader.ReadQualifiedName();
-    }
-}
-
-/// <summary>Part 4, 5.10.2.</summary>
-public sealed class ReadRequest : ServiceRequest
-{
-    public override uint BinaryEncodingId => 631;
-
-    public double MaxAge { get; set; }
-
-    public TimestampsToReturn TimestampsToReturn { get; set; } = TimestampsToReturn.Both;
-
-    public IReadOnlyList<ReadValueId>? NodesToRead { get; set; }
-
-    protected override void EncodeBody(UaBinaryWriter writer)
-    {
-        writer.WriteDouble(MaxAge);
-        writer.WriteInt32((int)TimestampsToReturn);
-        writer.WriteEncodeableArray(NodesToRead);
-    }
-
-    protected override void DecodeBody(ref UaBinaryReader reader)
-    {
-        MaxAge = reader.ReadDouble();
-        TimestampsToReturn = (TimestampsToReturn)reader.ReadInt32();
-        NodesToRead = reader.ReadEncodeableArray<ReadValueId>();
-    }
-}
-
-public sealed class ReadResponse : ServiceResponse
-{
-    public override uint BinaryEncodingId => 634;
-
-    public DataValue[]? Results { get; set; }
-
-    public DiagnosticInfo?[]? DiagnosticInfos { get; set; }
-
-    protected override void EncodeBody(UaBinaryWriter writer)
-    {
-        writer.WriteDataValues(Results);
-        writer.WriteDiagnostics(DiagnosticInfos);
-    }
-
-    protected override void DecodeBody(ref UaBinaryReader reader)
-    {
-        Results = reader.ReadDataValues();
-        DiagnosticInfos = reader.ReadDiagnostics();
     }
 }

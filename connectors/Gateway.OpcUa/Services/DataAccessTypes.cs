@@ -1,29 +1,16 @@
 using System.Text;
-using Gateway.OpcUa.Encoding;
-using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Services;
 
 /// <summary>
 /// The engineering unit of an AnalogItem (Part 8, 5.6.3: the EngineeringUnits property; the DataType EUInformation,
-/// Opc.Ua.Types.bsd: NamespaceUri, UnitId, DisplayName, Description).
+/// Opc.Ua.Types.bsd: NamespaceUri, UnitId (-1 when the server has no id for the unit), DisplayName, Description; generated
+/// in Structures.Generated.cs).
 /// </summary>
-public sealed class EUInformation : IEncodeable
+public sealed partial class EUInformation
 {
-    /// <summary>EUInformation_Encoding_DefaultBinary (NodeIds.csv).</summary>
-    public const uint BinaryEncodingId = 889;
-
     /// <summary>Part 8, 5.6.3.3: units of UN/CEFACT Recommendation 20 carry this namespace.</summary>
     public const string UneceNamespaceUri = "http://www.opcfoundation.org/UA/units/un/cefact";
-
-    public string? NamespaceUri { get; set; } = UneceNamespaceUri;
-
-    /// <summary>-1 when the server has no id for the unit.</summary>
-    public int UnitId { get; set; } = -1;
-
-    public LocalizedText DisplayName { get; set; }
-
-    public LocalizedText Description { get; set; }
 
     /// <summary>
     /// The unit as a reading carries it: the server's display name; where that is empty, the display name that the UNECE
@@ -38,22 +25,6 @@ public sealed class EUInformation : IEncodeable
 
         var uneceNamespace = string.IsNullOrEmpty(NamespaceUri) || string.Equals(NamespaceUri, UneceNamespaceUri, StringComparison.Ordinal);
         return uneceNamespace ? UneceUnits.DisplayName(UnitId) : null;
-    }
-
-    public void Encode(UaBinaryWriter writer)
-    {
-        writer.WriteString(NamespaceUri);
-        writer.WriteInt32(UnitId);
-        writer.WriteLocalizedText(DisplayName);
-        writer.WriteLocalizedText(Description);
-    }
-
-    public void Decode(ref UaBinaryReader reader)
-    {
-        NamespaceUri = reader.ReadString();
-        UnitId = reader.ReadInt32();
-        DisplayName = reader.ReadLocalizedText();
-        Description = reader.ReadLocalizedText();
     }
 }
 

@@ -126,9 +126,3 @@ public abstract class ServiceResponse : IServiceMessage
     {
     }
 }
-
-/// <summary>Part 4, 7.34: what a server sends instead of the response when the whole service failed.</summary>
-public sealed class ServiceFault : ServiceResponse
-{
-    public override uint BinaryEncodingId => 397;
-}

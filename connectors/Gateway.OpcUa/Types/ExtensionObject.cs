@@ -20,7 +20,7 @@ public sealed class ExtensionObject
         IsXml = isXml;
     }
 
-    public static ExtensionObject From(IServiceMessage body) => new(new NodeId(0, body.BinaryEncodingId), null, body);
+    public static ExtensionObject From(IBinaryEncodeable body) => new(new NodeId(0, body.BinaryEncodingId), null, body);
 
     public static ExtensionObject FromEncodeable(NodeId encodingId, IEncodeable body) => new(encodingId, null, body);
 
