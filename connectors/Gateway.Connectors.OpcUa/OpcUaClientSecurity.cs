@@ -4,6 +4,8 @@ using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Pki;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Session;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

@@ -1,6 +1,7 @@
 using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging;

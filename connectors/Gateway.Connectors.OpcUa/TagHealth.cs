@@ -1,4 +1,5 @@
 using Gateway.Core;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.Connectors.OpcUa;

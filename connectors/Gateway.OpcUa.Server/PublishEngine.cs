@@ -1,4 +1,5 @@
 using Gateway.OpcUa.Server.Subscriptions;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging;
 

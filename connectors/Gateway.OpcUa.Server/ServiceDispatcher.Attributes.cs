@@ -1,5 +1,6 @@
 using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server;

@@ -5,6 +5,7 @@ using Gateway.OpcUa.Server.Services;
 using Gateway.OpcUa.Server.Sessions;
 using Gateway.OpcUa.Server.Subscriptions;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging;
 

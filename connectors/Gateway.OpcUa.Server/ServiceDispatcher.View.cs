@@ -1,6 +1,7 @@
 using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Server.Sessions;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server;

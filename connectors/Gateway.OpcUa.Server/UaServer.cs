@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Server.Channels;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -155,7 +156,7 @@ public sealed class UaServer : IAsyncDisposable
     {
         try
         {
-            var status = e is UaException ua ? ua.StatusCode : Gateway.OpcUa.Types.StatusCodes.BadTcpInternalError;
+            var status = e is UaException ua ? ua.StatusCode : Gateway.OpcUa.Status.StatusCodes.BadTcpInternalError;
             var reason = System.Text.Encoding.UTF8.GetBytes(e.Message);
             var message = new byte[16 + reason.Length];
             ChunkHeader.Write(message, ChunkHeader.Error, ChunkHeader.Final, (uint)message.Length);

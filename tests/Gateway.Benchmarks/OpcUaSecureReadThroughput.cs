@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 

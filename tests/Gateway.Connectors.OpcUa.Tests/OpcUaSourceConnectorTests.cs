@@ -1,4 +1,5 @@
 using Gateway.Core;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -2,6 +2,8 @@ using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Pki;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Session;
+using Gateway.OpcUa.Status;
 using Gateway.Testing;
 
 namespace Gateway.Connectors.OpcUa.Tests;
@@ -114,8 +116,8 @@ public sealed class SecureSourceTests : IDisposable
         Assert.Equal(user.Thumbprint, loaded.Thumbprint);
         Assert.True(loaded.HasPrivateKey);
 
-        var missing = Assert.Throws<Gateway.OpcUa.Transport.UaException>(() => OpcUaClientSecurity.UserIdentityOf(new OpcUaIdentityOptions { Type = "certificate", Certificate = Path.Combine(_data, "nope.der"), PrivateKey = keyFile }));
-        Assert.Equal(Gateway.OpcUa.Types.StatusCodes.BadConfigurationError, missing.StatusCode);
+        var missing = Assert.Throws<Gateway.OpcUa.Status.UaException>(() => OpcUaClientSecurity.UserIdentityOf(new OpcUaIdentityOptions { Type = "certificate", Certificate = Path.Combine(_data, "nope.der"), PrivateKey = keyFile }));
+        Assert.Equal(Gateway.OpcUa.Status.StatusCodes.BadConfigurationError, missing.StatusCode);
         Assert.Contains("nope.der", missing.Message, StringComparison.Ordinal);
     }
 }

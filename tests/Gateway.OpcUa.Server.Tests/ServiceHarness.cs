@@ -5,6 +5,7 @@ using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Server.Channels;
 using Gateway.OpcUa.Server.Sessions;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,3 +1,4 @@
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server.AddressSpace;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Gateway.OpcUa.Server.Services;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server.AddressSpace;

@@ -5,6 +5,7 @@ using Gateway.OpcUa.SecureChannel;
 using Gateway.OpcUa.Server.Services;
 using Gateway.OpcUa.Server.Sessions;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,7 @@
 using Gateway.OpcUa.Server.Subscriptions;
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server.Sessions;

@@ -1,6 +1,7 @@
 using System.Collections;
 using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server.Subscriptions;

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using Gateway.OpcUa.SecureChannel;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Session;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

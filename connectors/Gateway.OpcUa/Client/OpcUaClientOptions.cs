@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.SecureChannel;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Session;
 
 namespace Gateway.OpcUa.Client;
 

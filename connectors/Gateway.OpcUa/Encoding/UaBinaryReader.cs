@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
-using Gateway.OpcUa.Types;
+using Gateway.OpcUa.Status;
 
 namespace Gateway.OpcUa.Encoding;
 
@@ -169,29 +169,6 @@ public ref struct UaBinaryReader
     public void LeaveNested() => _depth--;
 
     public StatusCode ReadStatusCode() => new(ReadUInt32());
-
-    public NodeId ReadNodeId() => NodeId.Decode(ref this);
-
-    public ExpandedNodeId ReadExpandedNodeId() => ExpandedNodeId.Decode(ref this);
-
-    public QualifiedName ReadQualifiedName() => new(ReadUInt16(), ReadString());
-
-    /// <summary>Part 6, 5.2.2.14: an encoding mask, then the locale and the text when their bits are set.</summary>
-    public LocalizedText ReadLocalizedText()
-    {
-        var mask = ReadByte();
-        var locale = (mask & 0x01) != 0 ? ReadString() : null;
-        var text = (mask & 0x02) != 0 ? ReadString() : null;
-        return new LocalizedText(text, locale);
-    }
-
-    public Variant ReadVariant() => Variant.Decode(ref this);
-
-    public DataValue ReadDataValue() => DataValue.Decode(ref this);
-
-    public ExtensionObject ReadExtensionObject() => ExtensionObject.Decode(ref this);
-
-    public DiagnosticInfo? ReadDiagnosticInfo() => DiagnosticInfo.Decode(ref this);
 
     public T ReadEncodeable<T>()
         where T : IEncodeable, new()

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
-using Gateway.OpcUa.Types;
+using Gateway.OpcUa.Status;
 
 namespace Gateway.OpcUa.Encoding;
 
@@ -142,47 +142,6 @@ public readonly struct UaBinaryWriter
     }
 
     public void WriteStatusCode(StatusCode value) => WriteUInt32(value.Code);
-
-    public void WriteNodeId(NodeId value) => value.Encode(this);
-
-    public void WriteExpandedNodeId(ExpandedNodeId value) => value.Encode(this);
-
-    public void WriteQualifiedName(QualifiedName value)
-    {
-        WriteUInt16(value.NamespaceIndex);
-        WriteString(value.Name);
-    }
-
-    public void WriteLocalizedText(LocalizedText value)
-    {
-        byte mask = 0;
-        if (value.Locale is not null)
-        {
-            mask |= 0x01;
-        }
-
-        if (value.Text is not null)
-        {
-            mask |= 0x02;
-        }
-
-        WriteByte(mask);
-        if (value.Locale is not null)
-        {
-            WriteString(value.Locale);
-        }
-
-        if (value.Text is not null)
-        {
-            WriteString(value.Text);
-        }
-    }
-
-    public void WriteVariant(Variant value) => value.Encode(this);
-
-    public void WriteDataValue(DataValue value) => value.Encode(this);
-
-    public void WriteExtensionObject(ExtensionObject value) => value.Encode(this);
 
     public void WriteEncodeable(IEncodeable value) => value.Encode(this);
 

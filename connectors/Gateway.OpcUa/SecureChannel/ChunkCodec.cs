@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

@@ -6,6 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using Gateway.OpcUa.Status;
 
 namespace Gateway.OpcUa.Security;
 
@@ -17,7 +18,7 @@ public static class CertificateChain
             var length = DerLength(der);
             if (length <= 0 || length > der.Length)
             {
-                throw new UaCertificateException(Types.StatusCodes.BadCertificateInvalid, "the certificate is not a DER-encoded X.509 certificate (chain)");
+                throw new UaCertificateException(StatusCodes.BadCertificateInvalid, "the certificate is not a DER-encoded X.509 certificate (chain)");
             }
 
             try
@@ -26,7 +27,7 @@ public static class CertificateChain
             }
             catch (System.Security.Cryptography.CryptographicException e)
             {
-                throw new UaCertificateException(Types.StatusCodes.BadCertificateInvalid, $"the certificate cannot be read: {e.Message}");
+                throw new UaCertificateException(StatusCodes.BadCertificateInvalid, $"the certificate cannot be read: {e.Message}");
             }
 
             der = der[length..];

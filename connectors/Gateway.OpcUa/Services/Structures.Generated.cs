@@ -4,6 +4,7 @@
 // </auto-generated>
 #nullable enable
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Services;

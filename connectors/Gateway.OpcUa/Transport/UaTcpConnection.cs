@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Transport;

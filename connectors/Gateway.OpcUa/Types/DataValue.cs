@@ -1,4 +1,5 @@
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Status;
 
 namespace Gateway.OpcUa.Types;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Status;
 
 namespace Gateway.OpcUa.Types;
 

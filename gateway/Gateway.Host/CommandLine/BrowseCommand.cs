@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Connectors.OpcUa;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

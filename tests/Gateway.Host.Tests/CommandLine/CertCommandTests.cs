@@ -1,6 +1,7 @@
 using Gateway.Host.CommandLine;
 using Gateway.OpcUa.Pki;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Status;
 using Gateway.Testing;
 
 namespace Gateway.Host.Tests.CommandLine;

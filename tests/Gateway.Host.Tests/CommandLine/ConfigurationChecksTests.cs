@@ -10,6 +10,7 @@ using Gateway.Host.Monitoring;
 using Gateway.Host.Service;
 using Gateway.Normalization;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Status;
 using Gateway.Simulator;
 using Gateway.Sinks.Mqtt;
 using Gateway.Testing;

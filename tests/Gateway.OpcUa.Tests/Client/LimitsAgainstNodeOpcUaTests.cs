@@ -1,4 +1,5 @@
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.OpcUa.Transport;
 

@@ -1,5 +1,6 @@
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

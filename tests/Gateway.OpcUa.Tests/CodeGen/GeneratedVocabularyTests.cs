@@ -1,5 +1,6 @@
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 

@@ -26,8 +26,8 @@ public static class WireVocabularyGenerator
         var model = new Model(selection, structures, enumerations, nodeIds);
         return new Dictionary<string, string>
         {
-            ["Types/StatusCodes.Generated.cs"] = StatusCodesFile(Path.Combine(schemaDirectory, "StatusCode.csv")),
-            ["Services/WellKnownNodes.Generated.cs"] = WellKnownNodesFile(selection, nodeIds),
+            ["Status/StatusCodes.Generated.cs"] = StatusCodesFile(Path.Combine(schemaDirectory, "StatusCode.csv")),
+            ["Types/WellKnownNodes.Generated.cs"] = WellKnownNodesFile(selection, nodeIds),
             ["Services/Structures.Generated.cs"] = model.StructuresFile(),
             ["Services/MessageTypes.Generated.cs"] = model.TablesFile(),
         };
@@ -38,7 +38,7 @@ public static class WireVocabularyGenerator
     private static string StatusCodesFile(string csv)
     {
         var codes = File.ReadAllLines(csv).Where(l => l.Length > 0).Select(l => l.Split(',', 3)).Select(f => (Name: f[0], Code: f[1], Description: f[2].Trim('"'))).ToList();
-        var text = new StringBuilder(Header).Append("namespace Gateway.OpcUa.Types;\n\n");
+        var text = new StringBuilder(Header).Append("namespace Gateway.OpcUa.Status;\n\n");
         text.Append("/// <summary>Every status code of StatusCode.csv (Part 4, 7.39 and Part 6, A.2), with a reverse table for messages.</summary>\n");
         text.Append("public static partial class StatusCodes\n{\n");
         foreach (var (name, code, description) in codes)
@@ -58,7 +58,7 @@ public static class WireVocabularyGenerator
 
     private static string WellKnownNodesFile(Selection selection, IReadOnlyDictionary<string, uint> nodeIds)
     {
-        var text = new StringBuilder(Header).Append("using Gateway.OpcUa.Types;\n\nnamespace Gateway.OpcUa.Services;\n\n");
+        var text = new StringBuilder(Header).Append("namespace Gateway.OpcUa.Types;\n\n");
         text.Append("/// <summary>The namespace-0 node ids the stack and the server use (Part 6, A.3 / NodeIds.csv).</summary>\n");
         text.Append("public static partial class WellKnownNodes\n{\n");
         foreach (var (name, symbol) in selection.NodeIds)
@@ -170,7 +170,7 @@ public static class WireVocabularyGenerator
                 body.Append("    public uint BinaryEncodingId => ").Append(EncodingId(name)).Append(";\n}\n");
             }
 
-            var text = new StringBuilder(Header).Append("using Gateway.OpcUa.Encoding;\nusing Gateway.OpcUa.Types;\n\nnamespace Gateway.OpcUa.Services;\n");
+            var text = new StringBuilder(Header).Append("using Gateway.OpcUa.Encoding;\nusing Gateway.OpcUa.Status;\nusing Gateway.OpcUa.Types;\n\nnamespace Gateway.OpcUa.Services;\n");
             foreach (var name in _enumsUsed)
             {
                 text.Append('\n').Append(Enumeration(name));

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Tests.Encoding;
@@ -22,7 +23,7 @@ public class HostileInputTests
     public void An_array_count_larger_than_the_bytes_left_is_refused()
     {
         var bytes = new byte[] { 0x8B, 0x40, 0x42, 0x0F, 0x00 }; // Double array of 1,000,000 elements, no data
-        var error = Assert.Throws<UaDecodingException>(() => new UaBinaryReader(bytes).ReadVariant());
+        var error = Assert.Throws<UaDecodingException>(() => { var reader = new UaBinaryReader(bytes); return reader.ReadVariant(); });
         Assert.Contains("cannot fit", error.Message, StringComparison.Ordinal);
     }
 
@@ -37,7 +38,7 @@ public class HostileInputTests
         }
 
         bytes.Add(0);
-        var error = Assert.Throws<UaDecodingException>(() => new UaBinaryReader(bytes.ToArray(), new DecodingLimits { MaxNestingDepth = 32 }).ReadVariant());
+        var error = Assert.Throws<UaDecodingException>(() => { var reader = new UaBinaryReader(bytes.ToArray(), new DecodingLimits { MaxNestingDepth = 32 }); return reader.ReadVariant(); });
         Assert.Equal(StatusCodes.BadEncodingLimitsExceeded, error.StatusCode);
     }
 
@@ -45,7 +46,7 @@ public class HostileInputTests
     public void Matrix_dimensions_that_do_not_match_the_elements_are_refused()
     {
         var bytes = new byte[] { 0xC6, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0 };
-        Assert.Throws<UaDecodingException>(() => new UaBinaryReader(bytes).ReadVariant());
+        Assert.Throws<UaDecodingException>(() => { var reader = new UaBinaryReader(bytes); return reader.ReadVariant(); });
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Tests.Encoding;

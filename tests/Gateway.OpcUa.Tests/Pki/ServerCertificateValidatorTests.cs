@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Pki;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 

@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.SecureChannel;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Session;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

@@ -1,5 +1,7 @@
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Session;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 

@@ -1,6 +1,7 @@
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 

@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Security;
+using Gateway.OpcUa.Session;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 

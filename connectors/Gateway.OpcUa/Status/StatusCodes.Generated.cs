@@ -3,7 +3,7 @@
 // edit connectors/Gateway.OpcUa/Services/wire-vocabulary.txt and regenerate (GATEWAY_WRITE_GENERATED=1), never this file.
 // </auto-generated>
 #nullable enable
-namespace Gateway.OpcUa.Types;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>Every status code of StatusCode.csv (Part 4, 7.39 and Part 6, A.2), with a reverse table for messages.</summary>
 public static partial class StatusCodes

@@ -1,6 +1,4 @@
-using Gateway.OpcUa.Transport;
-
-namespace Gateway.OpcUa.Security;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>
 /// A certificate was refused: untrusted, expired, revoked, wrong ApplicationUri or host, key too small. The status code

@@ -1,10 +1,12 @@
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.SecureChannel;
+using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 
-namespace Gateway.OpcUa.Security;
+namespace Gateway.OpcUa.Session;
 
 /// <summary>
 /// The application authentication of a session (Part 4, 5.7.2 and 5.7.3): the server proves it holds its certificate's key

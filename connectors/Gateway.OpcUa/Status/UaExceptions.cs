@@ -1,6 +1,4 @@
-using Gateway.OpcUa.Types;
-
-namespace Gateway.OpcUa.Transport;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>Base of the errors the stack raises: each carries the OPC UA status code that best names the cause.</summary>
 public class UaException : Exception

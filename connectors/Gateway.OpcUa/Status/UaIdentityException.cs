@@ -1,6 +1,4 @@
-using Gateway.OpcUa.Transport;
-
-namespace Gateway.OpcUa.Security;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>
 /// The user identity was refused, by the server (BadUserAccessDenied, BadIdentityTokenInvalid, BadIdentityTokenRejected,

@@ -1,6 +1,4 @@
-using Gateway.OpcUa.Types;
-
-namespace Gateway.OpcUa.Encoding;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>The one error a decoder throws: the bytes do not form a valid message, or exceed a limit.</summary>
 public sealed class UaDecodingException : Exception

@@ -1,4 +1,4 @@
-namespace Gateway.OpcUa.Types;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>An OPC UA StatusCode (Part 4, 7.39): severity in the top two bits, then the sub code, then info bits.</summary>
 public readonly record struct StatusCode(uint Code)

@@ -3,9 +3,7 @@
 // edit connectors/Gateway.OpcUa/Services/wire-vocabulary.txt and regenerate (GATEWAY_WRITE_GENERATED=1), never this file.
 // </auto-generated>
 #nullable enable
-using Gateway.OpcUa.Types;
-
-namespace Gateway.OpcUa.Services;
+namespace Gateway.OpcUa.Types;
 
 /// <summary>The namespace-0 node ids the stack and the server use (Part 6, A.3 / NodeIds.csv).</summary>
 public static partial class WellKnownNodes

@@ -1,6 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 
-namespace Gateway.OpcUa.Security;
+namespace Gateway.OpcUa.Session;
 
 /// <summary>Who the session acts for (Part 4, 7.41 user identity tokens): anonymous, a user name and password, or an X.509 user certificate.</summary>
 public abstract record UserIdentity

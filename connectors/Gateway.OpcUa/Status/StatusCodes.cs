@@ -1,4 +1,4 @@
-namespace Gateway.OpcUa.Types;
+namespace Gateway.OpcUa.Status;
 
 /// <summary>Named StatusCodes: the constants and the name table are generated from StatusCode.csv (StatusCodes.Generated.cs).</summary>
 public static partial class StatusCodes

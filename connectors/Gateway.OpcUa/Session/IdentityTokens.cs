@@ -1,10 +1,12 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Encoding;
+using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
+using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
 
-namespace Gateway.OpcUa.Security;
+namespace Gateway.OpcUa.Session;
 
 /// <summary>What ActivateSession carries for the user: the identity token and, for a certificate user, its signature.</summary>
 public sealed record ActivationIdentity(ExtensionObject Token, SignatureData Signature);
