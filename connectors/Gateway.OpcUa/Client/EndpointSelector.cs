@@ -1,7 +1,6 @@
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
-using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Client;

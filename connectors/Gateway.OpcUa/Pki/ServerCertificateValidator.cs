@@ -1,7 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Status;
-using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Pki;
 

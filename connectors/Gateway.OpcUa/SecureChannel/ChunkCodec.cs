@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
-using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.SecureChannel;
 

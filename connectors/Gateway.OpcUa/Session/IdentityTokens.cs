@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography.X509Certificates;
-using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Security;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;

@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Net.Sockets;
 using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Status;
-using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Transport;
 
