@@ -40,19 +40,12 @@ public static class BufferCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            var path = ConfigPath.Resolve(parse.GetValue(config));
-            var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
-            if (loaded.Config is null)
+            if (!TryLoad(parse.GetValue(config), error, out _, out var gateway))
             {
-                foreach (var problem in loaded.Errors)
-                {
-                    error.WriteLine(problem.ToString());
-                }
-
                 return ExitCodes.InvalidConfiguration;
             }
 
-            var dataDirectory = Path.GetFullPath(loaded.Config.Gateway.DataDirectory);
+            var dataDirectory = Path.GetFullPath(gateway.Gateway.DataDirectory);
             var name = parse.GetValue(sink);
             var files = DeadLetterFile.Summarize(dataDirectory).Where(f => name is null || f.Sink == name).ToList();
             var folder = Path.Combine(dataDirectory, DeadLetterFile.FolderName);
@@ -162,23 +155,34 @@ public static class BufferCommand
         return command;
     }
 
-    private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory, out GatewayConfig config)
+    /// <summary>Loads the configuration the verb names; on errors prints them and returns false.</summary>
+    private static bool TryLoad(string? configOption, TextWriter error, out string path, out GatewayConfig config)
     {
-        var path = ConfigPath.Resolve(configOption);
+        path = ConfigPath.Resolve(configOption);
         var loaded = ConfigurationLoader.Load(path, GatewayPlugins.Create());
         config = loaded.Config!;
-        if (loaded.Config is null)
+        if (loaded.Config is not null)
         {
-            foreach (var problem in loaded.Errors)
-            {
-                error.WriteLine(problem.ToString());
-            }
+            return true;
+        }
 
+        foreach (var problem in loaded.Errors)
+        {
+            error.WriteLine(problem.ToString());
+        }
+
+        return false;
+    }
+
+    private static bool TryFindBuffer(string? configOption, TextWriter error, out string directory, out GatewayConfig config)
+    {
+        if (!TryLoad(configOption, error, out var path, out config))
+        {
             directory = "";
             return false;
         }
 
-        directory = loaded.Config.Buffer.ToOptions(Path.GetFullPath(loaded.Config.Gateway.DataDirectory)).Directory;
+        directory = config.Buffer.ToOptions(Path.GetFullPath(config.Gateway.DataDirectory)).Directory;
         if (!Directory.Exists(directory))
         {
             error.WriteLine($"{path}: the buffer directory {directory} does not exist yet (the gateway has not run with this configuration).");
