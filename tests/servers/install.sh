@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs the real servers the tests start (each test starts its own on 127.0.0.1 on a free port):
-# mosquitto, influxdb 1.6 and victoria-metrics from Debian packages, node-opcua from npm.
+# mosquitto, influxdb 1.6 and victoria-metrics from Debian packages, node-opcua from npm, and what each
+# folder under tests/servers/ asks for:
+#   FOLDER/apt.txt       lines "COMMAND-OR-PATH PACKAGE": the package is installed when the command is
+#                        not on PATH and the path does not exist (a Python module: "python3:MODULE PACKAGE");
+#   FOLDER/package.json  npm packages, installed into FOLDER/node_modules.
 # Idempotent: does nothing that is already done.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -11,6 +15,20 @@ command -v mosquitto_sub >/dev/null 2>&1 || need_apt+=(mosquitto-clients)
 command -v influxd >/dev/null 2>&1 || [ -x /usr/bin/influxd ] || need_apt+=(influxdb influxdb-client)
 command -v victoria-metrics >/dev/null 2>&1 || [ -x /usr/bin/victoria-metrics ] || need_apt+=(victoria-metrics)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+
+# The per-folder lists: one line per package, so a new server adds a file instead of editing this one.
+for list in "$here"/*/apt.txt; do
+  [ -f "$list" ] || continue
+  while read -r probe package; do
+    case "$probe" in ''|'#'*) continue ;; esac
+    case "$probe" in
+      python3:*) python3 -c "import ${probe#python3:}" >/dev/null 2>&1 && continue ;;
+      /*) [ -e "$probe" ] && continue ;;
+      *) command -v "$probe" >/dev/null 2>&1 && continue ;;
+    esac
+    case " ${need_apt[*]} " in *" $package "*) ;; *) need_apt+=("$package") ;; esac
+  done < "$list"
+done
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "install.sh: installing ${need_apt[*]} (Debian packages)"
@@ -32,9 +50,9 @@ for svc in mosquitto influxdb victoria-metrics; do
 done
 pkill -x influxd 2>/dev/null || true
 
-for dir in "$here"/opcua*/; do
-  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules/node-opcua" ]; then
-    echo "install.sh: installing node-opcua in $dir (npm)"
+for dir in "$here"/*/; do
+  if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
+    echo "install.sh: installing the npm packages of $dir"
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error)
   fi
 done
