@@ -298,6 +298,17 @@ public static class ConfigurationLoader
             }
         }
 
+        if (config.Oee is { Enabled: true } oee)
+        {
+            // The calculation's own check (the one it runs at start), so that validate refuses what run would.
+            foreach (var problem in oee.Problems(config.Templates.Keys))
+            {
+                var owner = problem.Owner ?? oee;
+                var key = problem.LocationKey ?? problem.Key[(problem.Key.LastIndexOf('.') + 1)..];
+                state.Error(Where(owner, key), $"oee.{problem.Key}: {problem.Message}");
+            }
+        }
+
         if (config.Http.Enabled && HttpListenProblem(config.Http.Listen) is { } listenProblem)
         {
             state.Error(Where(config.Http, "listen"), $"http.listen: {listenProblem}");

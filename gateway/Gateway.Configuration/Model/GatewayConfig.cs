@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
 using Gateway.Core;
+using Gateway.MachineState;
 using Gateway.Simulator;
 
 namespace Gateway.Configuration.Model;
@@ -38,6 +39,10 @@ public sealed class GatewayConfig
 
     [Description("Normalization defaults for every tag (a source, template, group or tag can override each rule).")]
     public NormalizeConfig Normalize { get; set; } = new();
+
+    // Bound straight to the calculation's own options (docs/oee.md).
+    [Description("Machine state, downtime and OEE per shift, computed at the edge (docs/oee.md): the shift calendar and, per template, the state rules.")]
+    public OeeOptions? Oee { get; set; }
 
     [Description("Where readings go. Each entry has a `type` (mqtt, influxdb) and that sink's settings.")]
     public List<SinkConfig> Sinks { get; set; } = [];

@@ -62,6 +62,7 @@ public sealed class ConfigurationDiff
 
         Section("gateway", before.Gateway, after.Gateway);
         Section("simulator", before.Simulator, after.Simulator);
+        Section("oee", before.Oee, after.Oee);
         Section("normalize", before.Normalize, after.Normalize);
         Section("buffer", before.Buffer, after.Buffer);
         Section("http", before.Http, after.Http);

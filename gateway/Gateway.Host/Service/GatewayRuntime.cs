@@ -2,6 +2,7 @@ using Gateway.Buffer;
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Core;
+using Gateway.MachineState;
 using Gateway.Normalization;
 using Microsoft.Extensions.Logging;
 
@@ -42,6 +43,9 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
     public NormalizationPipeline Pipeline { get; }
 
+    /// <summary>Machine state, downtime and OEE; null when the configuration computes none.</summary>
+    public MachineStateEngine? MachineState { get; private init; }
+
     public IReadOnlyList<RunningSink> Sinks => _sinks;
 
     public IReadOnlyCollection<RunningSource> Sources => _sources.Values;
@@ -63,8 +67,10 @@ public sealed class GatewayRuntime : IAsyncDisposable
             enabledSinks.Select(s => s.Name),
             loggerFactory.CreateLogger<StoreAndForwardBuffer>(),
             time);
-        var pipeline = new NormalizationPipeline(loaded.Tags, buffer, time, loggerFactory.CreateLogger<NormalizationPipeline>());
-        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins);
+        // Machine state and OEE (docs/oee.md) see every normalized reading on its way to the buffer.
+        var machineState = MachineStateSetup.Create(loaded, buffer, dataDirectory, loggerFactory, time);
+        var pipeline = new NormalizationPipeline(loaded.Tags, machineState ?? (IReadingWriter)buffer, time, loggerFactory.CreateLogger<NormalizationPipeline>());
+        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins) { MachineState = machineState };
 
         var context = new SinkContext(
             config.Gateway.Name,
@@ -83,6 +89,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             await runtime.StartSinkAsync(sinkConfig, sink, cancellationToken);
         }
 
+        machineState?.Start();
         foreach (var source in config.Sources.Where(s => s.Enabled))
         {
             runtime.StartSource(source);
@@ -164,8 +171,10 @@ public sealed class GatewayRuntime : IAsyncDisposable
     /// </summary>
     public async Task<bool> TryApplyAsync(ConfigurationResult current, ConfigurationDiff diff)
     {
-        if (diff.Sinks.Any || diff.ChangedSections.Any(s => s is not ("normalize" or "logging")))
+        if (diff.Sinks.Any || diff.ChangedSections.Any(s => s is not ("normalize" or "logging"))
+            || (MachineState is not null && diff.Sources.Any))
         {
+            // The machine-state trackers are built for the machines at start: a changed source restarts them too.
             return false;
         }
 
@@ -200,6 +209,12 @@ public sealed class GatewayRuntime : IAsyncDisposable
         foreach (var name in _sources.Keys.ToList())
         {
             await StopSourceAsync(name);
+        }
+
+        if (MachineState is not null)
+        {
+            // After the sources (nothing more to see), before the buffer closes (its last records and state file).
+            await MachineState.StopAsync();
         }
 
         await _deliveryStop.CancelAsync();
