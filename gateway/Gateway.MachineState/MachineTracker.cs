@@ -126,8 +126,9 @@ public sealed class MachineTracker
 
     /// <summary>
     /// The timer's look at the machine at <paramref name="now"/>: a candidate state that has lasted long enough is
-    /// committed; a machine not heard from for <paramref name="offlineAfter"/> goes offline from its last reading on;
-    /// an offline machine's time is accounted up to now (nothing else moves it).
+    /// committed; a machine not heard from for <paramref name="offlineAfter"/> goes offline from its last reading on (or
+    /// from what is already accounted); an offline machine's time is accounted up to now, a live one's up to now less
+    /// <paramref name="offlineAfter"/> (so a shift closes even when its last minutes brought no change).
     /// </summary>
     public void Tick(DateTime now, TimeSpan offlineAfter, IMachineEvents events)
     {
@@ -144,6 +145,12 @@ public sealed class MachineTracker
         if (State == MachineStateKind.Offline)
         {
             Advance(now, events);
+        }
+        else if (_pending is null && now - offlineAfter > AccountedUntil)
+        {
+            // A machine in a steady state may send nothing new (subscriptions report changes only): its state holds up
+            // to now less the offline delay, so a reading delayed by less than that still lands in unaccounted time.
+            Advance(now - offlineAfter, events);
         }
     }
 

@@ -50,6 +50,7 @@ public sealed class SimulatedShop
         }
 
         Tags = [.. _machines.SelectMany(m => m.Tags)];
+        Schedule = options.RecordSchedule ? new SimulatorSchedule() : null;
         _firstTick = options.TickValues ? options.StartTick : 0;
         Step(DateTime.UtcNow);
     }
@@ -64,6 +65,9 @@ public sealed class SimulatedShop
 
     public long Steps { get; private set; }
 
+    /// <summary>What each machine did per tick, when <see cref="SimulatorOptions.RecordSchedule"/> is on.</summary>
+    public SimulatorSchedule? Schedule { get; }
+
     /// <summary>The number of the tick the last <see cref="Step"/> published (<see cref="SimulatorOptions.StartTick"/> first).</summary>
     public long LastTick => _firstTick + Steps - 1;
 
@@ -74,6 +78,8 @@ public sealed class SimulatedShop
         {
             machine.Step(Steps == 0 ? 0 : _stepSeconds, now, _firstTick + Steps);
         }
+
+        Schedule?.Record(_firstTick + Steps, now, _machines, AddressSpace, NamespaceIndex);
 
         Steps++;
     }

@@ -66,6 +66,11 @@ public sealed record SimulatorOptions
     [Description("Stop moving values after this many ticks (the first values count as one); 0 = never. The server keeps serving.")]
     public long MaxTicks { get; init; }
 
+    /// <remarks>Tests compute an oracle from it (docs/oee.md); it grows with every tick, so it is off for real runs.</remarks>
+    [NotAKey]
+    [Description("Tests: keep each tick's execution state and counters per machine (SimulatorServer.Schedule).")]
+    public bool RecordSchedule { get; init; }
+
     [NotAKey]
     public bool AllowAnonymous { get; init; } = true;
 

@@ -48,6 +48,9 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public UaServer Server => _server;
 
+    /// <summary>What each machine did per tick (null unless <see cref="SimulatorOptions.RecordSchedule"/>).</summary>
+    public SimulatorSchedule? Schedule => _shop.Schedule;
+
     /// <summary>The tags a simulator with these options advertises, without starting one.</summary>
     public static IReadOnlyList<SimulatedTag> DescribeTags(SimulatorOptions options) =>
         new SimulatedShop(options, new UaAddressSpace(ApplicationUri)).Tags;

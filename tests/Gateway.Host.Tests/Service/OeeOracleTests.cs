@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
+
+using Gateway.Simulator;
+using Gateway.Testing;
+
+using MQTTnet;
+
+namespace Gateway.Host.Tests.Service;
+
+/// <summary>
+/// Machine state and OEE end to end: the built-in simulator (in this process, recording its schedule) at a high time
+/// scale, a real `gateway` process reading it over OPC UA with a shift of 20 s, and the embedded MQTT broker. The state
+/// changes, counts and shift figures the gateway publishes must equal what a test oracle computes from the simulator's
+/// own schedule of what each machine did: exact for counts and state times (the records carry the same source
+/// timestamps the simulator stamped its values with), and the ISO 22400 factors from those.
+/// </summary>
+public sealed class OeeOracleTests : IDisposable
+{
+    private const double TimeScale = 40;
+
+    // Ideal cycle times in wall-clock seconds (the simulated ones divided by the time scale).
+    private static readonly Dictionary<string, double> IdealSeconds = new()
+    {
+        ["cnc"] = 45 / TimeScale,
+        ["press"] = 5.5 / TimeScale,
+        ["mould"] = 28 / TimeScale,
+    };
+
+    private static readonly Dictionary<string, string> States = new()
+    {
+        ["RUNNING"] = "running",
+        ["IDLE"] = "idle",
+        ["ALARM"] = "alarm",
+        ["STOPPED"] = "plannedStop",
+    };
+
+    private readonly string _data = RepositoryPaths.NewTempDirectory("oee-oracle");
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    [Fact]
+    public async Task State_changes_counts_and_shift_oee_equal_the_oracle_from_the_simulators_schedule()
+    {
+        await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions
+        {
+            Port = 0,
+            Machines = 4,
+            RateMs = 250,
+            TimeScale = TimeScale,
+            Seed = 23,
+            RecordSchedule = true,
+        });
+
+        // A shift of 20 s that starts once the gateway surely reads (the zone is UTC: local = UTC).
+        var now = DateTime.UtcNow;
+        var shiftStart = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddSeconds(20);
+        var shiftEnd = shiftStart.AddSeconds(20);
+        var mqttPort = FreePort.Next();
+        var config = Path.Combine(_data, "gateway.yaml");
+        File.WriteAllText(config, Yaml(simulator.EndpointUrl, mqttPort, shiftStart, shiftEnd));
+
+        var messages = new ConcurrentQueue<(DateTime Received, string Topic, string Payload)>();
+        using var gateway = GatewayProcess.Start("run", "--config", config);
+        await gateway.WaitForOutputAsync("Gateway oee-test running", TimeSpan.FromSeconds(60));
+        using var subscriber = new MqttClientFactory().CreateMqttClient();
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            messages.Enqueue((DateTime.UtcNow, e.ApplicationMessage.Topic, e.ApplicationMessage.ConvertPayloadToString()));
+            return Task.CompletedTask;
+        };
+        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithClientId("oee-oracle-test").Build());
+        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("factory/#").Build());
+
+        string[] machines = ["cnc-01", "cnc-02", "press-01", "mould-01"];
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(120);
+        Dictionary<string, JsonElement> finals = [];
+        while (DateTime.UtcNow < deadline)
+        {
+            finals = Records(messages, "oee_record").Where(r => r.GetProperty("final").GetBoolean())
+                .GroupBy(r => r.GetProperty("machine").GetString()!).ToDictionary(g => g.Key, g => g.Last());
+            if (machines.All(finals.ContainsKey))
+            {
+                break;
+            }
+
+            await Task.Delay(250);
+        }
+
+        Assert.True(machines.All(finals.ContainsKey), $"final shift records of {string.Join(",", finals.Keys)} only\n{gateway.Output}");
+        var firstReading = messages.Where(m => m.Topic.EndsWith("/execution", StringComparison.Ordinal)).Select(m => m.Received).DefaultIfEmpty(DateTime.MaxValue).Min();
+        Assert.True(firstReading < shiftStart, $"the gateway read nothing before the shift started ({firstReading:o} >= {shiftStart:o}); the box is too loaded for this test's timing\n{gateway.Output}");
+
+        var schedule = simulator.Schedule!.Steps;
+        var segments = Records(messages, "state_record").ToList();
+        foreach (var machine in machines)
+        {
+            var kind = machine[..machine.IndexOf('-', StringComparison.Ordinal)];
+            var oracle = Oracle(schedule, machine, shiftStart, shiftEnd, IdealSeconds[kind]);
+            var final = finals[machine];
+
+            Assert.Equal(oracle.Total, final.GetProperty("totalCount").GetInt64());
+            Assert.Equal(oracle.Good, final.GetProperty("goodCount").GetInt64());
+            Assert.Equal(oracle.Reject, final.GetProperty("rejectCount").GetInt64());
+            var stateSeconds = final.GetProperty("stateSeconds");
+            foreach (var state in new[] { "running", "idle", "alarm", "plannedStop", "offline", "unknown", "setup" })
+            {
+                Assert.True(
+                    Math.Abs(oracle.Seconds.GetValueOrDefault(state) - stateSeconds.GetProperty(state).GetDouble()) < 0.002,
+                    $"{machine} {state}: oracle {oracle.Seconds.GetValueOrDefault(state)} s, gateway {stateSeconds.GetProperty(state).GetDouble()} s");
+            }
+
+            // ISO 22400 from the oracle's figures (offline is not downtime; planned stops are not planned busy time).
+            var busy = oracle.Seconds.Values.Sum() - oracle.Seconds.GetValueOrDefault("plannedStop");
+            var run = oracle.Seconds.GetValueOrDefault("running");
+            AssertRatio(run / busy, final, "availability", machine);
+            if (oracle.Total > 0)
+            {
+                AssertRatio(oracle.IdealSeconds / run, final, "performance", machine);
+                AssertRatio((double)oracle.Good / oracle.Total, final, "quality", machine);
+                AssertRatio(run / busy * (oracle.IdealSeconds / run) * ((double)oracle.Good / oracle.Total), final, "oee", machine);
+            }
+
+            // Every state that began and ended inside the shift is a record with the schedule's start and end.
+            var reported = segments
+                .Where(s => s.GetProperty("machine").GetString() == machine)
+                .Select(s => (State: s.GetProperty("state").GetString()!, Start: s.GetProperty("start").GetString()!, End: s.GetProperty("end").GetString()!))
+                .Where(s => Parse(s.Start) > shiftStart && Parse(s.End) < shiftEnd)
+                .ToList();
+            var expected = oracle.Segments.Where(s => s.Start > shiftStart && s.End < shiftEnd).Select(s => (s.State, Iso(s.Start), Iso(s.End))).ToList();
+            Assert.True(expected.Count > 0, $"{machine}: the schedule has no state change inside the shift; raise the time scale");
+            Assert.Equal(expected, reported);
+        }
+    }
+
+    private static void AssertRatio(double expected, JsonElement record, string name, string machine)
+    {
+        var actual = record.GetProperty(name).GetDouble();
+        Assert.True(Math.Abs(expected - actual) < 2e-6, $"{machine} {name}: oracle {expected}, gateway {actual}");
+    }
+
+    private sealed record OracleFigures(Dictionary<string, double> Seconds, long Total, long Good, long Reject, double IdealSeconds, List<(string State, DateTime Start, DateTime End)> Segments);
+
+    /// <summary>
+    /// What the machine did in [start, end) by the schedule: each tick's state holds until the next tick; the parts are the
+    /// counter increments stamped inside the shift.
+    /// </summary>
+    private static OracleFigures Oracle(IReadOnlyList<ScheduleStep> schedule, string machine, DateTime start, DateTime end, double ideal)
+    {
+        var seconds = new Dictionary<string, double>();
+        long total = 0, good = 0, reject = 0;
+        var segments = new List<(string State, DateTime Start, DateTime End)>();
+        for (var i = 0; i < schedule.Count - 1; i++)
+        {
+            var step = schedule[i].Machines[machine];
+            var state = States[step.Execution];
+            var from = schedule[i].Timestamp;
+            var to = schedule[i + 1].Timestamp;
+            var a = from > start ? from : start;
+            var b = to < end ? to : end;
+            if (b > a)
+            {
+                seconds[state] = seconds.GetValueOrDefault(state) + (b - a).TotalSeconds;
+            }
+
+            if (segments.Count > 0 && segments[^1].State == state)
+            {
+                segments[^1] = (state, segments[^1].Start, to);
+            }
+            else
+            {
+                segments.Add((state, from, to));
+            }
+
+            if (i > 0 && from >= start && from < end)
+            {
+                var before = schedule[i - 1].Machines[machine];
+                if (machine.StartsWith("cnc", StringComparison.Ordinal))
+                {
+                    total += step.Total - before.Total;
+                    good += step.Total - before.Total;
+                }
+                else
+                {
+                    good += step.Good - before.Good;
+                    reject += step.Reject - before.Reject;
+                    total += step.Good - before.Good + step.Reject - before.Reject;
+                }
+            }
+        }
+
+        Assert.True(schedule[^1].Timestamp >= end, "the schedule ends before the shift does");
+        return new OracleFigures(seconds, total, good, reject, total * ideal, segments);
+    }
+
+    private static IEnumerable<JsonElement> Records(IEnumerable<(DateTime Received, string Topic, string Payload)> messages, string tag) =>
+        messages.Where(m => m.Topic.EndsWith("/" + tag, StringComparison.Ordinal))
+            .Select(m => JsonDocument.Parse(JsonDocument.Parse(m.Payload).RootElement.GetProperty("value").GetString()!).RootElement);
+
+    private static DateTime Parse(string iso) => DateTime.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    private string Yaml(string endpoint, int mqttPort, DateTime shiftStart, DateTime shiftEnd)
+    {
+        const string Ns = "nsu=urn:changwon-gateway:simulator;s={machine}";
+        string Tag(string name, string path) => $"          - {{ name: {name}, nodeId: \"{Ns}/{path}\" }}\n";
+        string Group(params (string Name, string Path)[] tags) =>
+            "    groups:\n      - name: fast\n        mode: subscribe\n        intervalMs: 100\n        tags:\n" + string.Concat(tags.Select(t => Tag(t.Name, t.Path)));
+        const string Execution = "      executionTag: execution\n      executionStates: { RUNNING: running, IDLE: idle, ALARM: alarm, STOPPED: plannedStop }\n";
+        var ideal = (string kind) => IdealSeconds[kind].ToString("R", CultureInfo.InvariantCulture);
+        return $$"""
+            gateway:
+              name: oee-test
+              labels: { site: test }
+              dataDirectory: {{_data}}
+            templates:
+              cnc:
+            {{Group(("execution", "Status/Execution"), ("part_count", "Program/PartCount"), ("alarm_number", "Alarm/Number"), ("alarm_text", "Alarm/Text"), ("x", "Axes/X/Position"))}}
+              press:
+            {{Group(("execution", "Status/Execution"), ("parts_good", "Parts/Good"), ("parts_reject", "Parts/Reject"), ("oil_temperature", "Hydraulic/OilTemperature"))}}
+              mould:
+            {{Group(("execution", "Status/Execution"), ("parts_good", "Parts/Good"), ("parts_reject", "Parts/Reject"), ("mould_temperature", "Mould/Temperature"))}}
+            sources:
+              - name: simulator
+                endpoint: {{endpoint}}
+                security: { mode: none }
+                machines:
+                  - { name: cnc-01, template: cnc }
+                  - { name: cnc-02, template: cnc }
+                  - { name: press-01, template: press }
+                  - { name: mould-01, template: mould }
+            oee:
+              timeZone: Etc/UTC
+              intervalSeconds: 1
+              offlineAfterSeconds: 3
+              checkpointSeconds: 1
+              calendar:
+                shifts:
+                  - { name: test, start: "{{shiftStart:HH:mm:ss}}", end: "{{shiftEnd:HH:mm:ss}}" }
+              templates:
+                cnc:
+            {{Execution}}      alarmTag: alarm_number
+                  alarmTextTag: alarm_text
+                  partCountTag: part_count
+                  idealCycleSeconds: {{ideal("cnc")}}
+                press:
+            {{Execution}}      goodCountTag: parts_good
+                  rejectCountTag: parts_reject
+                  idealCycleSeconds: {{ideal("press")}}
+                mould:
+            {{Execution}}      goodCountTag: parts_good
+                  rejectCountTag: parts_reject
+                  idealCycleSeconds: {{ideal("mould")}}
+            sinks:
+              - type: mqtt
+                name: mqtt
+                embedded: true
+                port: {{mqttPort}}
+            http:
+              enabled: false
+            """;
+    }
+}
