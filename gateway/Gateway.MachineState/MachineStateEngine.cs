@@ -22,6 +22,9 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
 {
     public const string DefaultStateFileName = "machine-state.json";
 
+    /// <summary>Seconds after start of the first current states and live figures (then every interval).</summary>
+    public const int FirstIntervalSeconds = 5;
+
     private readonly OeeOptions _options;
     private readonly IReadingWriter _next;
     private readonly TimeProvider _time;
@@ -214,6 +217,12 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
         MachineRecords.AddStateChange(_pending, machine, segment, _time.GetUtcNow().UtcDateTime);
     }
 
+    void IMachineEvents.StateStarted(MachineTracker machine)
+    {
+        // The current state at once, not only every interval: a dashboard shows a change when it happens.
+        MachineRecords.AddCurrentState(_pending, machine, _time.GetUtcNow().UtcDateTime);
+    }
+
     void IMachineEvents.ShiftEnded(MachineTracker machine, ShiftTotals totals)
     {
         MachineRecords.AddShift(_pending, machine, totals, final: true, _options.OfflineIsDowntime, _options.TopAlarms, _time.GetUtcNow().UtcDateTime);
@@ -251,7 +260,9 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), _time);
         try
         {
-            while (await timer.WaitForNextTickAsync(cancellationToken))
+            // The first live figures a few seconds after start, then every interval.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Min(FirstIntervalSeconds, _options.IntervalSeconds)), _time, cancellationToken);
+            do
             {
                 try
                 {
@@ -262,6 +273,7 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
                     _logger.LogError(e, "OEE interval failed; the next one tries again");
                 }
             }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
         }
         catch (OperationCanceledException)
         {

@@ -13,6 +13,9 @@ public interface IMachineEvents
 {
     void StateEnded(MachineTracker machine, StateSegment segment);
 
+    /// <summary>The machine's new state is committed (<see cref="MachineTracker.State"/> and <see cref="MachineTracker.Since"/> say it).</summary>
+    void StateStarted(MachineTracker machine);
+
     void ShiftEnded(MachineTracker machine, ShiftTotals totals);
 }
 
@@ -195,8 +198,15 @@ public sealed class MachineTracker
 
         var (state, reason) = _classifier.Classify(_values);
         var key = (state, state == MachineStateKind.Alarm ? reason : "");
-        if (state == State && (state != MachineStateKind.Alarm || reason == Reason))
+        if (state == State && (state != MachineStateKind.Alarm || reason == Reason || IsGenericAlarmReason(Reason)))
         {
+            // The same state. An alarm first known only from the execution value ("ALARM") keeps its segment when its
+            // number or text arrives; another alarm after it is a new segment (downtime is counted per alarm).
+            if (state == MachineStateKind.Alarm && reason != Reason && !IsGenericAlarmReason(reason))
+            {
+                Reason = reason;
+            }
+
             _pending = null;
         }
         else if (State == MachineStateKind.Offline || _minState == TimeSpan.Zero)
@@ -220,6 +230,10 @@ public sealed class MachineTracker
         Advance(_pending is null ? t : _pendingSince, events);
     }
 
+    /// <summary>An alarm reason that is only the execution value (the alarm's number and text are not read yet).</summary>
+    private bool IsGenericAlarmReason(string reason) =>
+        reason.Length == 0 || (!_values[StateClassifier.Execution].IsNull && reason == StateClassifier.ExecutionText(_values[StateClassifier.Execution]));
+
     private void Commit(MachineStateKind state, string reason, DateTime start, IMachineEvents events)
     {
         Advance(start, events);
@@ -236,6 +250,8 @@ public sealed class MachineTracker
         {
             Totals(shift).AddEvent(state, reason);
         }
+
+        events.StateStarted(this);
     }
 
     /// <summary>Accounts the current state's time up to <paramref name="to"/>, shift by shift; a shift whose end is passed is final.</summary>

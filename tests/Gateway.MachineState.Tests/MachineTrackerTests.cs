@@ -152,6 +152,26 @@ public sealed class MachineTrackerTests
     }
 
     [Fact]
+    public void An_alarm_known_first_from_the_execution_value_keeps_its_segment_when_its_text_arrives_and_another_alarm_is_a_new_one()
+    {
+        var events = new Recorder();
+        var tracker = Tracker();
+        Execution(tracker, events, At(6), "RUNNING");
+        Execution(tracker, events, At(7), "ALARM");
+        Send(tracker, events, At(7, 0, 1), "alarm_number", ReadingValue.FromInt64(1003));
+        Send(tracker, events, At(7, 10), "alarm_number", ReadingValue.FromInt64(1004));
+        Execution(tracker, events, At(7, 20), "RUNNING");
+        Send(tracker, events, At(7, 20), "alarm_number", ReadingValue.FromInt64(0));
+
+        Assert.Equal(
+            [(MachineStateKind.Running, "RUNNING", At(6)), (MachineStateKind.Alarm, "1003", At(7)), (MachineStateKind.Alarm, "1004", At(7, 10))],
+            events.Segments.Select(s => (s.State, s.Reason, s.StartUtc)).ToList());
+        var totals = Assert.Single(tracker.OpenShifts);
+        Assert.Equal(1200, totals.StateSeconds[(int)MachineStateKind.Alarm]);
+        Assert.Equal(600, totals.Alarms["1004"].Seconds);
+    }
+
+    [Fact]
     public void Rules_order_alarm_before_setup_before_execution_before_spindle()
     {
         var classifier = new StateClassifier(new StateModelOptions

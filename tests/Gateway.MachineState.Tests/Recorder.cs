@@ -9,7 +9,11 @@ internal sealed class Recorder : IMachineEvents
 
     public List<ShiftTotals> FinalShifts { get; } = [];
 
+    public List<MachineStateKind> Started { get; } = [];
+
     public void StateEnded(MachineTracker machine, StateSegment segment) => Segments.Add(segment);
+
+    public void StateStarted(MachineTracker machine) => Started.Add(machine.State);
 
     public void ShiftEnded(MachineTracker machine, ShiftTotals totals) => FinalShifts.Add(totals);
 }

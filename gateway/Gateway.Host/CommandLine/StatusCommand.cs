@@ -135,6 +135,18 @@ public static class StatusCommand
             output.WriteLine($"{sink.Name,-20} {sink.Type,-10} {sink.State,-12} {sink.Pending,10} {sink.OldestPendingSeconds,9:0}s {sink.Delivered,12} {sink.Failures,9}{optional}");
         }
 
+        if (health.MachineStates is { Count: > 0 } machines)
+        {
+            output.WriteLine();
+            output.WriteLine($"{"MACHINE",-20} {"STATE",-12} {"FOR",8} {"SHIFT",-10} {"OEE",6} {"A",6} {"P",6} {"Q",6} {"PARTS",7} REASON");
+            static string Percent(double? value) => value is { } v ? $"{v * 100:0.0}" : "-";
+            foreach (var m in machines)
+            {
+                var age = $"{Math.Max(0, (now - m.SinceUtc).TotalSeconds):0}s";
+                output.WriteLine($"{m.Machine,-20} {m.State,-12} {age,8} {m.Shift ?? "-",-10} {Percent(m.Oee),6} {Percent(m.Availability),6} {Percent(m.Performance),6} {Percent(m.Quality),6} {m.Parts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",7} {m.Reason}".TrimEnd());
+            }
+        }
+
         if (health.Buffer is { } buffer)
         {
             output.WriteLine();

@@ -9,7 +9,25 @@ public sealed record GatewayHealth(
     IReadOnlyList<string> NotReadyReasons,
     IReadOnlyList<SourceHealth> Sources,
     IReadOnlyList<SinkHealth> Sinks,
-    BufferHealth? Buffer);
+    BufferHealth? Buffer,
+    IReadOnlyList<MachineStateHealth>? MachineStates = null);
+
+/// <summary>
+/// One machine's state and its running shift's OEE (docs/oee.md); a factor is null when there was nothing to measure.
+/// Null in the /status of a gateway without an `oee:` section.
+/// </summary>
+public sealed record MachineStateHealth(
+    string Machine,
+    string State,
+    string Reason,
+    DateTime SinceUtc,
+    string? Shift,
+    double? Availability,
+    double? Performance,
+    double? Quality,
+    double? Oee,
+    long? Parts,
+    long? GoodParts);
 
 /// <param name="Machines">Per machine: the last reading and how many of its tags are Bad (null in the /status of an older gateway).</param>
 /// <param name="LastError">Why the source is not connected (connection refused, a timeout and whose, an untrusted certificate and its file); null when connected.</param>

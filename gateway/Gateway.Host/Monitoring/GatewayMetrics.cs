@@ -277,6 +277,8 @@ public sealed class GatewayMetrics
                 buffer.Corrupt,
                 buffer.Refused?.Values.Sum() ?? 0,
                 buffer.Refused,
-                buffer.IngestProblem));
+                buffer.IngestProblem),
+            runtime.MachineState?.Status().Select(m => new MachineStateHealth(
+                m.Machine, m.State, m.Reason, m.SinceUtc, m.Shift, m.Figures?.Availability, m.Figures?.Performance, m.Figures?.Quality, m.Figures?.Oee, m.TotalCount, m.GoodCount)).ToList());
     }
 }

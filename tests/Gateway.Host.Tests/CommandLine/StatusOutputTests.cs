@@ -22,4 +22,22 @@ public sealed class StatusOutputTests
         Assert.Equal(started, shown);
         Assert.Equal(TimeZoneInfo.Local.GetUtcOffset(started), shown.Offset);
     }
+
+    [Fact]
+    public void Each_machine_shows_its_state_and_the_running_shifts_oee()
+    {
+        var since = DateTime.UtcNow.AddSeconds(-90);
+        var health = new GatewayHealth("gw", "1.0", DateTimeOffset.UtcNow, true, [], [], [], null,
+        [
+            new MachineStateHealth("cnc-01", "alarm", "SP1241 SPINDLE OVERHEAT", since, "day", 0.8, 0.9, 0.95, 0.684, 120, 114),
+            new MachineStateHealth("press-01", "offline", "no data", since, null, null, null, null, null, null, null),
+        ]);
+        var output = new StringWriter();
+
+        StatusCommand.Print(health, output);
+
+        var text = output.ToString();
+        Assert.Matches(@"cnc-01\s+alarm\s+\d+s\s+day\s+68\.4\s+80\.0\s+90\.0\s+95\.0\s+120 SP1241 SPINDLE OVERHEAT", text);
+        Assert.Matches(@"press-01\s+offline\s+\d+s\s+-\s+-\s+-\s+-\s+-\s+- no data", text);
+    }
 }
