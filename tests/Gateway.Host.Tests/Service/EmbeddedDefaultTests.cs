@@ -54,6 +54,24 @@ public sealed class EmbeddedDefaultTests : IDisposable
             Assert.True(topics.Keys.Any(t => t.StartsWith($"factory/changwon-demo/{machine}/", StringComparison.Ordinal)), $"no reading of {machine}; topics: {string.Join(", ", topics.Keys)}\n{gateway.Output}");
         }
 
+        // Machine state and OEE (docs/oee.md): each simulated machine's current state and its running shift's figures.
+        deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        bool StateAndOee(string m) => topics.ContainsKey($"factory/changwon-demo/{m}/current_state") && topics.ContainsKey($"factory/changwon-demo/{m}/oee_record");
+        while (DateTime.UtcNow < deadline && !machines.All(StateAndOee))
+        {
+            await Task.Delay(200);
+        }
+
+        foreach (var machine in machines)
+        {
+            Assert.True(StateAndOee(machine), $"no current_state or oee_record of {machine}; topics: {string.Join(", ", topics.Keys)}\n{gateway.Output}");
+            var state = JsonDocument.Parse(topics[$"factory/changwon-demo/{machine}/current_state"]).RootElement.GetProperty("value").GetString();
+            Assert.Contains(state, new[] { "running", "idle", "alarm", "plannedStop", "unknown" });
+            var oee = JsonDocument.Parse(JsonDocument.Parse(topics[$"factory/changwon-demo/{machine}/oee_record"]).RootElement.GetProperty("value").GetString()!).RootElement;
+            Assert.Equal(machine, oee.GetProperty("machine").GetString());
+            Assert.Contains(oee.GetProperty("shift").GetString(), new[] { "day", "swing", "night" });
+        }
+
         // A reading as a consumer sees it: a number from a simulated CNC, Good, with its buffer sequence number.
         // (Subscriptions report changes only, so which cnc-01 tag arrives first depends on what the machine is doing.)
         var numeric = topics

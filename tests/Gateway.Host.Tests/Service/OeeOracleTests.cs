@@ -94,6 +94,11 @@ public sealed class OeeOracleTests : IDisposable
 
         var schedule = simulator.Schedule!.Steps;
         var segments = Records(messages, "state_record").ToList();
+
+        // Every record has the keys its documented JSON Schema (docs/schemas) requires, and no other.
+        AssertFollowsSchema(segments, "machine_state_record");
+        AssertFollowsSchema(Records(messages, "oee_record"), "oee_record");
+        AssertFollowsSchema(Records(messages, "downtime_record"), "downtime_record");
         foreach (var machine in machines)
         {
             var kind = machine[..machine.IndexOf('-', StringComparison.Ordinal)];
@@ -222,6 +227,21 @@ public sealed class OeeOracleTests : IDisposable
             Assert.True(seconds["offline"] < (shiftEnd - killedAt).TotalSeconds, $"{machine}: offline longer than the gap: {string.Join(", ", seconds)}");
             var busy = seconds.Values.Sum() - seconds["plannedStop"] - seconds["offline"] - seconds["unknown"];
             AssertRatio(seconds["running"] / busy, final, "availability", machine, tolerance: 1e-4); // from seconds rounded to ms
+        }
+    }
+
+    private static void AssertFollowsSchema(IEnumerable<JsonElement> records, string name)
+    {
+        var schema = JsonDocument.Parse(File.ReadAllText(RepositoryPaths.Combine("docs", "schemas", name + ".schema.json"))).RootElement;
+        var required = schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()!).ToHashSet();
+        var allowed = schema.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToHashSet();
+        var list = records.ToList();
+        Assert.NotEmpty(list);
+        foreach (var record in list)
+        {
+            var keys = record.EnumerateObject().Select(p => p.Name).ToHashSet();
+            Assert.True(required.IsSubsetOf(keys), $"{name}: {record} lacks {string.Join(",", required.Except(keys))}");
+            Assert.True(keys.IsSubsetOf(allowed), $"{name}: {record} has undocumented {string.Join(",", keys.Except(allowed))}");
         }
     }
 
