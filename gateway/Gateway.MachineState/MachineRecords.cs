@@ -52,14 +52,17 @@ public static class MachineRecords
     }
 
     /// <summary>
-    /// A shift's OEE (live every interval, and final at the shift's end) and its downtime by cause. Time = the shift's
-    /// start, so each update of a shift replaces the previous one in InfluxDB; the tag `shift` names it.
+    /// A shift's OEE (live every interval, and final at the shift's end) and its downtime by cause; the tag `shift` names
+    /// it, the JSON record says its start and end.
     /// </summary>
     public static void AddShift(List<Reading> output, MachineTracker machine, ShiftTotals totals, bool final, bool offlineIsDowntime, int topAlarms, DateTime now)
     {
         var figures = totals.Figures(offlineIsDowntime);
         var labels = machine.Labels.With([new("shift", totals.Shift)]);
-        var at = totals.StartUtc;
+
+        // Live figures at the time they were taken (inside the shift), the final ones at the shift's end: the last point
+        // of a shift is always its final figures.
+        var at = final ? totals.EndUtc : now < totals.EndUtc ? now : totals.EndUtc.AddMilliseconds(-1);
         void Field(string name, ReadingValue value) => Add(output, machine, OeeMeasurement, name, value, at, now, labels);
         void Ratio(string name, double? value)
         {

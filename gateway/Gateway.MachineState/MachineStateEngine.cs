@@ -289,6 +289,16 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
             await _loop;
         }
 
+        try
+        {
+            // The latest figures once more, so the sinks have what the state file has.
+            await TickAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException)
+        {
+            _logger.LogWarning("OEE: the last figures could not be stored at stop: {Message}", e.Message);
+        }
+
         List<Reading> records;
         lock (_gate)
         {

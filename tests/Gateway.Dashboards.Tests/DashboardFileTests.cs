@@ -22,9 +22,9 @@ public sealed partial class DashboardFileTests
     }
 
     [Fact]
-    public void TheThreeDashboardsExist()
+    public void TheFourDashboardsExist()
     {
-        Assert.Equal(["factory-overview.json", "gateway-health-prometheus.json", "gateway-health.json"], GrafanaFiles.DashboardPaths.Select(Path.GetFileName));
+        Assert.Equal(["factory-overview.json", "gateway-health-prometheus.json", "gateway-health.json", "oee.json"], GrafanaFiles.DashboardPaths.Select(Path.GetFileName));
     }
 
     [Theory]

@@ -5,11 +5,14 @@ public static class DashboardQueries
 {
     public static readonly string[] InfluxDashboards = ["factory-overview.json", "gateway-health.json"];
 
-    /// <summary>(file, panel title, refId) of every InfluxQL target.</summary>
-    public static TheoryData<string, string, string> InfluxTargets()
+    /// <summary>The OEE dashboard (docs/oee.md): its panels read the gateway's own records, so only the simulator run has them.</summary>
+    public static readonly string[] OeeDashboards = ["oee.json"];
+
+    /// <summary>(file, panel title, refId) of every InfluxQL target of <paramref name="files"/> (default: <see cref="InfluxDashboards"/>).</summary>
+    public static TheoryData<string, string, string> InfluxTargets(string[]? files = null)
     {
         var data = new TheoryData<string, string, string>();
-        foreach (var file in InfluxDashboards)
+        foreach (var file in files ?? InfluxDashboards)
         {
             foreach (var panel in GrafanaFiles.Dashboard(file).Panels)
             {

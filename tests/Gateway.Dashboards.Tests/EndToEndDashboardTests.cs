@@ -18,6 +18,43 @@ public sealed class EndToEndDashboardTests(SimulatorRunInfluxDb run) : IClassFix
         Assert.True(series.Any(s => s.Values().Any()), $"no data from: {statement}\n--- gateway output ---\n{Tail(run.GatewayOutput)}");
     }
 
+    public static TheoryData<string, string, string> OeeQueries() => DashboardQueries.InfluxTargets(DashboardQueries.OeeDashboards);
+
+    [Theory]
+    [MemberData(nameof(OeeQueries))]
+    public async Task EveryOeePanelReturnsDataFromTheSimulatorRun(string file, string panel, string refId)
+    {
+        Assert.True(run.GatewayExitCode == 0, $"the gateway exited {run.GatewayExitCode}:\n{run.GatewayOutput}");
+        var (statement, series) = await DashboardQueries.RunAsync(run, file, panel, refId, selections: null);
+        Assert.True(series.Any(s => s.Values().Any()), $"no data from: {statement}\n--- gateway output ---\n{Tail(run.GatewayOutput)}");
+    }
+
+    [Fact]
+    public async Task TheOeePanelsShowEverySimulatedMachineWithFiguresInRange()
+    {
+        var oee = GrafanaFiles.Dashboard("oee.json");
+        var variables = await InfluxVariableResolver.ResolveAsync(oee, run);
+        Assert.Equal(["cnc-01", "cnc-02", "mould-01", "press-01"], variables.Offered["machine"].Order(StringComparer.Ordinal));
+        Assert.NotEmpty(variables.Offered["shift"]);
+        Assert.All(variables.Offered["shift"], shift => Assert.Contains(shift, new[] { "day", "swing", "night" }));
+
+        var (statement, table) = await DashboardQueries.RunAsync(run, "oee.json", "교대별 OEE와 세 요소 / OEE and its factors per shift", "A", selections: null);
+        Assert.Equal(4, table.Select(s => s.Tags["machine"]).Distinct().Count());
+        var parts = 0.0;
+        foreach (var series in table)
+        {
+            var availability = series.Column("availability").Single();
+            Assert.True(availability.ValueKind == System.Text.Json.JsonValueKind.Number && availability.GetDouble() is >= 0 and <= 1, $"availability {availability} of {series.Tags["machine"]} from {statement}");
+            parts += series.Column("parts").Single().GetDouble();
+        }
+
+        Assert.True(parts > 0, $"no parts in an hour of machine time: {statement}");
+
+        var (_, states) = await DashboardQueries.RunAsync(run, "oee.json", "설비 상태 타임라인 / Machine state timeline", "A", selections: null);
+        var shown = states.SelectMany(s => s.Values()).Where(v => v.ValueKind == System.Text.Json.JsonValueKind.String).Select(v => v.GetString()).ToHashSet();
+        Assert.Contains("running", shown);
+    }
+
     [Fact]
     public async Task TheVariablesOfferTheDefaultShop()
     {
