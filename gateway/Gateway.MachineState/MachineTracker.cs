@@ -340,8 +340,7 @@ public sealed class MachineTracker
             _lastCountAt = t;
         }
 
-        var shiftTime = t < AccountedUntil ? AccountedUntil : t;
-        var shift = _calendar.At(shiftTime).Shift;
+        var shift = ShiftAt(t < AccountedUntil ? AccountedUntil : t);
         if (shift is null)
         {
             return; // parts made outside every shift are not in any shift's OEE

@@ -172,6 +172,43 @@ public sealed class MachineTrackerTests
     }
 
     [Fact]
+    public void A_night_shift_in_Seoul_collects_the_time_across_midnight_and_closes_at_six_local()
+    {
+        Assert.True(OeeOptions.TryFindZone("Asia/Seoul", out var seoul));
+        var calendar = new ShiftCalendar(new ShiftCalendarOptions { Shifts = [new ShiftOptions { Name = "night", Start = "22:00", End = "06:00" }] }, seoul);
+        var events = new Recorder();
+        var evening = new DateTime(2026, 12, 7, 12, 0, 0, DateTimeKind.Utc); // 21:00 in Seoul
+        var tracker = new MachineTracker("sim", "cnc-01", LabelSet.Empty, new StateClassifier(Models.Cnc()), calendar, evening);
+        Execution(tracker, events, evening, "RUNNING");
+        Parts(tracker, events, evening, 10);
+        Parts(tracker, events, evening.AddHours(2), 30);     // 23:00
+        Execution(tracker, events, evening.AddHours(4), "IDLE"); // 01:00 on the 8th
+        Execution(tracker, events, evening.AddHours(5), "RUNNING");
+        Parts(tracker, events, evening.AddHours(8.5), 50);   // 05:30
+        Assert.Empty(events.FinalShifts);
+        Execution(tracker, events, evening.AddHours(10), "IDLE"); // 07:00: the shift is over
+
+        var night = Assert.Single(events.FinalShifts);
+        Assert.Equal("night", night.Shift);
+        Assert.Equal(new DateTime(2026, 12, 7, 13, 0, 0, DateTimeKind.Utc), night.StartUtc);
+        Assert.Equal(7 * 3600, night.StateSeconds[(int)MachineStateKind.Running]);
+        Assert.Equal(3600, night.StateSeconds[(int)MachineStateKind.Idle]);
+        Assert.Equal(40, night.TotalCount);
+    }
+
+    [Fact]
+    public void Bad_readings_of_a_disconnected_source_do_not_keep_a_machine_alive()
+    {
+        var events = new Recorder();
+        var tracker = Tracker();
+        Execution(tracker, events, At(6), "RUNNING");
+        tracker.Observe("execution", ReadingValue.Null, Quality.Bad, At(6, 0, 20), At(6, 0, 20), events);
+        tracker.Tick(At(6, 0, 40), TimeSpan.FromSeconds(30), events);
+        Assert.Equal(MachineStateKind.Offline, tracker.State);
+        Assert.Equal(At(6), tracker.Since);
+    }
+
+    [Fact]
     public void Rules_order_alarm_before_setup_before_execution_before_spindle()
     {
         var classifier = new StateClassifier(new StateModelOptions
