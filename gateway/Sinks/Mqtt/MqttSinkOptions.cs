@@ -6,7 +6,7 @@ using Gateway.Core;
 namespace Gateway.Sinks.Mqtt;
 
 /// <summary>The YAML keys of a `type: mqtt` sink entry (camelCase). Read by the configuration binder and the schema generator.</summary>
-public sealed class MqttSinkOptions
+public sealed class MqttSinkOptions : IBrokerConnectionOptions
 {
     [Description("Run an MQTT broker inside the gateway (MQTTnet server) and publish into it, so no external broker is needed.")]
     public bool Embedded { get; set; }
