@@ -268,26 +268,7 @@ public sealed class SparkplugSink : ISink
             try
             {
                 await _birthSignal.WaitAsync(stopping);
-                await _publishLock.WaitAsync(stopping);
-                try
-                {
-                    if (_node.IsBorn || !_hostOnline || !_client.IsConnected)
-                    {
-                        continue;
-                    }
-
-                    var now = _context.TimeProvider.GetUtcNow().UtcDateTime;
-                    _messages.Clear();
-                    MarkHistoricalIfBirthDue(now);
-                    _node.Births(now, _messages);
-                    await PublishAsync(_messages, stopping);
-                    _logger.LogInformation("Sparkplug sink '{Sink}': edge node {Group}/{Node} born (bdSeq {BdSeq}) with {Devices} device(s)", Name, Topics.GroupId, Topics.EdgeNodeId, _bdSeqPublished, _node.Devices.Count);
-                }
-                finally
-                {
-                    _messages.Clear();
-                    _publishLock.Release();
-                }
+                await BirthAsync(stopping);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
@@ -380,6 +361,12 @@ public sealed class SparkplugSink : ISink
 
     private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
     {
+        if (_client.IsConnected)
+        {
+            // A birth that failed on a connection that still stands: start a clean session (new bdSeq) instead.
+            await _client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.DisconnectWithWillMessage }, cancellationToken);
+        }
+
         _connectionLost = NewSignal();
 
         // A new session, a new bdSeq: the Will carries it, and so does this session's NBIRTH.
@@ -409,6 +396,46 @@ public sealed class SparkplugSink : ISink
         }
 
         await _client.SubscribeAsync(subscribe.Build(), cancellationToken);
+
+        // Born before the sink reports itself connected: readings that arrive from now on are live, not historical.
+        if (_hostOnline)
+        {
+            await BirthAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>NBIRTH and every DBIRTH, unless the node is born already or may not publish now.</summary>
+    private async Task BirthAsync(CancellationToken cancellationToken)
+    {
+        await _publishLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_node.IsBorn || !_hostOnline || !_client.IsConnected)
+            {
+                return;
+            }
+
+            var now = _context.TimeProvider.GetUtcNow().UtcDateTime;
+            _messages.Clear();
+            MarkHistoricalIfBirthDue(now);
+            _node.Births(now, _messages);
+            try
+            {
+                await PublishAsync(_messages, cancellationToken);
+            }
+            catch
+            {
+                _node.RequireRebirth();
+                throw;
+            }
+
+            _logger.LogInformation("Sparkplug sink '{Sink}': edge node {Group}/{Node} born (bdSeq {BdSeq}) with {Devices} device(s)", Name, Topics.GroupId, Topics.EdgeNodeId, _bdSeqPublished, _node.Devices.Count);
+        }
+        finally
+        {
+            _messages.Clear();
+            _publishLock.Release();
+        }
     }
 
     private MqttClientOptions BuildClientOptions()
@@ -605,7 +632,6 @@ public sealed class SparkplugSink : ISink
             _connected.TrySetResult();
         }
 
-        _birthSignal.Release();
         _firstAttempt.TrySetResult();
     }
 

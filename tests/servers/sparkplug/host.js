@@ -20,6 +20,7 @@ for (let i = 2; i < process.argv.length; i += 2) {
 const group = args.group;
 const node = args.node;
 const hostId = args['host-id'];
+const births = {}; // device ('' for the node) -> alias -> datatype, from the latest birth
 
 // Sparkplug 3.0, 6.4.17: arrays are little-endian packed into bytes_value; the library predates them.
 function unpackArray(datatype, bytes) {
@@ -70,9 +71,21 @@ function plain(value) {
 
 function describe(topic, message) {
   const parts = topic.split('/');
-  const record = { topic, type: parts[2], device: parts[4] || null };
-  const payload = sparkplug.decodePayload(message);
-  const raw = ProtoRoot.org.eclipse.tahu.protobuf.Payload.decode(message);
+  const record = { topic, type: parts[2], device: parts[4] || null, size: message.length };
+  const Payload = ProtoRoot.org.eclipse.tahu.protobuf.Payload;
+  const raw = Payload.decode(message);
+  // As a host application does: data messages name metrics by alias only, so the datatype comes from the birth.
+  const key = parts[4] || '';
+  if (record.type === 'NBIRTH' || record.type === 'DBIRTH') {
+    const map = {};
+    raw.metrics.forEach((m) => { if (m.hasOwnProperty('alias')) map[Number(plain(m.alias))] = m.datatype; });
+    births[key] = map;
+  } else if (record.type === 'NDATA' || record.type === 'DDATA') {
+    raw.metrics.forEach((m) => {
+      if (!m.hasOwnProperty('datatype') && m.hasOwnProperty('alias')) m.datatype = (births[key] || {})[Number(plain(m.alias))];
+    });
+  }
+  const payload = sparkplug.decodePayload(Payload.encode(raw).finish());
   record.seq = payload.seq === undefined ? null : Number(plain(payload.seq));
   record.timestamp = payload.timestamp === undefined ? null : Number(plain(payload.timestamp));
   record.metrics = (payload.metrics || []).map((metric, index) => {
@@ -89,8 +102,9 @@ function describe(topic, message) {
       value: null,
       quality: null,
     };
-    if (rawMetric.bytesValue && rawMetric.bytesValue.length !== undefined && rawMetric.value === 'bytesValue') {
+    if (rawMetric.value === 'bytesValue') {
       out.bytes = Array.from(rawMetric.bytesValue);
+      out.array = unpackArray(rawMetric.datatype, rawMetric.bytesValue);
     }
     if (!out.isNull) {
       out.value = plain(metric.value);
