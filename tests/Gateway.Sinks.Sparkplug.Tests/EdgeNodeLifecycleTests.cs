@@ -253,7 +253,7 @@ public sealed class EdgeNodeLifecycleTests
     }
 
     [Fact]
-    public async Task A_new_metric_of_a_born_machine_rebirths_the_node_with_the_whole_set()
+    public async Task A_new_metric_of_a_born_machine_gives_its_DDEATH_and_a_DBIRTH_with_the_whole_set()
     {
         await using var bed = await SparkplugBed.StartAsync();
         var sink = await bed.StartSinkAsync();
@@ -261,8 +261,13 @@ public sealed class EdgeNodeLifecycleTests
         await sink.DeliverAsync([SparkplugBed.Reading("cnc1", "Speed", ReadingValue.FromDouble(2)), SparkplugBed.Reading("cnc1", "Feed", ReadingValue.FromInt64(7))], CancellationToken.None);
         var messages = await bed.Host.WaitForAsync(m => m.OfType("DDATA").Count() == 2, Patience, "two DDATA");
         var points = SparkplugStream.Check(messages);
-        Assert.Equal(2, messages.OfType("NBIRTH").Count());
+        Assert.Single(messages.OfType("NBIRTH"));
+        Assert.Equal(["NBIRTH", "DBIRTH", "DDATA", "DDEATH", "DBIRTH", "DDATA"], messages.Select(m => m.Type()));
         Assert.Equal(["Feed", "Speed"], messages.OfType("DBIRTH").Last().Metrics().Select(m => m.GetProperty("name").GetString()).Order());
+        var rebirth = messages.OfType("DBIRTH").Last().Metrics().ToDictionary(m => m.GetProperty("name").GetString()!);
+        Assert.Equal(1.0, rebirth["Speed"].GetProperty("value").GetDouble()); // the last value before this batch
+        Assert.True(rebirth["Feed"].GetProperty("isNull").GetBoolean()); // no value yet; its datatype is already known
+        Assert.Equal("Int64", rebirth["Feed"].GetProperty("type").GetString());
         Assert.Equal("7", points.Single(p => p.Name == "Feed").Metric.GetProperty("value").ToString());
     }
 

@@ -22,7 +22,7 @@ public sealed class StoreAndForwardTests
         bed.Relay.AbortAll();
         await bed.Host.WaitForAsync(m => m.OfType("NDEATH").Any(), Patience, "the Will (NDEATH)");
         await SparkplugBed.WaitForStateAsync(sink, ConnectionState.Faulted);
-        var waited = Enumerable.Range(2, 3).Select(i => SparkplugBed.Reading("cnc1", "Speed", ReadingValue.FromDouble(i), DateTime.UtcNow.AddMilliseconds(i))).ToList();
+        var waited = Enumerable.Range(2, 3).Select(i => SparkplugBed.Reading("cnc1", "Speed", ReadingValue.FromDouble(i), DateTime.UtcNow.AddMilliseconds(i - 100))).ToList();
         await Assert.ThrowsAsync<SparkplugSinkException>(() => sink.DeliverAsync(waited, CancellationToken.None));
 
         var replay = SparkplugBed.DeliverWithRetriesAsync(sink, waited, Patience);
@@ -58,8 +58,8 @@ public sealed class StoreAndForwardTests
         var waited = new List<Reading>();
         for (var i = 2; i <= 6; i++)
         {
-            waited.Add(SparkplugBed.Reading("cnc1", "Speed", ReadingValue.FromDouble(i), DateTime.UtcNow.AddMilliseconds(i)));
-            waited.Add(SparkplugBed.Reading("cnc1", "Count", ReadingValue.FromInt64(i), DateTime.UtcNow.AddMilliseconds(i)));
+            waited.Add(SparkplugBed.Reading("cnc1", "Speed", ReadingValue.FromDouble(i), DateTime.UtcNow.AddMilliseconds(i - 100)));
+            waited.Add(SparkplugBed.Reading("cnc1", "Count", ReadingValue.FromInt64(i), DateTime.UtcNow.AddMilliseconds(i - 100)));
         }
 
         await Assert.ThrowsAsync<RetryLaterException>(() => sink.DeliverAsync(waited, CancellationToken.None));

@@ -89,6 +89,9 @@ public sealed class MqttSinkOptions : IBrokerConnectionOptions
     [Description("Publish readings with the retain flag.")]
     public bool Retain { get; set; }
 
+    [Description("Retain only the readings whose topic matches one of these MQTT filters (`+`, `#`), so each of those topics keeps its last value for new subscribers (a unified namespace's current state); the others are not retained.")]
+    public List<string> RetainTopics { get; set; } = [];
+
     [Description("Topic of the retained online/offline status message (also the Last Will). Empty turns it off.")]
     public string StatusTopic { get; set; } = TopicTemplate.DefaultStatusTopic;
 

@@ -52,6 +52,19 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             }
         }
 
+        foreach (var filter in o.RetainTopics)
+        {
+            if (!TopicFilter.IsValid(filter, out var filterProblem))
+            {
+                yield return new("retainTopics", filterProblem + ".");
+            }
+        }
+
+        if (o.Retain && o.RetainTopics.Count > 0)
+        {
+            yield return new("retainTopics", "`retain: true` already retains every reading; remove `retain` to retain only the topics listed here, or remove `retainTopics`.");
+        }
+
         foreach (var connectionProblem in BrokerConnectionChecks.Validate(o))
         {
             yield return connectionProblem;
@@ -210,7 +223,13 @@ public sealed class MqttSinkPlugin : ISinkPlugin
         if (!string.IsNullOrEmpty(o.StatusTopic) && TopicTemplate.TryParse(o.StatusTopic, out var status, out _))
         {
             missing.Clear();
-            status.Render(new TopicValues(gateway.Name, "", "", "", "", gateway.Labels), missing);
+            var statusTopic = status.Render(new TopicValues(gateway.Name, "", "", "", "", gateway.Labels), missing);
+            if (owners.TryGetValue(statusTopic, out var shadowed))
+            {
+                // In one topic tree (a unified namespace) the retained status would be overwritten by readings.
+                problems.Add(new(key, $"tag '{shadowed.Source}/{shadowed.Machine}/{shadowed.Tag}' would publish to '{statusTopic}', the gateway's status topic; change `statusTopic` or `{key}` so they differ."));
+            }
+
             foreach (var name in missing.Where(m => !TopicTemplate.IsBuiltIn(m)))
             {
                 problems.Add(new("statusTopic", $"the gateway has no label '{name}' for '{o.StatusTopic}'; add it under gateway.labels or change `statusTopic`."));

@@ -32,6 +32,7 @@ public sealed class SparkplugEdgeNode
     private readonly Dictionary<string, Device> _devices = new(StringComparer.Ordinal);
     private readonly List<Device> _deviceOrder = [];
     private readonly Dictionary<Device, List<Reading>> _readingsByDevice = [];
+    private readonly HashSet<Device> _grown = [];
     private ulong _nextAlias = 1;
     private int _seq;
 
@@ -70,9 +71,9 @@ public sealed class SparkplugEdgeNode
     }
 
     /// <summary>
-    /// Encodes a batch into <paramref name="messages"/>, in the order they must be published: births first when the
-    /// node is not born or a device's metric set changed, then per machine its DDATA (split at the size limit), a DDEATH
-    /// where its source was lost, and a DBIRTH where it comes back.
+    /// Encodes a batch into <paramref name="messages"/>, in the order they must be published: NBIRTH and every DBIRTH
+    /// first when the node is not born, then per machine its DDATA (split at the size limit), a DDEATH where its source
+    /// was lost, a DBIRTH where it comes back, and DDEATH + DBIRTH with the whole set where its metric set changed.
     /// </summary>
     /// <param name="historicalBefore">Readings timestamped before this waited in the buffer: they are sent with is_historical.</param>
     public void Encode(IReadOnlyList<Reading> batch, DateTime now, DateTime? historicalBefore, List<SparkplugMessage> messages)
@@ -83,7 +84,7 @@ public sealed class SparkplugEdgeNode
         }
 
         var order = new List<Device>();
-        var metricSetChanged = false;
+        _grown.Clear();
         foreach (var reading in batch)
         {
             var device = DeviceOf(reading);
@@ -94,15 +95,16 @@ public sealed class SparkplugEdgeNode
             }
 
             readings.Add(reading);
-            if (!IsSourceLost(reading))
+            if (!IsSourceLost(reading) && Learn(device, reading) && device.State == DeviceState.Born)
             {
-                metricSetChanged |= Learn(device, reading) && device.State == DeviceState.Born;
+                _grown.Add(device);
             }
         }
 
-        if (!IsBorn || metricSetChanged)
+        if (!IsBorn)
         {
             Births(now, messages);
+            _grown.Clear();
         }
 
         foreach (var device in order)
@@ -135,18 +137,19 @@ public sealed class SparkplugEdgeNode
     {
         Payload? data = null;
         var size = 0;
+        if (_grown.Contains(device))
+        {
+            // A changed metric set (a new tag, a new datatype): the device dies and is born again with the whole set,
+            // so hosts replace its definitions without the whole node going through NBIRTH.
+            DeviceDeath(device, now, now, messages);
+        }
+
         foreach (var reading in readings)
         {
             if (IsSourceLost(reading))
             {
                 Flush(device, ref data, messages);
-                if (device.State == DeviceState.Born)
-                {
-                    var death = new Payload { Timestamp = Milliseconds(reading.Timestamp, now), Seq = NextSeq() };
-                    messages.Add(new SparkplugMessage(_topics.DeviceDeath(device.Id), death.ToByteArray(), 0));
-                }
-
-                device.State = DeviceState.Dead;
+                DeviceDeath(device, reading.Timestamp, now, messages);
                 continue;
             }
 
@@ -189,6 +192,17 @@ public sealed class SparkplugEdgeNode
         }
 
         Flush(device, ref data, messages);
+    }
+
+    private void DeviceDeath(Device device, DateTime time, DateTime now, List<SparkplugMessage> messages)
+    {
+        if (device.State == DeviceState.Born)
+        {
+            var death = new Payload { Timestamp = Milliseconds(time, now), Seq = NextSeq() };
+            messages.Add(new SparkplugMessage(_topics.DeviceDeath(device.Id), death.ToByteArray(), 0));
+        }
+
+        device.State = DeviceState.Dead;
     }
 
     private void Flush(Device device, ref Payload? data, List<SparkplugMessage> messages)

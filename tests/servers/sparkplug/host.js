@@ -97,7 +97,7 @@ function describe(topic, message) {
       type: metric.type === undefined ? null : metric.type,
       datatype: datatype === undefined || datatype === null ? null : datatype,
       timestamp: metric.timestamp === undefined ? null : Number(plain(metric.timestamp)),
-      isNull: !!metric.isNull,
+      isNull: !!rawMetric.isNull,
       isHistorical: !!metric.isHistorical,
       value: null,
       quality: null,
