@@ -82,6 +82,7 @@ public class SparkplugThroughputBenchmarks
 /// Run: <c>dotnet run -c Release --project tests/Gateway.Benchmarks -- --filter *SparkplugEncode*</c>.
 /// </summary>
 [MemoryDiagnoser]
+[InProcess]
 public class SparkplugEncodeBenchmarks
 {
     private const int BatchSize = 5000;

@@ -189,11 +189,16 @@ public sealed class SparkplugSink : ISink
             {
                 await PublishAsync(_messages, cancellationToken);
             }
-            catch
+            catch (Exception e)
             {
                 // Some messages may be gone and some not: seq is no longer trustworthy, so the next delivery re-births.
                 _node.RequireRebirth();
-                throw;
+                if (e is SparkplugSinkException or OperationCanceledException)
+                {
+                    throw;
+                }
+
+                throw new SparkplugSinkException($"Sparkplug sink '{Name}': delivery to {Endpoint} failed: {Sentence.End(Describe(e))} The batch stays in the buffer and is sent again.", e);
             }
 
             if (!wasBorn)
