@@ -2,6 +2,7 @@ using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Sinks.InfluxDb;
 using Gateway.Sinks.Mqtt;
+using Gateway.Sinks.Sparkplug;
 
 namespace Gateway.Host;
 
@@ -11,5 +12,6 @@ public static class GatewayPlugins
     public static PluginCatalog Create() => new PluginCatalog()
         .Add(new OpcUaSourcePlugin())
         .Add(new MqttSinkPlugin())
-        .Add(new InfluxDbSinkPlugin());
+        .Add(new InfluxDbSinkPlugin())
+        .Add(new SparkplugSinkPlugin());
 }

@@ -11,11 +11,11 @@ namespace Gateway.Sinks.Mqtt;
 /// </summary>
 public sealed class BrokerTls
 {
-    private readonly MqttSinkOptions _options;
+    private readonly IBrokerConnectionOptions _options;
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly X509Certificate2? _clientCertificate;
 
-    public BrokerTls(MqttSinkOptions options)
+    public BrokerTls(IBrokerConnectionOptions options)
     {
         _options = options;
         if (!string.IsNullOrEmpty(options.CaFile))

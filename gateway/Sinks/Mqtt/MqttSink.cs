@@ -44,6 +44,7 @@ public sealed class MqttSink : ISink
     private readonly JsonPayloadWriter _payloads;
     private readonly SemaphoreSlim _deliveryLock = new(1, 1);
     private readonly Dictionary<TopicKey, string> _topicCache = [];
+    private readonly Dictionary<string, bool> _retainByTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _batchGroups = new(StringComparer.Ordinal);
     private readonly List<MqttApplicationMessage> _messages = [];
     private readonly List<MqttApplicationMessage> _messagePool = [];
@@ -545,6 +546,7 @@ public sealed class MqttSink : ISink
         }
 
         message.Topic = topic;
+        message.Retain = RetainOf(topic);
         message.Payload = new ReadOnlySequence<byte>(_buffer.Slice(slice.Start, slice.Length));
         return message;
     }
@@ -656,6 +658,28 @@ public sealed class MqttSink : ISink
         _logger.LogWarning(
             "MQTT sink '{Sink}': {Endpoint} refused {Count} message(s) for good (first: '{Topic}': {Reason}); their {Readings} reading(s) were written to {File}. Check the broker's ACL for this client.",
             Name, Endpoint, refused.Count, _messages[firstMessage].Topic, $"{firstResult.ReasonCode} {firstResult.ReasonString}".Trim(), letters.Count, _deadLetters.Path);
+    }
+
+    /// <summary>`retain`, or the topic matches one of `retainTopics` (cached per topic: a filter match splits strings).</summary>
+    private bool RetainOf(string topic)
+    {
+        if (_options.Retain || _options.RetainTopics.Count == 0)
+        {
+            return _options.Retain;
+        }
+
+        if (!_retainByTopic.TryGetValue(topic, out var retain))
+        {
+            if (_retainByTopic.Count >= TopicCacheLimit)
+            {
+                _retainByTopic.Clear();
+            }
+
+            retain = _options.RetainTopics.Exists(filter => TopicFilter.Matches(filter, topic));
+            _retainByTopic[topic] = retain;
+        }
+
+        return retain;
     }
 
     private string TopicOf(Reading reading)

@@ -6,7 +6,7 @@ using Gateway.Core;
 namespace Gateway.Sinks.Mqtt;
 
 /// <summary>The YAML keys of a `type: mqtt` sink entry (camelCase). Read by the configuration binder and the schema generator.</summary>
-public sealed class MqttSinkOptions
+public sealed class MqttSinkOptions : IBrokerConnectionOptions
 {
     [Description("Run an MQTT broker inside the gateway (MQTTnet server) and publish into it, so no external broker is needed.")]
     public bool Embedded { get; set; }
@@ -88,6 +88,9 @@ public sealed class MqttSinkOptions
 
     [Description("Publish readings with the retain flag.")]
     public bool Retain { get; set; }
+
+    [Description("Retain only the readings whose topic matches one of these MQTT filters (`+`, `#`), so each of those topics keeps its last value for new subscribers (a unified namespace's current state); the others are not retained.")]
+    public List<string> RetainTopics { get; set; } = [];
 
     [Description("Topic of the retained online/offline status message (also the Last Will). Empty turns it off.")]
     public string StatusTopic { get; set; } = TopicTemplate.DefaultStatusTopic;

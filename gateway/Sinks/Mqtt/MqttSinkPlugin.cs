@@ -1,6 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 
 using Gateway.Core;
 
@@ -54,38 +52,22 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             }
         }
 
-        if (!string.IsNullOrEmpty(o.Password) && string.IsNullOrEmpty(o.Username))
+        foreach (var filter in o.RetainTopics)
         {
-            yield return new("username", "a `password` is set but no `username`; set both or neither.");
-        }
-
-        if (string.IsNullOrEmpty(o.CertFile) != string.IsNullOrEmpty(o.KeyFile))
-        {
-            yield return new(string.IsNullOrEmpty(o.CertFile) ? "certFile" : "keyFile", "a client certificate needs both `certFile` and `keyFile`.");
-        }
-
-        foreach (var (key, file) in new[] { ("caFile", o.CaFile), ("certFile", o.CertFile), ("keyFile", o.KeyFile) })
-        {
-            if (string.IsNullOrEmpty(file))
+            if (!TopicFilter.IsValid(filter, out var filterProblem))
             {
-                continue;
-            }
-
-            if (!o.Tls)
-            {
-                yield return new(key, $"`{key}` is set but `tls` is false; set `tls: true` or remove `{key}`.");
-            }
-            else if (!File.Exists(file))
-            {
-                yield return new(key, $"file '{file}' not found.");
+                yield return new("retainTopics", filterProblem + ".");
             }
         }
 
-        // BrokerTls reads these files when the sink is created, and a file it cannot read stops the whole gateway
-        // at start; so they are read here too, and a bad one is a configuration error at its key.
-        if (o.Tls && TlsFileProblem(o) is { } tlsProblem)
+        if (o.Retain && o.RetainTopics.Count > 0)
         {
-            yield return tlsProblem;
+            yield return new("retainTopics", "`retain: true` already retains every reading; remove `retain` to retain only the topics listed here, or remove `retainTopics`.");
+        }
+
+        foreach (var connectionProblem in BrokerConnectionChecks.Validate(o))
+        {
+            yield return connectionProblem;
         }
 
         if (o.Embedded)
@@ -106,50 +88,6 @@ public sealed class MqttSinkPlugin : ISinkPlugin
         if (o.ReconnectMaxDelayMs < o.ReconnectDelayMs)
         {
             yield return new("reconnectMaxDelayMs", $"{o.ReconnectMaxDelayMs} is below `reconnectDelayMs` ({o.ReconnectDelayMs}).");
-        }
-    }
-
-    private static OptionProblem? TlsFileProblem(MqttSinkOptions o)
-    {
-        if (!string.IsNullOrEmpty(o.CaFile) && File.Exists(o.CaFile))
-        {
-            try
-            {
-                var roots = new X509Certificate2Collection();
-                roots.ImportFromPemFile(o.CaFile);
-                if (roots.Count == 0)
-                {
-                    return new("caFile", $"'{o.CaFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----).");
-                }
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                return new("caFile", $"'{o.CaFile}' cannot be read as PEM certificates: {e.Message}.");
-            }
-        }
-
-        if (!string.IsNullOrEmpty(o.CertFile) && !string.IsNullOrEmpty(o.KeyFile) && File.Exists(o.CertFile) && File.Exists(o.KeyFile))
-        {
-            if (PemPairProblem(o.CertFile, o.KeyFile) is { } pairProblem)
-            {
-                return new("certFile", pairProblem);
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>Loads a PEM certificate and its key as the client's TLS and the embedded broker's TLS listener do at start.</summary>
-    private static string? PemPairProblem(string certFile, string keyFile)
-    {
-        try
-        {
-            using var certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            return null;
-        }
-        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return $"'{certFile}' with key '{keyFile}' is not a usable PEM certificate and private key: {e.Message}.";
         }
     }
 
@@ -210,7 +148,7 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             }
 
             // The broker loads these at start; a pair that does not load would stop the gateway there, so read it here.
-            if (!missing && !string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile) && PemPairProblem(tls.CertFile, tls.KeyFile) is { } certificateProblem)
+            if (!missing && !string.IsNullOrEmpty(tls.CertFile) && !string.IsNullOrEmpty(tls.KeyFile) && BrokerConnectionChecks.PemPairProblem(tls.CertFile, tls.KeyFile) is { } certificateProblem)
             {
                 yield return new("brokerTls.certFile", certificateProblem, tls);
             }
@@ -285,7 +223,13 @@ public sealed class MqttSinkPlugin : ISinkPlugin
         if (!string.IsNullOrEmpty(o.StatusTopic) && TopicTemplate.TryParse(o.StatusTopic, out var status, out _))
         {
             missing.Clear();
-            status.Render(new TopicValues(gateway.Name, "", "", "", "", gateway.Labels), missing);
+            var statusTopic = status.Render(new TopicValues(gateway.Name, "", "", "", "", gateway.Labels), missing);
+            if (owners.TryGetValue(statusTopic, out var shadowed))
+            {
+                // In one topic tree (a unified namespace) the retained status would be overwritten by readings.
+                problems.Add(new(key, $"tag '{shadowed.Source}/{shadowed.Machine}/{shadowed.Tag}' would publish to '{statusTopic}', the gateway's status topic; change `statusTopic` or `{key}` so they differ."));
+            }
+
             foreach (var name in missing.Where(m => !TopicTemplate.IsBuiltIn(m)))
             {
                 problems.Add(new("statusTopic", $"the gateway has no label '{name}' for '{o.StatusTopic}'; add it under gateway.labels or change `statusTopic`."));
