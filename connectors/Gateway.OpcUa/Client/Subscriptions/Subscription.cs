@@ -129,7 +129,7 @@ public sealed class Subscription
                 outcome[i] = results[i] ?? new MonitoredItemCreateResult { StatusCode = new StatusCode(StatusCodes.BadUnknownResponse) };
                 if (outcome[i].StatusCode.IsGood)
                 {
-                    _items[items[i].RequestedParameters.ClientHandle] = new MonitoredItem(items[i], outcome[i]);
+                    _items[items[i].RequestedParameters.ClientHandle] = MonitoredItem.From(items[i], outcome[i]);
                 }
             }
         }
@@ -211,7 +211,7 @@ public sealed class Subscription
         List<MonitoredItemCreateRequest> requests;
         lock (_itemsLock)
         {
-            requests = _items.Values.Select(i => i.Request).ToList();
+            requests = _items.Values.Select(i => i.ToRequest()).ToList();
             _items.Clear();
         }
 
@@ -273,14 +273,57 @@ public sealed class Subscription
     }
 }
 
-/// <summary>A monitored item the server accepted: what was asked and what the server granted.</summary>
-public sealed record MonitoredItem(MonitoredItemCreateRequest Request, MonitoredItemCreateResult Result)
+/// <summary>
+/// A monitored item the server accepted: what was asked (enough to create it again) and what the server granted. A
+/// value type held inline in the subscription's table, with the node, index range and filter shared with the request:
+/// 100,000 items cost a few MB, not a copy of every request and result.
+/// </summary>
+public readonly record struct MonitoredItem(
+    uint ClientHandle,
+    uint MonitoredItemId,
+    NodeId NodeId,
+    uint AttributeId,
+    string? IndexRange,
+    MonitoringMode MonitoringMode,
+    double SamplingInterval,
+    uint QueueSize,
+    bool DiscardOldest,
+    ExtensionObject Filter,
+    double RevisedSamplingInterval,
+    uint RevisedQueueSize)
 {
-    public uint ClientHandle => Request.RequestedParameters.ClientHandle;
+    internal static MonitoredItem From(MonitoredItemCreateRequest request, MonitoredItemCreateResult result)
+    {
+        var asked = request.RequestedParameters;
+        return new MonitoredItem(
+            asked.ClientHandle,
+            result.MonitoredItemId,
+            request.ItemToMonitor.NodeId,
+            request.ItemToMonitor.AttributeId,
+            request.ItemToMonitor.IndexRange,
+            request.MonitoringMode,
+            asked.SamplingInterval,
+            asked.QueueSize,
+            asked.DiscardOldest,
+            asked.Filter,
+            result.RevisedSamplingInterval,
+            result.RevisedQueueSize);
+    }
 
-    public uint MonitoredItemId => Result.MonitoredItemId;
-
-    public NodeId NodeId => Request.ItemToMonitor.NodeId;
+    /// <summary>The request that creates this item again (on a subscription created anew).</summary>
+    public MonitoredItemCreateRequest ToRequest() => new()
+    {
+        ItemToMonitor = new ReadValueId(NodeId, AttributeId, IndexRange),
+        MonitoringMode = MonitoringMode,
+        RequestedParameters = new MonitoringParameters
+        {
+            ClientHandle = ClientHandle,
+            SamplingInterval = SamplingInterval,
+            QueueSize = QueueSize,
+            DiscardOldest = DiscardOldest,
+            Filter = Filter,
+        },
+    };
 }
 
 /// <summary>
