@@ -14,7 +14,9 @@ namespace Gateway.Connectors.OpcUa;
 /// Reads one OPC UA server for the gateway. It is the single owner of this server's connection: one reconnect loop
 /// (exponential backoff with jitter, through Polly), at most one session at a time, and after every reconnect the
 /// NodeIds (`nsu=`) and browse paths are resolved again, so a restarted server that renumbered its namespaces still
-/// sends data to the right tags. A lost connection marks the source's tags Bad once, not on every retry.
+/// sends data to the right tags. A lost connection marks the source's tags Bad once, not on every retry. Subscribed
+/// groups are mapped onto the stack's subscriptions (<see cref="GroupSubscription"/>); the stack publishes, acknowledges
+/// after the readings were written, and recovers the session after a lost connection.
 /// </summary>
 public sealed class OpcUaSourceConnector : ISourceConnector
 {
@@ -160,7 +162,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     private async Task RunSessionAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
-        // The slot is given back only after the session is closed (disposal order): never two sessions side by side.
+        // The slot is given back only after the session is closed or its connection is gone: never two sessions side by side.
         using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
         // Security is applied at each attempt: a user certificate replaced on disk, or a PKI problem fixed, is picked up.
         var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _name, warning)) ?? _clientOptions;
