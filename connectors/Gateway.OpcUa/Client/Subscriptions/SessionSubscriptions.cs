@@ -88,7 +88,9 @@ public sealed class SessionSubscriptions
                 continue;
             }
 
-            var answered = (Task<PublishResponse>)done;
+            // The oldest answered request, not whichever continuation ran first: the server answers its queued requests
+            // in order, and taking them in that order spares a Republish for a message that is only overtaken.
+            var answered = pending.First(t => t.IsCompleted);
             pending.Remove(answered);
             PublishResponse response;
             try

@@ -100,7 +100,9 @@ public sealed class SessionSubscriptionsAgainstNodeOpcUaTests(CountersServerFixt
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
 
         Assert.True(handler.Messages.Count >= 20);
-        Assert.All(handler.Messages, m => Assert.False(m.Republished));
+        // An answer overtaken by a later one (several Publish requests are outstanding) may come by Republish; what
+        // must hold is that every message is handled once, in order, and none is lost.
+        Assert.Equal(0, subscription.MessagesLost);
         Assert.Equal(handler.Messages[^1].Sequence, last);
         AssertInOrder(handler);
     }
