@@ -1,5 +1,6 @@
 using Gateway.Core;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Client.Subscriptions;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
@@ -13,7 +14,9 @@ namespace Gateway.Connectors.OpcUa;
 /// Reads one OPC UA server for the gateway. It is the single owner of this server's connection: one reconnect loop
 /// (exponential backoff with jitter, through Polly), at most one session at a time, and after every reconnect the
 /// NodeIds (`nsu=`) and browse paths are resolved again, so a restarted server that renumbered its namespaces still
-/// sends data to the right tags. A lost connection marks the source's tags Bad once, not on every retry.
+/// sends data to the right tags. A lost connection marks the source's tags Bad once, not on every retry. Subscribed
+/// groups are mapped onto the stack's subscriptions (<see cref="GroupSubscription"/>); the stack publishes, acknowledges
+/// after the readings were written, and recovers the session after a lost connection.
 /// </summary>
 public sealed class OpcUaSourceConnector : ISourceConnector
 {
@@ -65,18 +68,27 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// <summary>Failed connection attempts and lost sessions so far.</summary>
     public long Reconnects { get; private set; }
 
-    /// <summary>Subscriptions moved to a new session with TransferSubscriptions after a lost connection (recovery without loss).</summary>
+    /// <summary>Subscriptions moved to a new session with TransferSubscriptions after a lost connection (the server had closed the old session).</summary>
     public long SubscriptionsTransferred => Interlocked.Read(ref _subscriptionsTransferred);
 
     /// <summary>Subscriptions created anew after a lost session (the transfer was refused or not possible).</summary>
     public long SubscriptionsRecreated => Interlocked.Read(ref _subscriptionsRecreated);
 
+    /// <summary>Subscriptions kept after a lost connection by reactivating their session over a new one (Part 4's first choice).</summary>
+    public long SubscriptionsReactivated => Interlocked.Read(ref _subscriptionsReactivated);
+
     private long _subscriptionsTransferred;
     private long _subscriptionsRecreated;
+    private long _subscriptionsReactivated;
 
-    // The subscriptions of the last session, kept across reconnects for TransferSubscriptions.
-    private readonly Dictionary<PlannedGroup, OpcUaSubscription> _subscriptions = [];
-    private bool _transferOnReconnect;
+    // The session and its group subscriptions, kept across a lost connection for the stack's recovery.
+    private SessionSubscriptions? _session;
+    private bool _recoverable;
+    private readonly Dictionary<PlannedGroup, GroupSubscription> _groups = [];
+    // Groups that had a subscription which is gone: creating theirs counts as a recreation.
+    private readonly HashSet<PlannedGroup> _recreateDue = [];
+    private int _pendingTransferLog;
+    private IReadingWriter? _output;
 
     /// <summary>Tags the server refused (unknown node, bad browse path), by tag name, reported once each.</summary>
     public IReadOnlyCollection<string> RejectedTags => _rejected.Keys.ToList();
@@ -115,6 +127,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
+        _output = output;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
@@ -143,47 +156,45 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
         }
 
+        await EndSessionAsync();
         SetState(ConnectionState.Disconnected);
     }
 
     private async Task RunSessionAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
-        // The slot is given back only after the session is closed (disposal order): never two sessions side by side.
+        // The slot is given back only after the session is closed or its connection is gone: never two sessions side by side.
         using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
         // Security is applied at each attempt: a user certificate replaced on disk, or a PKI problem fixed, is picked up.
         var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _name, warning)) ?? _clientOptions;
-        // Declared before the client so it is disposed after it: closing the client can still raise ConnectionLost.
+        var session = await OpenSessionAsync(options, cancellationToken);
+        var client = session.Client;
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        await using var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
         UaException? lostBecause = null;
-        client.ConnectionLost += e =>
+        void OnLost(UaException e)
         {
             lostBecause = e;
             lost.Cancel();
-        };
+        }
 
-        var addresses = await ResolveAsync(client, cancellationToken);
-        _serverUnits = await ReadEngineeringUnitsAsync(client, addresses, cancellationToken);
-        var itemsByGroup = _plan.Groups.ToDictionary(
-            g => g,
-            g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
-        var (subscriptions, transferred, created) = await OpenSubscriptionsAsync(client, itemsByGroup, cancellationToken);
-        var publisher = new SessionPublisher(client, subscriptions, (subscription, items, ct) => DeliverAsync(subscription, items, output, ct), _time);
+        client.ConnectionLost += OnLost;
         var loops = new List<Task>();
         try
         {
-            foreach (var (subscription, available) in transferred)
+            var addresses = await ResolveAsync(client, cancellationToken);
+            _serverUnits = await ReadEngineeringUnitsAsync(client, addresses, cancellationToken);
+            var itemsByGroup = _plan.Groups.ToDictionary(
+                g => g,
+                g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
+            var created = await OpenSubscriptionsAsync(session, itemsByGroup, cancellationToken);
+            // The Publish requests flow before the monitored items are created, so the first items' queues do not
+            // overflow while the last are created.
+            loops.Add(session.RunAsync(lost.Token));
+            foreach (var group in created)
             {
-                await subscription.CatchUpAfterTransferAsync(client, available, publisher, lost.Token);
+                await CreateItemsAsync(group, itemsByGroup[group.Group], lost.Token);
             }
 
-            loops.Add(subscriptions.Count > 0 ? publisher.RunAsync(lost.Token) : Task.Delay(Timeout.Infinite, lost.Token));
-            foreach (var subscription in created)
-            {
-                await subscription.CreateItemsAsync(client, itemsByGroup[subscription.Group], Reject, lost.Token);
-            }
-
-            Volatile.Write(ref _monitoredItemsActive, subscriptions.Sum(s => s.ActiveItems));
+            Volatile.Write(ref _monitoredItemsActive, _groups.Values.Sum(g => g.Subscription.ItemCount));
             SetState(ConnectionState.Connected);
             _outage.Recovered();
             _logger.LogInformation(
@@ -201,19 +212,25 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
         catch (UaException e)
         {
-            lostBecause = e;
+            lostBecause ??= e;
         }
         finally
         {
-            // Stop the other loops of this session before it is closed.
+            // Stop the other loops of this session before it is closed or kept.
             Volatile.Write(ref _monitoredItemsActive, 0);
             await lost.CancelAsync();
             await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
+            client.ConnectionLost -= OnLost;
         }
 
-        // Part 4, 5.13.7: only a subscription whose session died with its connection is still there to transfer;
-        // closing a session that still answers (watchdog, dropped subscription, shutdown) deletes its subscriptions.
-        _transferOnReconnect = lostBecause is UaTransportException;
+        // Part 4, 6.7: a session lost with its connection is kept, to be reactivated or its subscriptions transferred;
+        // one that still answers (watchdog, dropped subscription, shutdown) is closed, deleting its subscriptions.
+        _recoverable = lostBecause is UaTransportException && !cancellationToken.IsCancellationRequested;
+        if (!_recoverable)
+        {
+            await EndSessionAsync();
+        }
+
         if (cancellationToken.IsCancellationRequested)
         {
             return;
@@ -226,72 +243,192 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     }
 
     /// <summary>
-    /// The subscriptions of this session. Recovery order after a lost connection: TransferSubscriptions of the previous
-    /// session's subscriptions (their queued notifications are then republished, nothing is lost), else create them
-    /// anew. A subscription whose tags now resolve to other NodeIds (a restarted server) is always created anew. The
-    /// new ones come back without monitored items: those are created once the Publish loop runs.
+    /// The session for this attempt: after a lost connection, the previous one recovered by the stack in Part 4's order
+    /// (reactivated, else its subscriptions transferred to a new session); otherwise a new one.
     /// </summary>
-    private async Task<(List<OpcUaSubscription> All, List<(OpcUaSubscription Subscription, uint[] Available)> Transferred, List<OpcUaSubscription> Created)> OpenSubscriptionsAsync(
-        OpcUaClient client,
-        Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup,
-        CancellationToken cancellationToken)
+    private async Task<SessionSubscriptions> OpenSessionAsync(OpcUaClientOptions options, CancellationToken cancellationToken)
     {
-        var previous = _subscriptions.ToList();
-        _subscriptions.Clear();
-        var candidates = _transferOnReconnect
-            ? previous.Where(p => p.Value.Monitors(itemsByGroup[p.Key])).Select(p => p.Value).ToList()
-            : [];
-        var transferred = new Dictionary<OpcUaSubscription, uint[]>();
-        if (candidates.Count > 0)
+        if (_session is { } previous && _recoverable)
         {
+            SessionRecovery recovery;
             try
             {
-                transferred = await OpcUaSubscription.TransferAsync(client, candidates, cancellationToken);
+                recovery = await previous.RecoverAsync(ct => OpcUaClient.ConnectAsync(_source.Endpoint, options, ct), recreate: false, cancellationToken);
             }
             catch (UaServiceException e)
             {
-                _logger.LogInformation("Source {Source}: TransferSubscriptions failed ({Status}); creating the subscriptions anew", _name, e.StatusName);
+                // Not a reachability problem (that is retried as it is): the server refused the recovery itself.
+                _logger.LogInformation("Source {Source}: recovering the session failed ({Status}); starting a new one", _name, e.StatusName);
+                await EndSessionAsync();
+                return await OpenSessionAsync(options, cancellationToken);
             }
+
+            _recoverable = false;
+            foreach (var lostGroup in _groups.Where(g => recovery.Lost.Contains(g.Value.Subscription)).Select(g => g.Key).ToList())
+            {
+                // Created again by OpenSubscriptionsAsync, with NodeIds resolved anew (a restarted server may renumber).
+                _groups.Remove(lostGroup);
+                _recreateDue.Add(lostGroup);
+            }
+
+            if (recovery.Path == RecoveryPath.Reactivated)
+            {
+                Interlocked.Add(ref _subscriptionsReactivated, recovery.Kept.Count);
+                _logger.LogInformation("Source {Source}: reactivated the session over a new connection: {Kept} subscription(s) kept, queued notifications republished", _name, recovery.Kept.Count);
+            }
+            else
+            {
+                Interlocked.Add(ref _subscriptionsTransferred, recovery.Kept.Count);
+                _pendingTransferLog = recovery.Kept.Count;
+            }
+
+            return previous;
         }
 
-        var all = new List<OpcUaSubscription>();
-        var created = new List<OpcUaSubscription>();
-        var recreated = 0;
-        foreach (var group in _plan.Groups.Where(g => !g.IsPoll && itemsByGroup[g].Count > 0))
+        await EndSessionAsync();
+        var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
+        var session = new SessionSubscriptions(client, _time);
+        session.MessageLost += (subscription, sequence) =>
+            _logger.LogWarning("Source {Source}: notification {Sequence} of {Subscription} is lost (the server no longer has it)", _name, sequence, subscription.Name);
+        _session = session;
+        return session;
+    }
+
+    /// <summary>Closes the current session, if any (its subscriptions with it); the groups that had one are created anew next time.</summary>
+    private async Task EndSessionAsync()
+    {
+        _recoverable = false;
+        if (_session is { } session)
         {
-            var old = previous.FirstOrDefault(p => p.Key == group).Value;
-            if (old is not null && transferred.ContainsKey(old))
+            _session = null;
+            _recreateDue.UnionWith(_groups.Keys);
+            _groups.Clear();
+            await session.Client.DisposeAsync();
+        }
+    }
+
+    /// <summary>
+    /// The subscriptions of this session: the kept ones (reactivated or transferred) stay when their tags still resolve
+    /// to the same NodeIds, the others are created now, without monitored items (those come once Publish runs).
+    /// </summary>
+    private async Task<List<GroupSubscription>> OpenSubscriptionsAsync(
+        SessionSubscriptions session,
+        Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup,
+        CancellationToken cancellationToken)
+    {
+        var created = new List<GroupSubscription>();
+        var recreated = 0;
+        foreach (var group in _plan.Groups.Where(g => !g.IsPoll))
+        {
+            var items = itemsByGroup[group];
+            if (_groups.TryGetValue(group, out var kept))
             {
-                _subscriptions[group] = old;
-                all.Add(old);
+                if (kept.Monitors(items))
+                {
+                    continue;
+                }
+
+                _groups.Remove(group);
+                _recreateDue.Add(group);
+                await kept.Subscription.DeleteAsync(cancellationToken);
+            }
+
+            if (items.Count == 0)
+            {
                 continue;
             }
 
-            var subscription = await OpcUaSubscription.CreateAsync(client, group, itemsByGroup[group], _clientOptions.SessionTimeout, _logger, _name, cancellationToken);
-            _subscriptions[group] = subscription;
-            all.Add(subscription);
-            created.Add(subscription);
-            recreated += old is null ? 0 : 1;
+            var subscription = await session.CreateAsync(
+                GroupSubscription.SettingsFor(group, _clientOptions.SessionTimeout),
+                (notification, ct) => DeliverAsync(group, notification, ct),
+                cancellationToken);
+            if (Math.Abs(subscription.PublishingInterval.TotalMilliseconds - group.IntervalMs) > 0.5)
+            {
+                _logger.LogInformation(
+                    "Source {Source}: group {Machine}/{Group}: the server revised the publishing interval from {Requested} ms to {Revised} ms",
+                    _name,
+                    group.Machine,
+                    group.Name,
+                    group.IntervalMs,
+                    subscription.PublishingInterval.TotalMilliseconds);
+            }
+
+            var mapped = new GroupSubscription(group, subscription, items);
+            _groups[group] = mapped;
+            created.Add(mapped);
+            recreated += _recreateDue.Remove(group) ? 1 : 0;
         }
 
-        if (transferred.Count + recreated > 0)
+        var transferred = _pendingTransferLog;
+        _pendingTransferLog = 0;
+        if (transferred + recreated > 0)
         {
-            Interlocked.Add(ref _subscriptionsTransferred, transferred.Count);
             Interlocked.Add(ref _subscriptionsRecreated, recreated);
             _logger.LogInformation(
                 "Source {Source}: recovered the subscriptions: {Transferred} transferred to the new session (queued notifications kept), {Recreated} created anew",
                 _name,
-                transferred.Count,
+                transferred,
                 recreated);
         }
 
-        return (all, transferred.Select(t => (t.Key, t.Value)).ToList(), created);
+        return created;
     }
 
-    private ValueTask DeliverAsync(OpcUaSubscription subscription, IReadOnlyList<MonitoredItemNotification> items, IReadingWriter output, CancellationToken cancellationToken)
+    /// <summary>The group's monitored items, in batches the stack sizes; the ones the server refuses are reported by name.</summary>
+    private async Task CreateItemsAsync(GroupSubscription group, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items, CancellationToken cancellationToken)
     {
+        var requests = GroupSubscription.ItemsFor(group.Group, items);
+        var added = await group.Subscription.AddItemsAsync(requests, TimestampsToReturn.Both, cancellationToken);
+        if (added.CallSizeReducedTo > 0)
+        {
+            _logger.LogInformation("Source {Source}: the server refused a larger call (BadTooManyOperations); creating {Batch} monitored items per call", _name, added.CallSizeReducedTo);
+        }
+
+        var revisedSampling = 0;
+        var revisedQueue = 0;
+        for (var i = 0; i < added.Results.Length; i++)
+        {
+            var result = added.Results[i];
+            if (result.StatusCode.IsBad)
+            {
+                // One rejected item never stops the others; it is reported once, by name.
+                Reject(items[i].Tag, result.StatusCode, $"the server refused the monitored item: {result.StatusCode}");
+                continue;
+            }
+
+            var asked = requests[i].RequestedParameters;
+            revisedSampling += asked.SamplingInterval >= 0 && Math.Abs(result.RevisedSamplingInterval - asked.SamplingInterval) > 0.5 ? 1 : 0;
+            revisedQueue += result.RevisedQueueSize != asked.QueueSize ? 1 : 0;
+        }
+
+        if (revisedSampling + revisedQueue > 0)
+        {
+            // Part 4, 5.12.1: the server may revise what was asked; the revised values are what it will do.
+            _logger.LogInformation(
+                "Source {Source}: group {Machine}/{Group}: the server revised the sampling interval of {Sampling} and the queue size of {Queue} of {Items} item(s)",
+                _name,
+                group.Group.Machine,
+                group.Group.Name,
+                revisedSampling,
+                revisedQueue,
+                group.Subscription.ItemCount);
+        }
+    }
+
+    /// <summary>
+    /// A group's notification, as readings. The stack acknowledges it only after the returned task completed, that is
+    /// after the writer (the durable buffer) took the readings.
+    /// </summary>
+    private ValueTask DeliverAsync(PlannedGroup group, SubscriptionNotification notification, CancellationToken cancellationToken)
+    {
+        if (!_groups.TryGetValue(group, out var mapped) || !ReferenceEquals(mapped.Subscription, notification.Subscription))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var items = notification.DataChanges;
         var received = _time.GetUtcNow().UtcDateTime;
-        var tags = subscription.TagsByHandle;
+        var tags = mapped.TagsByHandle;
         var readings = new List<Reading>(items.Count);
         foreach (var item in items)
         {
@@ -303,7 +440,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
         }
 
-        return readings.Count == 0 ? ValueTask.CompletedTask : output.WriteAsync(readings, cancellationToken);
+        return readings.Count == 0 ? ValueTask.CompletedTask : _output!.WriteAsync(readings, cancellationToken);
     }
 
     private static string KeyOf(OpcUaTag tag) => tag.Tag + "\u0000" + tag.Machine;
@@ -579,8 +716,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     void IReportsHealth.ReportSamples(ICollection<MetricSample> samples)
     {
-        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", SubscriptionsTransferred, KeyValuePair.Create("path", "transfer")));
-        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", "Subscriptions recovered after a lost session, by path: transfer (nothing lost) or recreate.", SubscriptionsRecreated, KeyValuePair.Create("path", "recreate")));
+        const string recoveries = "Subscriptions recovered after a lost connection, by path: reactivate or transfer (nothing lost), recreate.";
+        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsReactivated, KeyValuePair.Create("path", "reactivate")));
+        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsTransferred, KeyValuePair.Create("path", "transfer")));
+        samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsRecreated, KeyValuePair.Create("path", "recreate")));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", MonitoredItemsActive));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", _rejected.Count));
         samples.Add(MetricSample.Gauge("gateway_source_tags_bad", "Tags whose latest status is Bad (wrong NodeId, device fault, refused, not connected); each logged once by name.", TagHealth.BadTags));
@@ -590,5 +729,5 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         samples.Add(MetricSample.GaugeSeconds("gateway_opcua_request_seconds_max", "The slowest OPC UA service call since the previous scrape.", RequestTimings.TakeMax().TotalSeconds));
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public async ValueTask DisposeAsync() => await EndSessionAsync();
 }

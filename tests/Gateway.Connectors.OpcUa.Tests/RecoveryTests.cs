@@ -5,16 +5,17 @@ using static Gateway.Connectors.OpcUa.Tests.TestSources;
 namespace Gateway.Connectors.OpcUa.Tests;
 
 /// <summary>
-/// How the connector recovers, against node-opcua (tests/servers/opcua/server.js): a cut socket (TransferSubscriptions,
-/// nothing lost), a server that stops answering Publish (watchdog, subscriptions recreated), a restart with the
-/// namespaces in another order (nsu= resolved again), and the session cap.
+/// How the connector recovers, against node-opcua (tests/servers/opcua/server.js): a cut socket (the session reactivated
+/// over a new connection, nothing lost), a cut longer than the session timeout (TransferSubscriptions, nothing lost), a
+/// server that stops answering Publish (watchdog, subscriptions recreated), a restart with the namespaces in another
+/// order (nsu= resolved again), and the session cap.
 /// </summary>
 public sealed class RecoveryTests
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task A_socket_cut_mid_stream_transfers_the_subscription_to_a_new_session_and_loses_no_change()
+    public async Task A_socket_cut_mid_stream_reactivates_the_session_over_a_new_connection_and_loses_no_change()
     {
         await using var server = await NodeOpcUaServer.StartAsync(doubles: 10, counters: 20);
         await using var relay = TcpRelay.Start(server.Port);
@@ -25,13 +26,51 @@ public sealed class RecoveryTests
         {
             await run.WaitUntilAsync(r => r.Count(x => x.Tag == "c00000") >= 10, Patience, "ten changes of c00000");
             relay.AbortAll();
-            await Eventually.HoldsAsync(() => run.Connector.SubscriptionsTransferred + run.Connector.SubscriptionsRecreated >= 1, Patience, "a recovered subscription");
+            await Eventually.HoldsAsync(() => run.Connector.SubscriptionsReactivated + run.Connector.SubscriptionsTransferred + run.Connector.SubscriptionsRecreated >= 1, Patience, "a recovered subscription");
+            var afterCut = run.Output.Readings.Count;
+            await run.WaitUntilAsync(r => r.Skip(afterCut).Count(x => x.Tag == "c00000") >= 10, Patience, "ten more changes after the cut");
+        }
+
+        // Part 4, 6.7: the server still held the session, so the first choice applies: the same session, a new channel.
+        Assert.Equal(1, run.Connector.SubscriptionsReactivated);
+        Assert.Equal(0, run.Connector.SubscriptionsTransferred);
+        Assert.Equal(0, run.Connector.SubscriptionsRecreated);
+        Assert.Equal(1, run.Log.Count("reactivated the session over a new connection: 1 subscription(s) kept"));
+        Assert.Equal(1, server.Sessions.Most);
+        var (gaps, backwards, example) = CheckSequences(run.Output.Readings);
+        Assert.True(gaps == 0 && backwards == 0, $"{gaps} missing and {backwards} out-of-order values across the cut, e.g. {example}");
+        // The loss was still said once, with Bad readings.
+        Assert.Equal(20, run.Output.Readings.Count(r => r.Quality == Quality.Bad));
+    }
+
+    [Fact]
+    public async Task A_socket_cut_longer_than_the_session_timeout_transfers_the_subscription_to_a_new_session_and_loses_no_change()
+    {
+        await using var server = await NodeOpcUaServer.StartAsync(doubles: 10, counters: 20);
+        await using var relay = TcpRelay.Start(server.Port);
+        // Queue 100 = 10 s of changes per item: enough to bridge the outage on the server side.
+        var tags = Counters(20, Group(AcquisitionMode.Subscribe, 100, samplingMs: 0, queueSize: 100));
+        var source = Source($"opc.tcp://127.0.0.1:{relay.Port}");
+        source.Options.SessionTimeoutMs = 2000;
+        source.Options.Reconnect.InitialDelayMs = 200;
+        source.Options.Reconnect.MaxDelayMs = 500;
+        var run = RunningConnector.Start(source, tags);
+        await using (run)
+        {
+            await run.WaitUntilAsync(r => r.Count(x => x.Tag == "c00000") >= 10, Patience, "ten changes of c00000");
+            relay.Closed = true;
+            relay.AbortAll();
+            // The server closes the session after its timeout and keeps the subscription (Part 4, 5.6.1): no reactivation now.
+            await Eventually.HoldsAsync(() => server.Output.Contains("because of timeout", StringComparison.Ordinal), Patience, "the server closing the session after its timeout");
+            relay.Closed = false;
+            await Eventually.HoldsAsync(() => run.Connector.SubscriptionsReactivated + run.Connector.SubscriptionsTransferred + run.Connector.SubscriptionsRecreated >= 1, Patience, "a recovered subscription");
             var afterCut = run.Output.Readings.Count;
             await run.WaitUntilAsync(r => r.Skip(afterCut).Count(x => x.Tag == "c00000") >= 10, Patience, "ten more changes after the cut");
         }
 
         Assert.Equal(1, run.Connector.SubscriptionsTransferred);
         Assert.Equal(0, run.Connector.SubscriptionsRecreated);
+        Assert.Equal(0, run.Connector.SubscriptionsReactivated);
         Assert.Equal(1, run.Log.Count("1 transferred to the new session"));
         var (gaps, backwards, example) = CheckSequences(run.Output.Readings);
         Assert.True(gaps == 0 && backwards == 0, $"{gaps} missing and {backwards} out-of-order values across the cut, e.g. {example}");

@@ -15,10 +15,14 @@ namespace Gateway.OpcUa.Client;
 /// </summary>
 public sealed class OpcUaClient : IAsyncDisposable
 {
-    private readonly ClientSecureChannel _channel;
     private readonly OpcUaClientOptions _options;
     private readonly CancellationTokenSource _stop = new();
+    private ClientSecureChannel _channel;
     private NodeId _authenticationToken = NodeId.Null;
+    // What ActivateSession needs again when the session moves to a new channel (Part 4, 5.6.3): the endpoint's token
+    // policies and the server's certificate and latest nonce.
+    private IReadOnlyList<UserTokenPolicy> _tokenPolicies = [];
+    private ServerChallenge? _server;
     private Task? _keepAlive;
     private int _lost;
 
@@ -53,7 +57,10 @@ public sealed class OpcUaClient : IAsyncDisposable
 
     public ClientSecureChannel Channel => _channel;
 
-    /// <summary>Raised once when the channel or session is lost (connection broken, keep-alive failed).</summary>
+    /// <summary>Sessions moved to a new secure channel by <see cref="ReactivateAsync"/> so far.</summary>
+    public int Reactivations { get; private set; }
+
+    /// <summary>Raised once when the channel or session is lost (connection broken, keep-alive failed); again after each <see cref="ReactivateAsync"/>.</summary>
     public event Action<UaException>? ConnectionLost;
 
     /// <summary>The channel's security policy and mode (what <see cref="OpcUaClientOptions.SecurityMode"/> `Best` chose).</summary>
@@ -148,29 +155,77 @@ public sealed class OpcUaClient : IAsyncDisposable
 
         var server = SessionSecurity.CheckCreateSession(create, security, _channel.ServerCertificate, clientCertificate, clientNonce, _options.ServerCertificateValidator, endpointUrl);
 
-        var tokenPolicies = SessionSecurity.TokenPolicies(create, endpoint, security, endpointUrl);
-        var identity = IdentityTokens.Build(_options.Identity, tokenPolicies, security.Policy, server, endpointUrl);
+        _tokenPolicies = SessionSecurity.TokenPolicies(create, endpoint, security, endpointUrl);
+        _server = server;
+        await ActivateAsync(_channel, cancellationToken);
+    }
+
+    /// <summary>ActivateSession on this channel with the configured identity; keeps the server's new nonce for the next one.</summary>
+    private async Task ActivateAsync(ClientSecureChannel channel, CancellationToken cancellationToken)
+    {
+        var server = _server!;
+        var identity = IdentityTokens.Build(_options.Identity, _tokenPolicies, channel.Security.Policy, server, EndpointUrl);
+        var request = new ActivateSessionRequest
+        {
+            ClientSignature = SessionSecurity.ClientSignature(channel.Security, server),
+            UserIdentityToken = identity.Token,
+            UserTokenSignature = identity.Signature,
+        };
+        request.RequestHeader.AuthenticationToken = _authenticationToken;
         ActivateSessionResponse activate;
         try
         {
-            activate = await SendAsync<ActivateSessionResponse>(
-                new ActivateSessionRequest
-                {
-                    ClientSignature = SessionSecurity.ClientSignature(security, server),
-                    UserIdentityToken = identity.Token,
-                    UserTokenSignature = identity.Signature,
-                },
-                cancellationToken);
+            activate = await channel.SendRequestAsync<ActivateSessionResponse>(request, _options.Channel.RequestTimeout, cancellationToken);
         }
         catch (UaServiceException e) when (SessionSecurity.IsIdentityRejection(e.StatusCode))
         {
-            throw new UaIdentityException(e.StatusCode, $"{endpointUrl}: the server refused {_options.Identity} ({e.StatusName}); check the user name, password or user certificate and the user's rights on the server", e);
+            throw new UaIdentityException(e.StatusCode, $"{EndpointUrl}: the server refused {_options.Identity} ({e.StatusName}); check the user name, password or user certificate and the user's rights on the server", e);
         }
 
         var bad = activate.Results?.Where(r => r.IsBad).Select(r => (StatusCode?)r).FirstOrDefault();
         if (bad is { } status)
         {
-            throw new UaServiceException(status.Code, $"{endpointUrl}: the server refused the session: {status}");
+            throw new UaServiceException(status.Code, $"{EndpointUrl}: the server refused the session: {status}");
+        }
+
+        // Part 4, 5.6.3: the next ActivateSession signs the nonce of this response.
+        _server = server with { Nonce = activate.ServerNonce };
+    }
+
+    /// <summary>
+    /// Part 4, 5.6.3: moves this session to a new secure channel with ActivateSession, after its connection was lost.
+    /// The server keeps the session (and its subscriptions and their queued notifications) until the session timeout;
+    /// within it, nothing has to be created again. Throws <see cref="UaServiceException"/> (BadSessionIdInvalid, ...)
+    /// when the server no longer holds the session, and a transport error when it cannot be reached.
+    /// </summary>
+    public async Task ReactivateAsync(CancellationToken cancellationToken = default)
+    {
+        if (SessionId.IsNull || _server is null)
+        {
+            throw new InvalidOperationException("no session to reactivate");
+        }
+
+        var channel = await ClientSecureChannel.OpenAsync(EndpointUrl, _options.Channel, _channel.Security, cancellationToken);
+        try
+        {
+            await ActivateAsync(channel, cancellationToken);
+        }
+        catch
+        {
+            await channel.DisposeAsync();
+            throw;
+        }
+
+        var old = _channel;
+        old.Faulted -= OnChannelFaulted;
+        _channel = channel;
+        channel.Faulted += OnChannelFaulted;
+        await old.DisposeAsync();
+        Reactivations++;
+        Interlocked.Exchange(ref _lost, 0);
+        if (_options.KeepAliveInterval > TimeSpan.Zero && (_keepAlive is null || _keepAlive.IsCompleted))
+        {
+            _keepAlive = Task.Run(KeepAliveLoopAsync, CancellationToken.None);
         }
     }
 
