@@ -1,3 +1,4 @@
+using Gateway.Connectors.Melsec;
 using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Sinks.InfluxDb;
@@ -10,6 +11,7 @@ public static class GatewayPlugins
 {
     public static PluginCatalog Create() => new PluginCatalog()
         .Add(new OpcUaSourcePlugin())
+        .Add(new MelsecSourcePlugin())
         .Add(new MqttSinkPlugin())
         .Add(new InfluxDbSinkPlugin());
 }
