@@ -109,7 +109,7 @@ public sealed class McClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(into.Length, max);
         ArgumentOutOfRangeException.ThrowIfZero(into.Length);
         var (frame, data) = await ExchangeAsync(w => WriteBatchRead(w, head, into.Length, bits: false), into.Length * McData.WordBytes(_options.Format.Ascii), $"read {head} x{into.Length} words", cancellationToken);
-        McData.ReadWords(frame.AsSpan(data.DataOffset, data.DataLength), _options.Format.Ascii, into.Span);
+        DecodeOrBreak(() => McData.ReadWords(frame.AsSpan(data.DataOffset, data.DataLength), _options.Format.Ascii, into.Span), $"read {head} x{into.Length} words");
     }
 
     public async Task<ushort[]> ReadWordsAsync(DeviceAddress head, int count, CancellationToken cancellationToken)
@@ -127,7 +127,7 @@ public sealed class McClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfZero(count);
         var bits = new bool[count];
         var (frame, data) = await ExchangeAsync(w => WriteBatchRead(w, head, count, bits: true), McData.BitBytes(count, _options.Format.Ascii), $"read {head} x{count} bits", cancellationToken);
-        McData.ReadBits(frame.AsSpan(data.DataOffset, data.DataLength), _options.Format.Ascii, bits);
+        DecodeOrBreak(() => McData.ReadBits(frame.AsSpan(data.DataOffset, data.DataLength), _options.Format.Ascii, bits), $"read {head} x{count} bits");
         return bits;
     }
 
@@ -150,6 +150,7 @@ public sealed class McClient : IAsyncDisposable
         var (frame, data) = await ExchangeAsync(w => McFrames.WriteRandomRead(w, words, doubleWords, _options.DeviceExtension), expected, $"random read of {words.Count + doubleWords.Count} points from {(words.Count > 0 ? words[0] : doubleWords[0])}", cancellationToken);
         if (data.DataLength != expected)
         {
+            Break("malformed response");
             throw new McFrameException($"{_endpoint}: random read response has {data.DataLength} data byte(s), expected {expected}");
         }
 
@@ -296,6 +297,20 @@ public sealed class McClient : IAsyncDisposable
             }
 
             received += read;
+        }
+    }
+
+    /// <summary>Data that does not fit the request (too few or too many bytes, a bit that is neither 0 nor 1) ends the connection like any malformed frame.</summary>
+    private void DecodeOrBreak(Action decode, string what)
+    {
+        try
+        {
+            decode();
+        }
+        catch (McFrameException e)
+        {
+            Break("malformed response");
+            throw new McFrameException($"{_endpoint}: {what}: {e.Message}");
         }
     }
 
