@@ -7,7 +7,7 @@ const MC = require('mcprotocol');
 
 const [host, port, frame, ascii, ...items] = process.argv.slice(2);
 const conn = new MC();
-const deadline = setTimeout(() => { console.log('ERROR no answer within 20 s'); process.exit(3); }, 20000);
+const deadline = setTimeout(() => { console.log("ERROR no answer within 15 s"); process.exit(3); }, 15000);
 
 conn.initiateConnection({ host, port: Number(port), frame, ascii: ascii === 'true', octalInputOutput: true }, (err) => {
   if (err !== undefined) {
