@@ -62,6 +62,21 @@ public sealed class ClientServerTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(FrameType.Frame3E, false)]
+    [InlineData(FrameType.Frame4E, true)]
+    [InlineData(FrameType.Frame1E, false)]
+    public async Task Udp_carries_one_request_and_one_answer_per_datagram(FrameType frame, bool ascii)
+    {
+        await using var client = await McClient.ConnectAsync("127.0.0.1", _server.Port, new McClientOptions { Format = new FrameFormat(frame, ascii), Transport = McTransport.Udp }, CancellationToken.None);
+
+        var words = await client.ReadWordsAsync(new DeviceAddress(DeviceTypes.D, 10), 200, CancellationToken.None);
+        var bits = await client.ReadBitsAsync(new DeviceAddress(DeviceTypes.M, 0), 30, CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(10, 200).Select(i => (ushort)(i * 7)), words);
+        Assert.Equal(Enumerable.Range(0, 30).Select(i => i % 3 == 0), bits);
+    }
+
+    [Theory]
     [InlineData(false, false)]
     [InlineData(true, false)]
     [InlineData(false, true)]

@@ -7,7 +7,7 @@ using Gateway.Melsec.Frames;
 namespace Gateway.Melsec.Server;
 
 /// <summary>
-/// An MC protocol server in front of a <see cref="DeviceMemory"/>, as a CPU's built-in Ethernet port answers: batch
+/// An MC protocol server in front of a <see cref="DeviceMemory"/>, over TCP and UDP on the same port number, as a CPU's built-in Ethernet port answers: batch
 /// read (0401, subcommands 0000-0003) and random read (0403) in 3E and 4E frames, batch reads in the 1E frame, binary
 /// or ASCII. Each TCP connection keeps the frame and code of its first request (a real port is set to one; the
 /// simulator serves all on one port). Bytes that are not a frame close the connection, never the server.
@@ -22,12 +22,61 @@ public sealed class McServer : IAsyncDisposable
     private readonly Task _accepting;
     private long _requests;
 
+    private readonly UdpClient _udp;
+    private readonly Task _datagrams;
+
     private McServer(DeviceMemory memory, IPAddress address, int port)
     {
         _memory = memory;
         _listener = new TcpListener(address, port);
         _listener.Start();
+        // The same port number over UDP: one request per datagram, one answer per datagram.
+        _udp = new UdpClient(new IPEndPoint(address, Port));
         _accepting = Task.Run(AcceptAsync);
+        _datagrams = Task.Run(ServeDatagramsAsync);
+    }
+
+    private async Task ServeDatagramsAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            UdpReceiveResult datagram;
+            try
+            {
+                datagram = await _udp.ReceiveAsync(_stop.Token);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+
+            try
+            {
+                var format = Detect(datagram.Buffer) ?? throw new McFrameException("datagram too short");
+                var length = format.Type == FrameType.Frame1E ? OneEFrames.RequestLength(format.Ascii)
+                    : McFrames.TryGetFrameLength(datagram.Buffer, format, request: true, out var announced) ? announced : -1;
+                if (length != datagram.Buffer.Length)
+                {
+                    continue;
+                }
+
+                var response = Handle(datagram.Buffer, format);
+                Interlocked.Increment(ref _requests);
+                await _udp.SendAsync(response, datagram.RemoteEndPoint, _stop.Token);
+            }
+            catch (Exception e) when (e is McFrameException or SocketException)
+            {
+                // Not a request: a PLC drops the datagram.
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     public static McServer Start(DeviceMemory memory, string bind = "127.0.0.1", int port = 0) =>
@@ -382,7 +431,9 @@ public sealed class McServer : IAsyncDisposable
         await _stop.CancelAsync();
         _listener.Stop();
         ResetConnections();
+        _udp.Dispose();
         await _accepting;
+        await _datagrams;
         _stop.Dispose();
     }
 }
