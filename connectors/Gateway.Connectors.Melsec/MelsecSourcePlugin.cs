@@ -92,6 +92,11 @@ public sealed class MelsecSourcePlugin : ISourcePlugin
                 yield return new OptionProblem("", $"tag '{tag.Machine}/{tag.Tag}': {device.Device.Name} cannot be read over the 1E frame (it reads X, Y, M, S, B, F, D, W, R, TS, TC, TN, CS, CC, CN)", tag.Address, "device");
             }
 
+            if (device.Number > DeviceAddress.MaxNumber && !source.DeviceExtension)
+            {
+                yield return new OptionProblem("", $"tag '{tag.Machine}/{tag.Tag}': {device} is beyond the 3-byte device numbers of the 3E/4E frame (up to {DeviceAddress.MaxNumber}); an iQ-R reads it with deviceExtension: true", tag.Address, "device");
+            }
+
             var words = MelsecTag.WordsOf(MelsecTag.TypeOf(written, device), written.Length);
             var max = source.Frame == "1e" ? 256 : McClient.MaxWordPoints;
             if (words > max)
