@@ -56,6 +56,7 @@ public sealed class McClient : IAsyncDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly byte[] _receive = new byte[McFrames.MaxFrameLength];
     private ushort _serial;
+    private CancellationTokenSource _timeout = new();
     private volatile string? _broken;
 
     private McClient(Socket socket, string endpoint, McClientOptions options)
@@ -108,8 +109,11 @@ public sealed class McClient : IAsyncDisposable
         var max = _options.Format.Type == FrameType.Frame1E ? OneEFrames.MaxPoints : MaxWordPoints;
         ArgumentOutOfRangeException.ThrowIfGreaterThan(into.Length, max);
         ArgumentOutOfRangeException.ThrowIfZero(into.Length);
-        var (frame, data) = await ExchangeAsync(w => WriteBatchRead(w, head, into.Length, bits: false), into.Length * McData.WordBytes(_options.Format.Ascii), $"read {head} x{into.Length} words", cancellationToken);
-        DecodeOrBreak(() => McData.ReadWords(frame.AsSpan(data.DataOffset, data.DataLength), _options.Format.Ascii, into.Span), $"read {head} x{into.Length} words");
+        await ExchangeAsync(
+            new Request(head, into.Length, Bits: false),
+            into.Length * McData.WordBytes(_options.Format.Ascii),
+            (data, ascii) => McData.ReadWords(data, ascii, into.Span),
+            cancellationToken);
     }
 
     public async Task<ushort[]> ReadWordsAsync(DeviceAddress head, int count, CancellationToken cancellationToken)
@@ -126,8 +130,11 @@ public sealed class McClient : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, max);
         ArgumentOutOfRangeException.ThrowIfZero(count);
         var bits = new bool[count];
-        var (frame, data) = await ExchangeAsync(w => WriteBatchRead(w, head, count, bits: true), McData.BitBytes(count, _options.Format.Ascii), $"read {head} x{count} bits", cancellationToken);
-        DecodeOrBreak(() => McData.ReadBits(frame.AsSpan(data.DataOffset, data.DataLength), _options.Format.Ascii, bits), $"read {head} x{count} bits");
+        await ExchangeAsync(
+            new Request(head, count, Bits: true),
+            McData.BitBytes(count, _options.Format.Ascii),
+            (data, ascii) => McData.ReadBits(data, ascii, bits),
+            cancellationToken);
         return bits;
     }
 
@@ -147,27 +154,54 @@ public sealed class McClient : IAsyncDisposable
 
         var ascii = _options.Format.Ascii;
         var expected = (words.Count * McData.WordBytes(ascii)) + (doubleWords.Count * 2 * McData.WordBytes(ascii));
-        var (frame, data) = await ExchangeAsync(w => McFrames.WriteRandomRead(w, words, doubleWords, _options.DeviceExtension), expected, $"random read of {words.Count + doubleWords.Count} points from {(words.Count > 0 ? words[0] : doubleWords[0])}", cancellationToken);
-        if (data.DataLength != expected)
-        {
-            Break("malformed response");
-            throw new McFrameException($"{_endpoint}: random read response has {data.DataLength} data byte(s), expected {expected}");
-        }
-
-        var reader = new FrameReader(frame.AsSpan(data.DataOffset, data.DataLength), ascii);
         var wordValues = new ushort[words.Count];
-        for (var i = 0; i < wordValues.Length; i++)
-        {
-            wordValues[i] = reader.UInt16();
-        }
-
         var doubleValues = new uint[doubleWords.Count];
-        for (var i = 0; i < doubleValues.Length; i++)
-        {
-            doubleValues[i] = reader.UInt32();
-        }
+        await ExchangeAsync(
+            new Request(default, 0, false, words, doubleWords),
+            expected,
+            (data, ascii) =>
+            {
+                if (data.Length != expected)
+                {
+                    throw new McFrameException($"random read response has {data.Length} data byte(s), expected {expected}");
+                }
 
+                var reader = new FrameReader(data, ascii);
+                for (var i = 0; i < wordValues.Length; i++)
+                {
+                    wordValues[i] = reader.UInt16();
+                }
+
+                for (var i = 0; i < doubleValues.Length; i++)
+                {
+                    doubleValues[i] = reader.UInt32();
+                }
+            },
+            cancellationToken);
         return (wordValues, doubleValues);
+    }
+
+    /// <summary>What to send: a batch read (head, points, bits) or, with <paramref name="Words"/> set, a random read.</summary>
+    private readonly record struct Request(DeviceAddress Head, int Points, bool Bits, IReadOnlyList<DeviceAddress>? Words = null, IReadOnlyList<DeviceAddress>? DoubleWords = null)
+    {
+        public override string ToString() => Words is not null
+            ? $"random read of {Words.Count + DoubleWords!.Count} points"
+            : $"read {Head} x{Points} {(Bits ? "bits" : "words")}";
+    }
+
+    /// <summary>Decodes the data of a response whose end code is 0 (inside the request's turn, from the receive buffer).</summary>
+    private delegate void DataDecoder(ReadOnlySpan<byte> data, bool ascii);
+
+    private void WriteRequest(FrameWriter writer, Request request)
+    {
+        if (request.Words is not null)
+        {
+            McFrames.WriteRandomRead(writer, request.Words, request.DoubleWords!, _options.DeviceExtension);
+        }
+        else
+        {
+            WriteBatchRead(writer, request.Head, request.Points, request.Bits);
+        }
     }
 
     private void WriteBatchRead(FrameWriter writer, DeviceAddress head, int points, bool bits)
@@ -182,12 +216,13 @@ public sealed class McClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends one request and returns the whole response frame (a copy) once its end code is 0.</summary>
-    private async Task<(byte[] Frame, McResponse Response)> ExchangeAsync(Action<FrameWriter> command, int expectedData, string what, CancellationToken cancellationToken)
+    /// <summary>Sends one request, checks the response's frame and end code, and decodes its data in place.</summary>
+    private async Task ExchangeAsync(Request request, int expectedData, DataDecoder decode, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var what = request.ToString();
             if (_broken is { } why)
             {
                 throw new IOException($"{_endpoint}: the connection is closed ({why}); connect again");
@@ -199,26 +234,28 @@ public sealed class McClient : IAsyncDisposable
             byte subheader = 0;
             if (format.Type == FrameType.Frame1E)
             {
-                command(_writer);
+                WriteRequest(_writer, request);
                 subheader = _options.Format.Ascii ? (byte)FrameReader.Hex(_writer.Written.Span[..2]) : _writer.Written.Span[0];
             }
             else
             {
                 var lengthAt = McFrames.BeginRequest(_writer, format, _options.Route, serial);
                 _writer.UInt16(_options.MonitoringTimer);
-                command(_writer);
+                WriteRequest(_writer, request);
                 McFrames.End(_writer, lengthAt);
             }
 
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(_options.RequestTimeout);
+            // One timeout source for the connection, armed per request and reset after it (no allocation per request).
+            _timeout.CancelAfter(_options.RequestTimeout);
+            using var linked = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _timeout) : default;
+            var timeout = _timeout.Token;
             int length;
             try
             {
-                await _socket.SendAsync(_writer.Written, SocketFlags.None, timeout.Token);
+                await _socket.SendAsync(_writer.Written, SocketFlags.None, timeout);
                 length = _options.Transport == McTransport.Udp
-                    ? await _socket.ReceiveAsync(_receive, SocketFlags.None, timeout.Token)
-                    : await ReceiveFrameAsync(subheader, expectedData, timeout.Token);
+                    ? await _socket.ReceiveAsync(_receive, SocketFlags.None, timeout)
+                    : await ReceiveFrameAsync(subheader, expectedData, timeout);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -261,10 +298,25 @@ public sealed class McClient : IAsyncDisposable
                 throw new McEndCodeException(response.EndCode, $"{_endpoint}: {what}");
             }
 
-            return (_receive.AsSpan(0, length).ToArray(), response);
+            try
+            {
+                decode(_receive.AsSpan(response.DataOffset, response.DataLength), format.Ascii);
+            }
+            catch (McFrameException e)
+            {
+                // Data that does not fit the request (too few or too many bytes, a bit neither 0 nor 1) is a malformed frame.
+                Break("malformed response");
+                throw new McFrameException($"{_endpoint}: {what}: {e.Message}");
+            }
         }
         finally
         {
+            if (!_timeout.TryReset())
+            {
+                _timeout.Dispose();
+                _timeout = new CancellationTokenSource();
+            }
+
             _gate.Release();
         }
     }
@@ -300,20 +352,6 @@ public sealed class McClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Data that does not fit the request (too few or too many bytes, a bit that is neither 0 nor 1) ends the connection like any malformed frame.</summary>
-    private void DecodeOrBreak(Action decode, string what)
-    {
-        try
-        {
-            decode();
-        }
-        catch (McFrameException e)
-        {
-            Break("malformed response");
-            throw new McFrameException($"{_endpoint}: {what}: {e.Message}");
-        }
-    }
-
     private void Break(string why)
     {
         _broken ??= why;
@@ -334,6 +372,7 @@ public sealed class McClient : IAsyncDisposable
         _broken ??= "disposed";
         _socket.Dispose();
         _gate.Dispose();
+        _timeout.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -19,6 +19,13 @@ public static class McData
             throw new McFrameException($"read response has {data.Length} data byte(s) for {into.Length} word(s); expected {need}");
         }
 
+        if (!ascii && BitConverter.IsLittleEndian)
+        {
+            // Binary words are little-endian: on this machine the bytes are the words.
+            System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ushort>(data).CopyTo(into);
+            return;
+        }
+
         var reader = new FrameReader(data, ascii);
         for (var i = 0; i < into.Length; i++)
         {
