@@ -41,7 +41,8 @@ public readonly record struct TagResult(MelsecTag Tag, ReadingValue Value, uint 
 /// that lie within <c>maxGapWords</c> of each other share a batch read of at most 960 words (1E: 256), bit tags a batch
 /// read of at most 7168 bits (1E: 256); one- and two-word tags left alone in their request go together into random
 /// reads of up to 192 points. A request the CPU refuses for an address (C056h, C05Bh, ...) is split in two, again and
-/// again, until the refused tag is alone: the others are read, and the plan keeps the split for the next cycles.
+/// again, until the refused tag is alone: the others are read, and the plan keeps the split for the next cycles. A random
+/// read answered with C059h (not supported) falls back to batch reads.
 /// </summary>
 public sealed class ReadPlan
 {
@@ -137,6 +138,13 @@ public sealed class ReadPlan
             try
             {
                 await ReadOneAsync(client, _reads[i], results, cancellationToken);
+            }
+            catch (McEndCodeException e) when (e.EndCode == EndCodes.CommandNotSupported && _reads[i] is RandomRead random)
+            {
+                // A module without random read (some Ethernet modules): its tags go back to batch reads, for good.
+                _reads.RemoveAt(i);
+                _reads.InsertRange(i, random.Tags.Select(t => WordBlock([t])));
+                i--;
             }
             catch (McEndCodeException e) when (e.IsAddressError && _reads[i].Tags.Count > 1)
             {

@@ -61,6 +61,28 @@ public sealed class ReadPlanTests
     }
 
     [Fact]
+    public async Task A_plc_without_random_read_gets_batch_reads_instead()
+    {
+        var memory = new DeviceMemory();
+        memory.SetWord(new DeviceAddress(DeviceTypes.D, 0), 11);
+        memory.SetWord(new DeviceAddress(DeviceTypes.D, 5000), 22);
+        await using var server = McServer.Start(memory);
+        await using var client = await McClient.ConnectAsync("127.0.0.1", server.Port, new McClientOptions(), CancellationToken.None);
+        var plan = Plan(Tag("D0"), Tag("D5000"));
+        Assert.IsType<RandomRead>(Assert.Single(plan.Reads));
+
+        // The server answers C059h to every request while forced; lift it once the plan has seen one refusal.
+        server.ForcedEndCode = 0xC059;
+        var refused = await plan.ReadAsync(client, CancellationToken.None);
+        server.ForcedEndCode = null;
+        var results = await plan.ReadAsync(client, CancellationToken.None);
+
+        Assert.All(refused, r => Assert.Equal((ushort)0xC059, r.EndCode));
+        Assert.All(plan.Reads, r => Assert.IsType<BatchWordRead>(r));
+        Assert.Equal([11L, 22L], results.OrderBy(r => r.Tag.Device.Number).Select(r => r.Value.AsInt64()));
+    }
+
+    [Fact]
     public async Task A_refused_address_is_split_out_and_the_other_tags_are_still_read()
     {
         var memory = new DeviceMemory();
