@@ -335,7 +335,6 @@ public sealed class MelsecSourceConnector : ISourceConnector
         samples.Add(MetricSample.Counter("gateway_source_polls_skipped_total", "Poll boundaries not read because the previous read or the wakeup came too late (each boundary is read at most once).", PollsSkipped));
         samples.Add(MetricSample.Counter("gateway_melsec_requests_total", "MC protocol requests answered by the PLC (any end code).", Interlocked.Read(ref _requests)));
         samples.Add(MetricSample.Counter("gateway_melsec_end_codes_total", "Tag reads refused by an end code other than 0.", Interlocked.Read(ref _endCodes)));
-        samples.Add(MetricSample.Counter("gateway_melsec_reconnects_total", "Failed connection attempts and lost connections.", Reconnects));
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
