@@ -1,3 +1,4 @@
+using Gateway.Connectors.Melsec;
 using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Sinks.InfluxDb;
@@ -11,6 +12,7 @@ public static class GatewayPlugins
 {
     public static PluginCatalog Create() => new PluginCatalog()
         .Add(new OpcUaSourcePlugin())
+        .Add(new MelsecSourcePlugin())
         .Add(new MqttSinkPlugin())
         .Add(new InfluxDbSinkPlugin())
         .Add(new SparkplugSinkPlugin());

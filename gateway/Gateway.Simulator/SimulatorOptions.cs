@@ -31,6 +31,10 @@ public sealed record SimulatorOptions
     [Description("TCP port of the simulator's endpoint (0 = any free port).")]
     public int Port { get; init; } = 4840;
 
+    [Range(-1, 65535)]
+    [Description("TCP port of the simulator's MELSEC PLC (MC protocol: 3E/4E/1E frames, binary and ASCII) on the same bind address; -1 = none, 0 = any free port.")]
+    public int MelsecPort { get; init; } = -1;
+
     /// <remarks>Kinds repeat cnc, cnc, press, mould; named per kind (cnc-01, cnc-02, press-01, mould-01, cnc-03, ...).</remarks>
     [Range(1, MaxMachines)]
     [Description("How many simulated machines the simulator serves (kinds repeat cnc, cnc, press, mould).")]

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Gateway.Melsec.Server;
 using Gateway.OpcUa.Server;
 using Gateway.OpcUa.Server.AddressSpace;
+using Gateway.Simulator.Melsec;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -51,6 +53,12 @@ public sealed class SimulatorServer : IAsyncDisposable
     /// <summary>What each machine did per tick (null unless <see cref="SimulatorOptions.RecordSchedule"/>).</summary>
     public SimulatorSchedule? Schedule => _shop.Schedule;
 
+    /// <summary>The MELSEC PLC (MC protocol) serving the same machines, when <see cref="SimulatorOptions.MelsecPort"/> asked for one.</summary>
+    public McServer? Melsec { get; private set; }
+
+    /// <summary>Which device holds which simulated value in <see cref="Melsec"/>'s memory.</summary>
+    public MelsecDeviceMap? MelsecMap { get; private set; }
+
     /// <summary>The tags a simulator with these options advertises, without starting one.</summary>
     public static IReadOnlyList<SimulatedTag> DescribeTags(SimulatorOptions options) =>
         new SimulatedShop(options, new UaAddressSpace(ApplicationUri)).Tags;
@@ -72,6 +80,11 @@ public sealed class SimulatorServer : IAsyncDisposable
         var server = new UaServer(space, serverOptions, logger);
         await server.StartAsync(cancellationToken);
         var simulator = new SimulatorServer(options, server, shop, logger);
+        if (options.MelsecPort >= 0)
+        {
+            simulator.StartMelsec(shop);
+        }
+
         simulator._ticker = Task.Run(simulator.TickAsync, CancellationToken.None);
         logger.LogInformation("simulator: {Machines} machines, {Tags} tags, new values every {Rate} ms at {Endpoint}", options.Machines, shop.Tags.Count, options.RateMs, server.EndpointUrl);
         return simulator;
@@ -101,6 +114,7 @@ public sealed class SimulatorServer : IAsyncDisposable
                 try
                 {
                     _shop.Step(DateTime.UtcNow);
+                    MelsecMap?.Refresh(DateTime.UtcNow);
                 }
                 catch (Exception e)
                 {
@@ -116,6 +130,22 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    private void StartMelsec(SimulatedShop shop)
+    {
+        var map = new MelsecDeviceMap(shop, new DeviceMemory());
+        try
+        {
+            Melsec = McServer.Start(map.Memory, Options.Bind, Options.MelsecPort);
+            MelsecMap = map;
+            _logger.LogInformation("simulator: MELSEC PLC (MC protocol 3E/4E/1E, binary and ASCII) with {Points} device(s) at {Bind}:{Port}", map.Points.Count, Options.Bind, Melsec.Port);
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            // A second simulator on the same machine: the OPC UA side still serves.
+            _logger.LogWarning("simulator: no MELSEC PLC: port {Port} cannot be opened ({Message})", Options.MelsecPort, e.Message);
         }
     }
 
@@ -136,6 +166,10 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
 
         await _server.StopAsync();
+        if (Melsec is not null)
+        {
+            await Melsec.DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -7,7 +7,8 @@ namespace Gateway.Benchmarks;
 /// `dotnet run -c Release --project tests/Gateway.Benchmarks -- --filter *` runs the micro benchmarks;
 /// `-- opcua-read [rounds]` runs the client-against-client Read comparison with node-opcua;
 /// `-- opcua-secure-read [rounds]` the Read throughput with SignAndEncrypt as a ratio to None;
-/// `-- opcua-subscribe ...` the acquisition connector's CPU and RSS for a large subscription (<see cref="OpcUaSubscriptionLoad"/>).
+/// `-- opcua-subscribe ...` the acquisition connector's CPU and RSS for a large subscription (<see cref="OpcUaSubscriptionLoad"/>);
+/// `-- melsec-read [rounds]` the MC protocol client's words/s and CPU per word against a raw socket loop (<see cref="MelsecReadThroughput"/>).
 /// </summary>
 public static class Program
 {
@@ -22,6 +23,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "opcua-secure-read")
         {
             await OpcUaSecureReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "melsec-read")
+        {
+            await MelsecReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
             return;
         }
 

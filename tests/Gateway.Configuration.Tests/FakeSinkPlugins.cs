@@ -75,9 +75,10 @@ public sealed class FakeSinkPlugin(string type, Type optionsType) : ISinkPlugin
     public ISink Create(string name, object options, SinkContext context) =>
         throw new NotSupportedException("configuration tests never start a sink");
 
-    /// <summary>The real OPC UA source plugin and the two fake sinks.</summary>
+    /// <summary>The real OPC UA and MELSEC source plugins and the two fake sinks.</summary>
     public static PluginCatalog Registry() => new PluginCatalog()
         .Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin())
+        .Add(new Gateway.Connectors.Melsec.MelsecSourcePlugin())
         .Add(new FakeSinkPlugin("mqtt", typeof(FakeMqttOptions)))
         .Add(new FakeSinkPlugin("influxdb", typeof(FakeInfluxOptions)));
 }

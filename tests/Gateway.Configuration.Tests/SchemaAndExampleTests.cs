@@ -95,6 +95,9 @@ public sealed class SchemaAndExampleTests
     [InlineData("siemens-s7-1500-cell.yaml", "1 source, 1 machine, 10 tags, 2 sinks")]
     [InlineData("mixed-shop.yaml", "3 sources, 15 machines, 176 tags, 2 sinks")]
     [InlineData("oee-machine-tools.yaml", "3 sources, 3 machines, 16 tags, 1 sink")]
+    [InlineData("melsec-q-press-line.yaml", "2 sources, 2 machines, 14 tags, 1 sink")]
+    [InlineData("melsec-iqr-cell.yaml", "1 source, 1 machine, 9 tags, 1 sink")]
+    [InlineData("melsec-fx5u-conveyor.yaml", "1 source, 1 machine, 6 tags, 1 sink")]
     public void Each_example_loads_without_errors(string file, string summary)
     {
         var path = RepositoryPaths.Combine("config", "examples", file);

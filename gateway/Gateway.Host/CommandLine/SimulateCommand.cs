@@ -20,8 +20,10 @@ public static class SimulateCommand
         var timeScale = OptionOf("--time-scale", nameof(SimulatorOptions.TimeScale), defaults.TimeScale);
         var tickValues = OptionOf("--tick-values", nameof(SimulatorOptions.TickValues), defaults.TickValues);
         var startTick = OptionOf("--start-tick", nameof(SimulatorOptions.StartTick), defaults.StartTick);
+        // `gateway simulate` serves a MELSEC PLC too (the YAML section's default is none, so tests never collide on a port).
+        var melsecPort = OptionOf("--melsec-port", nameof(SimulatorOptions.MelsecPort), 5000);
         var maxTicks = OptionOf("--max-ticks", nameof(SimulatorOptions.MaxTicks), defaults.MaxTicks, " SIGUSR1 stops them too.");
-        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks };
+        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks, melsecPort };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = defaults with
@@ -36,6 +38,7 @@ public static class SimulateCommand
                 TickValues = parse.GetValue(tickValues),
                 StartTick = parse.GetValue(startTick),
                 MaxTicks = parse.GetValue(maxTicks),
+                MelsecPort = parse.GetValue(melsecPort),
             };
             var problems = options.Validate();
             if (problems.Count > 0)
@@ -50,7 +53,7 @@ public static class SimulateCommand
 
             using var loggerFactory = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
             await using var simulator = await SimulatorServer.StartAsync(options, loggerFactory.CreateLogger<SimulatorServer>(), cancellationToken);
-            parse.InvocationConfiguration.Output.WriteLine($"simulator: {options.Machines} machine(s), {simulator.Tags.Count} tag(s) at {simulator.EndpointUrl}; Ctrl-C stops it");
+            parse.InvocationConfiguration.Output.WriteLine($"simulator: {options.Machines} machine(s), {simulator.Tags.Count} tag(s) at {simulator.EndpointUrl}{(simulator.Melsec is { } melsec ? $" and a MELSEC PLC (MC protocol) at {options.Bind}:{melsec.Port}" : "")}; Ctrl-C stops it");
 
             // SIGUSR1 freezes the values (the server keeps serving): a load test ends its run at a tick it can read from the log.
             using var freeze = OperatingSystem.IsWindows() ? null : System.Runtime.InteropServices.PosixSignalRegistration.Create(
