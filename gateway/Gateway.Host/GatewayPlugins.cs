@@ -1,3 +1,4 @@
+using Gateway.Connectors.Modbus;
 using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Sinks.InfluxDb;
@@ -10,6 +11,7 @@ public static class GatewayPlugins
 {
     public static PluginCatalog Create() => new PluginCatalog()
         .Add(new OpcUaSourcePlugin())
+        .Add(new ModbusSourcePlugin())
         .Add(new MqttSinkPlugin())
         .Add(new InfluxDbSinkPlugin());
 }
