@@ -78,6 +78,7 @@ public sealed class FakeSinkPlugin(string type, Type optionsType) : ISinkPlugin
     /// <summary>The real OPC UA source plugin and the two fake sinks.</summary>
     public static PluginCatalog Registry() => new PluginCatalog()
         .Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin())
+        .Add(new Gateway.Connectors.Modbus.ModbusSourcePlugin())
         .Add(new FakeSinkPlugin("mqtt", typeof(FakeMqttOptions)))
         .Add(new FakeSinkPlugin("influxdb", typeof(FakeInfluxOptions)));
 }
