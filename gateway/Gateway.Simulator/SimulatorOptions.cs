@@ -31,6 +31,10 @@ public sealed record SimulatorOptions
     [Description("TCP port of the simulator's endpoint (0 = any free port).")]
     public int Port { get; init; } = 4840;
 
+    [Range(0, 65535)]
+    [Description("TCP port of the simulator's Modbus TCP server, a power meter (unit 1) and a PLC (unit 2) that follow the machines; 0 = none.")]
+    public int ModbusPort { get; init; }
+
     /// <remarks>Kinds repeat cnc, cnc, press, mould; named per kind (cnc-01, cnc-02, press-01, mould-01, cnc-03, ...).</remarks>
     [Range(1, MaxMachines)]
     [Description("How many simulated machines the simulator serves (kinds repeat cnc, cnc, press, mould).")]

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Gateway.OpcUa.Server;
 using Gateway.OpcUa.Server.AddressSpace;
+using Gateway.Simulator.Modbus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -23,6 +24,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _ticker;
     private volatile bool _frozen;
+    private ModbusShopServer? _modbus;
 
     private SimulatorServer(SimulatorOptions options, UaServer server, SimulatedShop shop, ILogger logger)
     {
@@ -48,6 +50,9 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public UaServer Server => _server;
 
+    /// <summary>The port of the shop's Modbus TCP server (power meter and PLC), or null when <see cref="SimulatorOptions.ModbusPort"/> is 0.</summary>
+    public int? ModbusPort => _modbus?.Port;
+
     /// <summary>The tags a simulator with these options advertises, without starting one.</summary>
     public static IReadOnlyList<SimulatedTag> DescribeTags(SimulatorOptions options) =>
         new SimulatedShop(options, new UaAddressSpace(ApplicationUri)).Tags;
@@ -69,6 +74,20 @@ public sealed class SimulatorServer : IAsyncDisposable
         var server = new UaServer(space, serverOptions, logger);
         await server.StartAsync(cancellationToken);
         var simulator = new SimulatorServer(options, server, shop, logger);
+        if (options.ModbusPort > 0)
+        {
+            try
+            {
+                simulator._modbus = ModbusShopServer.Start(shop, options.Bind, options.ModbusPort);
+                logger.LogInformation("simulator: Modbus TCP power meter (unit {Meter}) and PLC (unit {Plc}) at {Bind}:{Port}", ModbusShopServer.MeterUnit, ModbusShopServer.PlcUnit, options.Bind, simulator._modbus.Port);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                // The OPC UA shop is the simulator's core: a taken Modbus port costs only the Modbus part.
+                logger.LogWarning("simulator: cannot serve Modbus TCP on {Bind}:{Port} ({Message}); the OPC UA shop runs without it. Move it with simulator.modbusPort (in the embedded default: GATEWAY_SIMULATOR_MODBUS_PORT=5021)", options.Bind, options.ModbusPort, e.Message);
+            }
+        }
+
         simulator._ticker = Task.Run(simulator.TickAsync, CancellationToken.None);
         logger.LogInformation("simulator: {Machines} machines, {Tags} tags, new values every {Rate} ms at {Endpoint}", options.Machines, shop.Tags.Count, options.RateMs, server.EndpointUrl);
         return simulator;
@@ -98,6 +117,7 @@ public sealed class SimulatorServer : IAsyncDisposable
                 try
                 {
                     _shop.Step(DateTime.UtcNow);
+                    _modbus?.Update(DateTime.UtcNow);
                 }
                 catch (Exception e)
                 {
@@ -133,6 +153,10 @@ public sealed class SimulatorServer : IAsyncDisposable
         }
 
         await _server.StopAsync();
+        if (_modbus is not null)
+        {
+            await _modbus.DisposeAsync();
+        }
     }
 
     public async ValueTask DisposeAsync()
