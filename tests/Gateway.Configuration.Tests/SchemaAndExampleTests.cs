@@ -94,6 +94,9 @@ public sealed class SchemaAndExampleTests
     [InlineData("fanuc-line.yaml", "4 sources, 4 machines, 41 tags, 1 sink")]
     [InlineData("siemens-s7-1500-cell.yaml", "1 source, 1 machine, 10 tags, 2 sinks")]
     [InlineData("mixed-shop.yaml", "3 sources, 15 machines, 176 tags, 2 sinks")]
+    [InlineData("modbus-ls-xgt.yaml", "1 source, 1 machine, 12 tags, 1 sink")]
+    [InlineData("modbus-power-meter.yaml", "2 sources, 2 machines, 18 tags, 1 sink")]
+    [InlineData("modbus-rtu-temperature-line.yaml", "1 source, 3 machines, 15 tags, 1 sink")]
     public void Each_example_loads_without_errors(string file, string summary)
     {
         var path = RepositoryPaths.Combine("config", "examples", file);
