@@ -63,6 +63,53 @@ public sealed class PymodbusServer : IAsyncDisposable
     }
 }
 
+/// <summary>
+/// A Modbus TCP device served by npm's modbus-serial (tests/servers/modbus/node-server.js): a second independent
+/// implementation, with the same <see cref="ModbusSpec"/> encoded by Node's own Buffer.
+/// </summary>
+public sealed class NodeModbusServer : IAsyncDisposable
+{
+    private readonly ServerProcess _process;
+    private readonly string _directory;
+
+    private NodeModbusServer(ServerProcess process, string directory, int port)
+    {
+        _process = process;
+        _directory = directory;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public static async Task<NodeModbusServer> StartAsync(ModbusSpec spec)
+    {
+        var directory = RepositoryPaths.NewTempDirectory("node-modbus");
+        var specFile = Path.Combine(directory, "spec.json");
+        await File.WriteAllTextAsync(specFile, JsonSerializer.Serialize(spec.ToJson()));
+        var port = FreePort.Next();
+        var folder = RepositoryPaths.Combine("tests", "servers", "modbus");
+        var process = await ServerProcess.StartAsync(
+            "modbus-serial (npm)",
+            "node",
+            [Path.Combine(folder, "node-server.js"), "--spec", specFile, "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            port,
+            workingDirectory: folder);
+        return new NodeModbusServer(process, directory, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _process.DisposeAsync();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
 /// <summary>What a test device holds, per unit: typed register values and bit runs (0-based protocol addresses).</summary>
 public sealed class ModbusSpec
 {
