@@ -7,6 +7,7 @@ namespace Gateway.Benchmarks;
 /// `dotnet run -c Release --project tests/Gateway.Benchmarks -- --filter *` runs the micro benchmarks;
 /// `-- opcua-read [rounds]` runs the client-against-client Read comparison with node-opcua;
 /// `-- opcua-secure-read [rounds]` the Read throughput with SignAndEncrypt as a ratio to None;
+/// `-- modbus-read [requests]` our Modbus client against pymodbus as a ratio to a raw-socket loop (<see cref="ModbusReadThroughput"/>);
 /// `-- opcua-subscribe ...` the acquisition connector's CPU and RSS for a large subscription (<see cref="OpcUaSubscriptionLoad"/>).
 /// </summary>
 public static class Program
@@ -22,6 +23,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "opcua-secure-read")
         {
             await OpcUaSecureReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 40);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "modbus-read")
+        {
+            await ModbusReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000);
             return;
         }
 
