@@ -94,4 +94,23 @@ public class ConnectorTests(PymodbusDevice device) : IClassFixture<PymodbusDevic
             await server.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task EachPollBoundaryIsReadOnceOnWholeMultiplesOfTheInterval()
+    {
+        var options = new ModbusSourceOptions { Host = "127.0.0.1", Port = device.Server.Port, RequestTimeoutMs = 5000 };
+        var connector = Collector.Connector(options, Collector.Tag("bcd", "holding:209", "bcd16", intervalMs: 100));
+        var boundaries = new System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset>();
+        connector.PollCompleted += (_, boundary, _) => boundaries.Enqueue(boundary);
+        var output = new Collector();
+        using var stop = new CancellationTokenSource();
+        var run = connector.RunAsync(output, stop.Token);
+        await output.WaitForAsync(_ => boundaries.Count >= 10, "ten polls");
+        await stop.CancelAsync();
+        await run;
+        var seen = boundaries.ToList();
+        Assert.All(seen, b => Assert.Equal(0, b.UtcTicks % TimeSpan.FromMilliseconds(100).Ticks));
+        Assert.Equal(seen.Count, seen.Distinct().Count());
+        Assert.True(seen.SequenceEqual(seen.Order()), "boundaries run in order");
+    }
 }
