@@ -1,4 +1,5 @@
 using Gateway.Connectors.Melsec;
+using Gateway.Connectors.Modbus;
 using Gateway.Connectors.OpcUa;
 using Gateway.Core;
 using Gateway.Sinks.InfluxDb;
@@ -13,6 +14,7 @@ public static class GatewayPlugins
     public static PluginCatalog Create() => new PluginCatalog()
         .Add(new OpcUaSourcePlugin())
         .Add(new MelsecSourcePlugin())
+        .Add(new ModbusSourcePlugin())
         .Add(new MqttSinkPlugin())
         .Add(new InfluxDbSinkPlugin())
         .Add(new SparkplugSinkPlugin());

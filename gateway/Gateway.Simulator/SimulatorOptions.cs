@@ -35,6 +35,10 @@ public sealed record SimulatorOptions
     [Description("TCP port of the simulator's MELSEC PLC (MC protocol: 3E/4E/1E frames, binary and ASCII) on the same bind address; -1 = none, 0 = any free port.")]
     public int MelsecPort { get; init; } = -1;
 
+    [Range(-1, 65535)]
+    [Description("TCP port of the simulator's Modbus TCP server, a power meter (unit 1) and a PLC (unit 2) that follow the machines, on the same bind address; -1 = none, 0 = any free port.")]
+    public int ModbusPort { get; init; } = -1;
+
     /// <remarks>Kinds repeat cnc, cnc, press, mould; named per kind (cnc-01, cnc-02, press-01, mould-01, cnc-03, ...).</remarks>
     [Range(1, MaxMachines)]
     [Description("How many simulated machines the simulator serves (kinds repeat cnc, cnc, press, mould).")]

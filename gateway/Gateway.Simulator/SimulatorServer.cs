@@ -3,6 +3,7 @@ using Gateway.Melsec.Server;
 using Gateway.OpcUa.Server;
 using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.Simulator.Melsec;
+using Gateway.Simulator.Modbus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -25,6 +26,7 @@ public sealed class SimulatorServer : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private Task? _ticker;
     private volatile bool _frozen;
+    private ModbusShopServer? _modbus;
 
     private SimulatorServer(SimulatorOptions options, UaServer server, SimulatedShop shop, ILogger logger)
     {
@@ -58,6 +60,8 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     /// <summary>Which device holds which simulated value in <see cref="Melsec"/>'s memory.</summary>
     public MelsecDeviceMap? MelsecMap { get; private set; }
+    /// <summary>The port of the shop's Modbus TCP server (power meter and PLC), or null when <see cref="SimulatorOptions.ModbusPort"/> is -1 (none) or its port was taken.</summary>
+    public int? ModbusPort => _modbus?.Port;
 
     /// <summary>The tags a simulator with these options advertises, without starting one.</summary>
     public static IReadOnlyList<SimulatedTag> DescribeTags(SimulatorOptions options) =>
@@ -83,6 +87,20 @@ public sealed class SimulatorServer : IAsyncDisposable
         if (options.MelsecPort >= 0)
         {
             simulator.StartMelsec(shop);
+        }
+
+        if (options.ModbusPort >= 0)
+        {
+            try
+            {
+                simulator._modbus = ModbusShopServer.Start(shop, options.Bind, options.ModbusPort);
+                logger.LogInformation("simulator: Modbus TCP power meter (unit {Meter}) and PLC (unit {Plc}) at {Bind}:{Port}", ModbusShopServer.MeterUnit, ModbusShopServer.PlcUnit, options.Bind, simulator._modbus.Port);
+            }
+            catch (System.Net.Sockets.SocketException e)
+            {
+                // The OPC UA shop is the simulator's core: a taken Modbus port costs only the Modbus part.
+                logger.LogWarning("simulator: cannot serve Modbus TCP on {Bind}:{Port} ({Message}); the OPC UA shop runs without it. Move it with simulator.modbusPort (in the embedded default: GATEWAY_SIMULATOR_MODBUS_PORT=5021)", options.Bind, options.ModbusPort, e.Message);
+            }
         }
 
         simulator._ticker = Task.Run(simulator.TickAsync, CancellationToken.None);
@@ -115,6 +133,7 @@ public sealed class SimulatorServer : IAsyncDisposable
                 {
                     _shop.Step(DateTime.UtcNow);
                     MelsecMap?.Refresh(DateTime.UtcNow);
+                    _modbus?.Update(DateTime.UtcNow);
                 }
                 catch (Exception e)
                 {
@@ -169,6 +188,11 @@ public sealed class SimulatorServer : IAsyncDisposable
         if (Melsec is not null)
         {
             await Melsec.DisposeAsync();
+        }
+
+        if (_modbus is not null)
+        {
+            await _modbus.DisposeAsync();
         }
     }
 

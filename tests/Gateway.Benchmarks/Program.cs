@@ -8,7 +8,8 @@ namespace Gateway.Benchmarks;
 /// `-- opcua-read [rounds]` runs the client-against-client Read comparison with node-opcua;
 /// `-- opcua-secure-read [rounds]` the Read throughput with SignAndEncrypt as a ratio to None;
 /// `-- opcua-subscribe ...` the acquisition connector's CPU and RSS for a large subscription (<see cref="OpcUaSubscriptionLoad"/>);
-/// `-- melsec-read [rounds]` the MC protocol client's words/s and CPU per word against a raw socket loop (<see cref="MelsecReadThroughput"/>).
+/// `-- melsec-read [rounds]` the MC protocol client's words/s and CPU per word against a raw socket loop (<see cref="MelsecReadThroughput"/>);
+/// `-- modbus-read [requests]` our Modbus client against pymodbus as a ratio to a raw-socket loop (<see cref="ModbusReadThroughput"/>).
 /// </summary>
 public static class Program
 {
@@ -29,6 +30,12 @@ public static class Program
         if (args.Length > 0 && args[0] == "melsec-read")
         {
             await MelsecReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10);
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "modbus-read")
+        {
+            await ModbusReadThroughput.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2000);
             return;
         }
 

@@ -52,5 +52,8 @@ public static class FakeSinkPlugins
     public static Gateway.Core.PluginCatalog Registry() => FakeSinkPlugin.Registry();
 
     /// <summary>The source plugins only: what the committed schema holds apart from the sinks (which the host adds).</summary>
-    public static Gateway.Core.PluginCatalog SourcesOnly() => new Gateway.Core.PluginCatalog().Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin()).Add(new Gateway.Connectors.Melsec.MelsecSourcePlugin());
+    public static Gateway.Core.PluginCatalog SourcesOnly() => new Gateway.Core.PluginCatalog()
+        .Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin())
+        .Add(new Gateway.Connectors.Melsec.MelsecSourcePlugin())
+        .Add(new Gateway.Connectors.Modbus.ModbusSourcePlugin());
 }

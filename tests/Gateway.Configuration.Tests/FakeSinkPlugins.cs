@@ -79,6 +79,7 @@ public sealed class FakeSinkPlugin(string type, Type optionsType) : ISinkPlugin
     public static PluginCatalog Registry() => new PluginCatalog()
         .Add(new Gateway.Connectors.OpcUa.OpcUaSourcePlugin())
         .Add(new Gateway.Connectors.Melsec.MelsecSourcePlugin())
+        .Add(new Gateway.Connectors.Modbus.ModbusSourcePlugin())
         .Add(new FakeSinkPlugin("mqtt", typeof(FakeMqttOptions)))
         .Add(new FakeSinkPlugin("influxdb", typeof(FakeInfluxOptions)));
 }

@@ -98,6 +98,9 @@ public sealed class SchemaAndExampleTests
     [InlineData("melsec-q-press-line.yaml", "2 sources, 2 machines, 14 tags, 1 sink")]
     [InlineData("melsec-iqr-cell.yaml", "1 source, 1 machine, 9 tags, 1 sink")]
     [InlineData("melsec-fx5u-conveyor.yaml", "1 source, 1 machine, 6 tags, 1 sink")]
+    [InlineData("modbus-ls-xgt.yaml", "1 source, 1 machine, 12 tags, 1 sink")]
+    [InlineData("modbus-power-meter.yaml", "2 sources, 2 machines, 18 tags, 1 sink")]
+    [InlineData("modbus-rtu-temperature-line.yaml", "1 source, 3 machines, 15 tags, 1 sink")]
     public void Each_example_loads_without_errors(string file, string summary)
     {
         var path = RepositoryPaths.Combine("config", "examples", file);

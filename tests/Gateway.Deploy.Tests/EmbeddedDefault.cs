@@ -25,6 +25,7 @@ public sealed record EmbeddedDefault(string ConfigPath, int MqttPort, int HttpPo
             ["GATEWAY_MQTT_PORT"] = mqtt.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_HTTP_LISTEN"] = $"127.0.0.1:{http}",
             ["GATEWAY_SIMULATOR_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_SIMULATOR_MODBUS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Nothing listens there: the InfluxDB sink's readings wait in the buffer, as on a PC whose center is away.
             ["INFLUX_URL"] = $"http://127.0.0.1:{FreePort.Next()}",
         };

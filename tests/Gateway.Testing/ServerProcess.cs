@@ -45,7 +45,8 @@ public sealed class ServerProcess : IAsyncDisposable
         int port,
         string? workingDirectory = null,
         IDictionary<string, string>? environment = null,
-        TimeSpan? startTimeout = null)
+        TimeSpan? startTimeout = null,
+        Func<string, bool>? readyWhen = null)
     {
         var resolved = Which(fileName) ?? throw new InvalidOperationException(
             $"{name}: '{fileName}' is not installed. Run tests/servers/install.sh (the README's test command does) first.");
@@ -79,7 +80,24 @@ public sealed class ServerProcess : IAsyncDisposable
 
         try
         {
-            await WaitForPortAsync(port, startTimeout ?? TimeSpan.FromSeconds(30), () => process.HasExited);
+            if (readyWhen is null)
+            {
+                await WaitForPortAsync(port, startTimeout ?? TimeSpan.FromSeconds(30), () => process.HasExited);
+            }
+            else
+            {
+                // A server that listens on no TCP port (UDP, a serial line) says when it is ready on its output.
+                var deadline = DateTime.UtcNow + (startTimeout ?? TimeSpan.FromSeconds(30));
+                while (!readyWhen(server.Output))
+                {
+                    if (process.HasExited || DateTime.UtcNow > deadline)
+                    {
+                        throw new InvalidOperationException(process.HasExited ? "the process exited" : "no ready line");
+                    }
+
+                    await Task.Delay(50);
+                }
+            }
         }
         catch (Exception e)
         {

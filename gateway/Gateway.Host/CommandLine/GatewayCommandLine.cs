@@ -58,6 +58,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(ReadCommand.Create());
         root.Subcommands.Add(BrowseCommand.Create());
         root.Subcommands.Add(MelsecCommand.Create());
+        root.Subcommands.Add(ModbusCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(CertCommand.Create());
         root.Subcommands.Add(MqttPasswordCommand.Create());

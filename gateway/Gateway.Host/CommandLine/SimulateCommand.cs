@@ -23,12 +23,15 @@ public static class SimulateCommand
         // `gateway simulate` serves a MELSEC PLC too (the YAML section's default is none, so tests never collide on a port).
         var melsecPort = OptionOf("--melsec-port", nameof(SimulatorOptions.MelsecPort), 5000);
         var maxTicks = OptionOf("--max-ticks", nameof(SimulatorOptions.MaxTicks), defaults.MaxTicks, " SIGUSR1 stops them too.");
-        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks, melsecPort };
+        // The command line serves Modbus by default (the YAML key defaults to none, so tests never collide on a port).
+        var modbusPort = OptionOf("--modbus-port", nameof(SimulatorOptions.ModbusPort), 5020, " Default here: 5020.");
+        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server, a Modbus TCP power meter and PLC, and a MELSEC PLC).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks, melsecPort, modbusPort };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = defaults with
             {
                 Port = parse.GetValue(port),
+                ModbusPort = parse.GetValue(modbusPort),
                 Machines = parse.GetValue(machines),
                 TagsPerMachine = parse.GetValue(tags),
                 RateMs = parse.GetValue(rate),

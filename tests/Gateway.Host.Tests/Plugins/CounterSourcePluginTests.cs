@@ -108,7 +108,7 @@ public sealed class CounterSourcePluginTests : IDisposable
         var schema = JsonNode.Parse(JsonSchemaGenerator.Generate(Plugins()))!["$defs"]!;
 
         var choices = schema["source"]!["oneOf"]!.AsArray();
-        Assert.Equal(["counter", "melsec", "opcua"], choices.Select(c => (string?)c!["title"]));
+        Assert.Equal(["counter", "melsec", "modbus", "opcua"], choices.Select(c => (string?)c!["title"]));
         var counter = choices[0]!;
         Assert.Equal("counter", (string?)counter["properties"]!["type"]!["const"]);
         Assert.Equal(["type", "name", "machines", "device"], counter["required"]!.AsArray().Select(n => (string?)n));

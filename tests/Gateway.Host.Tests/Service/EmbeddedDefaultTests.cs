@@ -24,6 +24,7 @@ public sealed class EmbeddedDefaultTests : IDisposable
         {
             ["GATEWAY_DATA"] = _data,
             ["GATEWAY_SIMULATOR_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_SIMULATOR_MODBUS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_MQTT_PORT"] = mqttPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_HTTP_LISTEN"] = $"127.0.0.1:{httpPort}",
             ["INFLUX_URL"] = $"http://127.0.0.1:{FreePort.Next()}", // nothing listens: its readings wait in the buffer
@@ -119,6 +120,7 @@ public sealed class EmbeddedDefaultTests : IDisposable
         {
             ["GATEWAY_DATA"] = _data,
             ["GATEWAY_SIMULATOR_PORT"] = taken.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["GATEWAY_SIMULATOR_MODBUS_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_MQTT_PORT"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["GATEWAY_HTTP_LISTEN"] = $"127.0.0.1:{FreePort.Next()}",
             ["INFLUX_URL"] = $"http://127.0.0.1:{FreePort.Next()}",
