@@ -72,7 +72,7 @@ public sealed class MelsecSourceConnector : ISourceConnector
                 is1E ? OneEFrames.MaxPoints : McClient.MaxBitPoints,
                 options.MaxGapWords,
                 randomRead ? (options.DeviceExtension ? McClient.MaxRandomPointsExtended : McClient.MaxRandomPoints) : 0);
-            _groups.Add(new PolledGroup(group.Key.Machine, group.Key.Group, group.First().Interval, plan, new PollBoundaries(group.First().Interval)));
+            _groups.Add(new PolledGroup(group.Key.Machine, group.Key.Group, group.First().Interval, plan, new PollSchedule(group.First().Interval)));
         }
 
         _reconnect = Resilience.Retry(
@@ -185,14 +185,14 @@ public sealed class MelsecSourceConnector : ISourceConnector
 
     private async Task PollAsync(McClient client, PolledGroup group, IReadingWriter output, CancellationToken cancellationToken)
     {
-        group.Boundaries.Resume(_time.GetUtcNow());
+        group.Schedule.Resume(_time.GetUtcNow());
         var firstOfSession = true;
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = _time.GetUtcNow();
-            if (!group.Boundaries.TryStart(now, out var boundary, out var skipped))
+            if (!group.Schedule.TryStart(now, out var boundary, out var skipped))
             {
-                await Task.Delay(group.Boundaries.Due - now, _time, cancellationToken);
+                await Task.Delay(group.Schedule.Due - now, _time, cancellationToken);
                 continue;
             }
 
@@ -355,8 +355,8 @@ public sealed class MelsecSourceConnector : ISourceConnector
     }
 }
 
-/// <summary>One tag group of a MELSEC source: its interval, read plan and boundaries.</summary>
-public sealed class PolledGroup(string machine, string name, TimeSpan interval, ReadPlan plan, PollBoundaries boundaries)
+/// <summary>One tag group of a MELSEC source: its interval, read plan and poll schedule.</summary>
+public sealed class PolledGroup(string machine, string name, TimeSpan interval, ReadPlan plan, PollSchedule schedule)
 {
     public string Machine { get; } = machine;
 
@@ -366,7 +366,7 @@ public sealed class PolledGroup(string machine, string name, TimeSpan interval, 
 
     public ReadPlan Plan { get; } = plan;
 
-    public PollBoundaries Boundaries { get; } = boundaries;
+    public PollSchedule Schedule { get; } = schedule;
 
     internal bool SkipsReported { get; set; }
 }

@@ -147,14 +147,14 @@ public sealed class ModbusSourceConnector : ISourceConnector
 
     private async Task PollAsync(ModbusClient client, PollGroup group, IReadingWriter output, CancellationToken cancellationToken)
     {
-        group.Boundaries.Resume(_time.GetUtcNow());
+        group.Schedule.Resume(_time.GetUtcNow());
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var now = _time.GetUtcNow();
-            if (!group.Boundaries.TryStart(now, out var boundary, out var skipped))
+            if (!group.Schedule.TryStart(now, out var boundary, out var skipped))
             {
-                await Task.Delay(group.Boundaries.Due - now, _time, cancellationToken);
+                await Task.Delay(group.Schedule.Due - now, _time, cancellationToken);
                 continue;
             }
 
@@ -400,7 +400,7 @@ public sealed class ModbusSourceConnector : ISourceConnector
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    /// <summary>One tag group of one machine: its interval, boundaries and requests (which a split may change).</summary>
+    /// <summary>One tag group of one machine: its interval, poll schedule and requests (which a split may change).</summary>
     private sealed class PollGroup(string machine, string name, TimeSpan interval, List<ReadBlock> blocks)
     {
         private volatile List<ReadBlock> _blocks = blocks;
@@ -411,7 +411,7 @@ public sealed class ModbusSourceConnector : ISourceConnector
 
         public TimeSpan Interval => interval;
 
-        public PollBoundaries Boundaries { get; } = new(interval);
+        public PollSchedule Schedule { get; } = new(interval);
 
         public bool SkipsReported { get; set; }
 

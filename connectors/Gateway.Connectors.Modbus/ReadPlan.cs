@@ -76,38 +76,3 @@ public static class ReadPlanner
         return blocks;
     }
 }
-
-/// <summary>
-/// The boundaries of one poll group, with the rule of the OPC UA source's PollSchedule: whole multiples of the interval
-/// on the clock, each run at most once; a wakeup before the boundary waits again, one past further boundaries runs the
-/// latest and counts the others as skipped. Not thread-safe: one poll loop owns it, across reconnects.
-/// </summary>
-public sealed class PollBoundaries(TimeSpan interval)
-{
-    private readonly long _intervalTicks = interval.Ticks > 0 ? interval.Ticks : throw new ArgumentOutOfRangeException(nameof(interval));
-    private long _doneTicks;
-
-    public DateTimeOffset Due => new(_doneTicks + _intervalTicks, TimeSpan.Zero);
-
-    /// <summary>Polling (re)starts at <paramref name="now"/>: boundaries passed without a connection are not skips.</summary>
-    public void Resume(DateTimeOffset now) => _doneTicks = Math.Max(_doneTicks, Floor(now));
-
-    public bool TryStart(DateTimeOffset now, out DateTimeOffset boundary, out long skipped)
-    {
-        var due = _doneTicks + _intervalTicks;
-        if (now.UtcTicks < due)
-        {
-            boundary = default;
-            skipped = 0;
-            return false;
-        }
-
-        var latest = Floor(now);
-        skipped = (latest - due) / _intervalTicks;
-        _doneTicks = latest;
-        boundary = new DateTimeOffset(latest, TimeSpan.Zero);
-        return true;
-    }
-
-    private long Floor(DateTimeOffset time) => time.UtcTicks / _intervalTicks * _intervalTicks;
-}

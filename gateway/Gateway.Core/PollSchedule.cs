@@ -1,11 +1,12 @@
-namespace Gateway.Connectors.OpcUa;
+namespace Gateway.Core;
 
 /// <summary>
-/// The boundaries of one poll group: whole multiples of the interval on the wall clock (so 1 s polls land on whole
-/// seconds and do not drift), each run at most once. The boundary due is always the one strictly after the last one
-/// done, never "now rounded up": a timer that wakes a little before the boundary waits again for the same boundary
-/// instead of reading it twice, and one that wakes past a further boundary (a Read slower than the interval, a starved
-/// machine) runs the latest boundary passed and counts the ones in between as skipped, never running them late.
+/// The boundaries of one poll group, the one rule every polling source (OPC UA, Modbus, MELSEC) follows: whole
+/// multiples of the interval on the wall clock (so 1 s polls land on whole seconds and do not drift), each run at most
+/// once. The boundary due is always the one strictly after the last one done, never "now rounded up": a timer that
+/// wakes a little before the boundary waits again for the same boundary instead of reading it twice, and one that wakes
+/// past a further boundary (a Read slower than the interval, a starved machine) runs the latest boundary passed and
+/// counts the ones in between as skipped, never running them late.
 /// Not thread-safe: one poll loop owns it; it outlives the session, so a reconnect never repeats a boundary.
 /// </summary>
 public sealed class PollSchedule
@@ -53,10 +54,3 @@ public sealed class PollSchedule
 
     private long Floor(DateTimeOffset time) => time.UtcTicks / _intervalTicks * _intervalTicks;
 }
-
-/// <summary>
-/// One poll cycle done: the group, the boundary it read, when its Read was started (never before the boundary), the
-/// due boundaries skipped before it, whether it is the first of a session (the boundaries before it passed while there
-/// was no session and are not counted), its readings.
-/// </summary>
-public sealed record PollCycle(PlannedGroup Group, DateTimeOffset Boundary, DateTimeOffset ReadStarted, long Skipped, bool FirstOfSession, IReadOnlyList<Gateway.Core.Reading> Readings);

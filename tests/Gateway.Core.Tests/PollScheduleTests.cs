@@ -1,4 +1,4 @@
-namespace Gateway.Connectors.OpcUa.Tests;
+namespace Gateway.Core.Tests;
 
 /// <summary>The poll boundaries as a pure function of the clock (no server): each boundary at most once, skips counted.</summary>
 public sealed class PollScheduleTests
