@@ -105,32 +105,16 @@ public sealed class MelsecSourceConnector : ISourceConnector
 
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
+        await SourceSessions.RunAsync(
+            _reconnect,
+            ct =>
             {
-                await _reconnect.ExecuteAsync(
-                    async ct =>
-                    {
-                        SetState(ConnectionState.Connecting);
-                        try
-                        {
-                            await RunSessionAsync(output, ct);
-                        }
-                        catch (Exception e) when (!ct.IsCancellationRequested && IsConnectionFault(e))
-                        {
-                            _outage.Failed(e.Message, "Retrying with backoff", kind: e.GetType().Name);
-                            throw;
-                        }
-                    },
-                    cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-        }
-
+                SetState(ConnectionState.Connecting);
+                return RunSessionAsync(output, ct);
+            },
+            e => IsConnectionFault(e) ? e.GetType().Name : null,
+            _outage,
+            cancellationToken);
         SetState(ConnectionState.Disconnected);
     }
 
@@ -216,7 +200,7 @@ public sealed class MelsecSourceConnector : ISourceConnector
             for (var i = 0; i < results.Count; i++)
             {
                 var result = results[i];
-                readings[i] = ToReading(result.Tag, result.Value, result.Status, received);
+                readings[i] = Reading.StampedOnArrival(result.Tag.Source, result.Value, result.Status, received);
                 Record(result);
             }
 
@@ -267,22 +251,6 @@ public sealed class MelsecSourceConnector : ISourceConnector
         _ => $"0x{status:X8}",
     };
 
-    private static Reading ToReading(MelsecTag tag, ReadingValue value, uint status, DateTime received) => new()
-    {
-        Source = tag.Source.Source,
-        Machine = tag.Source.Machine,
-        Tag = tag.Source.Tag,
-        Measurement = tag.Source.Measurement,
-        Value = value,
-        StatusCode = status,
-        Quality = QualityOf.StatusCode(status),
-        SourceTimestamp = received,
-        ServerTimestamp = received,
-        GatewayTimestamp = received,
-        Timestamp = received,
-        Labels = tag.Source.Labels,
-    };
-
     private async Task MarkBadAsync(IReadingWriter output, uint status)
     {
         var now = _time.GetUtcNow().UtcDateTime;
@@ -290,7 +258,7 @@ public sealed class MelsecSourceConnector : ISourceConnector
         {
             s.Value.Latest = status;
             s.Value.Text = StatusName(status);
-            return ToReading(s.Key, ReadingValue.Null, status, now);
+            return Reading.StampedOnArrival(s.Key.Source, ReadingValue.Null, status, now);
         }).ToList();
         try
         {

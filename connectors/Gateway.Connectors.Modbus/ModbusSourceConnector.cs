@@ -83,32 +83,16 @@ public sealed class ModbusSourceConnector : ISourceConnector
 
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
+        await SourceSessions.RunAsync(
+            _reconnect,
+            ct =>
             {
-                await _reconnect.ExecuteAsync(
-                    async ct =>
-                    {
-                        SetState(ConnectionState.Connecting);
-                        try
-                        {
-                            await RunConnectionAsync(output, ct);
-                        }
-                        catch (Exception e) when (!ct.IsCancellationRequested && e is ModbusException or IOException)
-                        {
-                            _outage.Failed(e.Message, "Retrying with backoff", kind: e.GetType().Name);
-                            throw;
-                        }
-                    },
-                    cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                break;
-            }
-        }
-
+                SetState(ConnectionState.Connecting);
+                return RunConnectionAsync(output, ct);
+            },
+            e => e is ModbusException or IOException ? e.GetType().Name : null,
+            _outage,
+            cancellationToken);
         SetState(ConnectionState.Disconnected);
     }
 
@@ -295,7 +279,7 @@ public sealed class ModbusSourceConnector : ISourceConnector
     private Reading Good(ModbusTag tag, ReadingValue value, DateTime received)
     {
         _states[tag].Record(ModbusStatus.Good);
-        return Make(tag, value, ModbusStatus.Good, received);
+        return Reading.StampedOnArrival(tag.Source, value, ModbusStatus.Good, received);
     }
 
     private Reading Bad(ModbusTag tag, uint status, string why)
@@ -314,25 +298,8 @@ public sealed class ModbusSourceConnector : ISourceConnector
                 status == ModbusStatus.BadOutOfRange ? " (check the register: 40001 is holding:0; `gateway modbus scan` shows which addresses answer)" : "");
         }
 
-        return Make(tag, ReadingValue.Null, status, _time.GetUtcNow().UtcDateTime);
+        return Reading.StampedOnArrival(tag.Source, ReadingValue.Null, status, _time.GetUtcNow().UtcDateTime);
     }
-
-    private static Reading Make(ModbusTag tag, ReadingValue value, uint status, DateTime received) => new()
-    {
-        Source = tag.Source.Source,
-        Machine = tag.Source.Machine,
-        Tag = tag.Source.Tag,
-        Measurement = tag.Source.Measurement,
-        Value = value,
-        StatusCode = status,
-        Quality = QualityOf.StatusCode(status),
-        // Modbus carries no timestamps: the device's time is when its answer arrived.
-        SourceTimestamp = received,
-        ServerTimestamp = received,
-        GatewayTimestamp = received,
-        Timestamp = received,
-        Labels = tag.Source.Labels,
-    };
 
     private async Task MarkBadAsync(IReadingWriter output, uint status)
     {
@@ -340,7 +307,7 @@ public sealed class ModbusSourceConnector : ISourceConnector
         var readings = _states.Keys.Select(tag =>
         {
             _states[tag].Record(status);
-            return Make(tag, ReadingValue.Null, status, now);
+            return Reading.StampedOnArrival(tag.Source, ReadingValue.Null, status, now);
         }).ToList();
         try
         {

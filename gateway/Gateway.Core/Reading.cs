@@ -46,4 +46,24 @@ public sealed record Reading
 
     /// <summary>The gateway-wide sequence number assigned when the buffer committed the reading; 0 before that.</summary>
     public long Sequence { get; init; }
+
+    /// <summary>
+    /// A reading of <paramref name="tag"/> from a device whose protocol carries no timestamps (Modbus, MELSEC): the
+    /// device's time is when its answer arrived, so every timestamp is <paramref name="received"/>.
+    /// </summary>
+    public static Reading StampedOnArrival(SourceTag tag, ReadingValue value, uint status, DateTime received) => new()
+    {
+        Source = tag.Source,
+        Machine = tag.Machine,
+        Tag = tag.Tag,
+        Measurement = tag.Measurement,
+        Value = value,
+        StatusCode = status,
+        Quality = QualityOf.StatusCode(status),
+        SourceTimestamp = received,
+        ServerTimestamp = received,
+        GatewayTimestamp = received,
+        Timestamp = received,
+        Labels = tag.Labels,
+    };
 }
