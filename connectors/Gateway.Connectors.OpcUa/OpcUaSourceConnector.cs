@@ -128,34 +128,22 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
         _output = output;
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            try
+        await SourceSessions.RunAsync(
+            _reconnect,
+            ct =>
             {
-                await _reconnect.ExecuteAsync(
-                    async ct =>
-                    {
-                        SetState(ConnectionState.Connecting);
-                        try
-                        {
-                            await RunSessionAsync(output, ct);
-                        }
-                        catch (Exception e) when (!ct.IsCancellationRequested && e is UaException or IOException or TimeoutException)
-                        {
-                            // One line per outage, not one per retry; a server sending a different malformed message
-                            // each time is one cause (its status), not a line per message.
-                            _outage.Failed(e.Message, "Retrying with backoff", kind: e is UaException ua ? ua.StatusName : e.GetType().Name);
-                            throw;
-                        }
-                    },
-                    cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                SetState(ConnectionState.Connecting);
+                return RunSessionAsync(output, ct);
+            },
+            // A server sending a different malformed message each time is one cause (its status), not a line per message.
+            e => e switch
             {
-                break;
-            }
-        }
-
+                UaException ua => ua.StatusName,
+                IOException or TimeoutException => e.GetType().Name,
+                _ => null,
+            },
+            _outage,
+            cancellationToken);
         await EndSessionAsync();
         SetState(ConnectionState.Disconnected);
     }
