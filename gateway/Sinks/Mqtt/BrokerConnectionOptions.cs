@@ -1,8 +1,9 @@
 namespace Gateway.Sinks.Mqtt;
 
 /// <summary>
-/// The keys that say how to reach an external broker (address, credentials, TLS). The `mqtt` and `sparkplug` sinks
-/// both have them, with the same names and meanings, so TLS setup and its checks are written once.
+/// The keys that say how to reach a broker (address, protocol, credentials, TLS, timeouts, reconnect backoff). The
+/// `mqtt` and `sparkplug` sinks both have them, with the same names and meanings, so <see cref="BrokerConnection"/>,
+/// TLS setup and their checks are written once.
 /// </summary>
 public interface IBrokerConnectionOptions
 {
@@ -25,4 +26,14 @@ public interface IBrokerConnectionOptions
     bool CheckServerName { get; }
 
     string? ServerName { get; }
+
+    string ProtocolVersion { get; }
+
+    int KeepAliveSeconds { get; }
+
+    int TimeoutMs { get; }
+
+    int ReconnectDelayMs { get; }
+
+    int ReconnectMaxDelayMs { get; }
 }

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Net.Sockets;
 using System.Reflection;
-using System.Security.Authentication;
 
 using Gateway.Core;
 
@@ -9,7 +8,6 @@ using Microsoft.Extensions.Logging;
 
 using MQTTnet;
 using MQTTnet.Exceptions;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 using Polly;
@@ -25,15 +23,13 @@ public sealed class MqttSink : ISink
 {
     private const int TopicCacheLimit = 200_000;
     private const int MessagePoolLimit = 16_384;
-    private const string ConnectionClosedCause =
-        "the connection was closed by the broker or a device in between; is the broker overloaded, or does it expect TLS?";
 
     private readonly MqttSinkOptions _options;
     private readonly SinkContext _context;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly EmbeddedBroker? _broker;
-    private readonly BrokerTls? _tls;
+    private readonly BrokerConnection _connection;
     private readonly TopicTemplate _readingTopic;
     private readonly TopicTemplate _batchTopic;
     private readonly string? _statusTopic;
@@ -99,24 +95,10 @@ public sealed class MqttSink : ISink
             _broker = new EmbeddedBroker(options, ClientId, gatewayTopics, _logger);
         }
 
-        if (options.Tls)
-        {
-            _tls = new BrokerTls(options);
-        }
-
-        Host = _broker?.ConnectHost ?? options.Host;
+        _connection = new BrokerConnection(options, _broker?.ConnectHost ?? options.Host, typeof(MqttSinkException));
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
-
-        _reconnect = Resilience.Retry(
-            new RetryOptions { Delay = TimeSpan.FromMilliseconds(options.ReconnectDelayMs), MaxDelay = TimeSpan.FromMilliseconds(options.ReconnectMaxDelayMs) },
-            context.TimeProvider,
-            handles: e => e is not OperationCanceledException,
-            onRetry: args =>
-            {
-                ReportConnectFailure(args.Outcome.Exception);
-                return default;
-            });
+        _reconnect = _connection.NewReconnectPipeline(context.TimeProvider, ReportConnectFailure);
     }
 
     public string Name { get; }
@@ -129,7 +111,7 @@ public sealed class MqttSink : ISink
     public string ClientId { get; }
 
     /// <summary>The host the client connects to (the embedded broker's loopback address when embedded).</summary>
-    public string Host { get; }
+    public string Host => _connection.Host;
 
     /// <summary>The cause of the current outage, for /status; null while connected.</summary>
     public string? Problem { get; private set; }
@@ -137,7 +119,7 @@ public sealed class MqttSink : ISink
     /// <summary>The embedded broker's status topic, e.g. factory/plant1/gw1/status; null when turned off.</summary>
     public string? StatusTopic => _statusTopic;
 
-    private string Endpoint => $"{(_options.Tls ? "mqtts" : "mqtt")}://{Host}:{_options.Port}";
+    private string Endpoint => _connection.Endpoint;
 
     /// <summary>Where readings the broker refused for good are appended.</summary>
     public string DeadLetterPath => _deadLetters.Path;
@@ -314,7 +296,7 @@ public sealed class MqttSink : ISink
         var result = await _client.ConnectAsync(BuildClientOptions(), cancellationToken);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
-            throw new MqttSinkException(DescribeRefusal(result.ResultCode, result.ReasonString));
+            throw new MqttSinkException(BrokerConnection.DescribeRefusal(result.ResultCode, result.ReasonString));
         }
 
         // MQTT 5, 3.2.2.3.3: the client must not have more unacknowledged QoS 1/2 publishes than the server's Receive Maximum.
@@ -327,32 +309,12 @@ public sealed class MqttSink : ISink
 
     private MqttClientOptions BuildClientOptions()
     {
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(Host, _options.Port)
-            .WithClientId(ClientId)
-            .WithProtocolVersion(_options.ProtocolVersion == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
+        var builder = _connection.NewClientOptions(ClientId, _broker?.GatewayCredential)
             .WithCleanStart(false)
-            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromMilliseconds(_options.TimeoutMs));
-        if (_broker is not null)
-        {
-            var (userName, password) = _broker.GatewayCredential;
-            builder.WithCredentials(userName, password);
-        }
-        else if (!string.IsNullOrEmpty(_options.Username))
-        {
-            builder.WithCredentials(_options.Username, _options.Password ?? "");
-        }
-
+            .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds);
         if (_options.CoalesceWrites)
         {
             builder.WithStreamProvider(new CoalescingStreamProvider());
-        }
-
-        if (_tls is not null)
-        {
-            builder.WithTlsOptions(_tls.BuildOptions(Host));
         }
 
         if (_statusTopic is not null)
@@ -712,66 +674,7 @@ public sealed class MqttSink : ISink
         return topic;
     }
 
-    private string Describe(Exception exception)
-    {
-        if (_tls?.LastRefusal is { } tlsRefusal && exception is not MqttSinkException)
-        {
-            return "TLS: " + tlsRefusal;
-        }
-
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case MqttSinkException:
-                    return e.Message;
-                case SocketException socket:
-                    return socket.SocketErrorCode switch
-                    {
-                        SocketError.ConnectionRefused => "connection refused (is the broker running and listening on this port?)",
-                        SocketError.HostNotFound or SocketError.NoData => $"host '{Host}' not found; check `host`",
-                        SocketError.TimedOut => "no answer (timed out); check `host`, `port` and firewalls",
-                        SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.NotConnected or SocketError.Shutdown =>
-                            ConnectionClosedCause,
-                        _ => $"{socket.SocketErrorCode}: {socket.Message}",
-                    };
-                case AuthenticationException:
-                    return $"TLS handshake failed: {e.Message}; check `tls`, `caFile`, `certFile` and `keyFile`";
-                case MqttCommunicationTimedOutException:
-                    return $"no answer within {_options.TimeoutMs} ms";
-            }
-        }
-
-        // MQTTnet reports a connection that ends during CONNECT as "Error while authenticating. Connection closed."
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            if (e is MqttCommunicationException && e.Message.Contains("closed", StringComparison.OrdinalIgnoreCase))
-            {
-                return ConnectionClosedCause;
-            }
-        }
-
-        var innermost = exception;
-        while (innermost.InnerException is not null)
-        {
-            innermost = innermost.InnerException;
-        }
-
-        return innermost == exception ? exception.Message : $"{exception.Message} ({innermost.Message})";
-    }
-
-    private static string DescribeRefusal(MqttClientConnectResultCode code, string? reason)
-    {
-        var hint = code switch
-        {
-            MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
-                "; check `username` and `password` (and the broker's password file / ACL)",
-            MqttClientConnectResultCode.ClientIdentifierNotValid => "; set another `clientId`",
-            MqttClientConnectResultCode.UnsupportedProtocolVersion => "; try `protocolVersion: 3.1.1`",
-            _ => "",
-        };
-        return $"the broker refused the connection: {code}{(string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")")}{hint}";
-    }
+    private string Describe(Exception exception) => _connection.Describe(exception);
 
     private static string VersionText()
     {

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Net.Sockets;
-using System.Security.Authentication;
 using System.Text.Json;
 
 using Gateway.Core;
@@ -13,7 +11,6 @@ using Microsoft.Extensions.Logging;
 
 using MQTTnet;
 using MQTTnet.Exceptions;
-using MQTTnet.Formatter;
 using MQTTnet.Protocol;
 
 using Polly;
@@ -32,7 +29,7 @@ public sealed class SparkplugSink : ISink
     private readonly SinkContext _context;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
-    private readonly BrokerTls? _tls;
+    private readonly BrokerConnection _connection;
     private readonly SparkplugEdgeNode _node;
     private readonly BirthDeathSequence _birthDeathSequence;
     private readonly ResiliencePipeline _reconnect;
@@ -90,23 +87,11 @@ public sealed class SparkplugSink : ISink
         _hostOnline = string.IsNullOrEmpty(options.PrimaryHostId);
         _hostStateTopic = string.IsNullOrEmpty(options.PrimaryHostId) ? null : SparkplugTopics.HostState(options.PrimaryHostId);
         ClientId = string.IsNullOrEmpty(options.ClientId) ? $"gateway-{context.GatewayName}-{name}" : options.ClientId;
-        if (options.Tls)
-        {
-            _tls = new BrokerTls(options);
-        }
-
+        _connection = new BrokerConnection(options, options.Host, typeof(SparkplugSinkException));
         _client = new MqttClientFactory().CreateMqttClient();
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        _reconnect = Resilience.Retry(
-            new RetryOptions { Delay = TimeSpan.FromMilliseconds(options.ReconnectDelayMs), MaxDelay = TimeSpan.FromMilliseconds(options.ReconnectMaxDelayMs) },
-            context.TimeProvider,
-            handles: e => e is not OperationCanceledException,
-            onRetry: args =>
-            {
-                ReportConnectFailure(args.Outcome.Exception);
-                return default;
-            });
+        _reconnect = _connection.NewReconnectPipeline(context.TimeProvider, ReportConnectFailure);
     }
 
     public string Name { get; }
@@ -131,7 +116,7 @@ public sealed class SparkplugSink : ISink
         : !_hostOnline ? new HealthProblem($"primary host '{_options.PrimaryHostId}' is offline; readings wait in the buffer", _context.TimeProvider.GetUtcNow())
         : null;
 
-    private string Endpoint => $"{(_options.Tls ? "mqtts" : "mqtt")}://{_options.Host}:{_options.Port}";
+    private string Endpoint => _connection.Endpoint;
 
     public void ReportSamples(ICollection<MetricSample> samples)
     {
@@ -390,7 +375,7 @@ public sealed class SparkplugSink : ISink
         var result = await _client.ConnectAsync(BuildClientOptions(), cancellationToken);
         if (result.ResultCode != MqttClientConnectResultCode.Success)
         {
-            throw new SparkplugSinkException(DescribeRefusal(result.ResultCode, result.ReasonString));
+            throw new SparkplugSinkException(BrokerConnection.DescribeRefusal(result.ResultCode, result.ReasonString));
         }
 
         // Sparkplug 3.0: the node subscribes to its NCMD (and the primary host's STATE) before it births.
@@ -446,29 +431,14 @@ public sealed class SparkplugSink : ISink
     private MqttClientOptions BuildClientOptions()
     {
         // Sparkplug 3.0: Clean Session (3.1.1) / Clean Start with session expiry 0 (5); the Will is NDEATH, QoS 1, not retained.
-        var builder = new MqttClientOptionsBuilder()
-            .WithTcpServer(_options.Host, _options.Port)
-            .WithClientId(ClientId)
-            .WithProtocolVersion(_options.ProtocolVersion == "3.1.1" ? MqttProtocolVersion.V311 : MqttProtocolVersion.V500)
+        return _connection.NewClientOptions(ClientId)
             .WithCleanStart(true)
             .WithSessionExpiryInterval(0)
-            .WithKeepAlivePeriod(TimeSpan.FromSeconds(_options.KeepAliveSeconds))
-            .WithTimeout(TimeSpan.FromMilliseconds(_options.TimeoutMs))
             .WithWillTopic(Topics.NodeDeath)
             .WithWillPayload(_node.NodeDeath(_context.TimeProvider.GetUtcNow().UtcDateTime))
             .WithWillQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
-            .WithWillRetain(false);
-        if (!string.IsNullOrEmpty(_options.Username))
-        {
-            builder.WithCredentials(_options.Username, _options.Password ?? "");
-        }
-
-        if (_tls is not null)
-        {
-            builder.WithTlsOptions(_tls.BuildOptions(_options.Host));
-        }
-
-        return builder.Build();
+            .WithWillRetain(false)
+            .Build();
     }
 
     private MqttApplicationMessage DeathMessage() => new()
@@ -662,47 +632,7 @@ public sealed class SparkplugSink : ISink
         }
     }
 
-    private string Describe(Exception exception)
-    {
-        if (_tls?.LastRefusal is { } tlsRefusal && exception is not SparkplugSinkException)
-        {
-            return "TLS: " + tlsRefusal;
-        }
-
-        for (var e = exception; e is not null; e = e.InnerException)
-        {
-            switch (e)
-            {
-                case SparkplugSinkException:
-                    return e.Message;
-                case SocketException { SocketErrorCode: SocketError.ConnectionRefused }:
-                    return "connection refused (is the broker running and listening on this port?)";
-                case SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData }:
-                    return $"host '{_options.Host}' not found; check `host`";
-                case SocketException socket:
-                    return $"{socket.SocketErrorCode}: {socket.Message}";
-                case AuthenticationException:
-                    return $"TLS handshake failed: {e.Message}; check `tls`, `caFile`, `certFile` and `keyFile`";
-                case MqttCommunicationTimedOutException:
-                    return $"no answer within {_options.TimeoutMs} ms";
-            }
-        }
-
-        return exception.Message;
-    }
-
-    private static string DescribeRefusal(MqttClientConnectResultCode code, string? reason)
-    {
-        var hint = code switch
-        {
-            MqttClientConnectResultCode.BadUserNameOrPassword or MqttClientConnectResultCode.NotAuthorized =>
-                "; check `username` and `password` (and the broker's password file / ACL)",
-            MqttClientConnectResultCode.ClientIdentifierNotValid => "; set another `clientId`",
-            MqttClientConnectResultCode.UnsupportedProtocolVersion => "; try `protocolVersion: 3.1.1`",
-            _ => "",
-        };
-        return $"the broker refused the connection: {code}{(string.IsNullOrEmpty(reason) ? "" : " (" + reason + ")")}{hint}";
-    }
+    private string Describe(Exception exception) => _connection.Describe(exception);
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 using Microsoft.Extensions.Logging;
 
-namespace Gateway.Sinks.Sparkplug.Tests;
+namespace Gateway.Testing;
 
 /// <summary>A logger factory that keeps every line, so tests can assert what an operator would read.</summary>
 public sealed class TestLog : ILoggerFactory
