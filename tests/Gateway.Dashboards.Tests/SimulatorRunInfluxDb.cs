@@ -28,7 +28,7 @@ public sealed partial class SimulatorRunInfluxDb : IAsyncLifetime, IInfluxQuery
 
     public static readonly TimeSpan RunTime = TimeSpan.FromSeconds(30);
 
-    public static readonly TimeSpan ShiftLength = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan ShiftLength = TimeSpan.FromSeconds(30); // an hour of machine time: CNC alarms for the alarm Pareto
 
     /// <summary>Time for the gateway to start and read every machine before the shift begins (a loaded box is slow).</summary>
     private static readonly TimeSpan StartMargin = TimeSpan.FromSeconds(25);
