@@ -1,3 +1,5 @@
+using Gateway.Testing;
+
 namespace Gateway.Dashboards.Tests;
 
 /// <summary>
@@ -35,8 +37,7 @@ public sealed class EndToEndDashboardTests(SimulatorRunInfluxDb run) : IClassFix
         var oee = GrafanaFiles.Dashboard("oee.json");
         var variables = await InfluxVariableResolver.ResolveAsync(oee, run);
         Assert.Equal(["cnc-01", "cnc-02", "mould-01", "press-01"], variables.Offered["machine"].Order(StringComparer.Ordinal));
-        Assert.NotEmpty(variables.Offered["shift"]);
-        Assert.All(variables.Offered["shift"], shift => Assert.Contains(shift, new[] { "day", "swing", "night" }));
+        Assert.Equal([SimulatorRunInfluxDb.ShiftName], variables.Offered["shift"]);
 
         var (statement, table) = await DashboardQueries.RunAsync(run, "oee.json", "교대별 OEE와 세 요소 / OEE and its factors per shift", "A", selections: null);
         Assert.Equal(4, table.Select(s => s.Tags["machine"]).Distinct().Count());
@@ -55,14 +56,87 @@ public sealed class EndToEndDashboardTests(SimulatorRunInfluxDb run) : IClassFix
         Assert.Contains("running", shown);
     }
 
+    // The records carry the schedule's own timestamps, so the figures are the oracle's up to the records' rounding:
+    // seconds to the millisecond (downtime_s), ratios from the unrounded times.
+    private const double SecondsTolerance = 0.002;
+    private const double RatioTolerance = 1e-5;
+
+    private static readonly Dictionary<string, string> OeeTemplates = new()
+    {
+        ["cnc-01"] = "sim-cnc",
+        ["cnc-02"] = "sim-cnc",
+        ["press-01"] = "sim-press",
+        ["mould-01"] = "sim-mould",
+    };
+
+    [Fact]
+    public async Task TheOeePanelsShowTheOraclesFiguresForTheCompletedShift()
+    {
+        Assert.True(run.ShiftCompleted, $"the shift {run.ShiftStart:o}..{run.ShiftEnd:o} has no final records of every machine in InfluxDB\n{Tail(run.GatewayOutput)}");
+        var oracle = OeeTemplates.ToDictionary(
+            m => m.Key,
+            m => ShiftOracle.Compute(run.Schedule, m.Key, run.ShiftStart, run.ShiftEnd, run.IdealCycleSeconds[m.Value]));
+        var shift = new Dictionary<string, string[]> { ["shift"] = [SimulatorRunInfluxDb.ShiftName] };
+        var hint = $"(shift {run.ShiftStart:o}..{run.ShiftEnd:o}; offline or unknown time means the gateway read too late on a loaded box)";
+
+        var (statement, table) = await DashboardQueries.RunAsync(run, "oee.json", "교대별 OEE와 세 요소 / OEE and its factors per shift", "A", shift);
+        Assert.Equal(OeeTemplates.Keys.Order(StringComparer.Ordinal), table.Select(s => s.Tags["machine"]).Order(StringComparer.Ordinal));
+        foreach (var series in table)
+        {
+            var machine = series.Tags["machine"];
+            var expected = oracle[machine];
+            Assert.True(expected.Total > 0, $"{machine} made nothing in the shift by the schedule; lengthen the shift");
+            Assert.Equal(expected.Total, (long)series.Column("parts").Single().GetDouble());
+            Assert.Equal(expected.Good, (long)series.Column("good").Single().GetDouble());
+            AssertNear(expected.Availability, series, "availability", machine, statement, hint);
+            AssertNear(expected.Performance!.Value, series, "performance", machine, statement, hint);
+            AssertNear(expected.Quality!.Value, series, "quality", machine, statement, hint);
+            AssertNear(expected.Oee!.Value, series, "OEE", machine, statement, hint);
+        }
+
+        var (rateStatement, rates) = await DashboardQueries.RunAsync(run, "oee.json", "시간당 생산량 대 기준 / Parts per hour against the ideal", "A", shift);
+        Assert.Equal(4, rates.Count);
+        foreach (var series in rates)
+        {
+            var expected = oracle[series.Tags["machine"]];
+            var perHour = series.Column("parts per hour").Single().GetDouble();
+            var idealPerHour = series.Column("ideal parts per hour").Single().GetDouble();
+            // Compared as the run and ideal times they imply: the rates divide by seconds the records round to the millisecond.
+            var runSeconds = expected.Total * 3600 / perHour;
+            Assert.True(Math.Abs(expected.RunSeconds - runSeconds) < SecondsTolerance, $"{series.Tags["machine"]}: oracle {expected.Total * 3600 / expected.RunSeconds} parts/h, dashboard {perHour} from {rateStatement} {hint}");
+            Assert.True(Math.Abs(expected.IdealSeconds - expected.Total * 3600 / idealPerHour) < SecondsTolerance, $"{series.Tags["machine"]}: oracle {expected.Total * 3600 / expected.IdealSeconds} ideal parts/h, dashboard {idealPerHour}");
+        }
+
+        // Downtime by state: the loss states' seconds summed over the machines (every state but running).
+        var (downtimeStatement, downtime) = await DashboardQueries.RunAsync(run, "oee.json", "상태별 비가동 파레토 / Downtime Pareto by state", "A", shift);
+        var expectedByState = oracle.Values.SelectMany(o => o.Seconds).Where(p => p.Key != "running" && p.Value > 0)
+            .GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Sum(p => p.Value));
+        var shownByState = downtime.ToDictionary(s => s.Tags["cause"], s => s.Column("downtime").Single().GetDouble());
+        Assert.True(expectedByState.Count > 0, "no downtime in the shift by the schedule");
+        Assert.True(
+            expectedByState.Keys.Order(StringComparer.Ordinal).SequenceEqual(shownByState.Keys.Order(StringComparer.Ordinal)),
+            $"oracle states {string.Join(", ", expectedByState)}; dashboard {string.Join(", ", shownByState)} from {downtimeStatement} {hint}");
+        foreach (var (state, seconds) in expectedByState)
+        {
+            Assert.True(Math.Abs(seconds - shownByState[state]) < SecondsTolerance * OeeTemplates.Count, $"{state}: oracle {seconds} s, dashboard {shownByState[state]} s from {downtimeStatement}");
+        }
+    }
+
+    private static void AssertNear(double expected, InfluxSeries series, string column, string machine, string statement, string hint)
+    {
+        var shown = series.Column(column).Single().GetDouble();
+        Assert.True(Math.Abs(expected - shown) < RatioTolerance, $"{machine} {column}: oracle {expected}, dashboard {shown} from {statement} {hint}");
+    }
+
     [Fact]
     public async Task TheVariablesOfferTheDefaultShop()
     {
         var factory = await InfluxVariableResolver.ResolveAsync(GrafanaFiles.Dashboard("factory-overview.json"), run);
         Assert.Equal(["changwon-demo"], factory.Offered["site"]);
         Assert.Equal(["demo-gateway"], factory.Offered["gateway"]);
-        Assert.Equal(["cnc", "moulding", "press"], factory.Offered["measurement"]);
-        Assert.Equal(4, factory.Offered["machine"].Count);
+        // The OPC UA machines and the Modbus power meter and PLC (the run serves the simulator's Modbus port too).
+        Assert.Equal(["cnc", "energy", "moulding", "plc", "press"], factory.Offered["measurement"]);
+        Assert.Equal(["cnc-01", "cnc-02", "mould-01", "press-01", "press-01-plc", "shop-meter"], factory.Offered["machine"].Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -28,14 +28,6 @@ public sealed class OeeOracleTests : IDisposable
         ["mould"] = 28 / TimeScale,
     };
 
-    private static readonly Dictionary<string, string> States = new()
-    {
-        ["RUNNING"] = "running",
-        ["IDLE"] = "idle",
-        ["ALARM"] = "alarm",
-        ["STOPPED"] = "plannedStop",
-    };
-
     private readonly string _data = RepositoryPaths.NewTempDirectory("oee-oracle");
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
@@ -102,7 +94,7 @@ public sealed class OeeOracleTests : IDisposable
         foreach (var machine in machines)
         {
             var kind = machine[..machine.IndexOf('-', StringComparison.Ordinal)];
-            var oracle = Oracle(schedule, machine, shiftStart, shiftEnd, IdealSeconds[kind]);
+            var oracle = ShiftOracle.Compute(schedule, machine, shiftStart, shiftEnd, IdealSeconds[kind]);
             var final = finals[machine];
 
             Assert.Equal(oracle.Total, final.GetProperty("totalCount").GetInt64());
@@ -212,7 +204,7 @@ public sealed class OeeOracleTests : IDisposable
         foreach (var machine in machines)
         {
             var kind = machine[..machine.IndexOf('-', StringComparison.Ordinal)];
-            var oracle = Oracle(schedule, machine, shiftStart, shiftEnd, IdealSeconds[kind]);
+            var oracle = ShiftOracle.Compute(schedule, machine, shiftStart, shiftEnd, IdealSeconds[kind]);
             var final = finals[machine];
 
             // Every part once: the parts read before the kill, those made while the gateway was down, and after.
@@ -249,60 +241,6 @@ public sealed class OeeOracleTests : IDisposable
     {
         var actual = record.GetProperty(name).GetDouble();
         Assert.True(Math.Abs(expected - actual) < tolerance, $"{machine} {name}: oracle {expected}, gateway {actual}");
-    }
-
-    private sealed record OracleFigures(Dictionary<string, double> Seconds, long Total, long Good, long Reject, double IdealSeconds, List<(string State, DateTime Start, DateTime End)> Segments);
-
-    /// <summary>
-    /// What the machine did in [start, end) by the schedule: each tick's state holds until the next tick; the parts are the
-    /// counter increments stamped inside the shift.
-    /// </summary>
-    private static OracleFigures Oracle(IReadOnlyList<ScheduleStep> schedule, string machine, DateTime start, DateTime end, double ideal)
-    {
-        var seconds = new Dictionary<string, double>();
-        long total = 0, good = 0, reject = 0;
-        var segments = new List<(string State, DateTime Start, DateTime End)>();
-        for (var i = 0; i < schedule.Count - 1; i++)
-        {
-            var step = schedule[i].Machines[machine];
-            var state = States[step.Execution];
-            var from = schedule[i].Timestamp;
-            var to = schedule[i + 1].Timestamp;
-            var a = from > start ? from : start;
-            var b = to < end ? to : end;
-            if (b > a)
-            {
-                seconds[state] = seconds.GetValueOrDefault(state) + (b - a).TotalSeconds;
-            }
-
-            if (segments.Count > 0 && segments[^1].State == state)
-            {
-                segments[^1] = (state, segments[^1].Start, to);
-            }
-            else
-            {
-                segments.Add((state, from, to));
-            }
-
-            if (i > 0 && from >= start && from < end)
-            {
-                var before = schedule[i - 1].Machines[machine];
-                if (machine.StartsWith("cnc", StringComparison.Ordinal))
-                {
-                    total += step.Total - before.Total;
-                    good += step.Total - before.Total;
-                }
-                else
-                {
-                    good += step.Good - before.Good;
-                    reject += step.Reject - before.Reject;
-                    total += step.Good - before.Good + step.Reject - before.Reject;
-                }
-            }
-        }
-
-        Assert.True(schedule[^1].Timestamp >= end, "the schedule ends before the shift does");
-        return new OracleFigures(seconds, total, good, reject, total * ideal, segments);
     }
 
     private static IEnumerable<JsonElement> Records(IEnumerable<(DateTime Received, string Topic, string Payload)> messages, string tag) =>
