@@ -35,20 +35,8 @@ public sealed class OeeOracleTests : IDisposable
     [Fact]
     public async Task State_changes_counts_and_shift_oee_equal_the_oracle_from_the_simulators_schedule()
     {
-        await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions
-        {
-            Port = 0,
-            Machines = 4,
-            RateMs = 250,
-            TimeScale = TimeScale,
-            Seed = 23,
-            RecordSchedule = true,
-        });
-
-        // A shift of 20 s that starts once the gateway surely reads (the zone is UTC: local = UTC).
-        var now = DateTime.UtcNow;
-        var shiftStart = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddSeconds(20);
-        var shiftEnd = shiftStart.AddSeconds(20);
+        await using var simulator = await StartRecordingSimulatorAsync(seed: 23);
+        var (shiftStart, shiftEnd) = ShiftFromNow(TimeSpan.FromSeconds(20));
         var mqttPort = FreePort.Next();
         var config = Path.Combine(_data, "gateway.yaml");
         File.WriteAllText(config, Yaml(simulator.EndpointUrl, mqttPort, shiftStart, shiftEnd));
@@ -144,18 +132,8 @@ public sealed class OeeOracleTests : IDisposable
     [Fact]
     public async Task A_kill_9_mid_shift_resumes_the_figures_counts_every_part_once_and_the_gap_is_offline()
     {
-        await using var simulator = await SimulatorServer.StartAsync(new SimulatorOptions
-        {
-            Port = 0,
-            Machines = 4,
-            RateMs = 250,
-            TimeScale = TimeScale,
-            Seed = 5,
-            RecordSchedule = true,
-        });
-        var now = DateTime.UtcNow;
-        var shiftStart = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddSeconds(20);
-        var shiftEnd = shiftStart.AddSeconds(30);
+        await using var simulator = await StartRecordingSimulatorAsync(seed: 5);
+        var (shiftStart, shiftEnd) = ShiftFromNow(TimeSpan.FromSeconds(30));
         var mqttPort = FreePort.Next();
         var config = Path.Combine(_data, "gateway.yaml");
         File.WriteAllText(config, Yaml(simulator.EndpointUrl, mqttPort, shiftStart, shiftEnd));
@@ -250,6 +228,25 @@ public sealed class OeeOracleTests : IDisposable
     private static DateTime Parse(string iso) => DateTime.Parse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
 
     private static string Iso(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    /// <summary>The four-machine shop at <see cref="TimeScale"/>, recording the schedule the oracle reads.</summary>
+    private static Task<SimulatorServer> StartRecordingSimulatorAsync(int seed) => SimulatorServer.StartAsync(new SimulatorOptions
+    {
+        Port = 0,
+        Machines = 4,
+        RateMs = 250,
+        TimeScale = TimeScale,
+        Seed = seed,
+        RecordSchedule = true,
+    });
+
+    /// <summary>A shift on whole seconds that starts 20 s from now, once the gateway surely reads (the zone is UTC: local = UTC).</summary>
+    private static (DateTime Start, DateTime End) ShiftFromNow(TimeSpan length)
+    {
+        var now = DateTime.UtcNow;
+        var start = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddSeconds(20);
+        return (start, start + length);
+    }
 
     private string Yaml(string endpoint, int mqttPort, DateTime shiftStart, DateTime shiftEnd)
     {
