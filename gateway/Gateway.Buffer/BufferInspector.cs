@@ -238,6 +238,7 @@ public sealed record DumpedReading(
             ValueKind.Int64 => v.AsInt64(),
             ValueKind.Boolean => v.AsBoolean(),
             ValueKind.String => v.AsString(),
+            ValueKind.Json => System.Text.Json.JsonDocument.Parse(v.AsJson()).RootElement.Clone(),
             ValueKind.DoubleArray => v.AsDoubleArray().Select(d => double.IsFinite(d) ? (object)d : d.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             ValueKind.Int64Array => v.AsInt64Array(),
             ValueKind.BooleanArray => v.AsBooleanArray(),

@@ -14,6 +14,12 @@ public enum ValueKind : byte
     Int64Array = 6,
     BooleanArray = 7,
     StringArray = 8,
+
+    /// <summary>
+    /// A JSON object or array as text: a decoded structure or an event's fields. Sinks embed it as JSON (MQTT) or
+    /// write it as a string field (InfluxDB); normalization passes it through unchanged.
+    /// </summary>
+    Json = 9,
 }
 
 /// <summary>
@@ -38,7 +44,7 @@ public readonly struct ReadingValue : IEquatable<ReadingValue>
 
     public bool IsNull => Kind == ValueKind.Null;
 
-    public bool IsArray => Kind >= ValueKind.DoubleArray;
+    public bool IsArray => Kind is >= ValueKind.DoubleArray and <= ValueKind.StringArray;
 
     public static ReadingValue Null => default;
 
@@ -58,6 +64,29 @@ public readonly struct ReadingValue : IEquatable<ReadingValue>
 
     public static ReadingValue FromArray(string[] values) => new(ValueKind.StringArray, 0, 0, values ?? throw new ArgumentNullException(nameof(values)));
 
+    /// <summary>
+    /// A JSON object or array, checked here once so that every sink can embed it as it is.
+    /// </summary>
+    /// <exception cref="ArgumentException">The text is not one well-formed JSON object or array.</exception>
+    public static ReadingValue FromJson(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            if (document.RootElement.ValueKind is not (System.Text.Json.JsonValueKind.Object or System.Text.Json.JsonValueKind.Array))
+            {
+                throw new ArgumentException($"A JSON reading value must be an object or an array, not {document.RootElement.ValueKind}.", nameof(json));
+            }
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new ArgumentException($"A JSON reading value is not well-formed JSON: {e.Message}", nameof(json), e);
+        }
+
+        return new(ValueKind.Json, 0, 0, json);
+    }
+
     public double AsDouble() => Kind == ValueKind.Double ? _number : throw WrongKind(ValueKind.Double);
 
     public long AsInt64() => Kind == ValueKind.Int64 ? _integer : throw WrongKind(ValueKind.Int64);
@@ -65,6 +94,9 @@ public readonly struct ReadingValue : IEquatable<ReadingValue>
     public bool AsBoolean() => Kind == ValueKind.Boolean ? _integer != 0 : throw WrongKind(ValueKind.Boolean);
 
     public string AsString() => Kind == ValueKind.String ? (string)_reference! : throw WrongKind(ValueKind.String);
+
+    /// <summary>The JSON text of a <see cref="ValueKind.Json"/> value (an object or an array).</summary>
+    public string AsJson() => Kind == ValueKind.Json ? (string)_reference! : throw WrongKind(ValueKind.Json);
 
     public double[] AsDoubleArray() => Kind == ValueKind.DoubleArray ? (double[])_reference! : throw WrongKind(ValueKind.DoubleArray);
 
@@ -95,7 +127,7 @@ public readonly struct ReadingValue : IEquatable<ReadingValue>
             ValueKind.Null => true,
             ValueKind.Double => _number.Equals(other._number),
             ValueKind.Int64 or ValueKind.Boolean => _integer == other._integer,
-            ValueKind.String => string.Equals((string)_reference!, (string)other._reference!, StringComparison.Ordinal),
+            ValueKind.String or ValueKind.Json => string.Equals((string)_reference!, (string)other._reference!, StringComparison.Ordinal),
             ValueKind.DoubleArray => AsDoubleArray().AsSpan().SequenceEqual(other.AsDoubleArray()),
             ValueKind.Int64Array => AsInt64Array().AsSpan().SequenceEqual(other.AsInt64Array()),
             ValueKind.BooleanArray => AsBooleanArray().AsSpan().SequenceEqual(other.AsBooleanArray()),
@@ -110,7 +142,7 @@ public readonly struct ReadingValue : IEquatable<ReadingValue>
     {
         ValueKind.Double => HashCode.Combine(Kind, _number),
         ValueKind.Int64 or ValueKind.Boolean => HashCode.Combine(Kind, _integer),
-        ValueKind.String => HashCode.Combine(Kind, _reference),
+        ValueKind.String or ValueKind.Json => HashCode.Combine(Kind, _reference),
         _ => (int)Kind,
     };
 
@@ -124,7 +156,7 @@ public readonly struct ReadingValue : IEquatable<ReadingValue>
         ValueKind.Double => _number.ToString("R", CultureInfo.InvariantCulture),
         ValueKind.Int64 => _integer.ToString(CultureInfo.InvariantCulture),
         ValueKind.Boolean => _integer != 0 ? "true" : "false",
-        ValueKind.String => (string)_reference!,
+        ValueKind.String or ValueKind.Json => (string)_reference!,
         ValueKind.DoubleArray => "[" + string.Join(",", AsDoubleArray().Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]",
         ValueKind.Int64Array => "[" + string.Join(",", AsInt64Array()) + "]",
         ValueKind.BooleanArray => "[" + string.Join(",", AsBooleanArray().Select(v => v ? "true" : "false")) + "]",

@@ -59,6 +59,8 @@ public sealed class ReadingCodecTests
         { "integer array", ReadingValue.FromArray([1L, -300L, long.MaxValue]) },
         { "boolean array", ReadingValue.FromArray([true, false, true]) },
         { "string array", ReadingValue.FromArray(["a", "", "한국"]) },
+        { "json object", ReadingValue.FromJson("""{"tool":{"no":7,"name":"드릴"},"wear":[0.5,1]}""") },
+        { "json array", ReadingValue.FromJson("[{\"a\":1},{\"a\":2}]") },
     };
 
     [Theory]

@@ -30,6 +30,21 @@ public class ReadingValueTests
     }
 
     [Fact]
+    public void Json_values_are_objects_or_arrays_checked_when_made()
+    {
+        var tool = ReadingValue.FromJson("""{"no":7,"wear":[0.5]}""");
+        Assert.Equal(ValueKind.Json, tool.Kind);
+        Assert.Equal("""{"no":7,"wear":[0.5]}""", tool.AsJson());
+        Assert.False(tool.IsArray);
+        Assert.Equal(tool, ReadingValue.FromJson("""{"no":7,"wear":[0.5]}"""));
+        Assert.NotEqual(tool, ReadingValue.FromString("""{"no":7,"wear":[0.5]}"""));
+        Assert.Null(tool.TryGetNumber());
+
+        Assert.Contains("well-formed", Assert.Throws<ArgumentException>(() => ReadingValue.FromJson("{\"no\":")).Message, StringComparison.Ordinal);
+        Assert.Contains("object or an array", Assert.Throws<ArgumentException>(() => ReadingValue.FromJson("42")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Numbers_for_scaling_come_from_numeric_and_boolean_values_only()
     {
         Assert.Equal(7.0, ReadingValue.FromInt64(7).TryGetNumber());

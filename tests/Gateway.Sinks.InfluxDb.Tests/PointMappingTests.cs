@@ -40,6 +40,15 @@ public sealed class PointMappingTests
     }
 
     [Fact]
+    public void A_json_value_becomes_one_string_field_holding_the_json()
+    {
+        var line = Mapping().Map(Reading("tool", ReadingValue.FromJson("""{"no":7,"name":"T7"}"""), Time), out _)!;
+
+        Assert.EndsWith(" tool=\"{\\\"no\\\":7,\\\"name\\\":\\\"T7\\\"}\" " + Ms(Time), line.Text);
+        Assert.Equal(InfluxFieldType.String, line.Type);
+    }
+
+    [Fact]
     public void Arrays_become_indexed_fields()
     {
         var line = Mapping().Map(Reading("axis", ReadingValue.FromArray([1.5, 2.5, 3.5]), Time), out _)!;

@@ -29,6 +29,7 @@ public sealed class PayloadTests
             TestSinks.Reading(81239, tag: "Alarms", value: ReadingValue.FromArray(["E1", "E2"]), unit: null),
             TestSinks.Reading(81240, tag: "Broken", value: ReadingValue.FromDouble(double.NaN), unit: "°C") with { Quality = Quality.Bad, StatusCode = 0x80000000, DataGap = true },
             TestSinks.Reading(81241, tag: "Nothing", value: ReadingValue.Null, unit: null) with { Quality = Quality.Uncertain, StatusCode = 0x40000000 },
+            TestSinks.Reading(81242, tag: "Tool", value: ReadingValue.FromJson("""{"number":7,"name":"T07 \"drill\"","wear":[0.1,0.2]}"""), unit: null),
         };
         await sink.DeliverAsync(readings, CancellationToken.None);
 
@@ -63,6 +64,13 @@ public sealed class PayloadTests
         Assert.True(broken.GetProperty("gap").GetBoolean());
         Assert.Equal("°C", broken.GetProperty("unit").GetString());
         Assert.Equal("Uncertain", Parse(received, "factory/plant1/cnc1/Nothing").GetProperty("quality").GetString());
+
+        // A structure is embedded as a JSON object, not as a string holding one.
+        var tool = Parse(received, "factory/plant1/cnc1/Tool").GetProperty("value");
+        Assert.Equal(JsonValueKind.Object, tool.ValueKind);
+        Assert.Equal(7, tool.GetProperty("number").GetInt32());
+        Assert.Equal("T07 \"drill\"", tool.GetProperty("name").GetString());
+        Assert.Equal([0.1, 0.2], tool.GetProperty("wear").EnumerateArray().Select(v => v.GetDouble()));
     }
 
     [Fact]

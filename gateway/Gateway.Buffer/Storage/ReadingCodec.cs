@@ -119,6 +119,9 @@ internal sealed class ReadingEncoder
             case ValueKind.String:
                 o.WriteString(value.AsString());
                 break;
+            case ValueKind.Json:
+                o.WriteString(value.AsJson());
+                break;
             case ValueKind.DoubleArray:
                 var doubles = value.AsDoubleArray();
                 o.WriteVarUInt((ulong)doubles.Length);
@@ -275,6 +278,16 @@ internal sealed class ReadingDecoder
                 return ReadingValue.FromBoolean(r.Byte() != 0);
             case ValueKind.String:
                 return ReadingValue.FromString(r.String() ?? "");
+            case ValueKind.Json:
+                try
+                {
+                    return ReadingValue.FromJson(r.String() ?? "");
+                }
+                catch (ArgumentException e)
+                {
+                    throw new InvalidDataException("a JSON value that is not a JSON object or array", e);
+                }
+
             case ValueKind.DoubleArray:
                 var doubles = new double[r.Count(8)];
                 for (var i = 0; i < doubles.Length; i++)

@@ -218,6 +218,11 @@ public sealed class PointMapping
             case ValueKind.String:
                 builder.Field(field, value.AsString());
                 return (-1, InfluxFieldType.String);
+
+            // A structure or an event's fields: one string field holding the JSON, queryable as text.
+            case ValueKind.Json:
+                builder.Field(field, value.AsJson());
+                return (-1, InfluxFieldType.String);
             case ValueKind.DoubleArray:
                 var doubles = value.AsDoubleArray();
                 for (var i = 0; i < doubles.Length; i++)

@@ -140,6 +140,11 @@ public sealed class JsonPayloadWriter : IDisposable
             case ValueKind.String:
                 writer.WriteStringValue(value.AsString());
                 break;
+
+            // Checked well-formed when the value was made (ReadingValue.FromJson): embedded as JSON, not as a string.
+            case ValueKind.Json:
+                writer.WriteRawValue(value.AsJson(), skipInputValidation: true);
+                break;
             case ValueKind.DoubleArray:
                 writer.WriteStartArray();
                 foreach (var item in value.AsDoubleArray())

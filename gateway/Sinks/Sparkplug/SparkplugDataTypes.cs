@@ -41,6 +41,9 @@ public static class SparkplugDataTypes
         ValueKind.Int64 => DataType.Int64,
         ValueKind.Boolean => DataType.Boolean,
         ValueKind.String => DataType.String,
+
+        // Sparkplug B has no JSON type: a structure or an event travels as its JSON text (6.4.16, Text).
+        ValueKind.Json => DataType.Text,
         ValueKind.DoubleArray => DataType.DoubleArray,
         ValueKind.Int64Array => DataType.Int64Array,
         ValueKind.BooleanArray => DataType.BooleanArray,
@@ -57,6 +60,7 @@ public static class SparkplugDataTypes
         ValueKind.Double => type is DataType.Float or DataType.Double,
         ValueKind.Boolean => type is DataType.Boolean,
         ValueKind.String => type is DataType.String or DataType.Text or DataType.Uuid,
+        ValueKind.Json => type is DataType.String or DataType.Text,
         ValueKind.Int64Array => type is DataType.Int8Array or DataType.Int16Array or DataType.Int32Array or DataType.Int64Array or DataType.Uint8Array
             or DataType.Uint16Array or DataType.Uint32Array or DataType.Uint64Array or DataType.DateTimeArray,
         ValueKind.DoubleArray => type is DataType.FloatArray or DataType.DoubleArray,
@@ -114,7 +118,7 @@ public static class SparkplugDataTypes
             case DataType.String:
             case DataType.Text:
             case DataType.Uuid:
-                metric.StringValue = value.AsString();
+                metric.StringValue = value.Kind == ValueKind.Json ? value.AsJson() : value.AsString();
                 break;
             default:
                 metric.BytesValue = UnsafeByteOperations.UnsafeWrap(PackArray(type, value));
