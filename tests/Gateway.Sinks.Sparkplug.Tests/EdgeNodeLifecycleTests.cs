@@ -44,6 +44,7 @@ public sealed class EdgeNodeLifecycleTests
             SparkplugBed.Reading("cnc1", "Note", ReadingValue.FromString("long text")),
             SparkplugBed.Reading("cnc1", "Id", ReadingValue.FromString("0f8fad5b-d9cb-469f-a165-70867728950e")),
             SparkplugBed.Reading("cnc1", "Temp", ReadingValue.FromDouble(21.5), quality: Quality.Uncertain, status: 0x40000000),
+            SparkplugBed.Reading("cnc1", "Tool", ReadingValue.FromJson("""{"no":7,"name":"드릴"}""")),
             SparkplugBed.Reading("cnc2", "I8s", ReadingValue.FromArray(new long[] { -23, 123 })),
             SparkplugBed.Reading("cnc2", "I16s", ReadingValue.FromArray(new long[] { -30_000, 2 })),
             SparkplugBed.Reading("cnc2", "I32s", ReadingValue.FromArray(new long[] { 123_456_789, -987_654_321 })),
@@ -69,7 +70,7 @@ public sealed class EdgeNodeLifecycleTests
         {
             ["I8"] = "Int8", ["I16"] = "Int16", ["I32"] = "Int32", ["I64"] = "Int64", ["U8"] = "UInt8", ["U16"] = "UInt16", ["U32"] = "UInt32",
             ["U64"] = "UInt64", ["F"] = "Float", ["D"] = "Double", ["B"] = "Boolean", ["S"] = "String", ["When"] = "DateTime", ["Note"] = "Text",
-            ["Id"] = "UUID", ["Temp"] = "Double",
+            ["Id"] = "UUID", ["Temp"] = "Double", ["Tool"] = "Text",
         };
         foreach (var (tag, type) in expectedTypes)
         {
@@ -106,6 +107,7 @@ public sealed class EdgeNodeLifecycleTests
         Assert.Equal(whenMs.ToString(CultureInfo.InvariantCulture), Value("When"));
         Assert.Equal("long text", Value("Note"));
         Assert.Equal("0f8fad5b-d9cb-469f-a165-70867728950e", Value("Id"));
+        Assert.Equal("""{"no":7,"name":"드릴"}""", Value("Tool"));
         Assert.Equal("-23,123", Array("I8s"));
         Assert.Equal("-30000,2", Array("I16s"));
         Assert.Equal("123456789,-987654321", Array("I32s"));
