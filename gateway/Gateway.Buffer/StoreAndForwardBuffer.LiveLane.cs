@@ -11,6 +11,9 @@ namespace Gateway.Buffer;
 /// out. A blocked tag's fresh readings therefore come after its whole backlog, and an unblocked tag has no backlog
 /// to overtake: every tag's readings arrive in sequence order. When the backlog lane reaches the live lane, the
 /// lanes merge. The blocked set is the union of the series of the backlog's segments (a superset, which is safe).
+/// A sink that keeps a replayed backlog apart (<see cref="ReplayBacklog"/>, e.g. the MQTT sink's `replayTopic`) blocks
+/// no tag: every fresh reading takes the live lane, and what the backlog lane reads meanwhile is marked replayed
+/// (<see cref="ReadingBatch.ReplayedCount"/>). Each lane reads in sequence order, so per tag each stream stays in order.
 /// </summary>
 public sealed partial class StoreAndForwardBuffer
 {
@@ -26,7 +29,7 @@ public sealed partial class StoreAndForwardBuffer
         }
 
         var blocked = new HashSet<TagKey>();
-        foreach (var segment in _segments)
+        foreach (var segment in cursor.ReplaysBacklog ? Array.Empty<SegmentInfo>() : _segments)
         {
             var next = Array.IndexOf(_segments, segment) + 1;
             var segmentEnd = next < _segments.Length ? _segments[next].FirstSequence - 1 : head;

@@ -49,6 +49,9 @@ public sealed class DeliveredReadings
 
     public long Messages { get; private set; }
 
+    /// <summary>Messages of the bare MQTTnet baseline (<see cref="BareMqttPublisher"/>), counted only.</summary>
+    public long BaselineMessages { get; set; }
+
     public long Readings { get; private set; }
 
     public long BadQuality { get; private set; }
