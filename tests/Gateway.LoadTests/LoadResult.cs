@@ -110,6 +110,9 @@ public sealed record ProcessFigures
 
 public sealed record DeliveryFigures
 {
+    /// <summary>Of the readings received, those on the replay topic (a run with --replay-topic).</summary>
+    public long Replayed { get; init; }
+
     /// <summary>Ticks x series the simulator produced that the subscriber should have got (from each series' first reading).</summary>
     public long Expected { get; init; }
 

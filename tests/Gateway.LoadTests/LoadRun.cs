@@ -687,6 +687,7 @@ public sealed class LoadRun
                 LostExamples = check.LostExamples,
                 MissingSequenceNumbers = delivered.MissingSeqs(),
                 Redelivered = delivered.SeqRedelivered,
+                Replayed = delivered.ReplayedReadings,
                 DuplicateTicks = check.DuplicateTicks,
                 BadQualityReadings = delivered.BadQuality,
                 ServerQueueOverflows = delivered.OverflowFlagged,
