@@ -187,6 +187,7 @@ public sealed partial class StoreAndForwardBuffer
         var backlog = ReadCommitted(cursor, maxCount - live.Count);
         var acknowledgeUpTo = cursor.ReadSequence;
         var replayed = cursor.Live is not null && cursor.ReplaysBacklog ? backlog.Count : 0;
+        cursor.HandedOut.RemoveAll(r => r.End <= cursor.ReadSequence);
         if (cursor.Live is { } lane && cursor.ReadSequence >= lane.ReadSequence)
         {
             // The backlog caught up with the live lane: one lane again.
@@ -312,6 +313,9 @@ public sealed partial class StoreAndForwardBuffer
         /// <summary>The sink keeps a replayed backlog apart: its live lane blocks no tag (<see cref="ReplayBacklog"/>).</summary>
         public bool ReplaysBacklog { get; set; }
 
+        /// <summary>With replay: sequence ranges earlier live lanes handed out, ahead of the backlog lane (it skips them).</summary>
+        public List<(long Start, long End)> HandedOut { get; } = [];
+
         /// <summary>Finds the oldest pending reading for the statistics (its own scanner, apart from the delivery's).</summary>
         public OldestPendingProbe OldestPending { get; } = new();
 
@@ -321,6 +325,7 @@ public sealed partial class StoreAndForwardBuffer
             CloseScanner();
             Live?.CloseScanner();
             Live = null;
+            HandedOut.Clear();
         }
 
         public void CloseScanner()

@@ -23,6 +23,15 @@ public sealed partial class StoreAndForwardBuffer
     private void MaybeOpenLiveLane(SinkCursor cursor)
     {
         var head = CommittedSequence;
+        if (cursor.ReplaysBacklog && cursor.Live is { } behind && LiveLaneBacklog > 0 && head - behind.ReadSequence >= LiveLaneBacklog)
+        {
+            // Replay: a lane that fell a backlog behind (opened before an outage, or outpaced) is no longer live. It
+            // starts again at the head; what it handed out stays skipped by the backlog lane.
+            cursor.HandedOut.Add((behind.Start, behind.ReadSequence));
+            behind.CloseScanner();
+            cursor.Live = null;
+        }
+
         if (cursor.Live is not null || LiveLaneBacklog <= 0 || head - cursor.ReadSequence < LiveLaneBacklog)
         {
             return;
@@ -98,12 +107,26 @@ public sealed partial class StoreAndForwardBuffer
         return batch;
     }
 
-    /// <summary>The backlog lane skips readings the live lane already handed out.</summary>
+    /// <summary>The backlog lane skips readings the live lane (or, with replay, an earlier live lane) already handed out.</summary>
     private static bool TakenByLiveLane(SinkCursor cursor, Reading reading) =>
-        cursor.Live is { } lane
-        && reading.Sequence >= lane.Start
-        && reading.Sequence <= lane.ReadSequence
-        && !lane.Blocked.Contains(TagKey.Of(reading));
+        (cursor.Live is { } lane
+            && reading.Sequence >= lane.Start
+            && reading.Sequence <= lane.ReadSequence
+            && !lane.Blocked.Contains(TagKey.Of(reading)))
+        || (cursor.HandedOut.Count > 0 && HandedOutEarlier(cursor.HandedOut, reading.Sequence));
+
+    private static bool HandedOutEarlier(List<(long Start, long End)> ranges, long sequence)
+    {
+        foreach (var (start, end) in ranges)
+        {
+            if (sequence >= start && sequence <= end)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal readonly record struct TagKey(string Source, string Machine, string Tag)
     {

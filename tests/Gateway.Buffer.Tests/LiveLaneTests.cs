@@ -148,4 +148,44 @@ public sealed class LiveLaneTests : IDisposable
         Assert.Equal(1, second.LiveCount);
         Assert.Equal(0, second.ReplayedCount);
     }
+
+    [Fact]
+    public async Task WithReplayALiveLaneThatFellABacklogBehindStartsAgainAtTheHeadAndNothingIsLostOrDoubled()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory, segmentBytes: 256 * 1024), "mqtt");
+        buffer.LiveLaneBacklog = 10_000;
+        buffer.ReplayBacklog("mqtt", replay: true);
+        await buffer.AppendAsync(TestReadings.Range(0, 30_000));
+
+        var arrivals = new List<(Reading Reading, bool Replayed)>();
+        async Task ReadOneAsync()
+        {
+            var batch = await buffer.ReadBatchAsync("mqtt", 1000, CancellationToken.None);
+            arrivals.AddRange(batch.Select((r, i) => (r, i < batch.ReplayedCount)));
+            await buffer.AcknowledgeAsync("mqtt", batch.AcknowledgeUpTo);
+        }
+
+        await ReadOneAsync(); // the lane opens at the head (after 30,000)
+        await buffer.AppendAsync(TestReadings.Range(100_000, 25_000)); // an outage: the lane is now a backlog behind
+        await ReadOneAsync(); // it starts again at the head
+        await buffer.AppendAsync([TestReadings.Make(900_001, "tag1")]);
+        await ReadOneAsync();
+
+        // The fresh reading comes at once, not after the 25,000 the first lane had not reached.
+        Assert.Contains(arrivals, a => TestReadings.ValueOf(a.Reading) == 900_001L && !a.Replayed);
+        Assert.True(arrivals.Count < 4_000);
+
+        while (buffer.GetStatistics().Sinks.Single().Pending > 0)
+        {
+            await ReadOneAsync();
+        }
+
+        var sequences = arrivals.Select(a => a.Reading.Sequence).ToList();
+        Assert.Equal(55_001, sequences.Count);
+        Assert.Equal(55_001, sequences.Distinct().Count());
+        var replayed = arrivals.Where(a => a.Replayed).Select(a => a.Reading.Sequence).ToList();
+        var fresh = arrivals.Where(a => !a.Replayed).Select(a => a.Reading.Sequence).ToList();
+        Assert.Equal(replayed.Order(), replayed);
+        Assert.Equal(fresh.Order(), fresh);
+    }
 }

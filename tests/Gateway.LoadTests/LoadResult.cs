@@ -181,7 +181,8 @@ public sealed record Target(string Name, string Goal, string Measured, bool Pass
 public sealed record CostPerReading(double GatewayMicroseconds, double BaselineMicroseconds, double Ratio, double CatchUpRateRatio);
 
 /// <summary>
-/// CPU in % of one core: the scenario's gateway while values change, the same gateway once they are frozen, and
+/// CPU in % of one core: the scenario's gateway while values change (its /metrics scraped every second by the harness),
+/// the same gateway once they are frozen (with no scrapes, and with the harness's scrape every second), and
 /// `gateway run` with config/gateway.yaml (the embedded default), with its peak RSS and its start to first reading.
 /// </summary>
-public sealed record FixedCostFigures(double ChangingCpuPercent, double? FrozenCpuPercent, double? EmbeddedDefaultCpuPercent, double? EmbeddedDefaultPeakRssMb, double? EmbeddedDefaultStartToFirstReadingSeconds);
+public sealed record FixedCostFigures(double ChangingCpuPercent, double? FrozenCpuPercent, double? FrozenScrapedEverySecondCpuPercent, double? EmbeddedDefaultCpuPercent, double? EmbeddedDefaultPeakRssMb, double? EmbeddedDefaultStartToFirstReadingSeconds);

@@ -121,9 +121,11 @@ public sealed class LoadRun
             Log($"values frozen at tick {lastTick}; draining");
             slowVictoria.DelayMs = 0;
             var pendingAtEnd = await DrainAsync(delivered, http, metricsUrl, cancellationToken);
-            var frozenCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
+            // With the values frozen: first as sampled every second (a /metrics scrape each second), then without scrapes.
+            var frozenScrapedCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, /metrics scraped every second", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
             await stopSampling.CancelAsync();
             await sampling;
+            var frozenCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, no scrapes", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
 
             var check = delivered.CheckTicks(lastTick, _excused, _scenario.RateMs);
             var victoriaSamples = await CountVictoriaSamplesAsync(victoria);
@@ -145,7 +147,7 @@ public sealed class LoadRun
                 CostPerReading = baseline is null ? null : CostPerReadingOf(result, baseline),
                 StartToFirstReadingSeconds = startToFirstReading,
                 FixedCost = _scenario.FrozenSeconds > 0 || embeddedDefault is not null
-                    ? new FixedCostFigures(result.Gateway.CpuPercentOfOneCore, frozenCpu, embeddedDefault?.CpuPercent, embeddedDefault?.PeakRssMb, embeddedDefault?.StartToFirstReadingSeconds)
+                    ? new FixedCostFigures(result.Gateway.CpuPercentOfOneCore, frozenCpu, frozenScrapedCpu, embeddedDefault?.CpuPercent, embeddedDefault?.PeakRssMb, embeddedDefault?.StartToFirstReadingSeconds)
                     : null,
             };
             return result with { Targets = LoadTargets.For(result) };
