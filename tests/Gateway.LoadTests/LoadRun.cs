@@ -127,6 +127,8 @@ public sealed class LoadRun
             await sampling;
             var frozenCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, no scrapes", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
 
+            // A drain that ran out of time leaves messages arriving: stop the subscriber before the check reads its lists.
+            await subscriber.DisconnectAsync();
             var check = delivered.CheckTicks(lastTick, _excused, _scenario.RateMs);
             var victoriaSamples = await CountVictoriaSamplesAsync(victoria);
             var loadAtEnd = File.ReadAllText("/proc/loadavg").Trim();
