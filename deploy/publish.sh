@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Builds the gateway as one self-contained executable per platform, with the version stamped in.
 #
-#   deploy/publish.sh [--rid RID]... [--version X.Y.Z[-suffix]] [--output DIR] [--trim]
+#   deploy/publish.sh [--rid RID]... [--version X.Y.Z[-suffix]] [--output DIR] [--trim] [--ready-to-run]
 #
 #   --rid RID      build only this runtime (repeatable); default: linux-x64 linux-arm64 win-x64
 #   --version V    the version to stamp; default: from `git describe` (tag vX.Y.Z), else 0.1.0+g<commit>
 #   --output DIR   where to put RID folders; default: artifacts/publish
 #   --trim         enable IL trimming. Off by default: the YAML binder, System.Text.Json and the hosting
 #                  configuration reflect over types the trimmer cannot see (docs/deploy.md, "Building").
+#   --ready-to-run compile ahead of time to native code beside the IL (ReadyToRun): a faster start and less JIT
+#                  work in the first minutes, a larger file (docs/performance.md, issue 26).
 #
 # Result, per RID: DIR/RID/gateway (gateway.exe on Windows), DIR/RID/config/ (the embedded default, examples,
 # schemas), docs/deploy.md and the installer (install.sh + gateway.service, or install.ps1 + uninstall.ps1).
@@ -18,8 +20,9 @@ rids=()
 version=""
 output="$root/artifacts/publish"
 trim=false
+readytorun=false
 
-usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -30,6 +33,7 @@ while [ $# -gt 0 ]; do
     --output) [ $# -ge 2 ] || { echo "publish.sh: --output needs a directory" >&2; exit 64; }
            output="$(mkdir -p "$2" && cd "$2" && pwd)"; shift 2 ;;
     --trim) trim=true; shift ;;
+    --ready-to-run) readytorun=true; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "publish.sh: unknown argument '$1'" >&2; usage >&2; exit 64 ;;
   esac
@@ -77,7 +81,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 for rid in "${rids[@]}"; do
   dest="$output/$rid"
-  echo "publish.sh: $rid -> $dest (version $informational, trimmed: $trim)"
+  echo "publish.sh: $rid -> $dest (version $informational, trimmed: $trim, ReadyToRun: $readytorun)"
   rm -rf "$dest"
   dotnet publish "$root/gateway/Gateway.Host/Gateway.Host.csproj" \
     -c Release -r "$rid" --self-contained \
@@ -86,6 +90,7 @@ for rid in "${rids[@]}"; do
     -p:EnableCompressionInSingleFile=true \
     -p:DebugType=none \
     -p:PublishTrimmed="$trim" \
+    -p:PublishReadyToRun="$readytorun" \
     -p:Version="$numeric" \
     -p:InformationalVersion="$informational" \
     -p:IncludeSourceRevisionInInformationalVersion=false \

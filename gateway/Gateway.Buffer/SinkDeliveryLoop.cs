@@ -80,6 +80,7 @@ public sealed class SinkDeliveryLoop
     {
         // With data on disk and a synchronous sink every await below completes at once: never run the drain on the caller's thread.
         await Task.Yield();
+        _buffer.ReplayBacklog(_sink.Name, _sink.ReplaysBacklog);
         _buffer.Rewind(_sink.Name);
         _state = DeliveryState.Waiting;
         try

@@ -71,6 +71,26 @@ public sealed partial class StoreAndForwardBuffer
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Whether <paramref name="sink"/> keeps a replayed backlog apart from fresh readings (<see cref="ISink.ReplaysBacklog"/>).
+    /// On: while its live lane runs, fresh readings of every tag go out at once, also of tags that have a backlog, and
+    /// the backlog read meanwhile is marked <see cref="ReadingBatch.ReplayedCount"/>; each of the two streams stays in
+    /// sequence order. Off (the default): a tag with a backlog gets no fresh reading until its backlog is out.
+    /// </summary>
+    public void ReplayBacklog(string sink, bool replay)
+    {
+        var cursor = GetCursor(sink);
+        cursor.ReadLock.Wait();
+        try
+        {
+            cursor.ReplaysBacklog = replay;
+        }
+        finally
+        {
+            cursor.ReadLock.Release();
+        }
+    }
+
     /// <summary>Makes the next <see cref="ReadBatchAsync"/> start again after the durable cursor (e.g. when a delivery loop restarts).</summary>
     public void Rewind(string sink)
     {
@@ -166,6 +186,8 @@ public sealed partial class StoreAndForwardBuffer
         var live = cursor.Live is null ? [] : ReadLive(cursor, Math.Max(1, maxCount / 4));
         var backlog = ReadCommitted(cursor, maxCount - live.Count);
         var acknowledgeUpTo = cursor.ReadSequence;
+        var replayed = cursor.Live is not null && cursor.ReplaysBacklog ? backlog.Count : 0;
+        cursor.HandedOut.RemoveAll(r => r.End <= cursor.ReadSequence);
         if (cursor.Live is { } lane && cursor.ReadSequence >= lane.ReadSequence)
         {
             // The backlog caught up with the live lane: one lane again.
@@ -175,11 +197,11 @@ public sealed partial class StoreAndForwardBuffer
 
         if (live.Count == 0)
         {
-            return new ReadingBatch(backlog, acknowledgeUpTo, 0);
+            return new ReadingBatch(backlog, acknowledgeUpTo, 0, replayed);
         }
 
         backlog.AddRange(live);
-        return new ReadingBatch(backlog, acknowledgeUpTo, live.Count);
+        return new ReadingBatch(backlog, acknowledgeUpTo, live.Count, replayed);
     }
 
     /// <summary>Reads what is committed after the cursor's read position, across segments, up to <paramref name="maxCount"/>.</summary>
@@ -288,6 +310,12 @@ public sealed partial class StoreAndForwardBuffer
 
         public LiveLane? Live { get; set; }
 
+        /// <summary>The sink keeps a replayed backlog apart: its live lane blocks no tag (<see cref="ReplayBacklog"/>).</summary>
+        public bool ReplaysBacklog { get; set; }
+
+        /// <summary>With replay: sequence ranges earlier live lanes handed out, ahead of the backlog lane (it skips them).</summary>
+        public List<(long Start, long End)> HandedOut { get; } = [];
+
         /// <summary>Finds the oldest pending reading for the statistics (its own scanner, apart from the delivery's).</summary>
         public OldestPendingProbe OldestPending { get; } = new();
 
@@ -297,6 +325,7 @@ public sealed partial class StoreAndForwardBuffer
             CloseScanner();
             Live?.CloseScanner();
             Live = null;
+            HandedOut.Clear();
         }
 
         public void CloseScanner()

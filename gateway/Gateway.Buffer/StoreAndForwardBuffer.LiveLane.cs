@@ -11,6 +11,9 @@ namespace Gateway.Buffer;
 /// out. A blocked tag's fresh readings therefore come after its whole backlog, and an unblocked tag has no backlog
 /// to overtake: every tag's readings arrive in sequence order. When the backlog lane reaches the live lane, the
 /// lanes merge. The blocked set is the union of the series of the backlog's segments (a superset, which is safe).
+/// A sink that keeps a replayed backlog apart (<see cref="ReplayBacklog"/>, e.g. the MQTT sink's `replayTopic`) blocks
+/// no tag: every fresh reading takes the live lane, and what the backlog lane reads meanwhile is marked replayed
+/// (<see cref="ReadingBatch.ReplayedCount"/>). Each lane reads in sequence order, so per tag each stream stays in order.
 /// </summary>
 public sealed partial class StoreAndForwardBuffer
 {
@@ -20,13 +23,22 @@ public sealed partial class StoreAndForwardBuffer
     private void MaybeOpenLiveLane(SinkCursor cursor)
     {
         var head = CommittedSequence;
+        if (cursor.ReplaysBacklog && cursor.Live is { } behind && LiveLaneBacklog > 0 && head - behind.ReadSequence >= LiveLaneBacklog)
+        {
+            // Replay: a lane that fell a backlog behind (opened before an outage, or outpaced) is no longer live. It
+            // starts again at the head; what it handed out stays skipped by the backlog lane.
+            cursor.HandedOut.Add((behind.Start, behind.ReadSequence));
+            behind.CloseScanner();
+            cursor.Live = null;
+        }
+
         if (cursor.Live is not null || LiveLaneBacklog <= 0 || head - cursor.ReadSequence < LiveLaneBacklog)
         {
             return;
         }
 
         var blocked = new HashSet<TagKey>();
-        foreach (var segment in _segments)
+        foreach (var segment in cursor.ReplaysBacklog ? Array.Empty<SegmentInfo>() : _segments)
         {
             var next = Array.IndexOf(_segments, segment) + 1;
             var segmentEnd = next < _segments.Length ? _segments[next].FirstSequence - 1 : head;
@@ -95,12 +107,26 @@ public sealed partial class StoreAndForwardBuffer
         return batch;
     }
 
-    /// <summary>The backlog lane skips readings the live lane already handed out.</summary>
+    /// <summary>The backlog lane skips readings the live lane (or, with replay, an earlier live lane) already handed out.</summary>
     private static bool TakenByLiveLane(SinkCursor cursor, Reading reading) =>
-        cursor.Live is { } lane
-        && reading.Sequence >= lane.Start
-        && reading.Sequence <= lane.ReadSequence
-        && !lane.Blocked.Contains(TagKey.Of(reading));
+        (cursor.Live is { } lane
+            && reading.Sequence >= lane.Start
+            && reading.Sequence <= lane.ReadSequence
+            && !lane.Blocked.Contains(TagKey.Of(reading)))
+        || (cursor.HandedOut.Count > 0 && HandedOutEarlier(cursor.HandedOut, reading.Sequence));
+
+    private static bool HandedOutEarlier(List<(long Start, long End)> ranges, long sequence)
+    {
+        foreach (var (start, end) in ranges)
+        {
+            if (sequence >= start && sequence <= end)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     internal readonly record struct TagKey(string Source, string Machine, string Tag)
     {

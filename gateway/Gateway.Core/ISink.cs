@@ -26,6 +26,13 @@ public interface ISink : IAsyncDisposable, IReportsHealth
     /// </summary>
     bool ReportsOwnOutages => false;
 
+    /// <summary>
+    /// True when the sink keeps a replayed backlog apart from fresh readings (<see cref="IReplayedBacklog"/>): the buffer
+    /// then lets a tag's fresh readings overtake that tag's own backlog during a catch-up. False (the default): every
+    /// tag's readings reach the sink in sequence order, and fresh ones wait behind their tag's backlog.
+    /// </summary>
+    bool ReplaysBacklog => false;
+
     /// <summary>Graceful stop: flush in-flight work, say goodbye (status topic), close connections.</summary>
     Task StopAsync(CancellationToken cancellationToken);
 }

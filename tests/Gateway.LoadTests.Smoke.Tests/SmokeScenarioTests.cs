@@ -34,6 +34,13 @@ public sealed class SmokeScenarioTests
             Assert.True(result.Latency.Count > 0 && result.Latency.P50Ms <= result.Latency.P99Ms && result.Latency.P99Ms <= result.Latency.MaxMs + 1, detail);
             Assert.True(result.Gateway.PeakRssMb > 10, detail);
 
+            // The bare MQTTnet baseline ran against the same broker and every figure is divided by it.
+            Assert.True(result.Baseline!.PacedMessagesPerSecond > 0 && result.Baseline.FlatOutMessagesPerSecond > 0, detail);
+            Assert.True(result.Baseline.PacedCpuMicrosecondsPerMessage > 0, detail);
+            Assert.True(result.CostPerReading!.Ratio > 0 && result.CostPerReading.GatewayMicroseconds > 0, detail);
+            Assert.True(result.StartToFirstReadingSeconds > 0, detail);
+            Assert.DoesNotContain(result.Notes, n => n.Contains("baseline", StringComparison.Ordinal));
+
             // The JSON on disk is well-formed and says what ran and how it went.
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(file));
             Assert.Equal("smoke", json.RootElement.GetProperty("scenario").GetString());

@@ -49,6 +49,12 @@ public sealed class DeliveredReadings
 
     public long Messages { get; private set; }
 
+    /// <summary>Messages of the bare MQTTnet baseline (<see cref="BareMqttPublisher"/>), counted only.</summary>
+    public long BaselineMessages { get; set; }
+
+    /// <summary>Readings that came on a replay topic (`replayTopic: replay/...`): the backlog replayed apart from fresh readings.</summary>
+    public long ReplayedReadings { get; private set; }
+
     public long Readings { get; private set; }
 
     public long BadQuality { get; private set; }
@@ -95,6 +101,11 @@ public sealed class DeliveredReadings
             using var json = JsonDocument.ParseValue(ref reader);
             if (json.RootElement.TryGetProperty("readings", out var readings))
             {
+                if (levels[0] == "replay")
+                {
+                    ReplayedReadings += readings.GetArrayLength();
+                }
+
                 foreach (var reading in readings.EnumerateArray())
                 {
                     AddReading(machine, reading.GetProperty("tag").GetString() ?? "", reading, arrival);

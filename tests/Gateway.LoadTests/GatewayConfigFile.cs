@@ -60,11 +60,8 @@ public static class GatewayConfigFile
                 qos: 1
                 statusTopic: ""
                 reconnectMaxDelayMs: 2000
-              - type: influxdb
-                name: victoria
-                url: http://127.0.0.1:{{I(influxPort)}}
-                org: load
-                bucket: load
+                replayTopic: "{{scenario.ReplayTopic ?? ""}}"
+            {{(scenario.Victoria ? VictoriaSink(influxPort) : "")}}
 
             buffer:
               maxSizeMb: 4096
@@ -78,4 +75,12 @@ public static class GatewayConfigFile
             """);
         return yaml.ToString();
     }
+
+    private static string VictoriaSink(int influxPort) => $$"""
+          - type: influxdb
+            name: victoria
+            url: http://127.0.0.1:{{influxPort.ToString(CultureInfo.InvariantCulture)}}
+            org: load
+            bucket: load
+        """;
 }

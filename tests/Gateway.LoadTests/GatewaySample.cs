@@ -111,7 +111,8 @@ public sealed record GatewaySample
         return series[start..series.IndexOf('"', start)];
     }
 
-    private static GatewaySample? ReadProc(int processId)
+    /// <summary>The /proc part of a sample alone (CPU, memory, threads, handles); null when the process is gone.</summary>
+    public static GatewaySample? ReadProc(int processId)
     {
         try
         {

@@ -31,6 +31,17 @@ public sealed record LoadResult
 
     public SoakFigures? Soak { get; init; }
 
+    /// <summary>The bare MQTTnet client in the same run, against the same broker (issue 26).</summary>
+    public BareBaseline? Baseline { get; init; }
+
+    /// <summary>The gateway's CPU per reading delivered to MQTT, and its ratio to the baseline's CPU per message.</summary>
+    public CostPerReading? CostPerReading { get; init; }
+
+    /// <summary>From the gateway process's start to the first reading at the subscriber.</summary>
+    public double StartToFirstReadingSeconds { get; init; }
+
+    public FixedCostFigures? FixedCost { get; init; }
+
     public List<Target> Targets { get; init; } = [];
 
     public bool Passed => Targets.All(t => t.Passed);
@@ -99,6 +110,9 @@ public sealed record ProcessFigures
 
 public sealed record DeliveryFigures
 {
+    /// <summary>Of the readings received, those on the replay topic (a run with --replay-topic).</summary>
+    public long Replayed { get; init; }
+
     /// <summary>Ticks x series the simulator produced that the subscriber should have got (from each series' first reading).</summary>
     public long Expected { get; init; }
 
@@ -162,3 +176,13 @@ public sealed record FaultFigures
 public sealed record SoakFigures(double RssAfterWarmupMb, double RssAtEndMb, double RssGrowthPercent, int ThreadsAfterWarmup, int ThreadsAtEnd, int HandlesAfterWarmup, int HandlesAtEnd, List<double> RssPerMinuteMb);
 
 public sealed record Target(string Name, string Goal, string Measured, bool Passed);
+
+/// <summary>µs of gateway CPU per reading delivered to MQTT, the baseline's µs per message at the same rate, and their ratio.</summary>
+public sealed record CostPerReading(double GatewayMicroseconds, double BaselineMicroseconds, double Ratio, double CatchUpRateRatio);
+
+/// <summary>
+/// CPU in % of one core: the scenario's gateway while values change (its /metrics scraped every second by the harness),
+/// the same gateway once they are frozen (with no scrapes, and with the harness's scrape every second), and
+/// `gateway run` with config/gateway.yaml (the embedded default), with its peak RSS and its start to first reading.
+/// </summary>
+public sealed record FixedCostFigures(double ChangingCpuPercent, double? FrozenCpuPercent, double? FrozenScrapedEverySecondCpuPercent, double? EmbeddedDefaultCpuPercent, double? EmbeddedDefaultPeakRssMb, double? EmbeddedDefaultStartToFirstReadingSeconds);

@@ -21,16 +21,19 @@ public sealed class LoadRun
     private readonly List<string> _timeline = [];
     private readonly List<(DateTime From, DateTime To)> _excused = [];
     private readonly List<string> _notes = [];
-    private readonly string _gatewayDll = Path.Combine(AppContext.BaseDirectory, "gateway.dll");
+    private readonly string _gatewayDll;
+    private readonly string _simulatorDll = Path.Combine(AppContext.BaseDirectory, "gateway.dll");
     private RunningProgram? _gateway;
     private RunningProgram? _simulator;
     private DateTime _simulatorStartedAt;
     private long _simulatorFirstTick;
+    private DateTime _gatewayStartedAt;
 
     public LoadRun(LoadScenario scenario, TextWriter log)
     {
         _scenario = scenario;
         _log = log;
+        _gatewayDll = scenario.GatewayDll ?? _simulatorDll;
     }
 
     /// <summary>The CNC kind has the most model tags (19); the other kinds get more generated ones, which are not read.</summary>
@@ -60,6 +63,15 @@ public sealed class LoadRun
             StartSimulator(simulatorPort, startTick: 0);
             await ServerProcess.WaitForPortAsync(simulatorPort, TimeSpan.FromSeconds(120), () => false);
 
+            // The bare MQTTnet client against the same broker, with the simulator ticking as it will during the run.
+            var baseline = _scenario.BaselineSeconds > 0
+                ? await BareMqttPublisher.MeasureInChildAsync(mosquitto.Port, _scenario, inflight: 256, _log)
+                : null;
+            if (baseline is not null && delivered.BaselineMessages < (long)(baseline.PacedMessagesPerSecond * _scenario.BaselineSeconds * 0.9))
+            {
+                _notes.Add($"the subscriber got only {delivered.BaselineMessages:N0} of the baseline's messages");
+            }
+
             var config = Path.Combine(directory, "gateway.yaml");
             await File.WriteAllTextAsync(config, GatewayConfigFile.Render(_scenario, machines, simulatorPort, brokerRelay.Port, slowVictoria.Port, httpPort, Path.Combine(directory, "data")), cancellationToken);
             await ValidateAsync(config);
@@ -78,7 +90,8 @@ public sealed class LoadRun
             }
 
             var firstReading = DateTime.UtcNow;
-            Log("first reading at the subscriber");
+            var startToFirstReading = Math.Round((firstReading - _gatewayStartedAt).TotalSeconds, 2);
+            Log($"first reading at the subscriber, {startToFirstReading} s after the gateway process started");
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
             using var stopSampling = new CancellationTokenSource();
             var sampling = SampleAsync(http, metricsUrl, stopSampling.Token);
@@ -108,9 +121,14 @@ public sealed class LoadRun
             Log($"values frozen at tick {lastTick}; draining");
             slowVictoria.DelayMs = 0;
             var pendingAtEnd = await DrainAsync(delivered, http, metricsUrl, cancellationToken);
+            // With the values frozen: first as sampled every second (a /metrics scrape each second), then without scrapes.
+            var frozenScrapedCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, /metrics scraped every second", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
             await stopSampling.CancelAsync();
             await sampling;
+            var frozenCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, no scrapes", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
 
+            // A drain that ran out of time leaves messages arriving: stop the subscriber before the check reads its lists.
+            await subscriber.DisconnectAsync();
             var check = delivered.CheckTicks(lastTick, _excused, _scenario.RateMs);
             var victoriaSamples = await CountVictoriaSamplesAsync(victoria);
             var loadAtEnd = File.ReadAllText("/proc/loadavg").Trim();
@@ -123,8 +141,18 @@ public sealed class LoadRun
 
             KeepWarnings("gateway", _gateway.Output);
             KeepWarnings("simulator", _simulator!.Output);
+            (double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds)? embeddedDefault = _scenario.EmbeddedDefaultSeconds > 0 ? await MeasureEmbeddedDefaultAsync(cancellationToken) : null;
             var result = BuildResult(startedAt, loadAtStart, loadAtEnd, measureFrom, measureTo, delivered, check, victoriaSamples, pendingAtEnd, fault);
-            return result;
+            result = result with
+            {
+                Baseline = baseline,
+                CostPerReading = baseline is null ? null : CostPerReadingOf(result, baseline),
+                StartToFirstReadingSeconds = startToFirstReading,
+                FixedCost = _scenario.FrozenSeconds > 0 || embeddedDefault is not null
+                    ? new FixedCostFigures(result.Gateway.CpuPercentOfOneCore, frozenCpu, frozenScrapedCpu, embeddedDefault?.CpuPercent, embeddedDefault?.PeakRssMb, embeddedDefault?.StartToFirstReadingSeconds)
+                    : null,
+            };
+            return result with { Targets = LoadTargets.For(result) };
         }
         finally
         {
@@ -174,7 +202,7 @@ public sealed class LoadRun
         _simulatorFirstTick = startTick;
         _simulator = RunningProgram.Start("dotnet",
         [
-            _gatewayDll, "simulate", "--port", Invariant(port), "--machines", Invariant(_scenario.Machines),
+            _simulatorDll, "simulate", "--port", Invariant(port), "--machines", Invariant(_scenario.Machines),
             "--tags-per-machine", Invariant(SimulatorTagsPerMachine), "--rate-ms", Invariant(_scenario.RateMs),
             "--tick-values", "--start-tick", Invariant(startTick),
         ]);
@@ -182,10 +210,109 @@ public sealed class LoadRun
 
     private void StartGateway(string config)
     {
-        _gateway = RunningProgram.Start("dotnet", [_gatewayDll, "run", "--config", config], environment: new Dictionary<string, string>
+        _gatewayStartedAt = DateTime.UtcNow;
+        _gateway = RunningProgram.Start("dotnet", [_gatewayDll, "run", "--config", config], environment: GatewayEnvironment());
+    }
+
+    private Dictionary<string, string> GatewayEnvironment()
+    {
+        var environment = new Dictionary<string, string> { ["DOTNET_gcServer"] = "0" };
+        foreach (var (name, value) in _scenario.GatewayEnvironment)
         {
-            ["DOTNET_gcServer"] = "0",
-        });
+            environment[name] = value;
+        }
+
+        return environment;
+    }
+
+    /// <summary>CPU of the process over <paramref name="seconds"/>, in % of one core (utime + stime from /proc).</summary>
+    private async Task<double> MeasureCpuAsync(int processId, string what, int seconds, CancellationToken cancellationToken)
+    {
+        await Task.Delay(TimeSpan.FromSeconds(5), cancellationToken); // what was pending has settled
+        var before = GatewaySample.ReadProc(processId) ?? throw new InvalidOperationException("the gateway is gone");
+        await Task.Delay(TimeSpan.FromSeconds(seconds), cancellationToken);
+        var after = GatewaySample.ReadProc(processId) ?? throw new InvalidOperationException("the gateway is gone");
+        var percent = Math.Round(100 * (after.CpuSeconds - before.CpuSeconds) / (after.At - before.At).TotalSeconds, 2);
+        Log($"{what}: {percent} % of one core over {seconds} s");
+        return percent;
+    }
+
+    /// <summary>
+    /// `gateway run` with config/gateway.yaml as shipped (its simulator, embedded broker and OEE inside; ports moved to
+    /// free ones, the InfluxDB sink pointed at a closed port as on a machine without InfluxDB): start to its first
+    /// reading at the embedded broker, then its CPU once warm.
+    /// </summary>
+    private async Task<(double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds)> MeasureEmbeddedDefaultAsync(CancellationToken cancellationToken)
+    {
+        var data = RepositoryPaths.NewTempDirectory("load-embedded-default");
+        var mqttPort = FreePort.Next();
+        var environment = GatewayEnvironment();
+        environment["GATEWAY_DATA"] = data;
+        environment["GATEWAY_SIMULATOR_PORT"] = Invariant(FreePort.Next());
+        environment["GATEWAY_SIMULATOR_MODBUS_PORT"] = Invariant(FreePort.Next());
+        environment["GATEWAY_MQTT_PORT"] = Invariant(mqttPort);
+        environment["GATEWAY_HTTP_LISTEN"] = "127.0.0.1:" + Invariant(FreePort.Next());
+        environment["INFLUX_URL"] = "http://127.0.0.1:" + Invariant(FreePort.Next());
+        var config = Path.Combine(RepositoryPaths.Root, "config", "gateway.yaml");
+        var startedAt = DateTime.UtcNow;
+        using var gateway = RunningProgram.Start("dotnet", [_gatewayDll, "run", "--config", config], environment: environment);
+        try
+        {
+            var first = await FirstReadingAtAsync(mqttPort, gateway, TimeSpan.FromSeconds(120), cancellationToken);
+            var startToFirst = first is { } at ? Math.Round((at - startedAt).TotalSeconds, 2) : (double?)null;
+            Log($"embedded default: first reading at its broker {startToFirst} s after the process started");
+            await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
+            var cpu = await MeasureCpuAsync(gateway.Id, "embedded default", _scenario.EmbeddedDefaultSeconds, cancellationToken);
+            var peak = GatewaySample.ReadProc(gateway.Id)?.PeakRssBytes ?? 0;
+            return (cpu, Math.Round(peak / 1048576.0, 1), startToFirst);
+        }
+        finally
+        {
+            RunningProgram.Signal(gateway.Id, "TERM");
+            await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
+            try
+            {
+                Directory.Delete(data, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>When the first reading reached the (embedded) broker on <paramref name="port"/>: a subscriber connects as soon as the port answers.</summary>
+    private static async Task<DateTime?> FirstReadingAtAsync(int port, RunningProgram gateway, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var first = new TaskCompletionSource<DateTime>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = new MqttClientFactory().CreateMqttClient();
+        client.ApplicationMessageReceivedAsync += e =>
+        {
+            first.TrySetResult(DateTime.UtcNow);
+            return Task.CompletedTask;
+        };
+        while (!client.IsConnected && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var attempt = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await client.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", port).WithClientId("load-first-reading").Build(), attempt.Token);
+                await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("factory/+/+/+").Build(), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(20, cancellationToken);
+            }
+        }
+
+        try
+        {
+            return await first.Task.WaitAsync(deadline - DateTime.UtcNow, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
     }
 
     private async Task ValidateAsync(string config)
@@ -205,6 +332,12 @@ public sealed class LoadRun
         var client = new MqttClientFactory().CreateMqttClient();
         client.ApplicationMessageReceivedAsync += e =>
         {
+            if (e.ApplicationMessage.Topic.StartsWith(BareMqttPublisher.TopicPrefix + "/", StringComparison.Ordinal))
+            {
+                delivered.BaselineMessages++; // the bare baseline's: forwarded like the gateway's, not checked
+                return Task.CompletedTask;
+            }
+
             delivered.Add(e.ApplicationMessage.Topic, e.ApplicationMessage.Payload, DateTime.UtcNow);
             return Task.CompletedTask;
         };
@@ -216,7 +349,11 @@ public sealed class LoadRun
             .WithClientId("load-subscriber")
             .WithCleanStart(true)
             .Build());
-        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("factory/#", MqttQualityOfServiceLevel.AtLeastOnce).Build());
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter("factory/#", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter(BareMqttPublisher.TopicPrefix + "/#", MqttQualityOfServiceLevel.AtLeastOnce)
+            .WithTopicFilter("replay/#", MqttQualityOfServiceLevel.AtLeastOnce) // --replay-topic replay/...
+            .Build());
         return client;
     }
 
@@ -554,6 +691,7 @@ public sealed class LoadRun
                 LostExamples = check.LostExamples,
                 MissingSequenceNumbers = delivered.MissingSeqs(),
                 Redelivered = delivered.SeqRedelivered,
+                Replayed = delivered.ReplayedReadings,
                 DuplicateTicks = check.DuplicateTicks,
                 BadQualityReadings = delivered.BadQuality,
                 ServerQueueOverflows = delivered.OverflowFlagged,
@@ -568,6 +706,17 @@ public sealed class LoadRun
             Notes = _notes,
         };
         return result with { Targets = LoadTargets.For(result) };
+    }
+
+    private static CostPerReading CostPerReadingOf(LoadResult result, BareBaseline baseline)
+    {
+        var mqttRate = result.Throughput.DeliveredBySink.GetValueOrDefault("mqtt");
+        var gateway = Math.Round(result.Gateway.CpuPercentOfOneCore / 100 / mqttRate * 1e6, 2);
+        // While catching up, the sink moves the backlog and the live readings: its rate then, against the loop's top rate.
+        var catchUp = result.Fault is { CatchUpSeconds: > 0 } f && double.IsFinite(f.BacklogReadings)
+            ? Math.Round((f.BacklogReadings + (f.CatchUpSeconds.Value * result.Parameters.ReadingsPerSecond)) / f.CatchUpSeconds.Value / baseline.FlatOutMessagesPerSecond, 3)
+            : double.NaN;
+        return new CostPerReading(gateway, baseline.PacedCpuMicrosecondsPerMessage, Math.Round(gateway / baseline.PacedCpuMicrosecondsPerMessage, 2), catchUp);
     }
 
     private SoakFigures Soak(List<GatewaySample> samples, DateTime measureFrom)

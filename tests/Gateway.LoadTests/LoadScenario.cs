@@ -52,16 +52,40 @@ public sealed record LoadScenario
     /// <summary>Soak: sample RSS, threads and handles every minute and check they stay flat after warm-up.</summary>
     public bool Soak { get; init; }
 
+    /// <summary>
+    /// Seconds the bare MQTTnet baseline publishes at the scenario's rate (<see cref="BareMqttPublisher"/>), before the
+    /// gateway starts, against the same mosquitto; then a third of it flat out. 0: no baseline.
+    /// </summary>
+    public int BaselineSeconds { get; init; } = 30;
+
+    /// <summary>Whether the gateway also writes to VictoriaMetrics (off: MQTT only, the like-for-like comparison with the baseline).</summary>
+    public bool Victoria { get; init; } = true;
+
+    /// <summary>After the run, seconds of CPU measured with the values frozen (nothing changes: the gateway's fixed cost). 0: none.</summary>
+    public int FrozenSeconds { get; init; }
+
+    /// <summary>At the end, seconds of CPU measured of `gateway run` with config/gateway.yaml (the embedded default). 0: none.</summary>
+    public int EmbeddedDefaultSeconds { get; init; }
+
+    /// <summary>The MQTT sink's `replayTopic` (a backlog replayed there while fresh readings overtake it); null: off.</summary>
+    public string? ReplayTopic { get; init; }
+
+    /// <summary>Another gateway.dll (a ReadyToRun or trimmed publish) instead of the one built next to the harness.</summary>
+    public string? GatewayDll { get; init; }
+
+    /// <summary>Environment of the gateway process beyond the harness's own (runtime knobs: DOTNET_GCConserveMemory=...).</summary>
+    public Dictionary<string, string> GatewayEnvironment { get; init; } = [];
+
     public long ReadingsPerSecond => (long)Machines * TagsPerMachine * 1000 / RateMs;
 
-    public static readonly string[] Names = ["smoke", "steady", "burst", "outage", "kill", "server-restart", "slow-sink", "soak"];
+    public static readonly string[] Names = ["smoke", "steady", "burst", "outage", "kill", "server-restart", "slow-sink", "soak", "fixed-cost", "wire"];
 
     /// <summary>The scenario with the issue's parameters; <paramref name="durationSeconds"/> overrides the length.</summary>
     public static LoadScenario Named(string name, int? durationSeconds = null)
     {
         var scenario = name switch
         {
-            "smoke" => new LoadScenario { Name = name, Machines = 4, TagsPerMachine = 50, RateMs = 500, DurationSeconds = 20, WarmupSeconds = 3, Fault = LoadFault.BrokerOutage, FaultAtSeconds = 6, FaultSeconds = 4 },
+            "smoke" => new LoadScenario { Name = name, Machines = 4, TagsPerMachine = 50, RateMs = 500, DurationSeconds = 20, WarmupSeconds = 3, Fault = LoadFault.BrokerOutage, FaultAtSeconds = 6, FaultSeconds = 4, BaselineSeconds = 4 },
             "steady" => new LoadScenario { Name = name },
             "burst" => new LoadScenario { Name = name, Machines = 100, TagsPerMachine = 1000, RateMs = 100, Payload = "json-batch", DurationSeconds = 60 },
             "outage" => new LoadScenario { Name = name, DurationSeconds = 480, Fault = LoadFault.BrokerOutage, FaultAtSeconds = 60, FaultSeconds = 300 },
@@ -69,6 +93,11 @@ public sealed record LoadScenario
             "server-restart" => new LoadScenario { Name = name, DurationSeconds = 120, Fault = LoadFault.ServerRestart, FaultAtSeconds = 40, FaultSeconds = 5 },
             "slow-sink" => new LoadScenario { Name = name, DurationSeconds = 120, Fault = LoadFault.SlowSink },
             "soak" => new LoadScenario { Name = name, DurationSeconds = 3600, Soak = true },
+            // Issue 26: the cost that does not scale with readings: 10 x 100 tags at 1 s, then the same with values
+            // frozen, then the embedded default; MQTT only.
+            "fixed-cost" => new LoadScenario { Name = name, Machines = 10, TagsPerMachine = 100, DurationSeconds = 90, Victoria = false, FrozenSeconds = 60, EmbeddedDefaultSeconds = 60, BaselineSeconds = 30 },
+            // Issue 26: steady's 10,000 readings/s to MQTT only, against the bare MQTTnet client at the same rate.
+            "wire" => new LoadScenario { Name = name, DurationSeconds = 120, Victoria = false },
             _ => throw new ArgumentException($"unknown scenario '{name}'; one of: {string.Join(", ", Names)}"),
         };
         if (durationSeconds is { } duration)

@@ -12,9 +12,40 @@ public static class LoadTargets
                 $"{d.Lost:N0} lost of {d.Expected:N0} ({d.Excused:N0} excused: nobody was reading)", d.Lost == 0 && d.SeriesNeverSeen == 0),
             new("nothing accepted is lost", "no buffer sequence number missing at the subscriber", $"{d.MissingSequenceNumbers:N0} missing", d.MissingSequenceNumbers == 0),
             new("values exact", "every value is the one the simulator produced for that machine, tag and tick", $"{d.WrongValues:N0} wrong", d.WrongValues == 0),
-            new("VictoriaMetrics complete", "every Good reading the subscriber got is stored in VictoriaMetrics", $"{d.VictoriaSamples:N0} stored, {d.VictoriaMissing:N0} missing", d.VictoriaMissing <= 0),
         };
         var p = result.Parameters;
+        if (p.Victoria)
+        {
+            targets.Add(new("VictoriaMetrics complete", "every Good reading the subscriber got is stored in VictoriaMetrics", $"{d.VictoriaSamples:N0} stored, {d.VictoriaMissing:N0} missing", d.VictoriaMissing <= 0));
+        }
+
+        if (result.CostPerReading is { } cost && !p.Victoria && p.Fault == LoadFault.None)
+        {
+            // Issue 26: like for like only when MQTT is the gateway's one sink.
+            var json = p.Payload == "json";
+            targets.Add(new("cost per reading", json ? "<= 1.5x the bare MQTTnet client's CPU per message (json, QoS 1)" : "<= 0.2x the bare MQTTnet client's CPU per message (json-batch)",
+                $"{cost.GatewayMicroseconds} µs vs {cost.BaselineMicroseconds} µs: {cost.Ratio}x", cost.Ratio <= (json ? 1.5 : 0.2)));
+        }
+
+        if (result.StartToFirstReadingSeconds > 0 && p.Name != "smoke")
+        {
+            targets.Add(new("start", "process start to first reading at the broker < 1.5 s", $"{result.StartToFirstReadingSeconds} s", result.StartToFirstReadingSeconds < 1.5));
+        }
+
+        if (result.FixedCost is { } fixedCost)
+        {
+            targets.Add(new("fixed cost, 10 x 100 at 1 s", "< 1 % of one core", $"{fixedCost.ChangingCpuPercent} %", fixedCost.ChangingCpuPercent < 1));
+            if (fixedCost.FrozenCpuPercent is { } frozen)
+            {
+                targets.Add(new("fixed cost, values frozen", "< 0.3 % of one core", $"{frozen} %", frozen < 0.3));
+            }
+
+            if (fixedCost.EmbeddedDefaultCpuPercent is { } embedded)
+            {
+                targets.Add(new("fixed cost, embedded default", "< 1 % of one core", $"{embedded} % (peak RSS {fixedCost.EmbeddedDefaultPeakRssMb} MB)", embedded < 1));
+            }
+        }
+
         switch (p.Name)
         {
             case "steady" or "soak":
@@ -32,10 +63,15 @@ public static class LoadTargets
                 var f = result.Fault;
                 targets.Add(new("outage catch-up", "caught up within 60 s of the broker's return",
                     f?.CatchUpSeconds is { } s ? $"{s} s ({f.BacklogReadings:N0} readings)" : "not caught up", f?.CatchUpSeconds is < 60));
-                targets.Add(new("live data during the outage", "VictoriaMetrics keeps getting the live rate while MQTT is down",
-                    $"{f?.OtherSinkReadingsPerSecondDuringFault:N0}/s of {p.ReadingsPerSecond:N0}/s", f?.OtherSinkReadingsPerSecondDuringFault >= 0.9 * p.ReadingsPerSecond));
+                targets.Add(p.Victoria ? new("live data during the outage", "VictoriaMetrics keeps getting the live rate while MQTT is down",
+                    $"{f?.OtherSinkReadingsPerSecondDuringFault:N0}/s of {p.ReadingsPerSecond:N0}/s", f?.OtherSinkReadingsPerSecondDuringFault >= 0.9 * p.ReadingsPerSecond)
+                    : new("live data during the outage", "(no other sink in this run)", "-", true));
                 targets.Add(new("live data during catch-up", "fresh readings (< 2 s old) reach MQTT in every second of the catch-up",
                     $"at least {f?.FreshReadingsPerSecondMinDuringCatchUp:N0} fresh/s", f?.FreshReadingsPerSecondMinDuringCatchUp > 0));
+                if (result.CostPerReading is { CatchUpRateRatio: var drain } && double.IsFinite(drain))
+                {
+                    targets.Add(new("catch-up rate", ">= 0.8x the bare MQTTnet loop's top rate", $"{drain}x", drain >= 0.8));
+                }
                 break;
         }
 

@@ -4,6 +4,8 @@ using Gateway.LoadTests;
 // The load, soak and fault harness (issue 12). See docs/performance.md.
 // dotnet tests/Gateway.LoadTests/bin/Release/net10.0/Gateway.LoadTests.dll --scenario steady [--duration S] [--machines N]
 //   [--tags M] [--rate-ms R] [--payload json|json-batch] [--fault-at S] [--fault-seconds S] [--output DIR]
+//   [--baseline-seconds S] [--victoria 0|1] [--frozen-seconds S] [--embedded-default-seconds S]
+//   [--gateway-dll PATH] [--gateway-env NAME=VALUE,NAME=VALUE] [--replay-topic 'replay/{site}/{machine}']
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
@@ -17,6 +19,13 @@ for (var i = 0; i < args.Length; i++)
 }
 
 int? Number(string name) => options.TryGetValue(name, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : null;
+if (Number("bare-publisher") is { } barePort)
+{
+    // The child process of the bare MQTTnet baseline (BareMqttPublisher), started by a run.
+    return await BareMqttPublisher.RunAsync(barePort, Number("machines")!.Value, Number("tags")!.Value, Number("rate-ms")!.Value,
+        Number("inflight")!.Value, Number("paced-seconds")!.Value, Number("flat-out-seconds")!.Value);
+}
+
 var scenario = LoadScenario.Named(options.GetValueOrDefault("scenario", "smoke"), Number("duration"));
 scenario = scenario with
 {
@@ -26,6 +35,15 @@ scenario = scenario with
     Payload = options.GetValueOrDefault("payload", scenario.Payload),
     FaultAtSeconds = Number("fault-at") ?? scenario.FaultAtSeconds,
     FaultSeconds = Number("fault-seconds") ?? scenario.FaultSeconds,
+    BaselineSeconds = Number("baseline-seconds") ?? scenario.BaselineSeconds,
+    Victoria = Number("victoria") is { } victoria ? victoria != 0 : scenario.Victoria,
+    FrozenSeconds = Number("frozen-seconds") ?? scenario.FrozenSeconds,
+    EmbeddedDefaultSeconds = Number("embedded-default-seconds") ?? scenario.EmbeddedDefaultSeconds,
+    GatewayDll = options.GetValueOrDefault("gateway-dll"),
+    ReplayTopic = options.GetValueOrDefault("replay-topic", scenario.ReplayTopic ?? "") is { Length: > 0 } replay ? replay : null,
+    GatewayEnvironment = options.TryGetValue("gateway-env", out var env)
+        ? env.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1])
+        : scenario.GatewayEnvironment,
 };
 var output = options.GetValueOrDefault("output", Path.Combine(Gateway.Testing.RepositoryPaths.Root, "tests", "Gateway.LoadTests", "results"));
 

@@ -32,6 +32,7 @@ public sealed class MqttSink : ISink
     private readonly BrokerConnection _connection;
     private readonly TopicTemplate _readingTopic;
     private readonly TopicTemplate _batchTopic;
+    private readonly TopicTemplate? _replayTopic;
     private readonly string? _statusTopic;
     private readonly bool _batchPayload;
     private readonly MqttQualityOfServiceLevel _qos;
@@ -43,6 +44,9 @@ public sealed class MqttSink : ISink
     private readonly Dictionary<string, bool> _retainByTopic = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<int>> _batchGroups = new(StringComparer.Ordinal);
     private readonly List<MqttApplicationMessage> _messages = [];
+
+    // Where each message of the delivery lies in _buffer, in publish order; the messages are made once all are written.
+    private readonly List<(string Topic, int Start, int Length)> _encoded = [];
     private readonly List<MqttApplicationMessage> _messagePool = [];
 
     // payload: json-batch: which readings each message of the delivery carries (a range of _batchReadingOrder), for dead letters.
@@ -62,6 +66,10 @@ public sealed class MqttSink : ISink
     private readonly OutageEpisode _outage;
     private readonly DeadLetterFile _deadLetters;
     private long _messagesPublished;
+
+    // The first message (and its reading) of the delivery that carries one reading (payload json), for dead letters.
+    private int _firstSingleMessage;
+    private int _firstSingleReading;
     private bool _stopped;
 
     public MqttSink(string name, MqttSinkOptions options, SinkContext context)
@@ -74,6 +82,7 @@ public sealed class MqttSink : ISink
         _deadLetters = new DeadLetterFile(context.DataDirectory, name, context.TimeProvider);
         _readingTopic = TopicTemplate.Parse(options.Topic);
         _batchTopic = TopicTemplate.Parse(options.BatchTopic);
+        _replayTopic = string.IsNullOrEmpty(options.ReplayTopic) ? null : TopicTemplate.Parse(options.ReplayTopic);
         _batchPayload = string.Equals(options.Payload, PayloadFormats.JsonBatch, StringComparison.OrdinalIgnoreCase);
         _qos = (MqttQualityOfServiceLevel)options.Qos;
         _statusTopic = string.IsNullOrEmpty(options.StatusTopic)
@@ -105,6 +114,9 @@ public sealed class MqttSink : ISink
 
     /// <summary>This sink logs its own outage start and end (<see cref="ISink.ReportsOwnOutages"/>).</summary>
     public bool ReportsOwnOutages => true;
+
+    /// <summary>With `replayTopic` set, a replayed backlog goes there and fresh readings overtake it (<see cref="IReplayedBacklog"/>).</summary>
+    public bool ReplaysBacklog => _replayTopic is not null;
 
     public ConnectionState State => _state;
 
@@ -169,13 +181,30 @@ public sealed class MqttSink : ISink
         {
             _buffer.Clear();
             _messages.Clear();
+            _encoded.Clear();
+            // A replayed backlog first, as batch messages on the replay topic; then the fresh readings as configured.
+            var replayed = _replayTopic is not null && batch is IReplayedBacklog { ReplayedCount: > 0 } replay ? Math.Min(replay.ReplayedCount, batch.Count) : 0;
+            ResetBatchGroups();
+            if (replayed > 0)
+            {
+                EncodeBatches(batch, 0, replayed, replayTopic: true);
+            }
+
+            _firstSingleMessage = _encoded.Count;
+            _firstSingleReading = replayed;
             if (_batchPayload)
             {
-                EncodeBatches(batch);
+                EncodeBatches(batch, replayed, batch.Count, replayTopic: false);
             }
             else
             {
-                EncodeReadings(batch);
+                EncodeReadings(batch, replayed);
+            }
+
+            // Slices are taken only now: the buffer may have moved while it grew.
+            foreach (var (topic, start, length) in _encoded)
+            {
+                _messages.Add(NewMessage(topic, (start, length)));
             }
 
             await PublishAllAsync(batch, cancellationToken);
@@ -418,35 +447,34 @@ public sealed class MqttSink : ISink
         }
     }
 
-    private void EncodeReadings(IReadOnlyList<Reading> batch)
+    /// <summary>One `json` message per reading from <paramref name="from"/> to the end of the batch.</summary>
+    private void EncodeReadings(IReadOnlyList<Reading> batch, int from)
     {
-        Span<(int Start, int Length)> slices = batch.Count <= 1024 ? stackalloc (int, int)[batch.Count] : new (int, int)[batch.Count];
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = from; i < batch.Count; i++)
         {
-            slices[i] = _payloads.WriteReading(batch[i]);
-        }
-
-        // Slices are taken only now: the buffer may have moved while it grew.
-        for (var i = 0; i < batch.Count; i++)
-        {
-            _messages.Add(NewMessage(TopicOf(batch[i]), slices[i]));
+            var (start, length) = _payloads.WriteReading(batch[i]);
+            _encoded.Add((TopicOf(batch[i]), start, length));
         }
     }
 
-    private void EncodeBatches(IReadOnlyList<Reading> batch)
+    private void ResetBatchGroups()
+    {
+        _batchMessageReadings.Clear();
+        _batchReadingOrder.Clear();
+    }
+
+    /// <summary>`json-batch` messages, one per machine (or more, see MaxReadingsPerMessage), for the readings from <paramref name="from"/> to <paramref name="to"/>.</summary>
+    private void EncodeBatches(IReadOnlyList<Reading> batch, int from, int to, bool replayTopic)
     {
         foreach (var group in _batchGroups.Values)
         {
             group.Clear();
         }
 
-        _batchMessageReadings.Clear();
-        _batchReadingOrder.Clear();
-
         var order = new List<string>();
-        for (var i = 0; i < batch.Count; i++)
+        for (var i = from; i < to; i++)
         {
-            var topic = BatchTopicOf(batch[i]);
+            var topic = replayTopic ? ReplayTopicOf(batch[i]) : BatchTopicOf(batch[i]);
             if (!_batchGroups.TryGetValue(topic, out var group))
             {
                 group = [];
@@ -462,7 +490,6 @@ public sealed class MqttSink : ISink
         }
 
         var now = _context.TimeProvider.GetUtcNow().UtcDateTime;
-        var encoded = new List<(string Topic, int Start, int Length)>();
         foreach (var topic in order)
         {
             var indexes = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_batchGroups[topic]);
@@ -470,18 +497,13 @@ public sealed class MqttSink : ISink
             {
                 var part = indexes[offset..Math.Min(indexes.Length, offset + _options.MaxReadingsPerMessage)];
                 var (start, length) = _payloads.WriteBatch(batch, part, now);
-                encoded.Add((topic, start, length));
+                _encoded.Add((topic, start, length));
                 _batchMessageReadings.Add((_batchReadingOrder.Count, part.Length));
                 foreach (var index in part)
                 {
                     _batchReadingOrder.Add(index);
                 }
             }
-        }
-
-        foreach (var (topic, start, length) in encoded)
-        {
-            _messages.Add(NewMessage(topic, (start, length)));
         }
 
         if (_batchGroups.Count > 10_000)
@@ -602,9 +624,9 @@ public sealed class MqttSink : ISink
             var topic = _messages[index].Topic;
             var status = result.ReasonCode.ToString();
             var reason = string.IsNullOrEmpty(result.ReasonString) ? status : $"{status}: {result.ReasonString}";
-            if (!_batchPayload)
+            if (index >= _firstSingleMessage && !_batchPayload)
             {
-                letters.Add(new DeadLetter(batch[index], reason, status, topic));
+                letters.Add(new DeadLetter(batch[_firstSingleReading + index - _firstSingleMessage], reason, status, topic));
                 continue;
             }
 
@@ -668,6 +690,18 @@ public sealed class MqttSink : ISink
         if (!_topicCache.TryGetValue(key, out var topic))
         {
             topic = _batchTopic.Render(TopicValues.Of(reading, _context.GatewayName));
+            _topicCache[key] = topic;
+        }
+
+        return topic;
+    }
+
+    private string ReplayTopicOf(Reading reading)
+    {
+        var key = new TopicKey(reading.Source, reading.Machine, "", "\0replay", reading.Labels);
+        if (!_topicCache.TryGetValue(key, out var topic))
+        {
+            topic = _replayTopic!.Render(TopicValues.Of(reading, _context.GatewayName));
             _topicCache[key] = topic;
         }
 

@@ -78,6 +78,9 @@ public sealed class MqttSinkOptions : IBrokerConnectionOptions
     [Description("Topic of a `json-batch` message. Placeholders as for `topic`, except {tag} and {measurement}.")]
     public string BatchTopic { get; set; } = TopicTemplate.DefaultBatchTopic;
 
+    [Description("Catch-up after an outage: when set, a large backlog is replayed as `json-batch` messages on this topic (placeholders as for `batchTopic`, e.g. replay/{site}/{machine}) while fresh readings go out at once on `topic`/`batchTopic`; each topic keeps per-tag order. Empty (default): one stream, per-tag order, fresh readings wait behind their tag's backlog.")]
+    public string ReplayTopic { get; set; } = "";
+
     [Range(1, 100_000)]
     [Description("Most readings in one `json-batch` message; a larger group is split into several messages.")]
     public int MaxReadingsPerMessage { get; set; } = 1000;

@@ -40,6 +40,18 @@ public sealed class MqttSinkPlugin : ISinkPlugin
             yield return new("batchTopic", $"{{{perTag}}} differs within one batch message; use machine-level placeholders only ({{site}} {{machine}} {{source}} {{gateway}} or labels).");
         }
 
+        if (!string.IsNullOrEmpty(o.ReplayTopic))
+        {
+            if (!TopicTemplate.TryParse(o.ReplayTopic, out var replayTopic, out problem))
+            {
+                yield return new("replayTopic", problem + ".");
+            }
+            else if (replayTopic.Placeholders.FirstOrDefault(p => p is "tag" or "measurement") is { } perTag)
+            {
+                yield return new("replayTopic", $"{{{perTag}}} differs within one replay message; use machine-level placeholders only ({{site}} {{machine}} {{source}} {{gateway}} or labels).");
+            }
+        }
+
         if (!string.IsNullOrEmpty(o.StatusTopic))
         {
             if (!TopicTemplate.TryParse(o.StatusTopic, out var statusTopic, out problem))
