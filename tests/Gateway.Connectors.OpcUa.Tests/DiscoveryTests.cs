@@ -2,6 +2,7 @@ using System.Globalization;
 using Gateway.Connectors.OpcUa.Discovery;
 using Gateway.Core;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Types;
 using Gateway.Testing;
 using static Gateway.Connectors.OpcUa.Tests.TestSources;
