@@ -526,8 +526,12 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
     public long DiscoveryGone => Interlocked.Read(ref _discoveryGone);
 
+    /// <summary>Discoveries run so far (at connects and by `everyMinutes`), whether or not they changed anything.</summary>
+    public long DiscoveryRuns => Interlocked.Read(ref _discoveryRuns);
+
     private long _discoveryAdded;
     private long _discoveryGone;
+    private long _discoveryRuns;
 
     /// <summary>
     /// Runs every group's `discover:` on this session and applies what changed to the plan: new tags added, gone ones
@@ -597,6 +601,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
         }
 
+        Interlocked.Increment(ref _discoveryRuns);
         var discovered = _discovered.Values.SelectMany(t => t).ToList();
         _plan = AcquisitionPlan.From(_configuredTags.Concat(discovered), _discovery.Select(d => d.Group));
         TagHealth.Track(_plan.Groups.SelectMany(g => g.Tags));

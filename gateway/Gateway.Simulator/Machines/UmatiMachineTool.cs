@@ -39,9 +39,6 @@ public sealed class UmatiMachineTool
     public const uint MachinesFolder = 1001;
     public const uint MachineryItemStateType = 1002;
 
-    // Part 5, B.4: a state machine's CurrentState (FiniteStateVariableType) holds the state's name.
-    private static readonly NodeId FiniteStateVariableType = new(0, 2760u);
-
     private readonly VariableNode _operationMode, _feedOverride, _powerOn, _itemState;
     private readonly VariableNode _channelState, _channelMode, _channelFeed, _spindleOverride, _spindleRotating;
     private readonly VariableNode _programName, _programState, _parts;
@@ -91,7 +88,7 @@ public sealed class UmatiMachineTool
         _feedOverride = Variable(space, machineTool.NodeId, Id("Monitoring/MachineTool/FeedOverride"), new QualifiedName(mt, "FeedOverride"), StandardIds.Double);
         _powerOn = Variable(space, machineTool.NodeId, Id("Monitoring/MachineTool/PowerOnDuration"), new QualifiedName(mt, "PowerOnDuration"), StandardIds.UInt32);
         var itemState = space.AddObject(machineTool.NodeId, Id("Monitoring/MachineTool/MachineryItemState"), new QualifiedName(machinery, "MachineryItemState"), null, null, new NodeId(machinery, MachineryItemStateType));
-        _itemState = Variable(space, itemState.NodeId, Id("Monitoring/MachineTool/MachineryItemState/CurrentState"), new QualifiedName(0, "CurrentState"), StandardIds.LocalizedText, FiniteStateVariableType);
+        _itemState = Variable(space, itemState.NodeId, Id("Monitoring/MachineTool/MachineryItemState/CurrentState"), new QualifiedName(0, "CurrentState"), StandardIds.LocalizedText);
 
         var channel = space.AddObject(monitoring.NodeId, Id("Monitoring/Channel_1"), new QualifiedName(shopNamespace, "Channel_1"), null, null, Type("ChannelMonitoringType"));
         Constant(space, channel.NodeId, Id("Monitoring/Channel_1/Name"), new QualifiedName(mt, "Name"), StandardIds.String, Variant.From("Channel 1"));
@@ -108,7 +105,7 @@ public sealed class UmatiMachineTool
         _programName = Variable(space, program.NodeId, Id("Production/ActiveProgram/Name"), new QualifiedName(mt, "Name"), StandardIds.String);
         Constant(space, program.NodeId, Id("Production/ActiveProgram/NumberInList"), new QualifiedName(0, "NumberInList"), StandardIds.UInt16, Variant.From((ushort)0));
         var state = space.AddObject(program.NodeId, Id("Production/ActiveProgram/State"), new QualifiedName(mt, "State"), null, null, Type("ProductionProgramStateMachineType"));
-        _programState = Variable(space, state.NodeId, Id("Production/ActiveProgram/State/CurrentState"), new QualifiedName(0, "CurrentState"), StandardIds.LocalizedText, FiniteStateVariableType);
+        _programState = Variable(space, state.NodeId, Id("Production/ActiveProgram/State/CurrentState"), new QualifiedName(0, "CurrentState"), StandardIds.LocalizedText);
         var statistics = space.AddObject(production.NodeId, Id("Production/Statistics"), new QualifiedName(mt, "Statistics"), null, null, Type("ProductionStatisticsType"));
         _parts = Variable(space, statistics.NodeId, Id("Production/Statistics/PartsProducedInLifetime"), new QualifiedName(mt, "PartsProducedInLifetime"), StandardIds.UInt32);
 
@@ -173,8 +170,9 @@ public sealed class UmatiMachineTool
         }
     }
 
-    private static VariableNode Variable(UaAddressSpace space, NodeId parent, NodeId id, QualifiedName name, NodeId dataType, NodeId? typeDefinition = null) =>
-        space.AddVariable(parent, new VariableNode(id, name, new LocalizedText(name.Name), dataType), null, typeDefinition);
+    // A state machine's CurrentState holds the state's name (Part 5, B.4); this address space has no FiniteStateVariableType, so it is a BaseDataVariable.
+    private static VariableNode Variable(UaAddressSpace space, NodeId parent, NodeId id, QualifiedName name, NodeId dataType) =>
+        space.AddVariable(parent, new VariableNode(id, name, new LocalizedText(name.Name), dataType));
 
     private static void Constant(UaAddressSpace space, NodeId parent, NodeId id, QualifiedName name, NodeId dataType, Variant value)
     {
