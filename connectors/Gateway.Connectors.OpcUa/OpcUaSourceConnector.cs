@@ -209,9 +209,11 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             var itemsByGroup = _plan.Groups.ToDictionary(
                 g => g,
                 g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
-            if (_backfill is not null)
+            // Groups to backfill: their live values are held back (Deliver waits) until the history up to now is written.
+            var backfilling = _backfill is null ? [] : BackfillDue(itemsByGroup);
+            foreach (var group in backfilling.Where(g => !g.IsPoll))
             {
-                await BackfillAsync(client, itemsByGroup, output, lost.Token);
+                _backfillGates[group] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             }
 
             var created = await OpenSubscriptionsAsync(session, itemsByGroup, cancellationToken);
@@ -221,6 +223,16 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             foreach (var group in created)
             {
                 await CreateItemsAsync(group, itemsByGroup[group.Group], lost.Token);
+            }
+
+            // After the items exist, so that the history read reaches past their first values: nothing falls between.
+            foreach (var group in backfilling)
+            {
+                await BackfillAsync(client, group, itemsByGroup[group], output, lost.Token);
+                if (_backfillGates.TryRemove(group, out var gate))
+                {
+                    gate.TrySetResult();
+                }
             }
 
             Volatile.Write(ref _monitoredItemsActive, _groups.Values.Sum(g => g.Subscription.ItemCount));
@@ -257,6 +269,12 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         {
             // Stop the other loops of this session before it is closed or kept.
             Volatile.Write(ref _monitoredItemsActive, 0);
+            foreach (var gate in _backfillGates.Values)
+            {
+                gate.TrySetCanceled();
+            }
+
+            _backfillGates.Clear();
             await lost.CancelAsync();
             await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
             client.ConnectionLost -= OnLost;
@@ -492,11 +510,18 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             return ValueTask.CompletedTask;
         }
 
-        return group.Config.Backfill ? WriteAndAdvanceAsync(readings, cancellationToken) : _output!.WriteAsync(readings, cancellationToken);
+        return group.Config.Backfill ? WriteAndAdvanceAsync(group, readings, cancellationToken) : _output!.WriteAsync(readings, cancellationToken);
     }
 
-    private async ValueTask WriteAndAdvanceAsync(List<Reading> readings, CancellationToken cancellationToken)
+    private async ValueTask WriteAndAdvanceAsync(PlannedGroup group, List<Reading> readings, CancellationToken cancellationToken)
     {
+        if (_backfillGates.TryGetValue(group, out var gate))
+        {
+            // Held while the gap is read; then a value the history already gave (the items' first values) is not sent twice.
+            await gate.Task.WaitAsync(cancellationToken);
+            readings = readings.Where(r => r.Quality == Quality.Bad || _marks!.Of(r.Machine, r.Tag) is not { } mark || r.SourceTimestamp > mark).ToList();
+        }
+
         await _output!.WriteAsync(readings, cancellationToken);
         AdvanceMarks(_marks, readings);
     }
@@ -630,25 +655,25 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         return false;
     }
 
-    /// <summary>Fills each `backfill: true` group's gap before its live values flow; a group whose subscription was kept (nothing missed) is left alone.</summary>
-    private async Task BackfillAsync(OpcUaClient client, Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup, IReadingWriter output, CancellationToken cancellationToken)
-    {
-        foreach (var (group, items) in itemsByGroup)
-        {
-            if (!group.Config.Backfill || items.Count == 0 || (_groups.TryGetValue(group, out var kept) && kept.Monitors(items)))
-            {
-                continue;
-            }
+    // Subscribed groups whose gap is being filled: their notifications wait for it (the stack acknowledges them after).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, TaskCompletionSource> _backfillGates = new();
 
-            try
-            {
-                await _backfill!.RunAsync(client, group, items, ToReading, output, cancellationToken);
-            }
-            catch (UaServiceException e)
-            {
-                // A server without HistoryRead (BadServiceUnsupported) or a refused read: live values still flow.
-                _logger.LogWarning("Source {Source}: group {Machine}/{Group}: backfill failed ({Status}: {Message}); the gap stays open", _name, group.Machine, group.Name, e.StatusName, e.Message);
-            }
+    /// <summary>The `backfill: true` groups to fill on this session; a group whose subscription was kept (nothing missed) is left alone.</summary>
+    private List<PlannedGroup> BackfillDue(Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup) =>
+        itemsByGroup.Where(g => g.Key.Config.Backfill && g.Value.Count > 0 && !(_groups.TryGetValue(g.Key, out var kept) && kept.Monitors(g.Value)))
+            .Select(g => g.Key)
+            .ToList();
+
+    private async Task BackfillAsync(OpcUaClient client, PlannedGroup group, List<(OpcUaTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _backfill!.RunAsync(client, group, items, ToReading, output, cancellationToken);
+        }
+        catch (UaServiceException e)
+        {
+            // A server without HistoryRead (BadServiceUnsupported) or a refused read: live values still flow.
+            _logger.LogWarning("Source {Source}: group {Machine}/{Group}: backfill failed ({Status}: {Message}); the gap stays open", _name, group.Machine, group.Name, e.StatusName, e.Message);
         }
     }
 

@@ -18,7 +18,8 @@ public sealed class BackfillTests : IDisposable
     {
         var port = FreePort.Next();
         await using var server = await DiscoveryTests.StartServerAsync(port, "--history-ms", "100");
-        var group = Group(AcquisitionMode.Subscribe, 100, samplingMs: 50, queueSize: 100);
+        // Sampling 0: the server reports every change (none sampled away), so the live values are complete too.
+        var group = Group(AcquisitionMode.Subscribe, 100, samplingMs: 0, queueSize: 1000);
         group.Options.Backfill = true;
         List<SourceTag> tags =
         [

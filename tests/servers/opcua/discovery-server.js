@@ -61,7 +61,7 @@ const historyMs = parseInt(arg("history-ms", "200"), 10);
   const history = ns.addFolder(objects, { browseName: "History", nodeId: "s=History" });
   const counter = ns.addVariable({
     componentOf: history, browseName: "Counter", nodeId: "s=History.Counter", dataType: "Int32",
-    accessLevel: "CurrentRead | HistoryRead", userAccessLevel: "CurrentRead | HistoryRead", historizing: true, minimumSamplingInterval: 50,
+    accessLevel: "CurrentRead | HistoryRead", userAccessLevel: "CurrentRead | HistoryRead", historizing: true, minimumSamplingInterval: 0, // 0: every change is reported (exception-based), none sampled away
   });
   addressSpace.installHistoricalDataNode(counter, { maxOnlineValues: 100000 });
   const plain = ns.addVariable({ componentOf: history, browseName: "Plain", nodeId: "s=History.Plain", dataType: "Int32", minimumSamplingInterval: 50 });
