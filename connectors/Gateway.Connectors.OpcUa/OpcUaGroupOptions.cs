@@ -30,7 +30,7 @@ public sealed class OpcUaGroupOptions
     [Range(0, double.MaxValue)]
     public double DeadbandValue { get; set; }
 
-    [Description("Find this group's tags by browsing (a glob on browse paths, or `model: machinetool`); the group may then list no tags (`tags: []`).")]
+    [Description("Find this group's tags by browsing (a glob on browse paths, or `model: machinetool`); listed tags stand beside the discovered ones.")]
     public Discovery.DiscoverOptions? Discover { get; set; }
 
     [Description("After the gateway was stopped or the server unreachable, read the missed values with HistoryRead (nodes with the AccessLevel HistoryRead bit) and send them, marked backfilled, before live ones.")]

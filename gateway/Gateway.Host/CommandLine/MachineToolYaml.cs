@@ -18,7 +18,7 @@ public static class MachineToolYaml
         var text = new StringBuilder();
         text.Append("# gateway browse ").Append(endpoint).Append(" --model machinetool: ").Append(instances.Count)
             .Append(" machine tool(s) (OPC 40501, MachineToolType), ").Append(instances.Sum(i => i.Tags.Count)).Append(" variable(s).\n");
-        text.Append("# Instead of the tag lists, a group `discover: {model: machinetool, instances: NAME}` with `tags: []` finds them at every connect.\n");
+        text.Append("# Instead of the tag lists, a group `discover: {model: machinetool, instances: NAME}` (beside one listed tag) finds them at every connect.\n");
         text.Append("sources:\n");
         text.Append("  - name: machine-tools\n");
         text.Append("    endpoint: ").Append(endpoint).Append('\n');

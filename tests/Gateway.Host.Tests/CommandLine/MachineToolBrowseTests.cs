@@ -32,8 +32,8 @@ public sealed class MachineToolBrowseTests
             var (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
             Assert.True(valid == ExitCodes.Ok, problems + "\n" + output);
 
-            // The same machine read by discovery instead of a list; and a misspelt model is refused at its line.
-            var discover = head + $"sources:\n  - name: umati\n    endpoint: {simulator.EndpointUrl}\n    machines:\n      - name: mill\n        groups:\n          - name: umati\n            discover: {{model: machinetool, everyMinutes: 10}}\n            backfill: true\n            tags: []\n";
+            // The same machine read by discovery (the configuration still asks every group for one listed tag); and a misspelt model is refused at its line.
+            var discover = head + $"sources:\n  - name: umati\n    endpoint: {simulator.EndpointUrl}\n    machines:\n      - name: mill\n        groups:\n          - name: umati\n            discover: {{model: machinetool, everyMinutes: 10}}\n            backfill: true\n            tags:\n              - {{name: spindle_speed, nodeId: \"nsu=urn:changwon-gateway:simulator;s=cnc-01/Spindle/Speed\"}}\n";
             await File.WriteAllTextAsync(path, discover);
             (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
             Assert.True(valid == ExitCodes.Ok, problems + "\n" + discover);
