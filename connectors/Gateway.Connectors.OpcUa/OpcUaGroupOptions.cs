@@ -29,4 +29,14 @@ public sealed class OpcUaGroupOptions
 
     [Range(0, double.MaxValue)]
     public double DeadbandValue { get; set; }
+
+    [Description("Find this group's tags by browsing (a glob on browse paths, or `model: machinetool`); listed tags stand beside the discovered ones.")]
+    public Discovery.DiscoverOptions? Discover { get; set; }
+
+    [Description("After the gateway was stopped or the server unreachable, read the missed values with HistoryRead (nodes with the AccessLevel HistoryRead bit) and send them, marked backfilled, before live ones.")]
+    public bool Backfill { get; set; }
+
+    [Range(1, 525_600)]
+    [Description("The longest gap `backfill` reads, in minutes, counted back from the reconnect; older values are left out (logged).")]
+    public int MaxGapMinutes { get; set; } = 1440;
 }

@@ -1,3 +1,5 @@
+using Gateway.Connectors.OpcUa.Backfill;
+using Gateway.Connectors.OpcUa.Discovery;
 using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Client.Subscriptions;
@@ -22,7 +24,14 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 {
     private readonly string _name;
     private readonly OpcUaSourceOptions _source;
-    private readonly AcquisitionPlan _plan;
+    private volatile AcquisitionPlan _plan;
+    private readonly List<OpcUaTag> _configuredTags;
+    private readonly List<(PlannedGroup Group, DiscoverOptions Options, SourceGroup Config)> _discovery;
+    // The tags each discovery group has now; an unchanged tag keeps its instance, so a kept subscription still matches.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, IReadOnlyList<OpcUaTag>> _discovered = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _discoveryWarnings = new(StringComparer.Ordinal);
+    private readonly HighWaterMarks? _marks;
+    private readonly HistoryBackfill? _backfill;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly OpcUaClientOptions _clientOptions;
@@ -32,14 +41,35 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private int _state = (int)ConnectionState.Disconnected;
 
     /// <param name="security">The PKI and certificate for `security:`/`identity:`; null connects with mode None, anonymously (tests).</param>
-    public OpcUaSourceConnector(string name, OpcUaSourceOptions source, IReadOnlyList<SourceTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null)
+    /// <param name="groups">The source's groups as configured: those with `discover:` get their tags by browsing, also without any listed.</param>
+    /// <param name="dataDirectory">Where `backfill:` keeps its per-tag high-water marks (DIR/backfill/SOURCE.json); null keeps them in memory.</param>
+    public OpcUaSourceConnector(
+        string name,
+        OpcUaSourceOptions source,
+        IReadOnlyList<SourceTag> tags,
+        ILogger logger,
+        TimeProvider time,
+        OpcUaClientSecurity? security = null,
+        IReadOnlyList<SourceGroup>? groups = null,
+        string? dataDirectory = null)
     {
         _name = name;
         _source = source;
         _security = security;
-        _plan = AcquisitionPlan.From(tags.Select(OpcUaTag.From));
+        _configuredTags = tags.Select(OpcUaTag.From).ToList();
+        _discovery = (groups ?? [])
+            .Where(g => g.GroupOptions is OpcUaGroupOptions { Discover: not null })
+            .Select(g => (new PlannedGroup(g.Machine, g.Group, (OpcUaGroupOptions)g.GroupOptions, g.Interval, []), ((OpcUaGroupOptions)g.GroupOptions).Discover!, g))
+            .ToList();
+        _plan = AcquisitionPlan.From(_configuredTags, _discovery.Select(d => d.Group));
         TagHealth = new SourceTagHealth(_plan.Groups.SelectMany(g => g.Tags));
-        _schedules = _plan.Groups.Where(g => g.IsPoll).ToDictionary(g => g, g => new PollSchedule(g.Interval));
+        _schedules = new(_plan.Groups.Where(g => g.IsPoll).ToDictionary(g => g, g => new PollSchedule(g.Interval)));
+        if (_plan.Groups.Any(g => g.Config.Backfill))
+        {
+            _marks = new HighWaterMarks(dataDirectory is null ? null : Path.Combine(dataDirectory, "backfill", name + ".json"));
+            _backfill = new HistoryBackfill(name, _marks, logger, time);
+        }
+
         _logger = logger;
         _time = time;
         _outage = new OutageEpisode(logger, time, $"Source {_name} ({source.Endpoint})");
@@ -122,7 +152,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     public event Action<PollCycle>? PollCompleted;
 
     // One schedule per poll group, kept across sessions so that a reconnect never reads a boundary again.
-    private readonly Dictionary<PlannedGroup, PollSchedule> _schedules;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, PollSchedule> _schedules;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, bool> _skipsReported = new();
 
     public async Task RunAsync(IReadingWriter output, CancellationToken cancellationToken)
@@ -166,13 +196,26 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
         client.ConnectionLost += OnLost;
         var loops = new List<Task>();
+        var rediscovered = false;
         try
         {
+            if (_discovery.Count > 0)
+            {
+                await DiscoverAsync(client, lost.Token);
+            }
+
             var addresses = await ResolveAsync(client, cancellationToken);
             _serverUnits = await ReadEngineeringUnitsAsync(client, addresses, cancellationToken);
             var itemsByGroup = _plan.Groups.ToDictionary(
                 g => g,
                 g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
+            // Groups to backfill: their live values are held back (Deliver waits) until the history up to now is written.
+            var backfilling = _backfill is null ? [] : BackfillDue(itemsByGroup);
+            foreach (var group in backfilling.Where(g => !g.IsPoll))
+            {
+                _backfillGates[group] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+
             var created = await OpenSubscriptionsAsync(session, itemsByGroup, cancellationToken);
             // The Publish requests flow before the monitored items are created, so the first items' queues do not
             // overflow while the last are created.
@@ -180,6 +223,16 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             foreach (var group in created)
             {
                 await CreateItemsAsync(group, itemsByGroup[group.Group], lost.Token);
+            }
+
+            // After the items exist, so that the history read reaches past their first values: nothing falls between.
+            foreach (var group in backfilling)
+            {
+                await BackfillAsync(client, group, itemsByGroup[group], output, lost.Token);
+                if (_backfillGates.TryRemove(group, out var gate))
+                {
+                    gate.TrySetResult();
+                }
             }
 
             Volatile.Write(ref _monitoredItemsActive, _groups.Values.Sum(g => g.Subscription.ItemCount));
@@ -192,6 +245,16 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 addresses.Count,
                 _plan.Groups.Count);
             loops.AddRange(_plan.Groups.Where(g => g.IsPoll && itemsByGroup[g].Count > 0).Select(g => PollAsync(client, g, itemsByGroup[g], output, lost.Token)));
+            if (_discovery.Any(d => d.Options.EveryMinutes > 0))
+            {
+                loops.Add(Task.Run(async () => rediscovered = await RediscoverAsync(client, lost.Token), CancellationToken.None));
+            }
+
+            if (_marks is not null)
+            {
+                loops.Add(SaveMarksAsync(lost.Token));
+            }
+
             // The loops run until the session is lost; the first one to end ends them all.
             await await Task.WhenAny(loops);
         }
@@ -206,9 +269,23 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         {
             // Stop the other loops of this session before it is closed or kept.
             Volatile.Write(ref _monitoredItemsActive, 0);
+            foreach (var gate in _backfillGates.Values)
+            {
+                gate.TrySetCanceled();
+            }
+
+            _backfillGates.Clear();
             await lost.CancelAsync();
             await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
             client.ConnectionLost -= OnLost;
+            _marks?.Save();
+        }
+
+        if (rediscovered && lostBecause is null && !cancellationToken.IsCancellationRequested)
+        {
+            // The tag list changed: the next session (at once, no backoff) subscribes and polls the new list.
+            await EndSessionAsync();
+            return;
         }
 
         // Part 4, 6.7: a session lost with its connection is kept, to be reactivated or its subscriptions transferred;
@@ -428,7 +505,186 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
         }
 
-        return readings.Count == 0 ? ValueTask.CompletedTask : _output!.WriteAsync(readings, cancellationToken);
+        if (readings.Count == 0)
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        return group.Config.Backfill ? WriteAndAdvanceAsync(group, readings, cancellationToken) : _output!.WriteAsync(readings, cancellationToken);
+    }
+
+    private async ValueTask WriteAndAdvanceAsync(PlannedGroup group, List<Reading> readings, CancellationToken cancellationToken)
+    {
+        if (_backfillGates.TryGetValue(group, out var gate))
+        {
+            // Held while the gap is read; then a value the history already gave (the items' first values) is not sent twice.
+            await gate.Task.WaitAsync(cancellationToken);
+            readings = readings.Where(r => r.Quality == Quality.Bad || _marks!.Of(r.Machine, r.Tag) is not { } mark || r.SourceTimestamp > mark).ToList();
+        }
+
+        await _output!.WriteAsync(readings, cancellationToken);
+        AdvanceMarks(_marks, readings);
+    }
+
+    /// <summary>The newest value written per tag is where its next gap starts (only Good and Uncertain values: a Bad one has no history to follow).</summary>
+    private static void AdvanceMarks(HighWaterMarks? marks, IEnumerable<Reading> readings)
+    {
+        if (marks is null)
+        {
+            return;
+        }
+
+        foreach (var reading in readings)
+        {
+            if (reading.Quality != Quality.Bad)
+            {
+                marks.Advance(reading.Machine, reading.Tag, reading.SourceTimestamp);
+            }
+        }
+    }
+
+    /// <summary>Tags the discovery groups have now, over all groups.</summary>
+    public int DiscoveredTags => _discovered.Values.Sum(t => t.Count);
+
+    /// <summary>Tags discovery added and found gone since the source started (the first discovery counts as added).</summary>
+    public long DiscoveryAdded => Interlocked.Read(ref _discoveryAdded);
+
+    public long DiscoveryGone => Interlocked.Read(ref _discoveryGone);
+
+    /// <summary>Discoveries run so far (at connects and by `everyMinutes`), whether or not they changed anything.</summary>
+    public long DiscoveryRuns => Interlocked.Read(ref _discoveryRuns);
+
+    private long _discoveryAdded;
+    private long _discoveryGone;
+    private long _discoveryRuns;
+
+    /// <summary>
+    /// Runs every group's `discover:` on this session and applies what changed to the plan: new tags added, gone ones
+    /// removed, each change logged with the names (up to 10) and counted. True when any group changed. A group whose
+    /// discovery fails keeps the tags it had.
+    /// </summary>
+    private async Task<bool> DiscoverAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var changed = false;
+        foreach (var (group, options, config) in _discovery)
+        {
+            DiscoveryResult result;
+            try
+            {
+                result = await GroupDiscovery.RunAsync(client, options, cancellationToken);
+            }
+            catch (UaServiceException e)
+            {
+                _logger.LogWarning("Source {Source}: discovery in group {Machine}/{Group} failed ({Status}: {Message}); keeping the {Count} tag(s) found before", _name, group.Machine, group.Name, e.StatusName, e.Message, _discovered.GetValueOrDefault(group)?.Count ?? 0);
+                continue;
+            }
+
+            if (result.Warning is { } warning && _discoveryWarnings.TryAdd(group.Machine + "/" + group.Name + "\0" + warning, true))
+            {
+                _logger.LogWarning("Source {Source}: discovery in group {Machine}/{Group}: {Warning}", _name, group.Machine, group.Name, warning);
+            }
+
+            var previous = _discovered.GetValueOrDefault(group);
+            var byName = (previous ?? []).ToDictionary(t => t.Tag, StringComparer.Ordinal);
+            var listed = _configuredTags.Where(t => t.Machine == group.Machine).Select(t => t.Tag).ToHashSet(StringComparer.Ordinal);
+            var tags = new List<OpcUaTag>();
+            foreach (var found in result.Tags)
+            {
+                if (listed.Contains(found.Name))
+                {
+                    continue; // a tag listed in the configuration wins over a discovered one of the same name
+                }
+
+                var nodeText = NodeText(client, found.NodeId);
+                tags.Add(byName.TryGetValue(found.Name, out var same) && same.NodeId == nodeText
+                    ? same
+                    : new OpcUaTag(config.Source, config.Machine, config.Group, found.Name, nodeText, null, null, group.Config, config.Interval, config.Measurement, config.Labels, false));
+            }
+
+            var now = tags.Select(t => t.Tag).ToHashSet(StringComparer.Ordinal);
+            var added = tags.Where(t => !byName.TryGetValue(t.Tag, out var before) || !ReferenceEquals(before, t)).Select(t => t.Tag).ToList();
+            var gone = (previous ?? []).Where(t => !now.Contains(t.Tag) || !tags.Contains(t)).Select(t => t.Tag).ToList();
+            _discovered[group] = tags;
+            Interlocked.Add(ref _discoveryAdded, added.Count);
+            Interlocked.Add(ref _discoveryGone, gone.Count);
+            if (previous is null || added.Count + gone.Count > 0)
+            {
+                changed |= previous is not null;
+                static string Names(List<string> names) => names.Count == 0 ? "" : string.Join(", ", names.Take(10)) + (names.Count > 10 ? $", ... ({names.Count - 10} more)" : "");
+                _logger.LogInformation(
+                    "Source {Source}: discovery in group {Machine}/{Group}: {Added} tag(s) added, {Gone} gone, {Count} now ({Visited} node(s) visited){AddedNames}{GoneNames}",
+                    _name,
+                    group.Machine,
+                    group.Name,
+                    added.Count,
+                    gone.Count,
+                    tags.Count,
+                    result.Visited,
+                    added.Count == 0 ? "" : "; added: " + Names(added),
+                    gone.Count == 0 ? "" : "; gone: " + Names(gone));
+                TagHealth.SetDiscovery(group.Machine, $"discovered {tags.Count} (+{added.Count}, -{gone.Count} at {_time.GetUtcNow():HH:mm:ss}Z)");
+            }
+        }
+
+        Interlocked.Increment(ref _discoveryRuns);
+        var discovered = _discovered.Values.SelectMany(t => t).ToList();
+        _plan = AcquisitionPlan.From(_configuredTags.Concat(discovered), _discovery.Select(d => d.Group));
+        TagHealth.Track(_plan.Groups.SelectMany(g => g.Tags));
+        return changed;
+    }
+
+    /// <summary>The NodeId text a discovered tag is resolved from next time: `nsu=` so a renumbered namespace still finds it.</summary>
+    private static string NodeText(OpcUaClient client, NodeId node) =>
+        node.NamespaceIndex > 0 && node.NamespaceIndex < client.NamespaceArray.Count
+            ? new ExpandedNodeId(node, client.NamespaceArray[node.NamespaceIndex]).ToString()
+            : node.ToString();
+
+    /// <summary>Discovers again every `everyMinutes` (the shortest of the groups); true as soon as the tag list changed.</summary>
+    private async Task<bool> RediscoverAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        var every = TimeSpan.FromMinutes(_discovery.Where(d => d.Options.EveryMinutes > 0).Min(d => d.Options.EveryMinutes));
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(every, _time, cancellationToken);
+            if (await DiscoverAsync(client, cancellationToken))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    // Subscribed groups whose gap is being filled: their notifications wait for it (the stack acknowledges them after).
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, TaskCompletionSource> _backfillGates = new();
+
+    /// <summary>The `backfill: true` groups to fill on this session; a group whose subscription was kept (nothing missed) is left alone.</summary>
+    private List<PlannedGroup> BackfillDue(Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup) =>
+        itemsByGroup.Where(g => g.Key.Config.Backfill && g.Value.Count > 0 && !(_groups.TryGetValue(g.Key, out var kept) && kept.Monitors(g.Value)))
+            .Select(g => g.Key)
+            .ToList();
+
+    private async Task BackfillAsync(OpcUaClient client, PlannedGroup group, List<(OpcUaTag Tag, NodeId Node)> items, IReadingWriter output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _backfill!.RunAsync(client, group, items, ToReading, output, cancellationToken);
+        }
+        catch (UaServiceException e)
+        {
+            // A server without HistoryRead (BadServiceUnsupported) or a refused read: live values still flow.
+            _logger.LogWarning("Source {Source}: group {Machine}/{Group}: backfill failed ({Status}: {Message}); the gap stays open", _name, group.Machine, group.Name, e.StatusName, e.Message);
+        }
+    }
+
+    /// <summary>Writes the high-water marks every 5 s while values arrive, so a kill -9 loses few of them.</summary>
+    private async Task SaveMarksAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), _time, cancellationToken);
+            _marks!.Save();
+        }
     }
 
     private static string KeyOf(OpcUaTag tag) => tag.Tag + "\u0000" + tag.Machine;
@@ -578,7 +834,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
         var reads = items.Select(i => new ReadValueId(i.Node, Attributes.Value, i.Tag.IndexRange)).ToList();
         var health = items.Select(i => TagHealth[i.Tag]).ToArray();
-        var schedule = _schedules[group];
+        var schedule = _schedules.GetOrAdd(group, g => new PollSchedule(g.Interval));
         schedule.Resume(_time.GetUtcNow());
         var firstOfSession = true;
         while (!cancellationToken.IsCancellationRequested)
@@ -609,6 +865,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
             var values = await client.ReadAsync(reads, TimestampsToReturn.Both, cancellationToken);
             var received = _time.GetUtcNow().UtcDateTime;
+            var marks = group.Config.Backfill ? _marks : null;
             var readings = new Reading[values.Length];
             for (var i = 0; i < values.Length; i++)
             {
@@ -629,6 +886,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
 
             await output.WriteAsync(readings, cancellationToken);
+            AdvanceMarks(marks, readings);
             // Counted with the cycle after them, so the counter always matches the cycles reported.
             Interlocked.Add(ref _pollsSkipped, skipped);
             PollCompleted?.Invoke(new PollCycle(group, boundary, now, skipped, firstOfSession, readings));
@@ -711,11 +969,22 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", MonitoredItemsActive));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", _rejected.Count));
         samples.Add(MetricSample.Gauge("gateway_source_tags_bad", "Tags whose latest status is Bad (wrong NodeId, device fault, refused, not connected); each logged once by name.", TagHealth.BadTags));
+        if (_discovery.Count > 0)
+        {
+            samples.Add(MetricSample.Gauge("gateway_source_discovered_tags", "Tags the source's `discover:` groups found on the server and read now.", DiscoveredTags));
+            samples.Add(MetricSample.Counter("gateway_source_discovery_changes_total", "Tags discovery added or found gone since the source started.", DiscoveryAdded, KeyValuePair.Create("change", "added")));
+            samples.Add(MetricSample.Counter("gateway_source_discovery_changes_total", "Tags discovery added or found gone since the source started.", DiscoveryGone, KeyValuePair.Create("change", "gone")));
+        }
+
         samples.Add(MetricSample.Counter("gateway_source_polls_skipped_total", "Poll boundaries not read because the previous Read or the wakeup came too late (each boundary is read at most once).", PollsSkipped));
         samples.Add(MetricSample.Counter("gateway_opcua_requests_total", "OPC UA service calls answered (Publish excepted).", RequestTimings.Count));
         samples.Add(MetricSample.CounterSeconds("gateway_opcua_request_seconds_total", "Time spent waiting for OPC UA service calls (Publish excepted); divided by the count, the mean latency.", RequestTimings.Total.TotalSeconds));
         samples.Add(MetricSample.GaugeSeconds("gateway_opcua_request_seconds_max", "The slowest OPC UA service call since the previous scrape.", RequestTimings.TakeMax().TotalSeconds));
     }
 
-    public async ValueTask DisposeAsync() => await EndSessionAsync();
+    public async ValueTask DisposeAsync()
+    {
+        _marks?.Save();
+        await EndSessionAsync();
+    }
 }

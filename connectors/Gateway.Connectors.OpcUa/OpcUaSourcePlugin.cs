@@ -59,7 +59,7 @@ public sealed class OpcUaSourcePlugin : ISourcePlugin
             var pkiLog = context.LoggerFactory.CreateLogger("Gateway.Pki");
             return OpcUaClientSecurity.ForService(application, line => pkiLog.LogInformation("{Certificate}", line));
         });
-        return new OpcUaSourceConnector(name, (OpcUaSourceOptions)options, tags, context.LoggerFactory.CreateLogger($"Gateway.Sources.{name}"), context.TimeProvider, security);
+        return new OpcUaSourceConnector(name, (OpcUaSourceOptions)options, tags, context.LoggerFactory.CreateLogger($"Gateway.Sources.{name}"), context.TimeProvider, security, context.Groups, context.DataDirectory);
     }
 
     /// <summary>Keys of one identity type set under another (a password with type anonymous is a mistake, not a wish), and files that are not there.</summary>

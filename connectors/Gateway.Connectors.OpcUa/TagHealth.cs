@@ -10,26 +10,47 @@ namespace Gateway.Connectors.OpcUa;
 /// </summary>
 public sealed class SourceTagHealth
 {
-    private readonly Dictionary<OpcUaTag, TagStatus> _byTag = new(ReferenceEqualityComparer.Instance);
-    private readonly Dictionary<string, TagStatus[]> _byMachine = new(StringComparer.Ordinal);
+    // Replaced whole (never changed in place) when discovery changes the tag list, so readers need no lock.
+    private volatile Dictionary<OpcUaTag, TagStatus> _byTag = new(ReferenceEqualityComparer.Instance);
+    private volatile Dictionary<string, TagStatus[]> _byMachine = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _discovery = new(StringComparer.Ordinal);
 
-    public SourceTagHealth(IEnumerable<OpcUaTag> tags)
+    public SourceTagHealth(IEnumerable<OpcUaTag> tags) => Track(tags);
+
+    /// <summary>
+    /// The tags to keep a status for from now on (after a discovery); a tag kept from before keeps its status, a new
+    /// one has none yet, a gone one is forgotten.
+    /// </summary>
+    public void Track(IEnumerable<OpcUaTag> tags)
     {
+        var previous = _byTag;
+        var byTag = new Dictionary<OpcUaTag, TagStatus>(ReferenceEqualityComparer.Instance);
+        var byMachine = new Dictionary<string, TagStatus[]>(StringComparer.Ordinal);
         foreach (var machine in tags.GroupBy(t => t.Machine, StringComparer.Ordinal))
         {
-            var statuses = machine.Select(t => new TagStatus()).ToArray();
-            var i = 0;
+            var statuses = new List<TagStatus>();
             foreach (var tag in machine)
             {
-                _byTag[tag] = statuses[i++];
+                if (!byTag.ContainsKey(tag))
+                {
+                    var status = previous.GetValueOrDefault(tag) ?? new TagStatus();
+                    byTag[tag] = status;
+                    statuses.Add(status);
+                }
             }
 
-            _byMachine[machine.Key] = statuses;
+            byMachine[machine.Key] = [.. statuses];
         }
+
+        _byTag = byTag;
+        _byMachine = byMachine;
     }
 
-    /// <summary>The status slot of a tag of this source (the instance the plan holds).</summary>
-    public TagStatus this[OpcUaTag tag] => _byTag[tag];
+    /// <summary>What `gateway status` says of a machine's discovered tags (the last change found).</summary>
+    public void SetDiscovery(string machine, string note) => _discovery[machine] = note;
+
+    /// <summary>The status slot of a tag of this source (the instance the plan holds); a tag not tracked gets a slot of its own.</summary>
+    public TagStatus this[OpcUaTag tag] => _byTag.GetValueOrDefault(tag) ?? new TagStatus();
 
     /// <summary>Tags whose latest status is Bad, over all machines.</summary>
     public int BadTags => _byMachine.Values.Sum(m => m.Count(s => s.IsBad));
@@ -37,9 +58,10 @@ public sealed class SourceTagHealth
     /// <summary>The tags of one machine, in configuration order; empty for a machine this source does not read.</summary>
     public MachineTagHealth ForMachine(string machine)
     {
+        var discovery = _discovery.GetValueOrDefault(machine);
         if (!_byMachine.TryGetValue(machine, out var statuses))
         {
-            return new MachineTagHealth(0, 0, null);
+            return new MachineTagHealth(0, 0, null, discovery);
         }
 
         var bad = 0;
@@ -53,7 +75,7 @@ public sealed class SourceTagHealth
             }
         }
 
-        return new MachineTagHealth(statuses.Length, bad, first?.ToString());
+        return new MachineTagHealth(statuses.Length, bad, first?.ToString(), discovery);
     }
 }
 

@@ -27,10 +27,13 @@ public sealed record HealthProblem(string Problem, DateTimeOffset Since);
 
 /// <summary>How many of a machine's tags are Bad, and the status of the first of them (in configuration order).</summary>
 /// <param name="FirstBadStatus">The status as the protocol names it, e.g. "BadNodeIdUnknown (0x80340000)".</param>
-public sealed record MachineTagHealth(int Tags, int BadTags, string? FirstBadStatus)
+/// <param name="Discovery">For tags found by browsing: the last change, e.g. "discovered 12 (+1, -0 at 15:30:02Z)"; null otherwise.</param>
+public sealed record MachineTagHealth(int Tags, int BadTags, string? FirstBadStatus, string? Discovery = null)
 {
-    /// <summary>"all 3 tags Bad (BadNodeIdUnknown (0x80340000))", "1 of 3 tags Bad (...)", "3 tags, none Bad".</summary>
-    public string Describe() => (BadTags, Tags) switch
+    /// <summary>"all 3 tags Bad (BadNodeIdUnknown (0x80340000))", "1 of 3 tags Bad (...)", "3 tags, none Bad"; then the discovery, if any.</summary>
+    public string Describe() => Discovery is null ? DescribeTags() : $"{DescribeTags()}; {Discovery}";
+
+    private string DescribeTags() => (BadTags, Tags) switch
     {
         (0, 1) => "1 tag, not Bad",
         (0, _) => $"{Tags} tags, none Bad",

@@ -28,6 +28,9 @@ public sealed record Reading
     /// <summary>Set when the server reported lost values (the Overflow bit of the status), a data gap.</summary>
     public bool DataGap { get; init; }
 
+    /// <summary>Read afterwards from the server's history (OPC UA HistoryRead) to fill a gap, not received live.</summary>
+    public bool Backfilled { get; init; }
+
     public DateTime SourceTimestamp { get; init; }
 
     public DateTime ServerTimestamp { get; init; }

@@ -61,12 +61,27 @@ public sealed record SourceTag(
 
 /// <summary>What the host gives a source plugin when it creates a connector.</summary>
 /// <param name="Application">This gateway's own application identity (certificate, PKI directory), from the top-level `pki:`.</param>
+/// <param name="Groups">Every tag group of the source's machines, also those without tags (whose tags the connector finds itself, e.g. by browsing).</param>
 public sealed record SourceContext(
     string GatewayName,
     string DataDirectory,
     ILoggerFactory LoggerFactory,
     TimeProvider TimeProvider,
-    ApplicationIdentity Application);
+    ApplicationIdentity Application,
+    IReadOnlyList<SourceGroup>? Groups = null);
+
+/// <summary>One tag group of a source's machine as configured, with or without tags.</summary>
+/// <param name="GroupOptions">The group's keys of this source type (an instance of the plugin's GroupOptionsType).</param>
+/// <param name="Measurement">The InfluxDB measurement (the group's, else the source name).</param>
+/// <param name="Labels">Gateway, source and machine labels merged (machine wins).</param>
+public sealed record SourceGroup(
+    string Source,
+    string Machine,
+    string Group,
+    TimeSpan Interval,
+    object GroupOptions,
+    string Measurement,
+    LabelSet Labels);
 
 /// <summary>
 /// Who this gateway is towards devices that authenticate applications (OPC UA): its certificate's identity and the

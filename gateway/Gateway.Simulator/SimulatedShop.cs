@@ -50,6 +50,7 @@ public sealed class SimulatedShop
         }
 
         Tags = [.. _machines.SelectMany(m => m.Tags)];
+        MachineTool = options.MachineTool && _machines.FirstOrDefault(m => m is CncMachine) is { } cnc ? new UmatiMachineTool(addressSpace, NamespaceIndex, cnc) : null;
         Schedule = options.RecordSchedule ? new SimulatorSchedule() : null;
         _firstTick = options.TickValues ? options.StartTick : 0;
         Step(DateTime.UtcNow);
@@ -62,6 +63,9 @@ public sealed class SimulatedShop
     public IReadOnlyList<SimulatedMachine> Machines => _machines;
 
     public IReadOnlyList<SimulatedTag> Tags { get; }
+
+    /// <summary>The first CNC modelled per OPC 40501, when <see cref="SimulatorOptions.MachineTool"/> asked for it.</summary>
+    public UmatiMachineTool? MachineTool { get; }
 
     public long Steps { get; private set; }
 
@@ -78,6 +82,8 @@ public sealed class SimulatedShop
         {
             machine.Step(Steps == 0 ? 0 : _stepSeconds, now, _firstTick + Steps);
         }
+
+        MachineTool?.Step(Steps == 0 ? 0 : _stepSeconds, now);
 
         Schedule?.Record(_firstTick + Steps, now, _machines, AddressSpace, NamespaceIndex);
 

@@ -59,6 +59,9 @@ public sealed record SimulatorOptions
     [Description("Machine time per wall-clock time (1 = real time; 60 shows a shift's cycles, idles and alarms within minutes).")]
     public double TimeScale { get; init; } = 1;
 
+    [Description("Also model the first CNC per OPC 40501 (umati MachineTool) at Objects/Machines/MachineTool-cnc-01, its values following that CNC (read it with `discover: {model: machinetool}`).")]
+    public bool MachineTool { get; init; }
+
     /// <remarks>The load harness recomputes what was produced from <see cref="Gateway.Simulator.TickValues.Of"/> and finds every lost or duplicated reading.</remarks>
     [NotAKey]
     [Description("Load tests: generated tags change on every tick to a pure function of (machine, tag, tick), so a checker can recompute them.")]

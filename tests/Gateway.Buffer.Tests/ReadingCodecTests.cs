@@ -48,6 +48,17 @@ public sealed class ReadingCodecTests
         Assert.Equal("L2", decoded.Labels["line"]);
     }
 
+    [Fact]
+    public void The_backfilled_flag_survives_the_round_trip_beside_the_data_gap_and_quality_bits()
+    {
+        foreach (var (gap, backfilled, quality) in new[] { (false, true, Quality.Good), (true, true, Quality.Bad), (true, false, Quality.Uncertain), (false, false, Quality.Good) })
+        {
+            var reading = TestReadings.Make(3) with { DataGap = gap, Backfilled = backfilled, Quality = quality };
+            var decoded = RoundTrip(reading, 5, out _);
+            Assert.Equal((gap, backfilled, quality), (decoded.DataGap, decoded.Backfilled, decoded.Quality));
+        }
+    }
+
     public static TheoryData<string, ReadingValue> Values => new()
     {
         { "null", ReadingValue.Null },

@@ -10,9 +10,9 @@ internal sealed class RunningConnector : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    private RunningConnector(TestSource source, IReadOnlyList<SourceTag> tags, TimeProvider time, Action<OpcUaSourceConnector>? beforeStart)
+    private RunningConnector(TestSource source, IReadOnlyList<SourceTag> tags, TimeProvider time, Action<OpcUaSourceConnector>? beforeStart, IReadOnlyList<SourceGroup>? groups = null, string? dataDirectory = null)
     {
-        Connector = TestSources.Connector(source, tags, Log, time);
+        Connector = TestSources.Connector(source, tags, Log, time, groups: groups, dataDirectory: dataDirectory);
         beforeStart?.Invoke(Connector);
         _run = Connector.RunAsync(Output, _stop.Token);
     }
@@ -27,6 +27,10 @@ internal sealed class RunningConnector : IAsyncDisposable
     /// <param name="beforeStart">Called before the connector runs (to subscribe to its events).</param>
     public static RunningConnector Start(TestSource source, IReadOnlyList<SourceTag> tags, TimeProvider? time = null, Action<OpcUaSourceConnector>? beforeStart = null) =>
         new(source, tags, time ?? TimeProvider.System, beforeStart);
+
+    /// <summary>A connector that also has configured groups (`discover:` groups without tags) and a data directory (`backfill:` marks).</summary>
+    public static RunningConnector Start(TestSource source, IReadOnlyList<SourceTag> tags, IReadOnlyList<SourceGroup> groups, string? dataDirectory = null, TimeProvider? time = null) =>
+        new(source, tags, time ?? TimeProvider.System, null, groups, dataDirectory);
 
     /// <summary>Waits for the readings to satisfy <paramref name="condition"/>; on timeout the message carries the connector's log.</summary>
     public async Task WaitUntilAsync(Func<IReadOnlyCollection<Reading>, bool> condition, TimeSpan timeout, string what)

@@ -66,8 +66,8 @@ internal static class TestSources
         MaxSessions = maxSessions,
     });
 
-    public static OpcUaSourceConnector Connector(TestSource source, IReadOnlyList<SourceTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null) =>
-        new(source.Name, source.Options, tags, logger, time, security);
+    public static OpcUaSourceConnector Connector(TestSource source, IReadOnlyList<SourceTag> tags, ILogger logger, TimeProvider time, OpcUaClientSecurity? security = null, IReadOnlyList<SourceGroup>? groups = null, string? dataDirectory = null) =>
+        new(source.Name, source.Options, tags, logger, time, security, groups, dataDirectory);
 
     /// <summary>The counters of the node-opcua server's Counters block, by tag name "c00042".</summary>
     public static List<SourceTag> Counters(int count, TestGroup group) =>

@@ -30,6 +30,7 @@ public sealed class PayloadTests
             TestSinks.Reading(81240, tag: "Broken", value: ReadingValue.FromDouble(double.NaN), unit: "°C") with { Quality = Quality.Bad, StatusCode = 0x80000000, DataGap = true },
             TestSinks.Reading(81241, tag: "Nothing", value: ReadingValue.Null, unit: null) with { Quality = Quality.Uncertain, StatusCode = 0x40000000 },
             TestSinks.Reading(81242, tag: "Tool", value: ReadingValue.FromJson("""{"number":7,"name":"T07 \"drill\"","wear":[0.1,0.2]}"""), unit: null),
+            TestSinks.Reading(81243, tag: "FromHistory", value: ReadingValue.FromInt64(7), unit: null) with { Backfilled = true },
         };
         await sink.DeliverAsync(readings, CancellationToken.None);
 
@@ -62,6 +63,8 @@ public sealed class PayloadTests
         Assert.Equal("Bad", broken.GetProperty("quality").GetString());
         Assert.Equal(0x80000000, broken.GetProperty("status").GetUInt32());
         Assert.True(broken.GetProperty("gap").GetBoolean());
+        Assert.True(Parse(received, "factory/plant1/cnc1/FromHistory").GetProperty("backfilled").GetBoolean());
+        Assert.False(broken.TryGetProperty("backfilled", out _)); // only when set
         Assert.Equal("°C", broken.GetProperty("unit").GetString());
         Assert.Equal("Uncertain", Parse(received, "factory/plant1/cnc1/Nothing").GetProperty("quality").GetString());
 

@@ -21,7 +21,7 @@ internal readonly record struct SeriesKey(string Source, string Machine, string 
 /// <summary>
 /// Writes readings as records. Each segment starts with an empty series table, so a segment can be read
 /// (and deleted) on its own.
-/// Reading payload: kind | sequence i64 | series varint | flags (quality bits 0-1, data gap bit 2) | status varint |
+/// Reading payload: kind | sequence i64 | series varint | flags (quality bits 0-1, data gap bit 2, backfilled bit 3) | status varint |
 /// DateTimeKind of the four timestamps (2 bits each) | timestamp ticks i64 | source, server, gateway timestamps as
 /// zigzag tick deltas from the timestamp | value kind | value.
 /// </summary>
@@ -89,7 +89,7 @@ internal sealed class ReadingEncoder
         o.WriteByte((byte)RecordKind.Reading);
         o.WriteInt64(sequence);
         o.WriteVarUInt((ulong)seriesId);
-        o.WriteByte((byte)(((int)r.Quality & 0x3) | (r.DataGap ? 0x4 : 0)));
+        o.WriteByte((byte)(((int)r.Quality & 0x3) | (r.DataGap ? 0x4 : 0) | (r.Backfilled ? 0x8 : 0)));
         o.WriteVarUInt(r.StatusCode);
         o.WriteByte((byte)((int)r.Timestamp.Kind | ((int)r.SourceTimestamp.Kind << 2) | ((int)r.ServerTimestamp.Kind << 4) | ((int)r.GatewayTimestamp.Kind << 6)));
         var ticks = r.Timestamp.Ticks;
@@ -249,6 +249,7 @@ internal sealed class ReadingDecoder
             Sequence = sequence,
             Quality = (Quality)(flags & 0x3),
             DataGap = (flags & 0x4) != 0,
+            Backfilled = (flags & 0x8) != 0, // 0 in records written before the bit existed
             StatusCode = status,
             Timestamp = Time(ticks, kinds),
             SourceTimestamp = Time(source, kinds >> 2),

@@ -10,7 +10,7 @@ using Gateway.OpcUa.Types;
 namespace Gateway.Host.CommandLine;
 
 /// <summary>
-/// `gateway browse ENDPOINT [--from NODEID] [--depth N] [--json] [--yaml] [--include-server]`: walks the address space.
+/// `gateway browse ENDPOINT [--from NODEID] [--depth N] [--json] [--yaml] [--include-server] [--model machinetool]`: walks the address space.
 /// From the Objects folder (the default) every object in it is a machine; from any other node, that node is the
 /// machine. `--yaml` prints one template per machine. The Server object (i=2253: diagnostics, capabilities) is left
 /// out unless `--include-server` is given, and a walk that the depth limit cut short says so on stderr.
@@ -25,7 +25,9 @@ public static class BrowseCommand
         var json = new Option<bool>("--json") { Description = "Print a JSON array of nodes." };
         var yaml = new Option<bool>("--yaml") { Description = "Print a template per machine object, with a tag for each of its variables, to paste into the gateway config." };
         var includeServer = new Option<bool>("--include-server") { Description = "Also walk the Server object (i=2253: diagnostics and capabilities), left out by default." };
-        var command = new Command("browse", "Walk an OPC UA server's address space.") { endpoint, from, depth, json, yaml, includeServer };
+        var model = new Option<string?>("--model") { Description = "With --yaml: write out a companion model's instances instead of a walk: `machinetool` (OPC 40501: every MachineToolType instance, found by type)." };
+        model.AcceptOnlyFromAmong("machinetool");
+        var command = new Command("browse", "Walk an OPC UA server's address space.") { endpoint, from, depth, json, yaml, includeServer, model };
         var connection = new ConnectionOptions();
         connection.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -40,6 +42,18 @@ public static class BrowseCommand
                 }
 
                 await using var client = await OpcUaClient.ConnectAsync(parse.GetValue(endpoint)!, options, cancellationToken);
+                if (parse.GetValue(model) is not null)
+                {
+                    var (machineTools, warning) = await MachineToolYaml.WriteAsync(client, parse.GetValue(endpoint)!, cancellationToken);
+                    if (warning is not null)
+                    {
+                        error.WriteLine($"gateway browse: {warning}");
+                    }
+
+                    output.Write(machineTools);
+                    return ExitCodes.Ok;
+                }
+
                 var start = client.ResolveNodeId(parse.GetValue(from)!);
                 var walk = new Walk(client, parse.GetValue(depth), parse.GetValue(includeServer));
 

@@ -20,12 +20,13 @@ public static class SimulateCommand
         var timeScale = OptionOf("--time-scale", nameof(SimulatorOptions.TimeScale), defaults.TimeScale);
         var tickValues = OptionOf("--tick-values", nameof(SimulatorOptions.TickValues), defaults.TickValues);
         var startTick = OptionOf("--start-tick", nameof(SimulatorOptions.StartTick), defaults.StartTick);
+        var machineTool = OptionOf("--machine-tool", nameof(SimulatorOptions.MachineTool), defaults.MachineTool);
         // `gateway simulate` serves a MELSEC PLC too (the YAML section's default is none, so tests never collide on a port).
         var melsecPort = OptionOf("--melsec-port", nameof(SimulatorOptions.MelsecPort), 5000);
         var maxTicks = OptionOf("--max-ticks", nameof(SimulatorOptions.MaxTicks), defaults.MaxTicks, " SIGUSR1 stops them too.");
         // The command line serves Modbus by default (the YAML key defaults to none, so tests never collide on a port).
         var modbusPort = OptionOf("--modbus-port", nameof(SimulatorOptions.ModbusPort), 5020, " Default here: 5020.");
-        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server, a Modbus TCP power meter and PLC, and a MELSEC PLC).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks, melsecPort, modbusPort };
+        var command = new Command("simulate", "Run the built-in machine simulator (an OPC UA server, a Modbus TCP power meter and PLC, and a MELSEC PLC).") { port, machines, tags, rate, bind, seed, timeScale, tickValues, startTick, maxTicks, melsecPort, modbusPort, machineTool };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = defaults with
@@ -42,6 +43,7 @@ public static class SimulateCommand
                 StartTick = parse.GetValue(startTick),
                 MaxTicks = parse.GetValue(maxTicks),
                 MelsecPort = parse.GetValue(melsecPort),
+                MachineTool = parse.GetValue(machineTool),
             };
             var problems = options.Validate();
             if (problems.Count > 0)

@@ -115,6 +115,17 @@ public sealed class GatewayRuntime : IAsyncDisposable
         _sinks.Add(new RunningSink(sinkConfig, sink, loop, task));
     }
 
+    /// <summary>The source's groups as configured (a machine's template groups, then its own), also those without tags.</summary>
+    private List<SourceGroup> GroupsOf(SourceConfig source) =>
+        source.Machines.SelectMany(machine =>
+        {
+            var labels = LabelSet.From(Config.Gateway.Labels.Concat(source.Labels).Concat(machine.Labels));
+            var template = machine.Template is { } name && Config.Templates.TryGetValue(name, out var found) ? found.Groups : [];
+            return template.Concat(machine.Groups)
+                .Where(g => g.Options is not null)
+                .Select(g => new SourceGroup(source.Name, machine.Name, g.Name, TimeSpan.FromMilliseconds(g.IntervalMs), g.Options!, g.Measurement ?? source.Name, labels));
+        }).ToList();
+
     private void StartSource(SourceConfig source)
     {
         if (!_plugins.Sources.TryGet(source.Type, out var plugin))
@@ -128,7 +139,8 @@ public sealed class GatewayRuntime : IAsyncDisposable
             Path.GetFullPath(Config.Gateway.DataDirectory),
             _loggerFactory,
             _time,
-            Config.Pki.ToApplicationIdentity(Config.Gateway.DataDirectory));
+            Config.Pki.ToApplicationIdentity(Config.Gateway.DataDirectory),
+            GroupsOf(source));
         var connector = plugin.Create(source.Name, source.Options!, tags, context);
         var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline);
         var stop = new CancellationTokenSource();

@@ -18,6 +18,7 @@ public sealed class JsonPayloadWriter : IDisposable
     private static readonly JsonEncodedText TimestampName = JsonEncodedText.Encode("timestamp");
     private static readonly JsonEncodedText UnitName = JsonEncodedText.Encode("unit");
     private static readonly JsonEncodedText GapName = JsonEncodedText.Encode("gap");
+    private static readonly JsonEncodedText BackfilledName = JsonEncodedText.Encode("backfilled");
     private static readonly JsonEncodedText SeqName = JsonEncodedText.Encode("seq");
     private static readonly JsonEncodedText TagName = JsonEncodedText.Encode("tag");
     private static readonly JsonEncodedText ReadingsName = JsonEncodedText.Encode("readings");
@@ -119,6 +120,11 @@ public sealed class JsonPayloadWriter : IDisposable
         if (reading.DataGap)
         {
             writer.WriteBoolean(GapName, true);
+        }
+
+        if (reading.Backfilled)
+        {
+            writer.WriteBoolean(BackfilledName, true);
         }
 
         writer.WriteNumber(SeqName, reading.Sequence);
