@@ -265,9 +265,9 @@ public sealed class ConsoleBrowserTests(ConsoleGateways gateways, ITestOutputHel
         output.WriteLine($"screenshot: {path}");
     }
 
-    private static Task WaitAsync(string what, Func<bool> condition) => WaitAsync(what, () => Task.FromResult(condition()));
+    private Task WaitAsync(string what, Func<bool> condition) => WaitAsync(what, () => Task.FromResult(condition()));
 
-    private static async Task WaitAsync(string what, Func<Task<bool>> condition)
+    private async Task WaitAsync(string what, Func<Task<bool>> condition)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (true)
@@ -286,6 +286,7 @@ public sealed class ConsoleBrowserTests(ConsoleGateways gateways, ITestOutputHel
 
             if (DateTime.UtcNow > deadline)
             {
+                Screenshot("failed-" + new string(what.Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray()));
                 throw new TimeoutException($"waited {Patience} for {what}");
             }
 

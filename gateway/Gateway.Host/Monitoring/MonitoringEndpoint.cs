@@ -274,7 +274,15 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
         }
 
         var body = Array.Empty<byte>();
-        if (headers.TryGetValue("Content-Length", out var contentLength))
+        if (headers.TryGetValue("Transfer-Encoding", out var encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            body = await ReadChunkedBodyAsync(stream, head.AsMemory(headEnd + 4, length - headEnd - 4), cancellationToken);
+            if (body.Length > MaxRequestBodyBytes)
+            {
+                return null;
+            }
+        }
+        else if (headers.TryGetValue("Content-Length", out var contentLength))
         {
             if (!int.TryParse(contentLength, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) || size > MaxRequestBodyBytes)
             {
@@ -301,6 +309,88 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
             RemoteAddress = remote,
             IsHttps = https,
         };
+    }
+
+    /// <summary>
+    /// A chunked body (RFC 9112, 7.1: hex size, optional extensions, CRLF, data, CRLF; a last chunk of size 0, trailers,
+    /// CRLF), as HttpClient sends JSON content. <paramref name="already"/> is what came with the head.
+    /// </summary>
+    private static async Task<byte[]> ReadChunkedBodyAsync(Stream stream, ReadOnlyMemory<byte> already, CancellationToken cancellationToken)
+    {
+        var input = new MemoryStream();
+        input.Write(already.Span);
+        var position = 0;
+        var body = new MemoryStream();
+        var buffer = new byte[8192];
+
+        async Task<bool> EnsureAsync(int count)
+        {
+            while (input.Length - position < count)
+            {
+                var read = await stream.ReadAsync(buffer, cancellationToken);
+                if (read == 0)
+                {
+                    throw new IOException("connection closed inside a chunked body");
+                }
+
+                input.Seek(0, SeekOrigin.End);
+                input.Write(buffer, 0, read);
+                if (input.Length > MaxRequestBodyBytes + MaxRequestHeadBytes)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        async Task<string?> LineAsync()
+        {
+            while (true)
+            {
+                var data = input.GetBuffer().AsSpan(position, (int)input.Length - position);
+                var end = data.IndexOf("\r\n"u8);
+                if (end >= 0)
+                {
+                    var line = System.Text.Encoding.ASCII.GetString(data[..end]);
+                    position += end + 2;
+                    return line;
+                }
+
+                if (!await EnsureAsync((int)input.Length - position + 1))
+                {
+                    return null;
+                }
+            }
+        }
+
+        while (true)
+        {
+            var sizeLine = await LineAsync();
+            var sizeText = sizeLine?.Split(';')[0].Trim();
+            if (sizeText is null || !int.TryParse(sizeText, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var size) || size < 0)
+            {
+                return new byte[MaxRequestBodyBytes + 1]; // refused by the caller as too large or malformed
+            }
+
+            if (size == 0)
+            {
+                while (await LineAsync() is { Length: > 0 })
+                {
+                    // trailer fields: ignored
+                }
+
+                return body.ToArray();
+            }
+
+            if (body.Length + size > MaxRequestBodyBytes || !await EnsureAsync(size + 2))
+            {
+                return new byte[MaxRequestBodyBytes + 1];
+            }
+
+            body.Write(input.GetBuffer(), position, size);
+            position += size + 2;
+        }
     }
 
     private async Task<HttpAnswer> RespondAsync(HttpRequest? request, CancellationToken cancellationToken)

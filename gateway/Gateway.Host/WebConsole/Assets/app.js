@@ -41,7 +41,7 @@ function loginForm(main) {
   form.addEventListener('submit', async event => {
     event.preventDefault();
     try {
-      session = await post('/api/login', { user: user.value, password: password.value });
+      session = { ...session, ...await post('/api/login', { user: user.value, password: password.value }) };
       setCsrfToken(session.csrfToken);
       show();
     } catch (error) {
