@@ -84,6 +84,7 @@ public sealed class ConsoleBrowserTests(ConsoleGateways gateways, ITestOutputHel
     {
         Browser.Navigate().GoToUrl(gateways.Open.Url + "/#/browse");
         await WaitAsync("the simulator among the sources", () => Browser.FindElements(By.CssSelector("#browse-source option[value='simulator']")).Count == 1);
+        Choose("#browse-source", "simulator");
         Click("#browse-open");
         await ExpandAsync("cnc-02");
         await ExpandAsync("cnc-02/Spindle");
