@@ -374,6 +374,61 @@ public sealed class HttpConfig
     [RegularExpression("^.+:[0-9]{1,5}$", ErrorMessage = "write host:port, e.g. 127.0.0.1:9180")]
     [Description("host:port to listen on. Loopback by default; set 0.0.0.0:9180 only on a trusted network.")]
     public string Listen { get; set; } = "127.0.0.1:9180";
+
+    [Description("The web console (docs/console.md): pages and a JSON API on this listener, for commissioning and first-line diagnosis.")]
+    public WebConsoleConfig Console { get; set; } = new();
+
+    [Description("Serve HTTPS with this certificate instead of HTTP (every page, /api and /metrics).")]
+    public HttpTlsConfig? Tls { get; set; }
+}
+
+/// <summary>The web console on the HTTP listener: who may log in and what stays open without a login.</summary>
+public sealed class WebConsoleConfig
+{
+    [Description("Serve the console and its /api. false leaves only /metrics, /healthz, /readyz and /status.")]
+    public bool Enabled { get; set; } = true;
+
+    [Description("Require a login even on a loopback listen address (treated exactly as a non-loopback bind). Any other address always requires one.")]
+    public bool RequireLogin { get; set; }
+
+    [Description("Paths reachable without a login where one is required, e.g. [/metrics, /healthz] for a Prometheus.")]
+    public List<string> OpenEndpoints { get; set; } = [];
+
+    [Range(1, 10080)]
+    [Description("Minutes a login lasts without use.")]
+    public int SessionMinutes { get; set; } = 480;
+
+    [Description("Who may log in where a login is required (`gateway passwd` makes a passwordHash).")]
+    public List<WebConsoleUserConfig> Users { get; set; } = [];
+}
+
+public sealed class WebConsoleUserConfig
+{
+    [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9_.@-]*$", ErrorMessage = "a user name holds only letters, digits, '_', '.', '@' and '-'")]
+    public string Name { get; set; } = "";
+
+    [Required]
+    [RegularExpression(@"^\$pbkdf2-sha256\$i=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$", ErrorMessage = "expected $pbkdf2-sha256$i=ITERATIONS$SALT$HASH; make one with `gateway passwd`")]
+    [Description("PBKDF2-SHA256 hash of the password, as `gateway passwd` prints it.")]
+    public string PasswordHash { get; set; } = "";
+
+    [AllowedValues("viewer", "admin")]
+    [Description("viewer: read only; admin: also trusts and rejects certificates and applies configuration.")]
+    public string Role { get; set; } = "viewer";
+}
+
+public sealed class HttpTlsConfig
+{
+    [Required]
+    [Description("Certificate file: PEM (with privateKey) or PKCS#12 (.pfx/.p12, key inside).")]
+    public string Certificate { get; set; } = "";
+
+    [Description("PEM private key file for a PEM certificate.")]
+    public string? PrivateKey { get; set; }
+
+    [Description("Password of a PKCS#12 file, e.g. ${file:/etc/gateway/console.pfx.pass}.")]
+    public string? Password { get; set; }
 }
 
 public sealed class LoggingConfig

@@ -11,14 +11,24 @@ namespace Gateway.Host.CommandLine;
 /// </summary>
 public static class MqttPasswordCommand
 {
-    public static Command Create()
+    public static Command Create() =>
+        Create("mqtt-password", "Hash a password for a user of the embedded MQTT broker (users[].passwordHash).");
+
+    /// <summary>
+    /// `gateway passwd`: the same hash for a web console user (http.console.users[].passwordHash, docs/console.md);
+    /// one format and one implementation for both.
+    /// </summary>
+    public static Command CreateConsolePasswd() =>
+        Create("passwd", "Hash a password for a web console user (http.console.users[].passwordHash).");
+
+    private static Command Create(string name, string description)
     {
         var file = new Option<string?>("--password-file")
         {
             Description = "File whose first line is the password (default: read it from standard input).",
             HelpName = "PATH",
         };
-        var command = new Command("mqtt-password", "Hash a password for a user of the embedded MQTT broker (users[].passwordHash).") { file };
+        var command = new Command(name, description) { file };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file);

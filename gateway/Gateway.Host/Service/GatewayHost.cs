@@ -40,6 +40,10 @@ public static class GatewayHost
             DisableDefaults = false,
         });
         ConfigureLogging(builder.Logging, config.Logging);
+        // The web console's Logs page: the last lines, kept in memory (and masked like every other provider's).
+        var recentLogLines = new Gateway.Host.WebConsole.RecentLogLines();
+        builder.Logging.AddProvider(recentLogLines);
+        builder.Services.AddSingleton(recentLogLines);
         builder.Services.AddSystemd();
         builder.Services.AddWindowsService(options => options.ServiceName = "ChangwonEdgeGateway");
         builder.Services.Configure<HostOptions>(options =>

@@ -46,6 +46,9 @@ public sealed class GatewayRuntime : IAsyncDisposable
     /// <summary>Machine state, downtime and OEE; null when the configuration computes none.</summary>
     public MachineStateEngine? MachineState { get; private init; }
 
+    /// <summary>The last reading of every tag, for the web console.</summary>
+    public Gateway.Host.WebConsole.LatestReadings? Latest { get; private init; }
+
     public IReadOnlyList<RunningSink> Sinks => _sinks;
 
     public IReadOnlyCollection<RunningSource> Sources => _sources.Values;
@@ -69,8 +72,10 @@ public sealed class GatewayRuntime : IAsyncDisposable
             time);
         // Machine state and OEE (docs/oee.md) see every normalized reading on its way to the buffer.
         var machineState = MachineStateSetup.Create(loaded, buffer, dataDirectory, loggerFactory, time);
-        var pipeline = new NormalizationPipeline(loaded.Tags, machineState ?? (IReadingWriter)buffer, time, loggerFactory.CreateLogger<NormalizationPipeline>());
-        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins) { MachineState = machineState };
+        // The web console's machine page shows each tag's last normalized reading (WebConsole/LatestReadings.cs).
+        var latest = new Gateway.Host.WebConsole.LatestReadings(machineState ?? (IReadingWriter)buffer);
+        var pipeline = new NormalizationPipeline(loaded.Tags, latest, time, loggerFactory.CreateLogger<NormalizationPipeline>());
+        var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins) { MachineState = machineState, Latest = latest };
 
         var context = new SinkContext(
             config.Gateway.Name,

@@ -22,6 +22,7 @@ public sealed class GatewayService : BackgroundService
     private readonly SimulatorService _simulator;
     private readonly SemaphoreSlim _runtimeLock = new(1, 1);
     private readonly ConnectionWatch _connections = new();
+    private readonly Gateway.Host.WebConsole.RecentLogLines? _logLines;
     private GatewayRuntime? _runtime;
 
     public GatewayService(
@@ -30,8 +31,10 @@ public sealed class GatewayService : BackgroundService
         ILoggerFactory loggerFactory,
         TimeProvider time,
         IHostApplicationLifetime lifetime,
-        SimulatorService simulator)
+        SimulatorService simulator,
+        Gateway.Host.WebConsole.RecentLogLines? logLines = null)
     {
+        _logLines = logLines;
         _lifetime = lifetime;
         _simulator = simulator;
         _startup = startup;
@@ -126,11 +129,33 @@ public sealed class GatewayService : BackgroundService
         }
 
         var metrics = new GatewayMetrics(gatewayName, () => _runtime, _connections);
-        var endpoint = new MonitoringEndpoint(http.Listen, () => GatewayMetrics.Health(gatewayName, _runtime), metrics.Registry, _loggerFactory.CreateLogger<MonitoringEndpoint>());
+        GatewayHealth Health() => GatewayMetrics.Health(gatewayName, _runtime);
+        MonitoringEndpoint endpoint;
+        Gateway.Host.WebConsole.WebConsoleServer console;
+        try
+        {
+            // The web console (docs/console.md) shares the listener; it reads the running configuration and the same file.
+            console = new Gateway.Host.WebConsole.WebConsoleServer(http, _startup.ConfigPath, _plugins, () => _runtime, Health, _logLines, _loggerFactory.CreateLogger("Gateway.Console"));
+            endpoint = new MonitoringEndpoint(http.Listen, Health, metrics.Registry, _loggerFactory.CreateLogger<MonitoringEndpoint>(), console, Gateway.Host.WebConsole.WebConsoleServer.LoadTlsCertificate(http.Tls));
+        }
+        catch (InvalidOperationException e)
+        {
+            _logger.LogError("Monitoring endpoint {Listen} not started: {Message}", http.Listen, e.Message);
+            return null;
+        }
+
         try
         {
             endpoint.Start();
             _logger.LogInformation("Metrics at {Url}/metrics, health at {Url}/readyz, status at {Url}/status", endpoint.Url, endpoint.Url, endpoint.Url);
+            if (http.Console.Enabled)
+            {
+                _logger.LogInformation(
+                    "Web console at {Url}/ ({Access})",
+                    endpoint.Url,
+                    console.Security.LoginRequired ? "login required" : "loopback only, no login");
+            }
+
             return endpoint;
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)

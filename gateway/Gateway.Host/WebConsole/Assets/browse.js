@@ -1,0 +1,105 @@
+// Browse and pick: walk an OPC UA source's address space one level at a time, tick variables (or a whole object), and
+// get the YAML of a machine template with tag names proposed from the browse names.
+import { get, post, el, toast } from './api.js';
+import { t } from './i18n.js';
+
+export function browsePage(main) {
+  const source = el('select', { id: 'browse-source' });
+  const open = el('button', { id: 'browse-open', class: 'primary' }, t('browse.open'));
+  const tree = el('div', { class: 'tree', id: 'browse-tree' });
+  const machine = el('input', { id: 'browse-machine', placeholder: t('browse.machine') });
+  const make = el('button', { id: 'browse-make', class: 'primary' }, t('browse.make'));
+  const yaml = el('textarea', { id: 'browse-yaml', readonly: true, spellcheck: 'false' });
+  const download = el('button', { id: 'browse-download' }, t('browse.download'));
+  const copy = el('button', { id: 'browse-copy' }, t('browse.copy'));
+  main.append(
+    el('p', { class: 'muted' }, t('browse.hint')),
+    el('div', { class: 'toolbar' }, el('label', {}, t('browse.source'), ' ', source), open),
+    el('div', { class: 'grid2' },
+      tree,
+      el('div', {}, el('div', { class: 'toolbar' }, el('label', {}, t('browse.machine'), ' ', machine), make, download, copy), yaml)));
+
+  // A ticked variable: its NodeId and its browse-name path below the machine object (the object under Objects).
+  const picked = new Map();
+
+  async function children(node) {
+    const query = new URLSearchParams({ source: source.value });
+    if (node) query.set('node', node);
+    return (await get(`/api/browse?${query}`)).children;
+  }
+
+  function item(child, trail) {
+    const path = [...trail, child.browseName];
+    const li = el('li', { dataset: { nodeId: child.nodeId, path: path.join('/') } });
+    const box = el('input', { type: 'checkbox', class: 'pick', 'aria-label': child.displayName });
+    const label = el('span', {}, ` ${child.displayName} `, el('span', { class: 'muted' }, child.nodeClass === 'Variable' ? child.nodeId : ''));
+    if (child.nodeClass === 'Variable') {
+      box.addEventListener('change', () => {
+        if (box.checked) picked.set(child.nodeId, { nodeId: child.nodeId, path: path.slice(1).join('/') || child.browseName, machine: path[0] });
+        else picked.delete(child.nodeId);
+        if (!machine.value && box.checked) machine.value = `${path[0]}-picked`;
+      });
+      li.append(el('button', { class: 'toggle', disabled: true }, '·'), box, label);
+      return li;
+    }
+    const list = el('ul');
+    let loaded = false;
+    async function expand() {
+      if (!loaded) {
+        loaded = true;
+        list.replaceChildren(el('li', { class: 'muted' }, t('browse.loading')));
+        try { list.replaceChildren(...(await children(child.nodeId)).map(c => item(c, path))); }
+        catch (error) { list.replaceChildren(el('li', { class: 'error' }, error.message)); }
+      }
+      list.classList.remove('hidden');
+      toggle.textContent = '−';
+    }
+    const toggle = el('button', { class: 'toggle', disabled: !child.hasChildren }, child.hasChildren ? '+' : '·');
+    toggle.addEventListener('click', async () => {
+      if (loaded && !list.classList.contains('hidden')) { list.classList.add('hidden'); toggle.textContent = '+'; return; }
+      await expand();
+    });
+    // Ticking an object ticks every variable below it (objects are opened as needed, three levels at most).
+    box.addEventListener('change', async () => {
+      await tickAll(li, box.checked, 3);
+    });
+    async function tickAll(node, checked, depth) {
+      await expand();
+      for (const childItem of list.children) {
+        const childBox = childItem.querySelector(':scope > input.pick');
+        if (!childBox) continue;
+        childBox.checked = checked;
+        if (childItem.querySelector(':scope > ul') && depth > 1) childItem.expandAndTick && await childItem.expandAndTick(checked, depth - 1);
+        else childBox.dispatchEvent(new Event('change'));
+      }
+    }
+    li.expandAndTick = (checked, depth) => tickAll(li, checked, depth);
+    li.append(toggle, box, label, list);
+    return li;
+  }
+
+  open.addEventListener('click', async () => {
+    picked.clear();
+    tree.replaceChildren(el('p', { class: 'muted' }, t('browse.loading')));
+    try { tree.replaceChildren(el('ul', {}, (await children(null)).map(c => item(c, [])))); }
+    catch (error) { tree.replaceChildren(el('p', { class: 'error' }, error.message)); }
+  });
+
+  make.addEventListener('click', async () => {
+    try {
+      const answer = await post('/api/browse/template', { source: source.value, machine: machine.value || 'picked-machine', variables: [...picked.values()] });
+      yaml.value = answer.yaml;
+    } catch (error) { toast(`${t('common.error')}: ${error.message}`); }
+  });
+  download.addEventListener('click', () => {
+    const link = el('a', { href: URL.createObjectURL(new Blob([yaml.value], { type: 'application/yaml' })), download: `${machine.value || 'picked-machine'}.yaml` });
+    link.click();
+    URL.revokeObjectURL(link.href);
+  });
+  copy.addEventListener('click', () => navigator.clipboard?.writeText(yaml.value));
+
+  get('/api/browse/sources').then(answer => {
+    if (answer.sources.length === 0) tree.replaceChildren(el('p', { class: 'muted' }, t('browse.none')));
+    source.replaceChildren(...answer.sources.map(name => el('option', { value: name }, name)));
+  }).catch(error => tree.replaceChildren(el('p', { class: 'error' }, error.message)));
+}
