@@ -50,6 +50,7 @@ public sealed class SimulatedShop
         }
 
         Tags = [.. _machines.SelectMany(m => m.Tags)];
+        Tools = options.ToolRecords ? new ToolRecords(addressSpace, NamespaceIndex, _machines) : null;
         Schedule = options.RecordSchedule ? new SimulatorSchedule() : null;
         _firstTick = options.TickValues ? options.StartTick : 0;
         Step(DateTime.UtcNow);
@@ -60,6 +61,9 @@ public sealed class SimulatedShop
     public ushort NamespaceIndex { get; }
 
     public IReadOnlyList<SimulatedMachine> Machines => _machines;
+
+    /// <summary>With <see cref="SimulatorOptions.ToolRecords"/>: the structured tag of each CNC (`{machine}/Tool`, a ToolData structure).</summary>
+    public ToolRecords? Tools { get; }
 
     public IReadOnlyList<SimulatedTag> Tags { get; }
 
@@ -80,6 +84,7 @@ public sealed class SimulatedShop
         }
 
         Schedule?.Record(_firstTick + Steps, now, _machines, AddressSpace, NamespaceIndex);
+        Tools?.Step(Steps == 0 ? 0 : _stepSeconds, now);
 
         Steps++;
     }
