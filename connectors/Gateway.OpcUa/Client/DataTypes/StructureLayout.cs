@@ -61,6 +61,30 @@ public sealed class StructureLayout
         return size;
     }
 
+    /// <summary>The dot-separated paths of the leaf fields (`Life.Used`), nested structures expanded to a few levels.</summary>
+    public IReadOnlyList<string> LeafPaths()
+    {
+        var paths = new List<string>();
+        AddLeafPaths(paths, "", 0);
+        return paths;
+    }
+
+    private void AddLeafPaths(List<string> paths, string prefix, int depth)
+    {
+        foreach (var field in Fields)
+        {
+            var path = prefix + field.Name;
+            if (field.Structure is { } nested && depth < 4)
+            {
+                nested.AddLeafPaths(paths, path + ".", depth + 1);
+            }
+            else
+            {
+                paths.Add(path);
+            }
+        }
+    }
+
     public override string ToString() => $"{Name} ({DataTypeId}, {Kind}, {Fields.Count} fields)";
 }
 
