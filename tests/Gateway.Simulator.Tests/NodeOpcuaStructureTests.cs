@@ -18,7 +18,7 @@ public sealed class NodeOpcuaStructureTests
     {
         var options = new SimulatorOptions { Port = 0, Machines = 2, RateMs = 200, Seed = 3, ToolRecords = true, TimeScale = 600 };
         await using var simulator = await SimulatorServer.StartAsync(options);
-        const string Node = "nsu=urn:changwon-gateway:simulator;s=cnc-02/Tool";
+        const string Node = "ns=2;s=cnc-02/Tool"; // node-opcua takes no nsu=; index 2 is the simulator's namespace (NodeOpcuaClientTests)
 
         // At 600x a tool wears 2 minutes of its 45 per 200 ms tick: within a few seconds it has a wear history.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
