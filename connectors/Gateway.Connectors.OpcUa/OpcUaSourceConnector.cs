@@ -2,6 +2,7 @@ using Gateway.Connectors.OpcUa.Backfill;
 using Gateway.Connectors.OpcUa.Discovery;
 using Gateway.Core;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Client.DataTypes;
 using Gateway.OpcUa.Client.Subscriptions;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
@@ -206,6 +207,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
             var addresses = await ResolveAsync(client, cancellationToken);
             _serverUnits = await ReadEngineeringUnitsAsync(client, addresses, cancellationToken);
+            _structures = await ResolveStructuresAsync(client, addresses, cancellationToken);
             var itemsByGroup = _plan.Groups.ToDictionary(
                 g => g,
                 g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
@@ -501,7 +503,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             {
                 var tag = tags[item.ClientHandle];
                 TagHealth[tag].Record(item.Value.Status.Code);
-                readings.Add(ToReading(tag, item.Value, received));
+                AddReadings(readings, tag, item.Value, received);
             }
         }
 
@@ -668,7 +670,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     {
         try
         {
-            await _backfill!.RunAsync(client, group, items, ToReading, output, cancellationToken);
+            await _backfill!.RunAsync(client, group, items, AddReadings, output, cancellationToken);
         }
         catch (UaServiceException e)
         {
@@ -866,10 +868,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             var values = await client.ReadAsync(reads, TimestampsToReturn.Both, cancellationToken);
             var received = _time.GetUtcNow().UtcDateTime;
             var marks = group.Config.Backfill ? _marks : null;
-            var readings = new Reading[values.Length];
+            var cycle = new List<Reading>(values.Length);
             for (var i = 0; i < values.Length; i++)
             {
-                readings[i] = ToReading(items[i].Tag, values[i], received);
+                AddReadings(cycle, items[i].Tag, values[i], received);
                 if (health[i].RecordAndCheckNewBad(values[i].Status.Code))
                 {
                     // A wrong NodeId in a poll group is Bad at every poll: name it once, as a refused monitored item is.
@@ -885,6 +887,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 }
             }
 
+            var readings = cycle.ToArray();
             await output.WriteAsync(readings, cancellationToken);
             AdvanceMarks(marks, readings);
             // Counted with the cycle after them, so the counter always matches the cycles reported.
@@ -903,13 +906,114 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         _ => "",
     };
 
-    private Reading ToReading(OpcUaTag tag, DataValue value, DateTime received) => new()
+    /// <summary>
+    /// The readings of one value: one, or for a structure with `structure: flatten` one per leaf field. A structure the
+    /// session's catalog describes is decoded; one it does not stays raw (named once in the log at connect).
+    /// </summary>
+    private void AddReadings(List<Reading> readings, OpcUaTag tag, DataValue value, DateTime received)
+    {
+        if (tag.Structure != StructureMode.Raw && value.Value.Type == BuiltInType.ExtensionObject && _structures is { } catalog)
+        {
+            try
+            {
+                if (!value.Value.IsArray && value.Value.Value is ExtensionObject structure && catalog.TryDecode(structure) is { } decoded)
+                {
+                    if (tag.Structure == StructureMode.Flatten)
+                    {
+                        foreach (var (path, leaf) in StructureReadings.Flatten(decoded, tag.Fields))
+                        {
+                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = tag.Tag + "." + path });
+                        }
+
+                        return;
+                    }
+
+                    readings.Add(ToReading(tag, value, received, ReadingValue.FromJson(StructureReadings.ToJson(decoded, tag.Fields))));
+                    return;
+                }
+
+                if (value.Value.IsArray && value.Value.Value is ExtensionObject[] { Length: > 0 } structures && catalog.FindByEncodingId(structures[0].TypeId) is not null)
+                {
+                    // An array of structures: one JSON array (flatten names its elements tag[0].field).
+                    var decodedArray = structures.Select(s => catalog.TryDecode(s)).ToArray();
+                    if (tag.Structure == StructureMode.Flatten)
+                    {
+                        for (var i = 0; i < decodedArray.Length; i++)
+                        {
+                            foreach (var (path, leaf) in decodedArray[i] is { } element ? StructureReadings.Flatten(element, tag.Fields) : [])
+                            {
+                                readings.Add(ToReading(tag, value, received, leaf) with { Tag = $"{tag.Tag}[{i}].{path}" });
+                            }
+                        }
+
+                        return;
+                    }
+
+                    readings.Add(ToReading(tag, value, received, ReadingValue.FromJson("[" + string.Join(",", decodedArray.Select(d => d is null ? "null" : StructureReadings.ToJson(d, tag.Fields))) + "]")));
+                    return;
+                }
+            }
+            catch (UaDecodingException e)
+            {
+                // The server's type changed under a running session, or it sent a malformed body: the value stays raw.
+                if (_structureProblems.TryAdd(tag.Machine + "/" + tag.Tag, e.Message))
+                {
+                    _logger.LogWarning("Source {Source}: tag {Machine}/{Tag}: a structure value did not decode ({Message}); sent raw (type id and base64). Logged once per tag", _name, tag.Machine, tag.Tag, e.Message);
+                }
+            }
+        }
+
+        readings.Add(ToReading(tag, value, received, DataValueConversion.ToReadingValue(value.Value)));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _structureProblems = new(StringComparer.Ordinal);
+
+    // The session's structured DataTypes: made anew at every connect (encoding ids are session namespace indexes).
+    private volatile DataTypeCatalog? _structures;
+
+    /// <summary>The structured DataTypes this session's tags use (by their DataType attribute), described through the catalog.</summary>
+    private async Task<DataTypeCatalog?> ResolveStructuresAsync(OpcUaClient client, Dictionary<string, NodeId> addresses, CancellationToken cancellationToken)
+    {
+        var tags = _plan.Groups.SelectMany(g => g.Tags).Where(t => t.Structure != StructureMode.Raw && addresses.ContainsKey(KeyOf(t))).ToList();
+        if (tags.Count == 0)
+        {
+            return null;
+        }
+
+        var dataTypes = await client.ReadAsync(tags.Select(t => new ReadValueId(addresses[KeyOf(t)], Attributes.DataType)).ToList(), TimestampsToReturn.Neither, cancellationToken);
+        var catalog = new DataTypeCatalog(client);
+        for (var i = 0; i < tags.Count && i < dataTypes.Length; i++)
+        {
+            // Built-in types need no look-up; only namespace-0 ids above the built-in range and other namespaces may be structures.
+            if (dataTypes[i].Value.Value is not NodeId dataType || (dataType.NamespaceIndex == 0 && dataType.IdType == IdType.Numeric && dataType.NumericIdentifier <= 21))
+            {
+                continue;
+            }
+
+            try
+            {
+                var info = await catalog.ResolveAsync(dataType, cancellationToken);
+                if (info.Problem is { } problem && _structureProblems.TryAdd(tags[i].Machine + "/" + tags[i].Tag, problem))
+                {
+                    _logger.LogWarning("Source {Source}: tag {Machine}/{Tag}: its DataType {DataType} ({Name}) cannot be decoded: {Problem}; its values are sent raw (type id and base64 body). Logged once per tag", _name, tags[i].Machine, tags[i].Tag, dataType, info.Name, problem);
+                }
+            }
+            catch (UaServiceException e)
+            {
+                _logger.LogWarning("Source {Source}: tag {Machine}/{Tag}: reading its DataType {DataType} failed ({Message}); its structures are sent raw", _name, tags[i].Machine, tags[i].Tag, dataType, e.Message);
+            }
+        }
+
+        return catalog;
+    }
+
+    private Reading ToReading(OpcUaTag tag, DataValue value, DateTime received, ReadingValue converted) => new()
     {
         Source = tag.Source,
         Machine = tag.Machine,
         Tag = tag.Tag,
         Measurement = tag.Measurement,
-        Value = DataValueConversion.ToReadingValue(value.Value),
+        Value = converted,
         StatusCode = value.Status.Code,
         Quality = QualityOf.StatusCode(value.Status.Code),
         DataGap = value.Status.Overflow,

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 
 using Gateway.Core;
 
@@ -15,6 +16,13 @@ public sealed class OpcUaTagAddress
 
     [Description("OPC UA index range for arrays, e.g. `0:9`.")]
     public string? IndexRange { get; set; }
+
+    [AllowedValues("json", "flatten", "raw")]
+    [Description("For a structured DataType: `json` (default; one reading whose value is the structure as a JSON object), `flatten` (one reading per leaf field, named `tag.field.sub`, `tag.list[0].sub`) or `raw` (type id and base64 body, undecoded).")]
+    public string Structure { get; set; } = "json";
+
+    [Description("For a structured DataType: the fields to keep, as dot-separated paths without array indexes (`Life.Used`, `WearHistory`); a path keeps everything under it. Empty keeps all.")]
+    public List<string>? Fields { get; set; }
 }
 
 /// <summary>One tag as the OPC UA connector reads it: the source tag with its address and group options typed.</summary>
@@ -38,6 +46,12 @@ public sealed record OpcUaTag(
     LabelSet Labels,
     bool UnitFromServer)
 {
+    /// <summary>What a value of a structured DataType becomes (`structure:`).</summary>
+    public StructureMode Structure { get; init; }
+
+    /// <summary>The part of a structure kept (`fields:`), or null for all of it.</summary>
+    public FieldSelection? Fields { get; init; }
+
     public static OpcUaTag From(SourceTag tag)
     {
         var address = (OpcUaTagAddress)tag.Address;
@@ -53,6 +67,15 @@ public sealed record OpcUaTag(
             tag.Interval,
             tag.Measurement,
             tag.Labels,
-            tag.UnitFromDevice);
+            tag.UnitFromDevice)
+        {
+            Structure = address.Structure switch
+            {
+                "flatten" => StructureMode.Flatten,
+                "raw" => StructureMode.Raw,
+                _ => StructureMode.Json,
+            },
+            Fields = FieldSelection.From(address.Fields),
+        };
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.OpcUa.Encoding;
 using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
@@ -102,6 +103,7 @@ public sealed partial class ServiceDispatcher
                 8 => Variant.From(t.IsAbstract),
                 9 when t.NodeClass == NodeClass.ReferenceType => Variant.From(t.Symmetric),
                 10 when t.NodeClass == NodeClass.ReferenceType => Variant.FromObject(BuiltInType.LocalizedText, t.InverseName),
+                23 when t.Definition is IBinaryEncodeable definition => Variant.FromObject(BuiltInType.ExtensionObject, ExtensionObject.From(definition)),
                 _ => null,
             },
             _ => null,

@@ -51,6 +51,7 @@ public sealed class SimulatedShop
 
         Tags = [.. _machines.SelectMany(m => m.Tags)];
         MachineTool = options.MachineTool && _machines.FirstOrDefault(m => m is CncMachine) is { } cnc ? new UmatiMachineTool(addressSpace, NamespaceIndex, cnc) : null;
+        Tools = options.ToolRecords ? new ToolRecords(addressSpace, NamespaceIndex, _machines) : null;
         Schedule = options.RecordSchedule ? new SimulatorSchedule() : null;
         _firstTick = options.TickValues ? options.StartTick : 0;
         Step(DateTime.UtcNow);
@@ -61,6 +62,9 @@ public sealed class SimulatedShop
     public ushort NamespaceIndex { get; }
 
     public IReadOnlyList<SimulatedMachine> Machines => _machines;
+
+    /// <summary>With <see cref="SimulatorOptions.ToolRecords"/>: the structured tag of each CNC (`{machine}/Tool`, a ToolData structure).</summary>
+    public ToolRecords? Tools { get; }
 
     public IReadOnlyList<SimulatedTag> Tags { get; }
 
@@ -86,6 +90,7 @@ public sealed class SimulatedShop
         MachineTool?.Step(Steps == 0 ? 0 : _stepSeconds, now);
 
         Schedule?.Record(_firstTick + Steps, now, _machines, AddressSpace, NamespaceIndex);
+        Tools?.Step(Steps == 0 ? 0 : _stepSeconds, now);
 
         Steps++;
     }

@@ -48,6 +48,9 @@ public sealed record SimulatorOptions
     [Description("Extra generated tags per machine, for load tests: when above the machine's model tags, Generated/TagNNNNN tags fill up to this number (0 = model tags only).")]
     public int TagsPerMachine { get; init; }
 
+    [Description("Serve a structured tag per CNC: `{machine}/Tool`, a ToolData structure (number, name, Life { Used, Limit }, WearHistory[], optional Comment) with its DataType, encoding and DataTypeDefinition.")]
+    public bool ToolRecords { get; init; }
+
     [Range(10, 3_600_000)]
     [Description("How often simulated values change, in milliseconds.")]
     public int RateMs { get; init; } = 1000;

@@ -22,7 +22,7 @@ internal sealed class HistoryBackfill(string source, HighWaterMarks marks, ILogg
         OpcUaClient client,
         PlannedGroup group,
         IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items,
-        Func<OpcUaTag, DataValue, DateTime, Reading> toReading,
+        Action<List<Reading>, OpcUaTag, DataValue, DateTime> addReadings,
         IReadingWriter output,
         CancellationToken cancellationToken)
     {
@@ -80,10 +80,14 @@ internal sealed class HistoryBackfill(string source, HighWaterMarks marks, ILogg
             }
 
             // After the mark only: the value at the mark was sent already (live or by an earlier backfill).
-            readings.AddRange(histories[i].Values
-                .Where(v => TimestampOf(v) > mark && TimestampOf(v) <= now)
-                .OrderBy(TimestampOf)
-                .Select(v => toReading(tag, v, received) with { Backfilled = true }));
+            // Through the same conversion as live values, so a structured tag's history is decoded (or flattened) too.
+            var converted = new List<Reading>();
+            foreach (var value in histories[i].Values.Where(v => TimestampOf(v) > mark && TimestampOf(v) <= now).OrderBy(TimestampOf))
+            {
+                addReadings(converted, tag, value, received);
+            }
+
+            readings.AddRange(converted.Select(r => r with { Backfilled = true }));
         }
 
         if (readings.Count == 0)

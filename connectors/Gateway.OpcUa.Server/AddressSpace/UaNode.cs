@@ -103,4 +103,7 @@ public sealed class TypeNode : UaNode
 
     /// <summary>Reference types only.</summary>
     public LocalizedText InverseName { get; init; }
+
+    /// <summary>DataTypes only: the DataTypeDefinition attribute (Part 3, 5.8.3), a StructureDefinition or EnumDefinition.</summary>
+    public DataTypeDefinition? Definition { get; init; }
 }

@@ -29,6 +29,9 @@ public ref struct UaBinaryReader
 
     public readonly DecodingLimits Limits => _limits;
 
+    /// <summary>How many Variant / ExtensionObject / structure levels deep the reader is now.</summary>
+    public readonly int Depth => _depth;
+
     private ReadOnlySpan<byte> Take(int count)
     {
         if ((uint)count > (uint)Remaining)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Client.DataTypes;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
@@ -96,7 +97,11 @@ public static class BrowseCommand
     }
 
     /// <summary>A node found by the walk; <paramref name="Machine"/> is the machine object it belongs to, <paramref name="InMachine"/> its path below it.</summary>
-    private sealed record BrowsedNode(string NodeId, string BrowseName, string DisplayName, string NodeClass, string? DataType, string Path, int Level, string Machine, string InMachine);
+    private sealed record BrowsedNode(string NodeId, string BrowseName, string DisplayName, string NodeClass, string? DataType, string Path, int Level, string Machine, string InMachine)
+    {
+        /// <summary>For a variable of a structured DataType the server describes: its leaf field paths.</summary>
+        public IReadOnlyList<string>? StructureFields { get; init; }
+    }
 
     private static async Task<string> BrowseNameAsync(OpcUaClient client, NodeId node, CancellationToken cancellationToken)
     {
@@ -139,7 +144,10 @@ public static class BrowseCommand
                 // A machine is an object directly in the Objects folder; variables there belong to "objects".
                 var childMachine = machine ?? (reference.NodeClass == NodeClass.Object ? name : "objects");
                 var childInMachine = machine is null && reference.NodeClass == NodeClass.Object ? "" : inMachine.Length == 0 ? name : inMachine + "/" + name;
-                Found.Add(new BrowsedNode(id.ToString(), reference.BrowseName.ToString(), reference.DisplayName.Text ?? "", reference.NodeClass.ToString(), dataTypes.GetValueOrDefault(id), "Objects/" + childPath, level, childMachine, childInMachine));
+                Found.Add(new BrowsedNode(id.ToString(), reference.BrowseName.ToString(), reference.DisplayName.Text ?? "", reference.NodeClass.ToString(), dataTypes.GetValueOrDefault(id), "Objects/" + childPath, level, childMachine, childInMachine)
+                {
+                    StructureFields = _structureFields.GetValueOrDefault(id),
+                });
                 if (reference.NodeClass == NodeClass.Object)
                 {
                     await VisitAsync(id, childPath, childMachine, childInMachine, level + 1, cancellationToken);
@@ -163,11 +171,36 @@ public static class BrowseCommand
                 {
                     dataTypes[variables[i].NodeId.NodeId] = type.NamespaceIndex == 0 && type.IdType == IdType.Numeric && type.NumericIdentifier <= 25
                         ? ((BuiltInType)type.NumericIdentifier).ToString()
-                        : type.NamespaceIndex == 0 && type.IdType == IdType.Numeric && type.NumericIdentifier == DecimalValue.DataTypeId ? "Decimal" : type.ToString();
+                        : type.NamespaceIndex == 0 && type.IdType == IdType.Numeric && type.NumericIdentifier == DecimalValue.DataTypeId ? "Decimal"
+                        : await StructureNameAsync(variables[i].NodeId.NodeId, type, cancellationToken) ?? type.ToString();
                 }
             }
 
             return dataTypes;
+        }
+
+        private readonly Dictionary<NodeId, IReadOnlyList<string>> _structureFields = [];
+        private DataTypeCatalog? _catalog;
+
+        /// <summary>"ToolData (structure)" for a DataType the server describes as a structure (its fields kept for --yaml); else null.</summary>
+        private async Task<string?> StructureNameAsync(NodeId variable, NodeId dataType, CancellationToken cancellationToken)
+        {
+            _catalog ??= new DataTypeCatalog(client);
+            try
+            {
+                var info = await _catalog.ResolveAsync(dataType, cancellationToken);
+                if (info.Structure is { } layout)
+                {
+                    _structureFields[variable] = layout.LeafPaths();
+                    return $"{info.Name} (structure)";
+                }
+
+                return info.IsStructure ? $"{info.Name} (structure, not described: {info.Problem ?? "abstract"})" : info.Enum is not null ? $"{info.Name} (enumeration)" : null;
+            }
+            catch (UaException)
+            {
+                return null;
+            }
         }
 
         /// <summary>The paths of the objects the depth limit left unwalked that do have children (one Browse call per 100).</summary>
@@ -229,6 +262,12 @@ public static class BrowseCommand
                 text.Append("          - name: ").Append(name).Append('\n');
                 text.Append("            nodeId: \"").Append(nodeText.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append('"');
                 text.Append(node.DataType is null ? "\n" : $"   # {node.DataType}\n");
+                if (node.StructureFields is { } fields)
+                {
+                    // A structure: one JSON reading by default; flatten gives a reading per field, fields: keeps a part.
+                    text.Append("            structure: json   # or flatten (a reading per field: ").Append(name).Append('.').Append(fields.Count > 0 ? fields[0] : "field").Append(", ...)\n");
+                    text.Append("            # fields: [").Append(string.Join(", ", fields)).Append("]\n");
+                }
             }
         }
 

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Connectors.OpcUa;
 using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Client.DataTypes;
+using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Transport;
 using Gateway.OpcUa.Types;
@@ -74,16 +76,18 @@ public static class ReadCommand
                     results[idPositions[i]] = values[i];
                 }
 
+                var structures = await DecodeStructuresAsync(client, ids, values, cancellationToken);
                 if (parse.GetValue(json))
                 {
-                    output.WriteLine(JsonSerializer.Serialize(texts.Zip(results, ToJson).ToArray(), JsonText.Options));
+                    output.WriteLine(JsonSerializer.Serialize(texts.Select((t, i) => ToJson(t, results[i], idPositions.IndexOf(i) is var k and >= 0 ? structures[k] : null)).ToArray(), JsonText.Options));
                 }
                 else
                 {
                     for (var i = 0; i < results.Length; i++)
                     {
                         var v = results[i];
-                        output.WriteLine($"{texts[i]}\t{Text(v.Value)}\t{DataTypeName(v.Value)}\t{v.Status}\t{Time(v.SourceTimestamp)}");
+                        var structure = idPositions.IndexOf(i) is var k and >= 0 ? structures[k] : null;
+                        output.WriteLine($"{texts[i]}\t{structure?.Json ?? Text(v.Value)}\t{structure?.TypeName ?? DataTypeName(v.Value)}\t{v.Status}\t{Time(v.SourceTimestamp)}");
                     }
                 }
 
@@ -104,11 +108,55 @@ public static class ReadCommand
     private static string IsoTime(DateTime time) =>
         (time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : time).ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
 
-    private static Dictionary<string, object?> ToJson(string nodeId, DataValue value) => new()
+    /// <summary>
+    /// Structures decoded from the server's description of their DataType (DataTypeDefinition, else the 1.03
+    /// dictionary): for each value read, its JSON and type name, or null when it is no structure or none is described.
+    /// </summary>
+    private static async Task<(string Json, string TypeName)?[]> DecodeStructuresAsync(OpcUaClient client, List<NodeId> ids, DataValue[] values, CancellationToken cancellationToken)
+    {
+        var decoded = new (string Json, string TypeName)?[values.Length];
+        var structured = Enumerable.Range(0, values.Length).Where(i => values[i].Value.Type == BuiltInType.ExtensionObject && values[i].Value.Value is not ExtensionObject { Body: DecimalValue }).ToList();
+        if (structured.Count == 0)
+        {
+            return decoded;
+        }
+
+        var catalog = new DataTypeCatalog(client);
+        var dataTypes = await client.ReadAsync(structured.Select(i => new ReadValueId(ids[i], Attributes.DataType)).ToList(), TimestampsToReturn.Neither, cancellationToken);
+        for (var j = 0; j < structured.Count; j++)
+        {
+            var i = structured[j];
+            try
+            {
+                if (j < dataTypes.Length && dataTypes[j].Value.Value is NodeId dataType)
+                {
+                    await catalog.ResolveAsync(dataType, cancellationToken);
+                }
+
+                var value = values[i].Value;
+                if (!value.IsArray && value.Value is ExtensionObject structure && catalog.TryDecode(structure) is { } one)
+                {
+                    decoded[i] = (one.ToJson(), one.Layout.Name);
+                }
+                else if (value.Value is ExtensionObject[] { Length: > 0 } array && array.Select(catalog.TryDecode).ToArray() is var items && items.All(d => d is not null))
+                {
+                    decoded[i] = ("[" + string.Join(",", items.Select(d => d!.ToJson())) + "]", items[0]!.Layout.Name + "[]");
+                }
+            }
+            catch (Exception e) when (e is UaException or UaDecodingException)
+            {
+                // Not described, or not as described: the raw form is shown (type id and body).
+            }
+        }
+
+        return decoded;
+    }
+
+    private static Dictionary<string, object?> ToJson(string nodeId, DataValue value, (string Json, string TypeName)? structure) => new()
     {
         ["nodeId"] = nodeId,
-        ["value"] = JsonValue(value.Value),
-        ["dataType"] = DataTypeName(value.Value),
+        ["value"] = structure is { } decoded ? JsonDocument.Parse(decoded.Json).RootElement.Clone() : JsonValue(value.Value),
+        ["dataType"] = structure?.TypeName ?? DataTypeName(value.Value),
         ["status"] = value.Status.Name,
         ["statusCode"] = $"0x{value.Status.Code:X8}",
         ["sourceTimestamp"] = Time(value.SourceTimestamp),
