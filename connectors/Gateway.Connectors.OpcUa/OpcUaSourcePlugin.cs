@@ -50,6 +50,12 @@ public sealed class OpcUaSourcePlugin : ISourcePlugin
         }
     }
 
+    /// <summary>An events group reads one tag, `events`; its address is the first notifier (the Server object by default).</summary>
+    public (string Tag, object Address)? ImplicitTag(object groupOptions) =>
+        groupOptions is OpcUaGroupOptions { Mode: AcquisitionMode.Events } events
+            ? (Events.EventStream.EventsMeasurement, new OpcUaTagAddress { NodeId = events.Notifiers.FirstOrDefault() ?? "i=2253" })
+            : null;
+
     public ISourceConnector Create(string name, object options, IReadOnlyList<SourceTag> tags, SourceContext context)
     {
         var application = context.Application;
