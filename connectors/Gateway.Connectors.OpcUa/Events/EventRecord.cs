@@ -79,12 +79,12 @@ public sealed class EventRecord
 
     public bool IsOfType(NodeId type) => EventType is { } eventType && eventType.Equals(type);
 
-    /// <summary>The value of one configured field (by its path as written), or null.</summary>
-    public Variant ConfiguredField(string path)
+    /// <summary>The value of the first configured field whose path ends in a name of <paramref name="names"/> (any namespace), or null.</summary>
+    public Variant ConfiguredFieldNamed(params string[] names)
     {
         for (var i = EventSelection.StandardFields.Count; i < _selection.Fields.Count; i++)
         {
-            if (_selection.Fields[i].Name == path)
+            if (_selection.Fields[i].BrowsePath is [.., var last] && names.Contains(last.Name, StringComparer.OrdinalIgnoreCase) && !Field(i).IsNull)
             {
                 return Field(i);
             }

@@ -126,7 +126,10 @@ public sealed class EventSelection
 
         if (parts.Count > 0)
         {
-            AllOf(elements, parts);
+            // The refresh brackets and the overflow event pass whatever the written filter says: without them a refresh
+            // could not be told from live events, nor a loss be seen.
+            Func<int> Always(NodeId type) => () => Add(elements, FilterOperator.OfType, Literal(Variant.FromObject(BuiltInType.NodeId, type)));
+            AnyOf(elements, [Always(EventTypes.RefreshStartEventType), Always(EventTypes.RefreshEndEventType), Always(EventTypes.EventQueueOverflowEventType), () => AllOf(elements, parts)]);
         }
 
         return new ContentFilter { Elements = elements.Count == 0 ? null : [.. elements] };

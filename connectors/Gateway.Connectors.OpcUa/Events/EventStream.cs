@@ -143,20 +143,11 @@ public sealed class EventStream
         }
     }
 
-    private static string? NumberOf(EventRecord record)
-    {
-        // A vendor's alarm number, when selected as a field named like one; else none.
-        foreach (var name in (string[])["AlarmNumber", "AlarmNo", "Number", "AlarmCode"])
-        {
-            var value = record.ConfiguredField(name);
-            if (!value.IsNull)
-            {
-                return Convert.ToString(value.Value, CultureInfo.InvariantCulture);
-            }
-        }
-
-        return null;
-    }
+    /// <summary>A vendor's alarm number, when a configured field's name says it is one (`AlarmNumber`, `2:AlarmNo`, ...).</summary>
+    private static string? NumberOf(EventRecord record) =>
+        record.ConfiguredFieldNamed("AlarmNumber", "AlarmNo", "AlarmCode", "AlarmId", "Number") is { IsNull: false } number
+            ? Convert.ToString(number.Value, CultureInfo.InvariantCulture)
+            : null;
 
     private Reading EventReading(EventRecord record, bool overflow, DateTime received)
     {

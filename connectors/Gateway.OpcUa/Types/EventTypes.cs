@@ -54,5 +54,8 @@ public static class EventTypes
         ["DiscreteAlarmType"] = DiscreteAlarmType,
         ["OffNormalAlarmType"] = OffNormalAlarmType,
         ["TripAlarmType"] = TripAlarmType,
+        ["RefreshStartEventType"] = RefreshStartEventType,
+        ["RefreshEndEventType"] = RefreshEndEventType,
+        ["EventQueueOverflowEventType"] = EventQueueOverflowEventType,
     };
 }
