@@ -62,6 +62,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(SimulateCommand.Create());
         root.Subcommands.Add(CertCommand.Create());
         root.Subcommands.Add(MqttPasswordCommand.Create());
+        root.Subcommands.Add(AckCommand.Create());
 
         // `gateway` with no verb runs the service, with run's options.
         foreach (var option in run.Options)
