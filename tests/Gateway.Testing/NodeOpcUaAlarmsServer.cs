@@ -31,14 +31,15 @@ public sealed class NodeOpcUaAlarmsServer : IAsyncDisposable
     public ushort Namespace => ushort.Parse(Regex.Match(Output, @"^ready \S+ ns=(\d+)", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
 
     /// <param name="port">A fixed port, to start the server again where a gateway expects it.</param>
-    public static async Task<NodeOpcUaAlarmsServer> StartAsync(int alarms = 3, int? port = null)
+    /// <param name="values">Int32 variables Machine.V00001... that the command `values` changes all at once.</param>
+    public static async Task<NodeOpcUaAlarmsServer> StartAsync(int alarms = 3, int? port = null, int values = 0)
     {
         port ??= FreePort.Next();
         var commands = Path.Combine(Path.GetTempPath(), $"alarms-{port}-{Guid.NewGuid():N}.txt");
         var process = await ServerProcess.StartAsync(
             "node-opcua alarms server",
             "node",
-            [RepositoryPaths.Combine("tests", "servers", "opcua", "alarms-server.js"), "--port", port.Value.ToString(CultureInfo.InvariantCulture), "--commands", commands, "--alarms", alarms.ToString(CultureInfo.InvariantCulture)],
+            [RepositoryPaths.Combine("tests", "servers", "opcua", "alarms-server.js"), "--port", port.Value.ToString(CultureInfo.InvariantCulture), "--commands", commands, "--alarms", alarms.ToString(CultureInfo.InvariantCulture), "--values", values.ToString(CultureInfo.InvariantCulture)],
             port.Value,
             startTimeout: TimeSpan.FromMinutes(4),
             readyWhen: output => output.Contains("ready opc.tcp", StringComparison.Ordinal));

@@ -1,5 +1,5 @@
 // A node-opcua server with Alarms & Conditions (OPC 10000-9), driven by the test through a command file.
-// Usage: node alarms-server.js --port 4840 --commands FILE [--alarms N]
+// Usage: node alarms-server.js --port 4840 --commands FILE [--alarms N] [--values N]
 //   Objects/Machine (notifier of the Server object) with N conditions Alarm001..AlarmNNN of MachineAlarmType
 //   (a subtype of AlarmConditionType with a vendor property AlarmNumber = 1000 + i).
 // The test appends lines to FILE; each is run once, in order, and answered with "done <line number>" on stdout:
@@ -8,6 +8,7 @@
 //   ack NAME COMMENT...           acknowledge it (as a client's Acknowledge would)
 //   event COUNT                   COUNT plain BaseEventType events from Machine, at once (to overflow a small queue)
 //   overflow                      an EventQueueOverflowEventType event from the Server object (node-opcua never sends one)
+//   values                        add 1 to each of the --values Int32 variables Machine.V00001..., at once
 //   flap COUNT                    raise or clear (alternately) the first COUNT alarms, at once
 "use strict";
 const fs = require("fs");
@@ -21,6 +22,7 @@ function arg(name, fallback) {
 const port = parseInt(arg("port", "4840"), 10);
 const commandsFile = arg("commands", null);
 const alarmCount = parseInt(arg("alarms", "3"), 10);
+const valueCount = parseInt(arg("values", "0"), 10);
 
 (async () => {
   const server = new opcua.OPCUAServer({
@@ -47,6 +49,12 @@ const alarmCount = parseInt(arg("alarms", "3"), 10);
   const alarmType = ns.addObjectType({ browseName: "MachineAlarmType", subtypeOf: "AlarmConditionType" });
   ns.addVariable({ propertyOf: alarmType, browseName: "AlarmNumber", dataType: "UInt32", modellingRule: "Mandatory" });
   const input = ns.addVariable({ componentOf: machine, browseName: "AlarmInput", nodeId: "s=Machine.AlarmInput", dataType: "Boolean", value: { dataType: "Boolean", value: false } });
+
+  // Plain Int32 variables Machine.V00001..., all changed by `values`: the data-change baseline of the event benchmark.
+  const values = [];
+  for (let i = 1; i <= valueCount; i++) {
+    values.push(ns.addVariable({ componentOf: machine, browseName: "V" + String(i).padStart(5, "0"), nodeId: "s=Machine.V" + String(i).padStart(5, "0"), dataType: "Int32", value: { dataType: "Int32", value: 0 } }));
+  }
 
   const alarms = new Map();
   for (let i = 1; i <= alarmCount; i++) {
@@ -99,6 +107,11 @@ const alarmCount = parseInt(arg("alarms", "3"), 10);
       case "overflow":
         // node-opcua never reports a full event queue itself: the event the server would send (Part 4, 5.12.1.5).
         addressSpace.rootFolder.objects.server.raiseEvent("EventQueueOverflowEventType", { severity: { dataType: "UInt16", value: 1000 } });
+        break;
+      case "values":
+        for (const variable of values) {
+          variable.setValueFromSource({ dataType: "Int32", value: variable.readValue().value.value + 1 });
+        }
         break;
       case "flap": {
         const count = parseInt(rest[0], 10);
