@@ -13,6 +13,8 @@ public sealed class EventsGroupTests : IDisposable
     public void An_events_group_without_tags_reads_one_tag_events_with_its_filter_keys()
     {
         _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
             sources:
               - name: cnc
                 endpoint: opc.tcp://10.0.0.5:4840
@@ -29,6 +31,9 @@ public sealed class EventsGroupTests : IDisposable
                           minSeverity: 300
                           sourceNames: [Spindle]
                         episodeEnd: acknowledged
+            sinks:
+              - type: mqtt
+                name: broker
             """);
         var result = _dir.Load();
         Assert.True(result.IsValid, string.Join("\n", result.Errors));
@@ -49,6 +54,8 @@ public sealed class EventsGroupTests : IDisposable
     public void A_subscribe_group_without_tags_is_an_error_that_names_the_group()
     {
         _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
             sources:
               - name: cnc
                 endpoint: opc.tcp://10.0.0.5:4840
