@@ -27,6 +27,8 @@ public sealed record PlannedGroup(string Machine, string Name, OpcUaGroupOptions
 {
     public bool IsPoll => Config.Mode == AcquisitionMode.Poll;
 
+    public bool IsEvents => Config.Mode == AcquisitionMode.Events;
+
     public int IntervalMs => (int)Interval.TotalMilliseconds;
 
     public bool Equals(PlannedGroup? other) =>

@@ -85,6 +85,34 @@ public sealed class GroupSubscription
         return requests;
     }
 
+    /// <summary>
+    /// An events group's items: one per notifier, on its EventNotifier attribute with the group's EventFilter (Part 4,
+    /// 5.12.1.2), the client handle being the notifier's index.
+    /// </summary>
+    public static MonitoredItemCreateRequest[] EventItemsFor(PlannedGroup group, IReadOnlyList<NodeId> notifiers, EventFilter filter)
+    {
+        var requests = new MonitoredItemCreateRequest[notifiers.Count];
+        for (var i = 0; i < notifiers.Count; i++)
+        {
+            requests[i] = new MonitoredItemCreateRequest
+            {
+                ItemToMonitor = new ReadValueId(notifiers[i], Attributes.EventNotifier, null),
+                MonitoringMode = MonitoringMode.Reporting,
+                RequestedParameters = new MonitoringParameters
+                {
+                    ClientHandle = (uint)i,
+                    // Part 4, 5.12.1.2: event items are not sampled.
+                    SamplingInterval = 0,
+                    QueueSize = (uint)group.Config.EventQueueSize,
+                    DiscardOldest = true,
+                    Filter = ExtensionObject.From(filter),
+                },
+            };
+        }
+
+        return requests;
+    }
+
     private static ExtensionObject FilterFor(PlannedGroup group)
     {
         var type = group.Config.DeadbandType.ToLowerInvariant() switch

@@ -1,5 +1,6 @@
 using Gateway.Connectors.OpcUa.Backfill;
 using Gateway.Connectors.OpcUa.Discovery;
+using Gateway.Connectors.OpcUa.Events;
 using Gateway.Core;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.Client.DataTypes;
@@ -224,7 +225,20 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             loops.Add(session.RunAsync(lost.Token));
             foreach (var group in created)
             {
-                await CreateItemsAsync(group, itemsByGroup[group.Group], lost.Token);
+                if (group.Group.IsEvents)
+                {
+                    await CreateEventItemsAsync(client, group, lost.Token);
+                }
+                else
+                {
+                    await CreateItemsAsync(group, itemsByGroup[group.Group], lost.Token);
+                }
+            }
+
+            // Part 9, 5.5.7: after every (re)connect, the alarms active now (also those raised during a gap).
+            foreach (var events in _groups.Values.Where(g => g.Group.IsEvents))
+            {
+                await RefreshConditionsAsync(client, events, lost.Token);
             }
 
             // After the items exist, so that the history read reaches past their first values: nothing falls between.
@@ -483,6 +497,136 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     }
 
     /// <summary>
+    /// An events group's monitored items: one per notifier ({machine} substituted, `nsu=` resolved), with the EventFilter
+    /// of its fields and where clause; a notifier or filter the server refuses is reported by name.
+    /// </summary>
+    private async Task CreateEventItemsAsync(OpcUaClient client, GroupSubscription group, CancellationToken cancellationToken)
+    {
+        var config = group.Group.Config;
+        var tag = group.Group.Tags[0];
+        var written = config.Notifiers.Count == 0 ? ["i=2253"] : config.Notifiers.Select(n => n.Replace("{machine}", tag.Machine, StringComparison.Ordinal)).ToList();
+        EventSelection selection;
+        List<NodeId> notifiers;
+        try
+        {
+            notifiers = written.Select(client.ResolveNodeId).ToList();
+            selection = EventSelection.For(config, type => EventTypes.ByName.TryGetValue(type, out var standard) ? standard : client.ResolveNodeId(type));
+        }
+        catch (Exception e) when (e is UaServiceException or FormatException)
+        {
+            Reject(tag, new StatusCode(StatusCodes.BadNodeIdInvalid), $"events group {group.Group.Name}: {e.Message} (check `notifiers` and `where.ofType`)");
+            return;
+        }
+
+        _eventSelections[group.Group] = selection;
+        var requests = GroupSubscription.EventItemsFor(group.Group, notifiers, selection.Filter);
+        var added = await group.Subscription.AddItemsAsync(requests, TimestampsToReturn.Both, cancellationToken);
+        for (var i = 0; i < added.Results.Length; i++)
+        {
+            var result = added.Results[i];
+            if (result.StatusCode.IsBad)
+            {
+                Reject(tag, result.StatusCode, $"the server refused the event subscription of notifier {written[i]}: {result.StatusCode} (is it an object with the SubscribeToEvents bit of EventNotifier set?)");
+            }
+            else if (result.FilterResult.Body is EventFilterResult filterResult && FilterProblems(filterResult, selection) is { Length: > 0 } problems)
+            {
+                _logger.LogWarning("Source {Source}: events group {Machine}/{Group}: the server refused part of the event filter of {Notifier}: {Problems}", _name, tag.Machine, group.Group.Name, written[i], problems);
+            }
+        }
+    }
+
+    private static string FilterProblems(EventFilterResult result, EventSelection selection)
+    {
+        var problems = new List<string>();
+        for (var i = 0; i < (result.SelectClauseResults?.Length ?? 0); i++)
+        {
+            // Part 4, 7.22.3: a field the event types lack is no error (its value is null); the rest are configuration mistakes.
+            var status = result.SelectClauseResults![i];
+            if (status.IsBad && i >= EventSelection.StandardFields.Count)
+            {
+                problems.Add($"field '{selection.Fields[i].Name}': {status}");
+            }
+        }
+
+        foreach (var element in result.WhereClauseResult.ElementResults ?? [])
+        {
+            if (element.StatusCode.IsBad)
+            {
+                problems.Add($"where clause: {element.StatusCode}");
+            }
+        }
+
+        return string.Join("; ", problems);
+    }
+
+    /// <summary>
+    /// ConditionRefresh on the ConditionType object with this subscription's id (Part 9, 5.5.7): the server sends
+    /// RefreshStart, a copy of every retained condition, RefreshEnd. A server without Alarms and Conditions refuses it;
+    /// that is said once, and events still flow.
+    /// </summary>
+    private async Task RefreshConditionsAsync(OpcUaClient client, GroupSubscription group, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CallAsync(EventTypes.ConditionType, EventTypes.ConditionRefresh, [Variant.From(group.Subscription.Id)], cancellationToken);
+            Interlocked.Increment(ref _conditionRefreshes);
+        }
+        catch (UaServiceException e)
+        {
+            if (_refreshProblems.TryAdd(group.Group, true))
+            {
+                _logger.LogInformation("Source {Source}: events group {Machine}/{Group}: ConditionRefresh was refused ({Status}); alarms active before the connection are known only when they change", _name, group.Group.Machine, group.Group.Name, e.StatusName);
+            }
+        }
+    }
+
+    /// <summary>An events group's notification, as event, episode and active-alarm readings (<see cref="EventStream"/>).</summary>
+    private ValueTask DeliverEventsAsync(GroupSubscription mapped, SubscriptionNotification notification, CancellationToken cancellationToken)
+    {
+        if (notification.Events.Count == 0 || !_eventSelections.TryGetValue(mapped.Group, out var selection))
+        {
+            return ValueTask.CompletedTask;
+        }
+
+        var tag = mapped.Group.Tags[0];
+        var stream = _eventStreams.GetOrAdd(mapped.Group, _ => new EventStream(tag));
+        var received = _time.GetUtcNow().UtcDateTime;
+        var batch = stream.Take(selection, notification.Events.Select(e => e.EventFields), received);
+        TagHealth[tag].Record(StatusCodes.Good);
+        if (batch.Overflows > 0)
+        {
+            Interlocked.Add(ref _eventOverflows, batch.Overflows);
+            _logger.LogWarning("Source {Source}: events group {Machine}/{Group}: the server's event queue overflowed, events were lost (flagged as a data gap; raise eventQueueSize or lower intervalMs)", _name, tag.Machine, mapped.Group.Name);
+        }
+
+        Interlocked.Add(ref _eventsReceived, notification.Events.Count);
+        return batch.Readings.Count == 0 ? ValueTask.CompletedTask : _output!.WriteAsync(batch.Readings, cancellationToken);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, EventSelection> _eventSelections = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, EventStream> _eventStreams = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, bool> _refreshProblems = new();
+    private long _eventsReceived;
+    private long _eventOverflows;
+    private long _conditionRefreshes;
+
+    /// <summary>Events received from the server (refresh copies and overflow events included).</summary>
+    public long EventsReceived => Interlocked.Read(ref _eventsReceived);
+
+    /// <summary>EventQueueOverflow events: times the server dropped events of an events group.</summary>
+    public long EventOverflows => Interlocked.Read(ref _eventOverflows);
+
+    /// <summary>ConditionRefresh calls the server accepted.</summary>
+    public long ConditionRefreshes => Interlocked.Read(ref _conditionRefreshes);
+
+    /// <summary>The alarms active now in the events groups of a machine (null: the source has no events group for it).</summary>
+    public int? ActiveAlarmsOf(string machine)
+    {
+        var streams = _eventStreams.Where(s => s.Key.Machine == machine).Select(s => s.Value).ToList();
+        return streams.Count == 0 ? null : streams.Sum(s => s.ActiveAlarms);
+    }
+
+    /// <summary>
     /// A group's notification, as readings. The stack acknowledges it only after the returned task completed, that is
     /// after the writer (the durable buffer) took the readings.
     /// </summary>
@@ -491,6 +635,11 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         if (!_groups.TryGetValue(group, out var mapped) || !ReferenceEquals(mapped.Subscription, notification.Subscription))
         {
             return ValueTask.CompletedTask;
+        }
+
+        if (group.IsEvents)
+        {
+            return DeliverEventsAsync(mapped, notification, cancellationToken);
         }
 
         var items = notification.DataChanges;
@@ -1072,6 +1221,8 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsRecreated, KeyValuePair.Create("path", "recreate")));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", MonitoredItemsActive));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", _rejected.Count));
+        samples.Add(MetricSample.Counter("gateway_source_events_total", "OPC UA events received by events groups (ConditionRefresh copies included).", EventsReceived));
+        samples.Add(MetricSample.Counter("gateway_source_event_overflows_total", "EventQueueOverflow events: the server dropped events of an events group (each flagged as a data gap).", EventOverflows));
         samples.Add(MetricSample.Gauge("gateway_source_tags_bad", "Tags whose latest status is Bad (wrong NodeId, device fault, refused, not connected); each logged once by name.", TagHealth.BadTags));
         if (_discovery.Count > 0)
         {

@@ -31,6 +31,9 @@ public sealed class OpcUaSourceOptions
     public int MaxSessions { get; set; } = 1;
 
     public OpcUaReconnectOptions Reconnect { get; set; } = new();
+
+    [Description("Allow `gateway ack` to acknowledge and confirm this server's alarms (with the source's identity). Off by default: the gateway only reads.")]
+    public bool AllowAck { get; set; }
 }
 
 public sealed class OpcUaSecurityOptions

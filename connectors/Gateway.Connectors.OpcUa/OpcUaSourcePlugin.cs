@@ -50,6 +50,15 @@ public sealed class OpcUaSourcePlugin : ISourcePlugin
         }
     }
 
+    /// <summary>An events group reads one tag, `events`; its address is the first notifier (the Server object by default).</summary>
+    public (string Tag, object Address)? ImplicitTag(object groupOptions) =>
+        groupOptions is OpcUaGroupOptions { Mode: AcquisitionMode.Events } events
+            ? (Events.EventStream.EventsMeasurement, new OpcUaTagAddress { NodeId = events.Notifiers.FirstOrDefault() ?? "i=2253" })
+            : null;
+
+    /// <summary>A `discover:` group's tags are found by browsing at connect time.</summary>
+    public bool FindsItsTags(object groupOptions) => groupOptions is OpcUaGroupOptions { Discover: not null };
+
     public ISourceConnector Create(string name, object options, IReadOnlyList<SourceTag> tags, SourceContext context)
     {
         var application = context.Application;

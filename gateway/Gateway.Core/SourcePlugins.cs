@@ -29,6 +29,15 @@ public interface ISourcePlugin : IPlugin
     /// <summary>Checks the options against the source's expanded tags (e.g. more tags than the device allows).</summary>
     IEnumerable<OptionProblem> ValidateTags(object options, IReadOnlyList<SourceTag> tags) => [];
 
+    /// <summary>
+    /// The one tag a group with these options reads when it lists none (OPC UA `mode: events`: `events`, its address the
+    /// first notifier); null when a group of this type needs `tags:`.
+    /// </summary>
+    (string Tag, object Address)? ImplicitTag(object groupOptions) => null;
+
+    /// <summary>Whether a group with these options finds its own tags (OPC UA `discover:`), so it may list none.</summary>
+    bool FindsItsTags(object groupOptions) => false;
+
     ISourceConnector Create(string name, object options, IReadOnlyList<SourceTag> tags, SourceContext context);
 }
 

@@ -24,7 +24,7 @@ public sealed class SchemaAndExampleTests
         Assert.Equal(1000, (int)timeout[0]!["minimum"]!);
         Assert.Equal(3_600_000, (int)timeout[0]!["maximum"]!);
         Assert.Equal("string", (string?)timeout[1]!["type"]); // ${ENV} is allowed where a number goes
-        Assert.Equal(["subscribe", "poll"], schema["$defs"]!["opcuaTagGroup"]!["properties"]!["mode"]!["anyOf"]![0]!["enum"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal(["subscribe", "poll", "events"], schema["$defs"]!["opcuaTagGroup"]!["properties"]!["mode"]!["anyOf"]![0]!["enum"]!.AsArray().Select(n => (string?)n));
         Assert.True((bool)schema["$defs"]!["opcUaIdentityOptions"]!["properties"]!["password"]!["writeOnly"]!);
         Assert.Equal("#/$defs/sink", (string?)schema["properties"]!["sinks"]!["items"]!["$ref"]);
     }

@@ -289,6 +289,30 @@ public sealed class OpcUaClient : IAsyncDisposable
         return results;
     }
 
+    /// <summary>
+    /// Call (Part 4, 5.11.2): one method on one object. Throws <see cref="UaServiceException"/> with the method's status
+    /// when the server refuses it (BadUserAccessDenied, BadMethodInvalid, BadConditionAlreadyEnabled, ...).
+    /// </summary>
+    public async Task<Variant[]> CallAsync(NodeId objectId, NodeId methodId, IReadOnlyList<Variant> inputArguments, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync<CallResponse>(
+            new CallRequest { MethodsToCall = [new CallMethodRequest { ObjectId = objectId, MethodId = methodId, InputArguments = [.. inputArguments] }] },
+            cancellationToken);
+        if (response.Results is not { Length: 1 } results)
+        {
+            throw new UaServiceException(StatusCodes.BadUnknownResponse, $"{EndpointUrl}: Call of {methodId} on {objectId} returned no result");
+        }
+
+        var status = results[0].StatusCode;
+        if (status.IsBad)
+        {
+            var argument = results[0].InputArgumentResults?.Select((s, i) => (s, i)).FirstOrDefault(a => a.s.IsBad) is { s.IsBad: true } bad ? $" (input argument {bad.i}: {bad.s})" : "";
+            throw new UaServiceException(status.Code, $"{EndpointUrl}: Call of {methodId} on {objectId} failed: {status}{argument}");
+        }
+
+        return results[0].OutputArguments ?? [];
+    }
+
     /// <summary>Reads the Value attribute of each node.</summary>
     public Task<DataValue[]> ReadValuesAsync(IReadOnlyList<NodeId> nodes, CancellationToken cancellationToken = default) =>
         ReadAsync(nodes.Select(n => new ReadValueId(n)).ToList(), TimestampsToReturn.Both, cancellationToken);

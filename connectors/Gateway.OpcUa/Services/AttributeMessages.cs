@@ -10,6 +10,7 @@ public static class Attributes
     public const uint BrowseName = 3;
     public const uint DisplayName = 4;
     public const uint Description = 5;
+    public const uint EventNotifier = 12;
     public const uint Value = 13;
     public const uint DataType = 14;
     public const uint ValueRank = 15;

@@ -61,6 +61,24 @@ internal sealed class TagExpander
                 {
                     // Bound before the tags are looked at, so that a group or tag left out below still has its keys checked.
                     var groupOptions = Bind(group, plugin.GroupOptionsType);
+                    if (group.Tags.Count == 0)
+                    {
+                        // A group that reads without tags (OPC UA events) gets the one tag its plugin names.
+                        if (plugin.ImplicitTag(groupOptions) is { } implicitTag)
+                        {
+                            var synthetic = new TagConfig { Name = implicitTag.Tag, Address = implicitTag.Address };
+                            if (tagNames.TryAdd(synthetic.Name, Where(group, null))
+                                && Resolve(plugin, source, machine, groupTemplate, group, groupOptions, synthetic, implicitTag.Address, labels) is { } resolved)
+                            {
+                                tags.Add(resolved);
+                            }
+                        }
+                        else if (!plugin.FindsItsTags(groupOptions))
+                        {
+                            Report(Where(group, null), $"tag group '{group.Name}' of machine '{machine.Name}' has no tags; list them under `tags:`", "notags:" + machine.Name + "/" + group.Name);
+                        }
+                    }
+
                     foreach (var tag in group.Tags)
                     {
                         var written = Bind(tag, plugin.AddressType);

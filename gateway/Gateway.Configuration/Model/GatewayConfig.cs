@@ -194,7 +194,7 @@ public sealed class TagGroupConfig
 
     public NormalizeConfig? Normalize { get; set; }
 
-    [Required]
+    [Description("The group's tags; a group whose source type reads without tags (OPC UA `mode: events`) may leave it out.")]
     public List<TagConfig> Tags { get; set; } = [];
 
     /// <summary>The group's keys of the using source's type (its plugin's GroupOptionsType), bound by the loader.</summary>

@@ -63,6 +63,7 @@ public static class GatewayCommandLine
         root.Subcommands.Add(CertCommand.Create());
         root.Subcommands.Add(MqttPasswordCommand.Create());
         root.Subcommands.Add(MqttPasswordCommand.CreateConsolePasswd());
+        root.Subcommands.Add(AckCommand.Create());
 
         // `gateway` with no verb runs the service, with run's options.
         foreach (var option in run.Options)

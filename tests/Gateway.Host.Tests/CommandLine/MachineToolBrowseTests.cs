@@ -32,11 +32,18 @@ public sealed class MachineToolBrowseTests
             var (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
             Assert.True(valid == ExitCodes.Ok, problems + "\n" + output);
 
-            // The same machine read by discovery (the configuration still asks every group for one listed tag); and a misspelt model is refused at its line.
-            var discover = head + $"sources:\n  - name: umati\n    endpoint: {simulator.EndpointUrl}\n    machines:\n      - name: mill\n        groups:\n          - name: umati\n            discover: {{model: machinetool, everyMinutes: 10}}\n            backfill: true\n            tags:\n              - {{name: spindle_speed, nodeId: \"nsu=urn:changwon-gateway:simulator;s=cnc-01/Spindle/Speed\"}}\n";
+            // The same machine read by discovery, with no tag listed (the group finds its own); and a misspelt model is refused at its line.
+            var discover = head + $"sources:\n  - name: umati\n    endpoint: {simulator.EndpointUrl}\n    machines:\n      - name: mill\n        groups:\n          - name: umati\n            discover: {{model: machinetool, everyMinutes: 10}}\n            backfill: true\n";
             await File.WriteAllTextAsync(path, discover);
             (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
             Assert.True(valid == ExitCodes.Ok, problems + "\n" + discover);
+
+            // Without discover:, a group with no tags is still refused, naming the group.
+            await File.WriteAllTextAsync(path, discover.Replace("            discover: {model: machinetool, everyMinutes: 10}\n", "", StringComparison.Ordinal));
+            (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
+            Assert.NotEqual(ExitCodes.Ok, valid);
+            Assert.Contains("tag group 'umati' of machine 'mill' has no tags", problems, StringComparison.Ordinal);
+
             await File.WriteAllTextAsync(path, discover.Replace("model: machinetool", "model: machintool", StringComparison.Ordinal));
             (valid, problems, _) = await CommandLineRunner.RunAsync("validate", "--config", path);
             Assert.NotEqual(ExitCodes.Ok, valid);
