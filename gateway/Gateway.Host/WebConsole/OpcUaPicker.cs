@@ -60,8 +60,8 @@ public sealed class OpcUaPicker(GatewayConfig config)
     }
 
     /// <summary>
-    /// The YAML of a machine template with one tag per picked variable, and a source that reads it: to paste under the
-    /// file's `templates:` and `sources:`, or to save as an included file.
+    /// The YAML of a machine template with one tag per picked variable, and the machine's line for the browsed source: to
+    /// paste under the file's `templates:` and under that source's `machines:`.
     /// </summary>
     public string TemplateYaml(string sourceName, string machine, IReadOnlyList<PickedVariable> picked)
     {
@@ -92,17 +92,12 @@ public sealed class OpcUaPicker(GatewayConfig config)
                 .Append(variable.NodeId.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)).Append("\" }\n");
         }
 
-        text.Append("sources:\n");
-        text.Append("  - name: ").Append(name).Append("-source\n");
-        text.Append("    endpoint: ").Append(options.Endpoint).Append('\n');
-        text.Append("    security: { mode: ").Append(options.Security.Mode)
-            .Append(options.Security.Policy is null ? "" : ", policy: " + options.Security.Policy).Append(" }\n");
-        if (options.Identity.Type != "anonymous")
-        {
-            text.Append("    # identity: as source ").Append(sourceName).Append(" (").Append(options.Identity.Type).Append("); copy it from there\n");
-        }
-
-        text.Append("    machines:\n");
+        // The machine goes to the browsed source, not to a new source for the same server: a second source would need
+        // a second session, and `maxSessions` (default 1) is shared by every source naming that server, so one of the
+        // two would wait for a session forever (issue 25: the picked machine had no readings after the apply).
+        text.Append("# The machine: add this line under sources: -> ").Append(sourceName)
+            .Append(" -> machines: (that source reads it on the session it already has).\n");
+        text.Append("machines:\n");
         text.Append("      - { name: ").Append(name).Append(", template: ").Append(name).Append(" }\n");
         return text.ToString();
     }
