@@ -183,7 +183,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private async Task RunSessionAsync(IReadingWriter output, CancellationToken cancellationToken)
     {
         // The slot is given back only after the session is closed or its connection is gone: never two sessions side by side.
-        using var slot = await SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
+        using var slot = await AcquireSessionSlotAsync(cancellationToken);
         // Security is applied at each attempt: a user certificate replaced on disk, or a PKI problem fixed, is picked up.
         var options = _security?.Apply(_clientOptions, _source.Security, _source.Identity, warning => _logger.LogWarning("{Source}: {Warning}", _name, warning)) ?? _clientOptions;
         var session = await OpenSessionAsync(options, cancellationToken);
@@ -322,6 +322,36 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         await MarkBadAsync(output, StatusCodes.BadNotConnected, CancellationToken.None);
         throw lostBecause ?? new UaTransportException(StatusCodes.BadConnectionClosed, $"{_source.Endpoint}: the session ended");
     }
+
+    /// <summary>
+    /// A slot under `maxSessions`. Another source of this gateway naming the same server may hold it for as long as it
+    /// runs, so a wait past <see cref="SessionSlotPatience"/> is said once in the log, naming the key to change: a
+    /// source that waits without a word looks like a dead machine.
+    /// </summary>
+    private async Task<IDisposable> AcquireSessionSlotAsync(CancellationToken cancellationToken)
+    {
+        var acquiring = SessionSlots.AcquireAsync(_source.Endpoint, _source.MaxSessions, cancellationToken);
+        try
+        {
+            return await acquiring.WaitAsync(SessionSlotPatience, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            Interlocked.Increment(ref _sessionSlotWaits);
+            _logger.LogWarning(
+                "Source {Source}: waiting for a session on {Endpoint}: this gateway already holds maxSessions = {MaxSessions} there for another source naming the same server. Read those machines through one source, or raise `maxSessions` on every source naming this server (if the server allows more sessions)",
+                _name, _source.Endpoint, Math.Max(1, _source.MaxSessions));
+            return await acquiring;
+        }
+    }
+
+    /// <summary>How long a source waits for a session slot before it says so in the log.</summary>
+    internal static readonly TimeSpan SessionSlotPatience = TimeSpan.FromSeconds(15);
+
+    private long _sessionSlotWaits;
+
+    /// <summary>Times this source waited past <see cref="SessionSlotPatience"/> for a session slot another source held.</summary>
+    public long SessionSlotWaits => Interlocked.Read(ref _sessionSlotWaits);
 
     /// <summary>
     /// The session for this attempt: after a lost connection, the previous one recovered by the stack in Part 4's order

@@ -168,6 +168,19 @@ public sealed class RecoveryTests
         Assert.Equal(ConnectionState.Connecting, b.Connector.State);
         Assert.Equal(1, SessionSlots.InUse(server.EndpointUrl));
 
+        // A source waiting on another's slot says so once, naming the key, instead of looking like a dead machine.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (b.Log.Count("waiting for a session on") == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "source b never said it waits for a session");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(1, b.Log.Count("waiting for a session on"));
+        Assert.Contains(b.Log.Lines, l => l.Contains("Source b:", StringComparison.Ordinal) && l.Contains("`maxSessions`", StringComparison.Ordinal));
+        Assert.Equal(1, b.Connector.SessionSlotWaits);
+        Assert.Empty(b.Output.Readings);
+
         await a.DisposeAsync();
         await b.WaitUntilAsync(r => r.Count >= 3, Patience, "readings of source b once a stopped");
         Assert.Equal(1, server.Sessions.Most);
