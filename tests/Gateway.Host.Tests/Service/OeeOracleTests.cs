@@ -79,6 +79,7 @@ public sealed class OeeOracleTests : IDisposable
         AssertFollowsSchema(segments, "machine_state_record");
         AssertFollowsSchema(Records(messages, "oee_record"), "oee_record");
         AssertFollowsSchema(Records(messages, "downtime_record"), "downtime_record");
+        var machinesWithChanges = 0;
         foreach (var machine in machines)
         {
             var kind = machine[..machine.IndexOf('-', StringComparison.Ordinal)];
@@ -114,11 +115,13 @@ public sealed class OeeOracleTests : IDisposable
                 .Where(s => Parse(s.Start) > shiftStart && Parse(s.End) < shiftEnd)
                 .ToList();
             var expected = oracle.Segments.Where(s => s.Start > shiftStart && s.End < shiftEnd).Select(s => (s.State, Iso(s.Start), Iso(s.End))).ToList();
-            Assert.True(expected.Count > 0, $"{machine}: the schedule has no state change inside the shift; raise the time scale");
+            // A machine that did not change state inside the shift (a slow mould on a loaded box) must have no record either.
+            machinesWithChanges += expected.Count > 0 ? 1 : 0;
             if (!expected.SequenceEqual(reported))
             {
                 // Say what the gateway read around the first difference (which tag, which timestamp).
-                var at = expected.Zip(reported).FirstOrDefault(p => p.First != p.Second).First.Item2 ?? expected[^1].Item2;
+                var at = expected.Zip(reported).FirstOrDefault(p => p.First != p.Second).First.Item2
+                    ?? (expected.Count > reported.Count ? expected[reported.Count].Item2 : reported[expected.Count].Start);
                 var around = Parse(at);
                 var raw = messages.Where(m => m.Topic.Contains("/" + machine + "/", StringComparison.Ordinal) && !m.Topic.EndsWith("_record", StringComparison.Ordinal))
                     .Select(m => (m.Topic, Root: JsonDocument.Parse(m.Payload).RootElement))
@@ -127,6 +130,9 @@ public sealed class OeeOracleTests : IDisposable
                 Assert.Fail($"{machine}: expected {string.Join(" ", expected)}\nreported {string.Join(" ", reported)}\nreadings near {at}:\n{string.Join("\n", raw)}");
             }
         }
+
+        // The state records were compared for real: the CNCs and the press change state many times in a shift.
+        Assert.True(machinesWithChanges >= 2, $"only {machinesWithChanges} machine(s) changed state inside the shift; raise the time scale");
     }
 
     [Fact]
