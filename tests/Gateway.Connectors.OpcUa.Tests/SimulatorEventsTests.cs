@@ -1,5 +1,8 @@
 using System.Text.Json;
 using Gateway.Core;
+using Gateway.OpcUa.Client;
+using Gateway.OpcUa.Status;
+using Gateway.OpcUa.Types;
 using Gateway.Simulator;
 using Gateway.Simulator.Machines;
 using static Gateway.Connectors.OpcUa.Tests.TestSources;
@@ -101,6 +104,42 @@ public sealed class SimulatorEventsTests
         finally
         {
             await second.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Acknowledging_the_cleared_CNC_alarm_raises_an_acknowledged_event_and_a_stale_EventId_is_refused()
+    {
+        var (simulator, cnc) = await StartSimulatorAsync();
+        await using var _ = simulator;
+        var run = RunningConnector.Start(Source(simulator.EndpointUrl), [EventsTag()]);
+        try
+        {
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "active_alarms"), Patience, "connected");
+            cnc.RaiseAlarm(0);
+            await run.WaitUntilAsync(r => AlarmEvents(r, "SV0401").Any(e => e.GetProperty("activeState").GetBoolean()), Patience, "the servo alarm active");
+            var active = AlarmEvents(run.Output.Readings, "SV0401").First(e => e.GetProperty("activeState").GetBoolean());
+            cnc.ClearAlarm();
+            await run.WaitUntilAsync(r => AlarmEvents(r, "SV0401").Any(e => !e.GetProperty("activeState").GetBoolean()), Patience, "the servo alarm inactive");
+            var cleared = AlarmEvents(run.Output.Readings, "SV0401").First(e => !e.GetProperty("activeState").GetBoolean());
+
+            await using var client = await OpcUaClient.ConnectAsync(simulator.EndpointUrl);
+            var condition = client.ResolveNodeId(cleared.GetProperty("conditionId").GetString()!);
+            Variant[] Arguments(JsonElement e) =>
+                [Variant.FromObject(BuiltInType.ByteString, Convert.FromBase64String(e.GetProperty("eventId").GetString()!)), Variant.FromObject(BuiltInType.LocalizedText, new LocalizedText("seen"))];
+
+            // Part 9, 5.7.3: only the EventId of the condition's latest state may be acknowledged.
+            var stale = await Assert.ThrowsAsync<UaServiceException>(() => client.CallAsync(condition, EventTypes.Acknowledge, Arguments(active)));
+            Assert.Equal(StatusCodes.BadEventIdUnknown, stale.StatusCode);
+            await client.CallAsync(condition, EventTypes.Acknowledge, Arguments(cleared));
+            await run.WaitUntilAsync(r => AlarmEvents(r, "SV0401").Any(e => e.GetProperty("ackedState").GetBoolean()), Patience, "the servo alarm acknowledged");
+            var acked = AlarmEvents(run.Output.Readings, "SV0401").First(e => e.GetProperty("ackedState").GetBoolean());
+            Assert.False(acked.GetProperty("retain").GetBoolean()); // inactive and acknowledged: nothing left to refresh
+            Assert.Equal("seen", acked.GetProperty("comment").GetString());
+        }
+        finally
+        {
+            await run.DisposeAsync();
         }
     }
 }
