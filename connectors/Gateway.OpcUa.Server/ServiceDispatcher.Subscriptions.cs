@@ -209,6 +209,11 @@ public sealed partial class ServiceDispatcher
             return new MonitoredItemCreateResult { StatusCode = StatusCodes.BadNodeIdUnknown };
         }
 
+        if (create.ItemToMonitor.AttributeId == Attributes.EventNotifier)
+        {
+            return CreateEventItem(subscription, create);
+        }
+
         if (create.ItemToMonitor.AttributeId != Attributes.Value || node is not VariableNode variable)
         {
             // Only value changes are monitored; other attributes of this address space never change.

@@ -35,6 +35,7 @@ public sealed partial class ServiceDispatcher
         Options = options;
         Limits = options.Limits;
         _logger = logger;
+        addressSpace.Events.Raised += OnEvent;
     }
 
     public UaAddressSpace AddressSpace { get; }
@@ -105,6 +106,7 @@ public sealed partial class ServiceDispatcher
             DeleteMonitoredItemsRequest r => DeleteMonitoredItems(r, session),
             PublishRequest r => Publish(r, session, context),
             RepublishRequest r => Republish(r, session),
+            CallRequest r => Call(r, session),
             _ => throw new ServiceFaultException(StatusCodes.BadServiceUnsupported, $"{request.GetType().Name} is not supported by this server"),
         };
     }

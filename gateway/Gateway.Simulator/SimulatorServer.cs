@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Gateway.Melsec.Server;
 using Gateway.OpcUa.Server;
 using Gateway.OpcUa.Server.AddressSpace;
+using Gateway.Simulator.Machines;
 using Gateway.Simulator.Melsec;
 using Gateway.Simulator.Modbus;
 using Microsoft.Extensions.Logging;
@@ -51,6 +52,9 @@ public sealed class SimulatorServer : IAsyncDisposable
     public long Steps => _shop.Steps;
 
     public UaServer Server => _server;
+
+    /// <summary>The simulated machines, in shop order (the CNCs can be driven into alarm for tests).</summary>
+    public IReadOnlyList<SimulatedMachine> Machines => _shop.Machines;
 
     /// <summary>What each machine did per tick (null unless <see cref="SimulatorOptions.RecordSchedule"/>).</summary>
     public SimulatorSchedule? Schedule => _shop.Schedule;

@@ -134,8 +134,13 @@ public sealed class EndToEndDashboardTests(SimulatorRunInfluxDb run) : IClassFix
         var factory = await InfluxVariableResolver.ResolveAsync(GrafanaFiles.Dashboard("factory-overview.json"), run);
         Assert.Equal(["changwon-demo"], factory.Offered["site"]);
         Assert.Equal(["demo-gateway"], factory.Offered["gateway"]);
-        // The OPC UA machines and the Modbus power meter and PLC (the run serves the simulator's Modbus port too).
-        Assert.Equal(["cnc", "energy", "moulding", "plc", "press"], factory.Offered["measurement"]);
+        // The OPC UA machines and the Modbus power meter and PLC (the run serves the simulator's Modbus port too), and the
+        // CNCs' events groups: `events` (active_alarms from the refresh at connect, each alarm event) and, once an alarm
+        // the gateway saw has ended, `alarm_episodes`: only possible when the schedule shows a CNC alarm ending.
+        var measurements = factory.Offered["measurement"];
+        Assert.Equal(["cnc", "energy", "events", "moulding", "plc", "press"], measurements.Where(m => m != "alarm_episodes"));
+        var alarmEnded = run.Schedule.Zip(run.Schedule.Skip(1)).Any(p => p.First.Machines.Any(m => m.Value.Alarm != 0 && p.Second.Machines[m.Key].Alarm == 0));
+        Assert.True(alarmEnded || !measurements.Contains("alarm_episodes"), "alarm_episodes without any CNC alarm ending in the run");
         Assert.Equal(["cnc-01", "cnc-02", "mould-01", "press-01", "press-01-plc", "shop-meter"], factory.Offered["machine"].Order(StringComparer.Ordinal));
     }
 

@@ -69,6 +69,9 @@ public sealed class UaAddressSpace
         }
     }
 
+    /// <summary>Events raised in this address space and its conditions.</summary>
+    public Gateway.OpcUa.Server.Events.ServerEvents Events { get; } = new();
+
     public UaNode? Find(NodeId nodeId) => _nodes.GetValueOrDefault(nodeId);
 
     public IEnumerable<UaNode> Nodes => _nodes.Values;
@@ -188,6 +191,7 @@ public sealed class UaAddressSpace
     {
         AddReferenceTypes();
         AddTypeNodes();
+        Gateway.OpcUa.Server.Events.ServerEvents.AddEventTypes(this);
 
         Add(new ObjectNode(StandardIds.RootFolder, new QualifiedName(0, "Root"), new LocalizedText("Root")));
         AddReference(StandardIds.RootFolder, StandardIds.HasTypeDefinition, StandardIds.FolderType);

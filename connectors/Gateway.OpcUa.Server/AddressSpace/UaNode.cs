@@ -75,7 +75,7 @@ public sealed class ObjectNode : UaNode
     public override NodeClass NodeClass => NodeClass.Object;
 
     /// <summary>Part 3, 5.5.1: bit 0 = subscribe to events.</summary>
-    public byte EventNotifier { get; init; }
+    public byte EventNotifier { get; set; }
 }
 
 /// <summary>An ObjectType, VariableType, DataType or ReferenceType node (Part 3, 5.5.2, 5.6.5, 5.8.3, 5.3).</summary>

@@ -23,7 +23,7 @@ public enum CycleOutcome
 /// and the retransmission queue that Republish reads. One lock guards it all; the publish engine calls
 /// <see cref="RunCycle"/> on its own thread and the session's Publish requests pick up what it made.
 /// </summary>
-public sealed class Subscription
+public sealed partial class Subscription
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<uint, MonitoredItem> _items = [];
@@ -131,7 +131,7 @@ public sealed class Subscription
         {
             if (!_items.Remove(id, out item))
             {
-                return false;
+                return RemoveEventItem(id);
             }
 
             _polled.Remove(item);
@@ -239,7 +239,7 @@ public sealed class Subscription
     }
 
     private CycleOutcome PendingOutcome() =>
-        _statusChange is not null || (PublishingEnabled && _ready.Count > 0) ? CycleOutcome.Notifications : CycleOutcome.Nothing;
+        _statusChange is not null || (PublishingEnabled && (_ready.Count > 0 || HasEvents)) ? CycleOutcome.Notifications : CycleOutcome.Nothing;
 
     private void SamplePolled(long nowTicks)
     {
@@ -293,6 +293,11 @@ public sealed class Subscription
                 _scratch.Clear();
             }
 
+            if (DrainEvents((int)(MaxNotificationsPerPublish == 0 ? serverMaxNotifications : Math.Min(MaxNotificationsPerPublish, serverMaxNotifications))) is { } events)
+            {
+                data.Add(events);
+            }
+
             if (_statusChange is { } status)
             {
                 data.Add(ExtensionObject.From(new StatusChangeNotification { Status = status }));
@@ -315,7 +320,7 @@ public sealed class Subscription
                 }
 
                 response.NotificationMessage = message;
-                response.MoreNotifications = PublishingEnabled && _ready.Count > 0;
+                response.MoreNotifications = PublishingEnabled && (_ready.Count > 0 || HasEvents);
             }
 
             HasMore = response.MoreNotifications;
@@ -371,6 +376,7 @@ public sealed class Subscription
             _items.Clear();
             _polled.Clear();
             _ready.Clear();
+            ClearEventItems();
         }
 
         foreach (var item in items)

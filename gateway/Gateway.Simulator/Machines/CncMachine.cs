@@ -42,6 +42,8 @@ public sealed class CncMachine : SimulatedMachine
     private int _feedOvr = 100;
     private double _xPos, _yPos, _zPos = 100;
     private double _lastCycle;
+    private CncAlarmCondition _condition = null!;
+    private int _forced;
 
     public CncMachine(string name, Random random, bool fanuc)
         : base(name, "cnc", random)
@@ -70,13 +72,34 @@ public sealed class CncMachine : SimulatedMachine
         _alarmActive = Define("Alarm/Active", StandardIds.Boolean, null, "an alarm is active");
         _alarmNumber = Define("Alarm/Number", StandardIds.Int32, null, "active alarm number (0 = none)");
         _alarmText = Define("Alarm/Text", StandardIds.String, null, "active alarm message");
+        _condition = new CncAlarmCondition(Space, Namespace, Name);
         _programIndex = Random.Next(Programs.Length);
         _cycleLength = Between(30, 90);
         _stateLeft = _cycleLength;
     }
 
+    /// <summary>
+    /// Drives the machine into ALARM with alarm <paramref name="index"/> (0-5) on the next tick, and keeps it there until
+    /// <see cref="ClearAlarm"/>: for tests and demos that need an alarm when they ask for it.
+    /// </summary>
+    public void RaiseAlarm(int index) => Volatile.Write(ref _forced, Math.Clamp(index, 0, Alarms.Length - 1) + 1);
+
+    /// <summary>Ends the ALARM state on the next tick (the machine starts its next cycle).</summary>
+    public void ClearAlarm() => Volatile.Write(ref _forced, -1);
+
     protected override void StepModel(double seconds)
     {
+        var forced = Interlocked.Exchange(ref _forced, 0);
+        if (forced > 0)
+        {
+            Enter(3, double.MaxValue);
+            _alarm = forced - 1;
+        }
+        else if (forced < 0 && _state == 3)
+        {
+            _stateLeft = 0;
+        }
+
         _stateLeft -= seconds;
         if (_state == 2)
         {
@@ -127,6 +150,7 @@ public sealed class CncMachine : SimulatedMachine
         Set(_alarmActive, _alarm >= 0);
         Set(_alarmNumber, _alarm >= 0 ? Alarms[_alarm].Number : 0);
         Set(_alarmText, _alarm >= 0 ? Alarms[_alarm].Text : "");
+        _condition.Update(_alarm >= 0 ? Alarms[_alarm].Number : 0, _alarm >= 0 ? Alarms[_alarm].Text : "", Now);
     }
 
     private string ModeName() => (_fanuc, _state) switch

@@ -40,6 +40,14 @@ public abstract class SimulatedMachine
     /// <summary>Generated tags follow <see cref="TickValues"/> instead of waves.</summary>
     internal bool UsesTickValues { get; set; }
 
+    /// <summary>The address space and namespace the machine lives in (set by Build, before DefineTags).</summary>
+    protected UaAddressSpace Space => _space!;
+
+    protected ushort Namespace => _ns;
+
+    /// <summary>The time of the tick being stepped.</summary>
+    protected DateTime Now => _now;
+
     /// <summary>Seconds of simulated time since the start.</summary>
     protected double Time { get; private set; }
 
