@@ -50,7 +50,11 @@ public sealed class ConsoleBrowserTests(ConsoleGateways gateways, ITestOutputHel
         var first = Text("#tags tr[data-tag='spindle_speed'] td:nth-child(4)");
         await WaitAsync("a newer source timestamp without a reload", () => Text("#tags tr[data-tag='spindle_speed'] td:nth-child(4)") is { Length: > 0 } later && later != first);
         await WaitAsync("a trend line of at least two points", () => Browser.FindElements(By.CssSelector("#tags tr[data-tag='spindle_speed'] svg.trend polyline")).Count == 1);
-        Assert.Equal(10, Browser.FindElements(By.CssSelector("#tags tbody tr")).Count);
+        // The template's ten tags, and its events group's readings (an alarm episode's only once a CNC alarm has ended).
+        var rows = Browser.FindElements(By.CssSelector("#tags tbody tr")).Select(r => r.GetDomAttribute("data-tag")).ToHashSet();
+        string[] dataTags = ["spindle_speed", "spindle_load", "feed_rate", "feed_override", "execution", "alarm_number", "alarm_text", "part_count", "program_number", "cycle_time"];
+        Assert.Superset(new HashSet<string?>([.. dataTags, "events", "active_alarms", "active_alarm_text"]), rows);
+        Assert.Subset(new HashSet<string?>([.. dataTags, "events", "active_alarms", "active_alarm_text", "alarm_episode", "alarm_duration_s"]), rows);
         Screenshot("machine");
     }
 
