@@ -238,7 +238,7 @@ public sealed record DumpedReading(
             ValueKind.Int64 => v.AsInt64(),
             ValueKind.Boolean => v.AsBoolean(),
             ValueKind.String => v.AsString(),
-            ValueKind.Json => System.Text.Json.JsonDocument.Parse(v.AsJson()).RootElement.Clone(),
+            ValueKind.Json => JsonValueOf(v.AsJson()),
             ValueKind.DoubleArray => v.AsDoubleArray().Select(d => double.IsFinite(d) ? (object)d : d.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
             ValueKind.Int64Array => v.AsInt64Array(),
             ValueKind.BooleanArray => v.AsBooleanArray(),
@@ -250,5 +250,12 @@ public sealed record DumpedReading(
             v.Kind.ToString(), value, reading.Unit, reading.Quality, reading.StatusCode, reading.DataGap,
             reading.Timestamp, reading.SourceTimestamp, reading.ServerTimestamp, reading.GatewayTimestamp,
             reading.Labels.Pairs.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+    }
+
+    // The document rents pooled buffers until it is disposed; the clone outlives it.
+    private static JsonElement JsonValueOf(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.Clone();
     }
 }

@@ -1,29 +1,31 @@
+using Gateway.Core;
+
 namespace Gateway.Buffer;
 
 /// <summary>
-/// The buffer's settings and the defaults the gateway runs with (the host maps the YAML <c>buffer</c> section onto them;
-/// a key left out of the YAML keeps the value here).
+/// The buffer's settings, in its own units (bytes, TimeSpan); the host maps the YAML <c>buffer</c> section onto them.
+/// The defaults are <see cref="BufferDefaults"/>, which the YAML model reads too.
 /// </summary>
 public sealed record BufferOptions
 {
     public required string Directory { get; init; }
 
     /// <summary>The bound on the disk space the buffer uses; what happens at it is <see cref="WhenFull"/>.</summary>
-    public long MaxSizeBytes { get; init; } = 2048L * 1024 * 1024;
+    public long MaxSizeBytes { get; init; } = BufferDefaults.MaxSizeMb * 1024L * 1024;
 
     /// <summary>Readings older than this are dropped even if not delivered.</summary>
-    public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(168);
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(BufferDefaults.MaxAgeHours);
 
     /// <summary>Group commit: at most one fsync per interval; the loss window of a power cut.</summary>
-    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+    public TimeSpan CommitInterval { get; init; } = TimeSpan.FromMilliseconds(BufferDefaults.CommitIntervalMs);
 
     public BufferOverflowPolicy WhenFull { get; init; } = BufferOverflowPolicy.DropOldest;
 
     /// <summary>Most readings handed to a sink in one batch.</summary>
-    public int BatchSize { get; init; } = 5000;
+    public int BatchSize { get; init; } = BufferDefaults.BatchSize;
 
     /// <summary>After a batch under half of <see cref="BatchSize"/>, how long to wait before the next (see <see cref="SinkDeliveryLoop"/>).</summary>
-    public TimeSpan BatchLinger { get; init; } = TimeSpan.FromMilliseconds(100);
+    public TimeSpan BatchLinger { get; init; } = TimeSpan.FromMilliseconds(BufferDefaults.BatchLingerMs);
 
     /// <summary>How each sink's delivery loop retries a batch the sink did not take.</summary>
     public DeliveryRetryOptions Retry { get; init; } = new();
@@ -66,13 +68,13 @@ public enum BufferOverflowPolicy
 /// </summary>
 public sealed record DeliveryRetryOptions
 {
-    public TimeSpan InitialDelay { get; init; } = TimeSpan.FromMilliseconds(500);
+    public TimeSpan InitialDelay { get; init; } = TimeSpan.FromMilliseconds(BufferDefaults.RetryInitialDelayMs);
 
-    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromMilliseconds(BufferDefaults.RetryMaxDelayMs);
 
-    public double BreakerFailureRatio { get; init; } = 0.5;
+    public double BreakerFailureRatio { get; init; } = BufferDefaults.BreakerFailureRatio;
 
-    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromSeconds(15);
+    public TimeSpan BreakDuration { get; init; } = TimeSpan.FromMilliseconds(BufferDefaults.BreakDurationMs);
 }
 
 /// <summary>

@@ -64,6 +64,9 @@ public readonly struct Variant
 
     public bool IsNull => Type == BuiltInType.Null;
 
+    /// <summary>A value of a reference type (String, ByteString, DiagnosticInfo ...) that was null on the wire.</summary>
+    internal bool IsNullReference => !IsArray && _reference is null && Type is BuiltInType.String or (>= BuiltInType.Guid and not BuiltInType.StatusCode);
+
     public static Variant From(bool value) => new(BuiltInType.Boolean, value ? 1 : 0, null, false, null);
 
     public static Variant From(sbyte value) => new(BuiltInType.SByte, value, null, false, null);
@@ -320,7 +323,30 @@ public readonly struct Variant
         _ => 1,
     };
 
-    private static Variant DecodeScalar(ref UaBinaryReader reader, BuiltInType type) => type switch
+    private static Variant DecodeScalar(ref UaBinaryReader reader, BuiltInType type)
+    {
+        if (type is (>= BuiltInType.Boolean and <= BuiltInType.DateTime) or BuiltInType.XmlElement or BuiltInType.StatusCode)
+        {
+            return DecodeValue(ref reader, type);
+        }
+
+        // Inside a Variant, a value made of other values (a NodeId, a DataValue, a Variant ...) counts as one level deeper.
+        reader.EnterNested();
+        try
+        {
+            return DecodeValue(ref reader, type);
+        }
+        finally
+        {
+            reader.LeaveNested();
+        }
+    }
+
+    /// <summary>
+    /// One value of a built-in type as it stands on the wire, without a Variant's encoding mask (Part 6, 5.2.2): the one
+    /// reader of built-in values, for a Variant's body and for the fields of a structure (<c>StructureDecoder</c>).
+    /// </summary>
+    internal static Variant DecodeValue(ref UaBinaryReader reader, BuiltInType type) => type switch
     {
         BuiltInType.Boolean => From(reader.ReadBoolean()),
         BuiltInType.SByte => From(reader.ReadSByte()),
@@ -335,24 +361,8 @@ public readonly struct Variant
         BuiltInType.Double => From(reader.ReadDouble()),
         BuiltInType.DateTime => From(reader.ReadDateTime()),
         BuiltInType.StatusCode => From(reader.ReadStatusCode()),
-        BuiltInType.String => new Variant(type, 0, reader.ReadString(), false, null),
-        BuiltInType.XmlElement => new Variant(type, 0, reader.ReadString(), false, null),
-        _ => DecodeNestedScalar(ref reader, type),
+        _ => new Variant(type, 0, DecodeReference(ref reader, type), false, null),
     };
-
-    private static Variant DecodeNestedScalar(ref UaBinaryReader reader, BuiltInType type)
-    {
-        reader.EnterNested();
-        try
-        {
-            object? value = DecodeReference(ref reader, type);
-            return new Variant(type, 0, value, false, null);
-        }
-        finally
-        {
-            reader.LeaveNested();
-        }
-    }
 
     private static object? DecodeReference(ref UaBinaryReader reader, BuiltInType type) => type switch
     {
@@ -370,7 +380,8 @@ public readonly struct Variant
         _ => throw new UaDecodingException($"unexpected type {type}"),
     };
 
-    private static Array DecodeElements(ref UaBinaryReader reader, BuiltInType type, int length)
+    /// <summary><paramref name="length"/> elements of a built-in type, as the typed .NET array a Variant holds (double[], string[], NodeId[] ...).</summary>
+    internal static Array DecodeElements(ref UaBinaryReader reader, BuiltInType type, int length)
     {
         switch (type)
         {

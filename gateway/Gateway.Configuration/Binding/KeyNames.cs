@@ -17,9 +17,25 @@ internal static class KeyNames
         t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
             .Where(p => p.CanWrite && p.SetMethod!.IsPublic && p.GetIndexParameters().Length == 0)
             .Where(p => p.GetCustomAttribute<NotAKeyAttribute>() is null)
-            .OrderBy(p => p.MetadataToken)
+            .OrderBy(DeclarationOrder)
             .Select(p => (CamelCase(p.Name), p))
             .ToList());
+
+    // Declaration order; keys a base class declares (the broker keys of the MQTT sinks) come first, in the base's order,
+    // also where a subclass overrides one (metadata tokens of two classes in two assemblies do not compare).
+    private static (int Depth, int Token) DeclarationOrder(PropertyInfo property)
+    {
+        var declaration = property.GetMethod?.GetBaseDefinition().DeclaringType is { } root && root != property.DeclaringType
+            ? root.GetProperty(property.Name, BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly) ?? property
+            : property;
+        var depth = 0;
+        for (var type = declaration.DeclaringType?.BaseType; type is not null; type = type.BaseType)
+        {
+            depth++;
+        }
+
+        return (depth, declaration.MetadataToken);
+    }
 
     public static PropertyInfo? Find(Type type, string key) =>
         Of(type).FirstOrDefault(k => string.Equals(k.Key, key, StringComparison.Ordinal)).Property;

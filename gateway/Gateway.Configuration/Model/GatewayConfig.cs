@@ -326,26 +326,26 @@ public sealed class BufferConfig
 
     [Range(1, 1_048_576)]
     [Description("Most disk space the buffer may use, in MiB.")]
-    public int MaxSizeMb { get; set; } = 2048;
+    public int MaxSizeMb { get; set; } = BufferDefaults.MaxSizeMb;
 
     [Range(1, 8760)]
     [Description("Readings older than this many hours are dropped even if not delivered.")]
-    public int MaxAgeHours { get; set; } = 168;
+    public int MaxAgeHours { get; set; } = BufferDefaults.MaxAgeHours;
 
     [Range(0, 1000)]
     [Description("Group commit interval in ms: the most a power cut can lose of what was read.")]
-    public int CommitIntervalMs { get; set; } = 5;
+    public int CommitIntervalMs { get; set; } = BufferDefaults.CommitIntervalMs;
 
     [Description("When full: dropOldest (default) or refuseNew.")]
     public OverflowPolicy WhenFull { get; set; } = OverflowPolicy.DropOldest;
 
     [Range(1, 100_000)]
     [Description("Most readings handed to a sink in one batch.")]
-    public int BatchSize { get; set; } = 5000;
+    public int BatchSize { get; set; } = BufferDefaults.BatchSize;
 
     [Range(0, 10_000)]
     [Description("After a batch under half of batchSize, wait this many ms before the next, so live readings go out in fewer, larger batches (fewer HTTP writes and MQTT flushes). 0 sends at once.")]
-    public int BatchLingerMs { get; set; } = 100;
+    public int BatchLingerMs { get; set; } = BufferDefaults.BatchLingerMs;
 
     public RetryConfig Retry { get; set; } = new();
 }
@@ -353,18 +353,18 @@ public sealed class BufferConfig
 public sealed class RetryConfig
 {
     [Range(10, 600_000)]
-    public int InitialDelayMs { get; set; } = 500;
+    public int InitialDelayMs { get; set; } = BufferDefaults.RetryInitialDelayMs;
 
     [Range(100, 3_600_000)]
-    public int MaxDelayMs { get; set; } = 30_000;
+    public int MaxDelayMs { get; set; } = BufferDefaults.RetryMaxDelayMs;
 
     [Range(0.01, 1.0)]
     [Description("Circuit breaker: failure ratio that opens the circuit.")]
-    public double BreakerFailureRatio { get; set; } = 0.5;
+    public double BreakerFailureRatio { get; set; } = BufferDefaults.BreakerFailureRatio;
 
     [Range(1000, 3_600_000)]
     [Description("Circuit breaker: how long the circuit stays open, in ms.")]
-    public int BreakDurationMs { get; set; } = 15_000;
+    public int BreakDurationMs { get; set; } = BufferDefaults.BreakDurationMs;
 }
 
 public sealed class HttpConfig

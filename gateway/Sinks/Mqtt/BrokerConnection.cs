@@ -21,13 +21,13 @@ public sealed class BrokerConnection
     private const string ConnectionClosedCause =
         "the connection was closed by the broker or a device in between; is the broker overloaded, or does it expect TLS?";
 
-    private readonly IBrokerConnectionOptions _options;
+    private readonly BrokerConnectionOptions _options;
     private readonly Type _explainedFailure;
 
     /// <param name="options">The sink's broker keys.</param>
     /// <param name="host">The host to connect to (the embedded broker's loopback address, or `host`).</param>
     /// <param name="explainedFailure">The sink's own exception type: its message already says what happened and is passed on as is.</param>
-    public BrokerConnection(IBrokerConnectionOptions options, string host, Type explainedFailure)
+    public BrokerConnection(BrokerConnectionOptions options, string host, Type explainedFailure)
     {
         _options = options;
         _explainedFailure = explainedFailure;

@@ -9,7 +9,7 @@ namespace Gateway.Sinks.Mqtt;
 public static class BrokerConnectionChecks
 {
     /// <summary>Problems of `username`, `password`, `tls`, `caFile`, `certFile` and `keyFile`, each at its key.</summary>
-    public static IEnumerable<OptionProblem> Validate(IBrokerConnectionOptions o)
+    public static IEnumerable<OptionProblem> Validate(BrokerConnectionOptions o)
     {
         if (!string.IsNullOrEmpty(o.Password) && string.IsNullOrEmpty(o.Username))
         {
@@ -46,7 +46,7 @@ public static class BrokerConnectionChecks
         }
     }
 
-    private static OptionProblem? TlsFileProblem(IBrokerConnectionOptions o)
+    private static OptionProblem? TlsFileProblem(BrokerConnectionOptions o)
     {
         if (!string.IsNullOrEmpty(o.CaFile) && File.Exists(o.CaFile))
         {

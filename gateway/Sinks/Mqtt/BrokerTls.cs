@@ -11,11 +11,11 @@ namespace Gateway.Sinks.Mqtt;
 /// </summary>
 public sealed class BrokerTls
 {
-    private readonly IBrokerConnectionOptions _options;
+    private readonly BrokerConnectionOptions _options;
     private readonly X509Certificate2Collection? _trustedRoots;
     private readonly X509Certificate2? _clientCertificate;
 
-    public BrokerTls(IBrokerConnectionOptions options)
+    public BrokerTls(BrokerConnectionOptions options)
     {
         _options = options;
         if (!string.IsNullOrEmpty(options.CaFile))

@@ -10,8 +10,6 @@ using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
 
-using Polly;
-
 namespace Gateway.Sinks.Mqtt;
 
 /// <summary>
@@ -30,13 +28,13 @@ public sealed class MqttSink : ISink
     private readonly IMqttClient _client;
     private readonly EmbeddedBroker? _broker;
     private readonly BrokerConnection _connection;
+    private readonly BrokerConnectionLoop _connectionLoop;
     private readonly TopicTemplate _readingTopic;
     private readonly TopicTemplate _batchTopic;
     private readonly TopicTemplate? _replayTopic;
     private readonly string? _statusTopic;
     private readonly bool _batchPayload;
     private readonly MqttQualityOfServiceLevel _qos;
-    private readonly ResiliencePipeline _reconnect;
     private readonly PooledBufferWriter _buffer = new();
     private readonly JsonPayloadWriter _payloads;
     private readonly SemaphoreSlim _deliveryLock = new(1, 1);
@@ -54,16 +52,7 @@ public sealed class MqttSink : ISink
     private readonly List<int> _batchReadingOrder = [];
     private readonly DateTime _startedAt;
     private readonly string _version;
-    private readonly object _stateLock = new();
-
-    private CancellationTokenSource? _stopping;
-    private Task _connectionLoop = Task.CompletedTask;
-    private TaskCompletionSource _connected = NewSignal();
-    private TaskCompletionSource _connectionLost = NewSignal();
-    private readonly TaskCompletionSource _firstAttempt = NewSignal();
-    private volatile ConnectionState _state = ConnectionState.Disconnected;
     private volatile int _receiveMaximum = ushort.MaxValue;
-    private readonly OutageEpisode _outage;
     private readonly DeadLetterFile _deadLetters;
     private long _messagesPublished;
 
@@ -78,7 +67,6 @@ public sealed class MqttSink : ISink
         _options = options;
         _context = context;
         _logger = context.LoggerFactory.CreateLogger("Gateway.Sinks.Mqtt." + name);
-        _outage = new OutageEpisode(_logger, context.TimeProvider, $"MQTT sink '{name}'");
         _deadLetters = new DeadLetterFile(context.DataDirectory, name, context.TimeProvider);
         _readingTopic = TopicTemplate.Parse(options.Topic);
         _batchTopic = TopicTemplate.Parse(options.BatchTopic);
@@ -106,8 +94,16 @@ public sealed class MqttSink : ISink
 
         _connection = new BrokerConnection(options, _broker?.ConnectHost ?? options.Host, typeof(MqttSinkException));
         _client = new MqttClientFactory().CreateMqttClient();
-        _client.DisconnectedAsync += OnDisconnectedAsync;
-        _reconnect = _connection.NewReconnectPipeline(context.TimeProvider, ReportConnectFailure);
+        var steps = new BrokerSessionSteps
+        {
+            BeforeConnect = StartEmbeddedBrokerAsync,
+            ClientOptions = BuildClientOptions,
+            AfterConnect = OnConnectedAsync,
+            Failure = message => new MqttSinkException(message),
+            LogConnected = () => _logger.LogInformation("MQTT sink '{Sink}': connected to {Endpoint} as '{ClientId}'", Name, Endpoint, ClientId),
+        };
+        var outage = new OutageEpisode(_logger, context.TimeProvider, $"MQTT sink '{name}'");
+        _connectionLoop = new BrokerConnectionLoop(_client, _connection, options, ClientId, $"MQTT sink '{name}'", steps, _logger, outage, context.TimeProvider);
     }
 
     public string Name { get; }
@@ -118,7 +114,7 @@ public sealed class MqttSink : ISink
     /// <summary>With `replayTopic` set, a replayed backlog goes there and fresh readings overtake it (<see cref="IReplayedBacklog"/>).</summary>
     public bool ReplaysBacklog => _replayTopic is not null;
 
-    public ConnectionState State => _state;
+    public ConnectionState State => _connectionLoop.State;
 
     public string ClientId { get; }
 
@@ -126,7 +122,7 @@ public sealed class MqttSink : ISink
     public string Host => _connection.Host;
 
     /// <summary>The cause of the current outage, for /status; null while connected.</summary>
-    public string? Problem { get; private set; }
+    public string? Problem => _connectionLoop.Problem;
 
     /// <summary>The embedded broker's status topic, e.g. factory/plant1/gw1/status; null when turned off.</summary>
     public string? StatusTopic => _statusTopic;
@@ -149,22 +145,9 @@ public sealed class MqttSink : ISink
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_stopped, this);
-        if (_stopping is not null)
+        if (_connectionLoop.Start())
         {
-            return;
-        }
-
-        _stopping = new CancellationTokenSource();
-        _state = ConnectionState.Connecting;
-        _connectionLoop = Task.Run(() => RunConnectionAsync(_stopping.Token), CancellationToken.None);
-
-        // Wait for the first attempt's outcome so the first delivery does not fail needlessly; an outage is not fatal here.
-        try
-        {
-            await _firstAttempt.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.TimeoutMs + 1000), cancellationToken);
-        }
-        catch (TimeoutException)
-        {
+            await _connectionLoop.WaitForFirstAttemptAsync(cancellationToken);
         }
     }
 
@@ -218,18 +201,9 @@ public sealed class MqttSink : ISink
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping is null || _stopping.IsCancellationRequested)
+        if (!await _connectionLoop.StopAsync(cancellationToken))
         {
             return;
-        }
-
-        await _stopping.CancelAsync();
-        try
-        {
-            await _connectionLoop.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
         }
 
         if (_client.IsConnected)
@@ -255,7 +229,7 @@ public sealed class MqttSink : ISink
             await _broker.DisposeAsync();
         }
 
-        _state = ConnectionState.Disconnected;
+        _connectionLoop.ReportStopped();
     }
 
     public async ValueTask DisposeAsync()
@@ -275,7 +249,7 @@ public sealed class MqttSink : ISink
             _client.Dispose();
             _payloads.Dispose();
             _buffer.Dispose();
-            _stopping?.Dispose();
+            _connectionLoop.Dispose();
             if (_broker is not null)
             {
                 await _broker.DisposeAsync();
@@ -283,30 +257,7 @@ public sealed class MqttSink : ISink
         }
     }
 
-    private async Task RunConnectionAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await _reconnect.ExecuteAsync(ConnectOnceAsync, stopping);
-                ReportConnected();
-                await _connectionLost.Task.WaitAsync(stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // Not expected (the retry handles every failure); never let the loop die.
-                _logger.LogError(e, "MQTT sink '{Sink}': connection loop failed; restarting it", Name);
-                await Task.Delay(_options.ReconnectDelayMs, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
-    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
+    private async ValueTask StartEmbeddedBrokerAsync(CancellationToken cancellationToken)
     {
         if (_broker is not null && !_broker.IsStarted)
         {
@@ -320,14 +271,10 @@ public sealed class MqttSink : ISink
                     $"the embedded broker cannot listen on {string.Join(" and ", _broker.Listeners)} ({e.SocketErrorCode}); another broker may hold the port: stop it or choose another `port`", e);
             }
         }
+    }
 
-        _connectionLost = NewSignal();
-        var result = await _client.ConnectAsync(BuildClientOptions(), cancellationToken);
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
-        {
-            throw new MqttSinkException(BrokerConnection.DescribeRefusal(result.ResultCode, result.ReasonString));
-        }
-
+    private async ValueTask OnConnectedAsync(MqttClientConnectResult result, CancellationToken cancellationToken)
+    {
         // MQTT 5, 3.2.2.3.3: the client must not have more unacknowledged QoS 1/2 publishes than the server's Receive Maximum.
         _receiveMaximum = result.ReceiveMaximum is > 0 ? result.ReceiveMaximum.Value : ushort.MaxValue;
         if (_statusTopic is not null)
@@ -366,86 +313,7 @@ public sealed class MqttSink : ISink
         Retain = true,
     };
 
-    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
-    {
-        if (!e.ClientWasConnected)
-        {
-            return Task.CompletedTask;
-        }
-
-        lock (_stateLock)
-        {
-            _connected = NewSignal();
-            if (_stopping?.IsCancellationRequested != true)
-            {
-                var cause = e.Exception is not null ? Describe(e.Exception) : $"{e.Reason} {e.ReasonString}".Trim();
-                _outage.Failed($"lost the connection to {Endpoint}: {cause}", "Readings stay in the buffer; reconnecting.", kind: "lost");
-                Problem = cause;
-                _state = ConnectionState.Connecting;
-            }
-        }
-
-        _connectionLost.TrySetResult();
-        return Task.CompletedTask;
-    }
-
-    private void ReportConnectFailure(Exception? exception)
-    {
-        var cause = exception is null ? "unknown failure" : Describe(exception);
-        lock (_stateLock)
-        {
-            // One line per outage and cause, not one per retry (OutageEpisode).
-            _outage.Failed(
-                $"cannot connect to {Endpoint} as '{ClientId}': {cause}",
-                $"Readings stay in the buffer; retrying with backoff up to {_options.ReconnectMaxDelayMs / 1000} s.",
-                kind: cause);
-            Problem = cause;
-            _state = ConnectionState.Faulted;
-        }
-
-        _firstAttempt.TrySetResult();
-    }
-
-    private void ReportConnected()
-    {
-        lock (_stateLock)
-        {
-            if (_outage.Recovered(() => $"connected to {Endpoint}") is null)
-            {
-                _logger.LogInformation("MQTT sink '{Sink}': connected to {Endpoint} as '{ClientId}'", Name, Endpoint, ClientId);
-            }
-
-            Problem = null;
-            _state = ConnectionState.Connected;
-            _connected.TrySetResult();
-        }
-
-        _firstAttempt.TrySetResult();
-    }
-
-    private async Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
-    {
-        if (_stopping is null)
-        {
-            throw new InvalidOperationException($"MQTT sink '{Name}': DeliverAsync was called before StartAsync.");
-        }
-
-        if (_client.IsConnected && _state == ConnectionState.Connected)
-        {
-            return;
-        }
-
-        // A reconnect may be a moment away; a short wait spares the buffer a retry round.
-        try
-        {
-            await _connected.Task.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            throw new MqttSinkException(
-                $"MQTT sink '{Name}' is not connected to {Endpoint}: {Sentence.End(Problem ?? "connecting")}");
-        }
-    }
+    private Task WaitUntilConnectedAsync(CancellationToken cancellationToken) => _connectionLoop.WaitUntilConnectedAsync(cancellationToken);
 
     /// <summary>One `json` message per reading from <paramref name="from"/> to the end of the batch.</summary>
     private void EncodeReadings(IReadOnlyList<Reading> batch, int from)
@@ -716,8 +584,6 @@ public sealed class MqttSink : ISink
         var plus = version.IndexOf('+', StringComparison.Ordinal);
         return plus < 0 ? version : version[..plus];
     }
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private readonly record struct TopicKey(string Source, string Machine, string Tag, string? Measurement, LabelSet Labels);
 }

@@ -5,8 +5,8 @@ using Gateway.Core;
 
 namespace Gateway.Sinks.Mqtt;
 
-/// <summary>The YAML keys of a `type: mqtt` sink entry (camelCase). Read by the configuration binder and the schema generator.</summary>
-public sealed class MqttSinkOptions : IBrokerConnectionOptions
+/// <summary>The YAML keys of a `type: mqtt` sink entry (camelCase), with the broker keys of <see cref="BrokerConnectionOptions"/>. Read by the configuration binder and the schema generator.</summary>
+public sealed class MqttSinkOptions : BrokerConnectionOptions
 {
     [Description("Run an MQTT broker inside the gateway (MQTTnet server) and publish into it, so no external broker is needed.")]
     public bool Embedded { get; set; }
@@ -24,50 +24,14 @@ public sealed class MqttSinkOptions : IBrokerConnectionOptions
     public EmbeddedBrokerTlsOptions? BrokerTls { get; set; }
 
     [Description("Host name or address of the external broker (ignored when `embedded` is true).")]
-    public string Host { get; set; } = "127.0.0.1";
+    public override string Host { get; set; } = "127.0.0.1";
 
-    [Range(1, 65535)]
     [Description("TCP port of the broker (the embedded broker listens on it).")]
-    public int Port { get; set; } = 1883;
-
-    [Description("MQTT protocol version: `5` (default) or `3.1.1`.")]
-    public string ProtocolVersion { get; set; } = "5";
-
-    [Description("Client identifier; default `gateway-{gatewayName}-{sinkName}`. Must be unique on the broker.")]
-    public string? ClientId { get; set; }
-
-    [Description("User name for the broker.")]
-    public string? Username { get; set; }
-
-    [Secret]
-    [Description("Password for the broker. Use ${ENV} or ${file:PATH}; never written in clear in the YAML.")]
-    public string? Password { get; set; }
-
-    [Description("Connect with TLS.")]
-    public bool Tls { get; set; }
-
-    [Description("PEM file of the CA that signed the broker's certificate (default: the system trust store).")]
-    public string? CaFile { get; set; }
-
-    [Description("PEM client certificate, for brokers that require one (needs `keyFile`).")]
-    public string? CertFile { get; set; }
-
-    [Description("PEM private key of the client certificate.")]
-    public string? KeyFile { get; set; }
-
-    [Description("Check that the broker's certificate names the host. On by default; turn off only for testing.")]
-    public bool CheckServerName { get; set; } = true;
-
-    [Description("Name expected in the broker's certificate, when it differs from `host`.")]
-    public string? ServerName { get; set; }
+    public override int Port { get; set; } = 1883;
 
     [Range(0, 4_294_967)]
     [Description("MQTT session expiry in seconds (clean start is off), so unacknowledged QoS 1/2 messages survive a reconnect.")]
     public int SessionExpirySeconds { get; set; } = 3600;
-
-    [Range(5, 65535)]
-    [Description("MQTT keep-alive in seconds: how soon a dead connection is noticed.")]
-    public int KeepAliveSeconds { get; set; } = 30;
 
     [Description("Topic of each reading (payload `json`). Placeholders: {site} {machine} {tag} {source} {measurement} {gateway} and any label of the reading.")]
     public string Topic { get; set; } = TopicTemplate.DefaultReadingTopic;
@@ -104,18 +68,6 @@ public sealed class MqttSinkOptions : IBrokerConnectionOptions
 
     [Description("Send the packets written while a send is under way together, in one system call (TCP and TLS). Off: one send per packet, as MQTTnet does alone.")]
     public bool CoalesceWrites { get; set; } = true;
-
-    [Range(100, 600_000)]
-    [Description("Timeout for connecting and for each acknowledgement, in milliseconds.")]
-    public int TimeoutMs { get; set; } = 10_000;
-
-    [Range(100, 600_000)]
-    [Description("First delay before reconnecting after a failure, in milliseconds (doubles up to `reconnectMaxDelayMs`).")]
-    public int ReconnectDelayMs { get; set; } = 1000;
-
-    [Range(100, 3_600_000)]
-    [Description("Longest delay between reconnect attempts, in milliseconds.")]
-    public int ReconnectMaxDelayMs { get; set; } = 30_000;
 }
 
 /// <summary>The values of the `payload` key.</summary>

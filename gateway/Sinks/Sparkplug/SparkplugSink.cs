@@ -13,8 +13,6 @@ using MQTTnet;
 using MQTTnet.Exceptions;
 using MQTTnet.Protocol;
 
-using Polly;
-
 namespace Gateway.Sinks.Sparkplug;
 
 /// <summary>
@@ -30,9 +28,9 @@ public sealed class SparkplugSink : ISink
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly BrokerConnection _connection;
+    private readonly BrokerConnectionLoop _connectionLoop;
     private readonly SparkplugEdgeNode _node;
     private readonly BirthDeathSequence _birthDeathSequence;
-    private readonly ResiliencePipeline _reconnect;
     private readonly OutageEpisode _outage;
     private readonly SemaphoreSlim _publishLock = new(1, 1);
     private readonly SemaphoreSlim _birthSignal = new(0, int.MaxValue);
@@ -40,13 +38,7 @@ public sealed class SparkplugSink : ISink
     private readonly Lock _stateLock = new();
     private readonly string? _hostStateTopic;
 
-    private CancellationTokenSource? _stopping;
-    private Task _connectionLoop = Task.CompletedTask;
     private Task _birthLoop = Task.CompletedTask;
-    private TaskCompletionSource _connected = NewSignal();
-    private TaskCompletionSource _connectionLost = NewSignal();
-    private readonly TaskCompletionSource _firstAttempt = NewSignal();
-    private volatile ConnectionState _state = ConnectionState.Disconnected;
     private volatile bool _hostOnline;
     private long _hostStateTimestamp = -1;
 
@@ -89,16 +81,24 @@ public sealed class SparkplugSink : ISink
         ClientId = string.IsNullOrEmpty(options.ClientId) ? $"gateway-{context.GatewayName}-{name}" : options.ClientId;
         _connection = new BrokerConnection(options, options.Host, typeof(SparkplugSinkException));
         _client = new MqttClientFactory().CreateMqttClient();
-        _client.DisconnectedAsync += OnDisconnectedAsync;
         _client.ApplicationMessageReceivedAsync += OnMessageAsync;
-        _reconnect = _connection.NewReconnectPipeline(context.TimeProvider, ReportConnectFailure);
+        var steps = new BrokerSessionSteps
+        {
+            BeforeConnect = StartSessionAsync,
+            ClientOptions = BuildClientOptions,
+            AfterConnect = OnConnectedAsync,
+            Failure = message => new SparkplugSinkException(message),
+            LogConnected = () => _logger.LogInformation("Sparkplug sink '{Sink}': connected to {Endpoint} as '{ClientId}' (bdSeq {BdSeq})", Name, Endpoint, ClientId, _bdSeqPublished),
+            Lost = OnConnectionLost,
+        };
+        _connectionLoop = new BrokerConnectionLoop(_client, _connection, options, ClientId, $"Sparkplug sink '{name}'", steps, _logger, _outage, context.TimeProvider);
     }
 
     public string Name { get; }
 
     public bool ReportsOwnOutages => true;
 
-    public ConnectionState State => _state;
+    public ConnectionState State => _connectionLoop.State;
 
     public string ClientId { get; }
 
@@ -128,22 +128,14 @@ public sealed class SparkplugSink : ISink
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_stopped, this);
-        if (_stopping is not null)
+        if (!_connectionLoop.Start())
         {
             return;
         }
 
-        _stopping = new CancellationTokenSource();
-        _state = ConnectionState.Connecting;
-        _connectionLoop = Task.Run(() => RunConnectionAsync(_stopping.Token), CancellationToken.None);
-        _birthLoop = Task.Run(() => RunBirthsAsync(_stopping.Token), CancellationToken.None);
-        try
-        {
-            await _firstAttempt.Task.WaitAsync(TimeSpan.FromMilliseconds(_options.TimeoutMs + 1000), cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-        }
+        var stopping = _connectionLoop.Stopping;
+        _birthLoop = Task.Run(() => RunBirthsAsync(stopping), CancellationToken.None);
+        await _connectionLoop.WaitForFirstAttemptAsync(cancellationToken);
     }
 
     public async Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken)
@@ -200,18 +192,9 @@ public sealed class SparkplugSink : ISink
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (_stopping is null || _stopping.IsCancellationRequested)
+        if (!await _connectionLoop.StopAsync(cancellationToken, alongside: _birthLoop))
         {
             return;
-        }
-
-        await _stopping.CancelAsync();
-        try
-        {
-            await Task.WhenAll(_connectionLoop, _birthLoop).WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
         }
 
         if (_client.IsConnected)
@@ -228,7 +211,7 @@ public sealed class SparkplugSink : ISink
             }
         }
 
-        _state = ConnectionState.Disconnected;
+        _connectionLoop.ReportStopped();
     }
 
     public async ValueTask DisposeAsync()
@@ -246,7 +229,7 @@ public sealed class SparkplugSink : ISink
         {
             _stopped = true;
             _client.Dispose();
-            _stopping?.Dispose();
+            _connectionLoop.Dispose();
         }
     }
 
@@ -327,37 +310,13 @@ public sealed class SparkplugSink : ISink
         Interlocked.Add(ref _births, births);
     }
 
-    private async Task RunConnectionAsync(CancellationToken stopping)
-    {
-        while (!stopping.IsCancellationRequested)
-        {
-            try
-            {
-                await _reconnect.ExecuteAsync(ConnectOnceAsync, stopping);
-                ReportConnected();
-                await _connectionLost.Task.WaitAsync(stopping);
-            }
-            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                _logger.LogError(e, "Sparkplug sink '{Sink}': connection loop failed; restarting it", Name);
-                await Task.Delay(_options.ReconnectDelayMs, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
-    private async ValueTask ConnectOnceAsync(CancellationToken cancellationToken)
+    private async ValueTask StartSessionAsync(CancellationToken cancellationToken)
     {
         if (_client.IsConnected)
         {
             // A birth that failed on a connection that still stands: start a clean session (new bdSeq) instead.
             await _client.DisconnectAsync(new MqttClientDisconnectOptions { Reason = MqttClientDisconnectOptionsReason.DisconnectWithWillMessage }, cancellationToken);
         }
-
-        _connectionLost = NewSignal();
 
         // A new session, a new bdSeq: the Will carries it, and so does this session's NBIRTH.
         await _publishLock.WaitAsync(cancellationToken);
@@ -372,12 +331,10 @@ public sealed class SparkplugSink : ISink
             _publishLock.Release();
         }
 
-        var result = await _client.ConnectAsync(BuildClientOptions(), cancellationToken);
-        if (result.ResultCode != MqttClientConnectResultCode.Success)
-        {
-            throw new SparkplugSinkException(BrokerConnection.DescribeRefusal(result.ResultCode, result.ReasonString));
-        }
+    }
 
+    private async ValueTask OnConnectedAsync(MqttClientConnectResult result, CancellationToken cancellationToken)
+    {
         // Sparkplug 3.0: the node subscribes to its NCMD (and the primary host's STATE) before it births.
         var subscribe = new MqttClientSubscribeOptionsBuilder().WithTopicFilter(Topics.NodeCommand, MqttQualityOfServiceLevel.AtLeastOnce);
         if (_hostStateTopic is not null)
@@ -556,85 +513,18 @@ public sealed class SparkplugSink : ISink
         }
     }
 
-    private Task OnDisconnectedAsync(MqttClientDisconnectedEventArgs e)
+    /// <summary>Readings that wait from now on are historical once the node births again.</summary>
+    private void OnConnectionLost()
     {
-        if (!e.ClientWasConnected)
-        {
-            return Task.CompletedTask;
-        }
-
         lock (_stateLock)
         {
-            _connected = NewSignal();
             _waited = true;
-            if (_stopping?.IsCancellationRequested != true)
-            {
-                var cause = e.Exception is not null ? Describe(e.Exception) : $"{e.Reason} {e.ReasonString}".Trim();
-                _outage.Failed($"lost the connection to {Endpoint}: {cause}", "Readings stay in the buffer; reconnecting.", kind: "lost");
-                _state = ConnectionState.Connecting;
-            }
-        }
-
-        _connectionLost.TrySetResult();
-        return Task.CompletedTask;
-    }
-
-    private void ReportConnectFailure(Exception? exception)
-    {
-        var cause = exception is null ? "unknown failure" : Describe(exception);
-        lock (_stateLock)
-        {
-            _outage.Failed(
-                $"cannot connect to {Endpoint} as '{ClientId}': {cause}",
-                $"Readings stay in the buffer; retrying with backoff up to {_options.ReconnectMaxDelayMs / 1000} s.",
-                kind: cause);
-            _state = ConnectionState.Faulted;
-        }
-
-        _firstAttempt.TrySetResult();
-    }
-
-    private void ReportConnected()
-    {
-        lock (_stateLock)
-        {
-            if (_outage.Recovered(() => $"connected to {Endpoint}") is null)
-            {
-                _logger.LogInformation("Sparkplug sink '{Sink}': connected to {Endpoint} as '{ClientId}' (bdSeq {BdSeq})", Name, Endpoint, ClientId, _bdSeqPublished);
-            }
-
-            _state = ConnectionState.Connected;
-            _connected.TrySetResult();
-        }
-
-        _firstAttempt.TrySetResult();
-    }
-
-    private async Task WaitUntilConnectedAsync(CancellationToken cancellationToken)
-    {
-        if (_stopping is null)
-        {
-            throw new InvalidOperationException($"Sparkplug sink '{Name}': DeliverAsync was called before StartAsync.");
-        }
-
-        if (_client.IsConnected && _state == ConnectionState.Connected)
-        {
-            return;
-        }
-
-        try
-        {
-            await _connected.Task.WaitAsync(TimeSpan.FromSeconds(1), cancellationToken);
-        }
-        catch (TimeoutException)
-        {
-            throw new SparkplugSinkException($"Sparkplug sink '{Name}' is not connected to {Endpoint}: {Sentence.End(_outage.Cause ?? "connecting")}");
         }
     }
+
+    private Task WaitUntilConnectedAsync(CancellationToken cancellationToken) => _connectionLoop.WaitUntilConnectedAsync(cancellationToken);
 
     private string Describe(Exception exception) => _connection.Describe(exception);
-
-    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 /// <summary>A delivery or connection failure of the Sparkplug sink; the message says what happened and what to check.</summary>

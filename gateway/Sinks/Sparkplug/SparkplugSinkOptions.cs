@@ -6,46 +6,11 @@ using Gateway.Sinks.Mqtt;
 
 namespace Gateway.Sinks.Sparkplug;
 
-/// <summary>The YAML keys of a `type: sparkplug` sink entry (camelCase). Broker keys mean what they mean for `type: mqtt`.</summary>
-public sealed class SparkplugSinkOptions : IBrokerConnectionOptions
+/// <summary>The YAML keys of a `type: sparkplug` sink entry (camelCase). The broker keys (<see cref="BrokerConnectionOptions"/>) are those of `type: mqtt`.</summary>
+public sealed class SparkplugSinkOptions : BrokerConnectionOptions
 {
     [Description("Host name or address of the MQTT broker (the Sparkplug MQTT server).")]
-    public string Host { get; set; } = "127.0.0.1";
-
-    [Range(1, 65535)]
-    [Description("TCP port of the broker.")]
-    public int Port { get; set; } = 1883;
-
-    [Description("MQTT protocol version: `5` (default) or `3.1.1`.")]
-    public string ProtocolVersion { get; set; } = "5";
-
-    [Description("Client identifier; default `gateway-{gatewayName}-{sinkName}`. Must be unique on the broker.")]
-    public string? ClientId { get; set; }
-
-    [Description("User name for the broker.")]
-    public string? Username { get; set; }
-
-    [Secret]
-    [Description("Password for the broker. Use ${ENV} or ${file:PATH}; never written in clear in the YAML.")]
-    public string? Password { get; set; }
-
-    [Description("Connect with TLS.")]
-    public bool Tls { get; set; }
-
-    [Description("PEM file of the CA that signed the broker's certificate (default: the system trust store).")]
-    public string? CaFile { get; set; }
-
-    [Description("PEM client certificate, for brokers that require one (needs `keyFile`).")]
-    public string? CertFile { get; set; }
-
-    [Description("PEM private key of the client certificate.")]
-    public string? KeyFile { get; set; }
-
-    [Description("Check that the broker's certificate names the host. On by default; turn off only for testing.")]
-    public bool CheckServerName { get; set; } = true;
-
-    [Description("Name expected in the broker's certificate, when it differs from `host`.")]
-    public string? ServerName { get; set; }
+    public override string Host { get; set; } = "127.0.0.1";
 
     [Description("Sparkplug group id (first topic level after spBv1.0). Default: the gateway's `site` label.")]
     public string? GroupId { get; set; }
@@ -66,19 +31,9 @@ public sealed class SparkplugSinkOptions : IBrokerConnectionOptions
     [Description("Largest payload in bytes; a machine's DDATA that would be larger is split into several messages.")]
     public int MaxPayloadBytes { get; set; } = 256 * 1024;
 
-    [Range(5, 65535)]
     [Description("MQTT keep-alive in seconds: how soon the broker notices a dead gateway and publishes its NDEATH.")]
-    public int KeepAliveSeconds { get; set; } = 30;
+    public override int KeepAliveSeconds { get; set; } = 30;
 
-    [Range(100, 600_000)]
     [Description("Timeout for connecting and for the broker's answer to each delivery, in milliseconds.")]
-    public int TimeoutMs { get; set; } = 10_000;
-
-    [Range(100, 600_000)]
-    [Description("First delay before reconnecting after a failure, in milliseconds (doubles up to `reconnectMaxDelayMs`).")]
-    public int ReconnectDelayMs { get; set; } = 1000;
-
-    [Range(100, 3_600_000)]
-    [Description("Longest delay between reconnect attempts, in milliseconds.")]
-    public int ReconnectMaxDelayMs { get; set; } = 30_000;
+    public override int TimeoutMs { get; set; } = 10_000;
 }

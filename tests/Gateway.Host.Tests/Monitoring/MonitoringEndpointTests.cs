@@ -18,35 +18,23 @@ public sealed class MonitoringEndpointTests : IDisposable
     {
         var httpPort = FreePort.Next();
         var deadPort = FreePort.Next(); // nothing listens here: the sink "down" cannot connect
-        var config = Path.Combine(_dir, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            gateway:
-              name: monitor-test
-              labels: {"{"} site: test-site {"}"}
-              dataDirectory: data
-            sources:
-              - name: idle
-                endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
-                machines:
-                  - name: idle-1
-                    groups:
-                      - name: g
-                        tags:
-                          - name: t
-                            nodeId: i=2258
-            sinks:
-              - type: mqtt
-                name: up
-                embedded: true
-                port: {FreePort.Next()}
-              - type: mqtt
-                name: down
-                host: 127.0.0.1
-                port: {deadPort}
-                timeoutMs: 500
-            http:
-              listen: 127.0.0.1:{httpPort}
-            """);
+        var config = GatewayYaml.Named("monitor-test")
+            .IdleSource()
+            .Sink($"""
+                - type: mqtt
+                  name: up
+                  embedded: true
+                  port: {FreePort.Next()}
+                """)
+            .Sink($"""
+                - type: mqtt
+                  name: down
+                  host: 127.0.0.1
+                  port: {deadPort}
+                  timeoutMs: 500
+                """)
+            .Http(httpPort)
+            .WriteTo(_dir);
         using var gateway = GatewayProcess.Start("run", "--config", config);
         await gateway.WaitForOutputAsync("Gateway monitor-test running", TimeSpan.FromSeconds(60));
         Assert.True(gateway.Output.Contains($"http://127.0.0.1:{httpPort}/metrics", StringComparison.Ordinal), gateway.Output);

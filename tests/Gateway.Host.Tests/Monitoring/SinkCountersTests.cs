@@ -28,44 +28,25 @@ public sealed partial class SinkCountersTests : IDisposable
         await influx.CreateDatabaseAsync("plant");
         var httpPort = FreePort.Next();
         var simulatorPort = FreePort.Next();
-        var config = Path.Combine(_dir, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $$"""
-            gateway:
-              name: counters-test
-              labels: { site: test-site }
-              dataDirectory: data
-            simulator:
-              enabled: true
-              port: {{simulatorPort}}
-              machines: 1
-              rateMs: 200
-            sources:
-              - name: sim
-                endpoint: opc.tcp://127.0.0.1:{{simulatorPort}}
-                security: { mode: none }
-                machines:
-                  - name: m1
-                    groups:
-                      - name: g
-                        mode: poll
-                        intervalMs: 200
-                        tags:
-                          - { name: uptime, nodeId: "i=2258" }
-            sinks:
-              - type: mqtt
-                name: refusing
-                host: 127.0.0.1
-                port: {{broker.Port}}
-                statusTopic: ""
-              - type: influxdb
-                name: history
-                api: v1
-                url: {{influx.Url}}
-                database: plant
-                healthIntervalSeconds: 1
-            http:
-              listen: 127.0.0.1:{{httpPort}}
-            """);
+        var config = GatewayYaml.Named("counters-test")
+            .SimulatedSource(simulatorPort)
+            .Sink($"""
+                - type: mqtt
+                  name: refusing
+                  host: 127.0.0.1
+                  port: {broker.Port}
+                  statusTopic: ""
+                """)
+            .Sink($"""
+                - type: influxdb
+                  name: history
+                  api: v1
+                  url: {influx.Url}
+                  database: plant
+                  healthIntervalSeconds: 1
+                """)
+            .Http(httpPort)
+            .WriteTo(_dir);
         using var gateway = GatewayProcess.Start("run", "--config", config);
         await gateway.WaitForOutputAsync("Gateway counters-test running", TimeSpan.FromSeconds(60));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };

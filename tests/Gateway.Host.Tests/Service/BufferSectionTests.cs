@@ -41,8 +41,8 @@ public sealed class BufferSectionTests
     [Fact]
     public void AnEmptySectionRunsWithTheBuffersOwnDefaults()
     {
-        // The YAML model and the options each state the defaults (one for the schema, one for code that builds a
-        // buffer without YAML); this pins them together, so changing one without the other fails here.
+        // The YAML model (MiB, hours, ms) and the options (bytes, TimeSpan) both take their defaults from BufferDefaults;
+        // this checks that the units convert to the same buffer, so an empty section is the buffer's own default.
         var fromYaml = new BufferConfig().ToOptions("/var/lib/gateway");
 
         Assert.Equal(new BufferOptions { Directory = Path.Combine("/var/lib/gateway", "buffer") }, fromYaml);

@@ -12,11 +12,11 @@ public sealed class GracefulShutdownTests : IDisposable
     [Fact]
     public async Task Sigterm_stops_the_service_cleanly_with_exit_code_0()
     {
-        var config = await WriteConfigAsync("shutdown-test", shutdownTimeoutSeconds: 10, $"""
-              - type: mqtt
-                name: mqtt
-                embedded: true
-                port: {FreePort.Next()}
+        var config = WriteConfig("shutdown-test", shutdownTimeoutSeconds: 10, $"""
+            - type: mqtt
+              name: mqtt
+              embedded: true
+              port: {FreePort.Next()}
             """);
 
         var gateway = GatewayProcess.Start("run", "--config", config);
@@ -38,11 +38,11 @@ public sealed class GracefulShutdownTests : IDisposable
     public async Task Sigterm_while_the_broker_is_frozen_waits_for_the_grace_period_and_exits_0()
     {
         await using var broker = await MosquittoServer.StartAsync();
-        var config = await WriteConfigAsync("frozen-broker", shutdownTimeoutSeconds: 4, $"""
-              - type: mqtt
-                name: plant
-                host: 127.0.0.1
-                port: {broker.Port}
+        var config = WriteConfig("frozen-broker", shutdownTimeoutSeconds: 4, $"""
+            - type: mqtt
+              name: plant
+              host: 127.0.0.1
+              port: {broker.Port}
             """);
 
         var gateway = GatewayProcess.Start("run", "--config", config);
@@ -64,33 +64,12 @@ public sealed class GracefulShutdownTests : IDisposable
         }
     }
 
-    /// <summary>A gateway with one disabled source (a file must name one), the given sinks and its own HTTP port.</summary>
-    private async Task<string> WriteConfigAsync(string name, int shutdownTimeoutSeconds, string sinks)
-    {
-        var config = Path.Combine(_dir, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            gateway:
-              name: {name}
-              labels:
-                site: test-site
-              dataDirectory: data
-              shutdownTimeoutSeconds: {shutdownTimeoutSeconds}
-            sources:
-              - name: idle
-                endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
-                enabled: false
-                machines:
-                  - name: idle-1
-                    groups:
-                      - name: g
-                        tags:
-                          - name: t
-                            nodeId: i=2258
-            sinks:
-            {sinks}
-            http:
-              listen: 127.0.0.1:{FreePort.Next()}
-            """);
-        return config;
-    }
+    /// <summary>A gateway with one disabled source (a file must name one), the given sink and its own HTTP port.</summary>
+    private string WriteConfig(string name, int shutdownTimeoutSeconds, string sink) =>
+        GatewayYaml.Named(name)
+            .GatewayKey($"shutdownTimeoutSeconds: {shutdownTimeoutSeconds}")
+            .IdleSource(enabled: false)
+            .Sink(sink)
+            .Http(FreePort.Next())
+            .WriteTo(_dir);
 }

@@ -94,52 +94,33 @@ public sealed partial class SecretsInLogsTests : IDisposable
 
     private string WriteConfig(string format, string level)
     {
-        var config = Path.Combine(_dir, "gateway.yaml");
-        var simulatorPort = FreePort.Next();
         File.WriteAllText(Path.Combine(_dir, "secret.txt"), Secret + "\n");
-        File.WriteAllText(config, $$"""
-            gateway:
-              name: secret-test
-              labels: { site: test-site }
-              dataDirectory: data
-              shutdownTimeoutSeconds: 10
-            simulator:
-              enabled: true
-              port: {{simulatorPort}}
-              machines: 1
-              rateMs: 200
-            sources:
-              - name: sim
-                endpoint: opc.tcp://127.0.0.1:{{simulatorPort}}
-                security: { mode: none }
-                machines:
-                  - name: m1
-                    groups:
-                      - name: g
-                        mode: poll
-                        intervalMs: 200
-                        tags:
-                          - { name: uptime, nodeId: "i=2258" }
-            sinks:
-              - type: mqtt
-                name: broker
-                host: ${file:secret.txt}
-                port: {{FreePort.Next()}}
-                username: ${file:secret.txt}
-                password: ${file:secret.txt}
-              - type: influxdb
-                name: influx
-                url: http://${file:secret.txt}:{{FreePort.Next()}}
-                token: ${file:secret.txt}
-                org: test
-                bucket: test
-            http:
-              listen: 127.0.0.1:{{_httpPort}}
-            logging:
-              level: {{level}}
-              format: {{format}}
-            """);
-        return config;
+        return GatewayYaml.Named("secret-test")
+            .GatewayKey("shutdownTimeoutSeconds: 10")
+            .SimulatedSource(FreePort.Next())
+            .Sink($$"""
+                - type: mqtt
+                  name: broker
+                  host: ${file:secret.txt}
+                  port: {{FreePort.Next()}}
+                  username: ${file:secret.txt}
+                  password: ${file:secret.txt}
+                """)
+            .Sink($$"""
+                - type: influxdb
+                  name: influx
+                  url: http://${file:secret.txt}:{{FreePort.Next()}}
+                  token: ${file:secret.txt}
+                  org: test
+                  bucket: test
+                """)
+            .Http(_httpPort)
+            .Section($"""
+                logging:
+                  level: {level}
+                  format: {format}
+                """)
+            .WriteTo(_dir);
     }
 
     [GeneratedRegex(@"^(?<t>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}[+-]\d{2}:\d{2})( |$)")]

@@ -15,30 +15,16 @@ public sealed class StartFailureTests : IDisposable
     public async Task A_data_directory_under_a_file_is_reported_once_without_a_stack_and_exits_3()
     {
         await File.WriteAllTextAsync(Path.Combine(_dir, "not-a-directory"), "a file where the data directory should go\n");
-        var config = Path.Combine(_dir, "gateway.yaml");
-        await File.WriteAllTextAsync(config, $"""
-            gateway:
-              name: start-failure
-              labels: {"{"}site: test{"}"}
-              dataDirectory: not-a-directory/data
-            sources:
-              - name: idle
-                endpoint: opc.tcp://127.0.0.1:{FreePort.Next()}
-                enabled: false
-                machines:
-                  - name: idle-1
-                    groups:
-                      - name: g
-                        tags:
-                          - name: t
-                            nodeId: i=2258
-            sinks:
-              - type: mqtt
-                name: mqtt
-                port: {FreePort.Next()}
-            http:
-              enabled: false
-            """);
+        var config = GatewayYaml.Named("start-failure")
+            .Site("test")
+            .DataDirectory("not-a-directory/data")
+            .IdleSource(enabled: false)
+            .Sink($"""
+                - type: mqtt
+                  name: mqtt
+                  port: {FreePort.Next()}
+                """)
+            .WriteTo(_dir);
 
         using var gateway = GatewayProcess.Start("run", "--config", config);
         var exit = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));

@@ -221,26 +221,20 @@ public static class StructureDecoder
             return new EnumValue(number, enumeration.NameOf(number));
         }
 
-        return field.WireType switch
+        switch (field.WireType)
         {
-            BuiltInType.Boolean => Variant.From(reader.ReadBoolean()),
-            BuiltInType.SByte => Variant.From(reader.ReadSByte()),
-            BuiltInType.Byte => Variant.From(reader.ReadByte()),
-            BuiltInType.Int16 => Variant.From(reader.ReadInt16()),
-            BuiltInType.UInt16 => Variant.From(reader.ReadUInt16()),
-            BuiltInType.Int32 => Variant.From(reader.ReadInt32()),
-            BuiltInType.UInt32 => Variant.From(reader.ReadUInt32()),
-            BuiltInType.Int64 => Variant.From(reader.ReadInt64()),
-            BuiltInType.UInt64 => Variant.From(reader.ReadUInt64()),
-            BuiltInType.Float => Variant.From(reader.ReadFloat()),
-            BuiltInType.Double => Variant.From(reader.ReadDouble()),
-            BuiltInType.DateTime => Variant.From(reader.ReadDateTime()),
-            BuiltInType.StatusCode => Variant.From(reader.ReadStatusCode()),
-            BuiltInType.ExtensionObject => DecodeEmbedded(ref reader, layouts),
-            BuiltInType.Variant => reader.ReadVariant(),
-            _ => ReadReference(ref reader, field.WireType) is { } reference ? Variant.FromObject(field.WireType, reference) : Variant.Null,
-        };
+            case BuiltInType.ExtensionObject:
+                return DecodeEmbedded(ref reader, layouts);
+            case BuiltInType.Variant:
+                return reader.ReadVariant();
+            default:
+                var value = Variant.DecodeValue(ref reader, CheckedBuiltIn(field.WireType));
+                return value.IsNullReference ? Variant.Null : value;
+        }
     }
+
+    private static BuiltInType CheckedBuiltIn(BuiltInType type) =>
+        type is > BuiltInType.Null and <= BuiltInType.DiagnosticInfo ? type : throw new UaDecodingException($"a structure field cannot be of type {type}");
 
     // A field typed with an abstract structure (or a subtyped value) travels as an ExtensionObject: decoded when its
     // encoding id is one the session knows, else kept as the raw structure (type id and body).
@@ -275,61 +269,20 @@ public static class StructureDecoder
         return value;
     }
 
-    private static object? ReadReference(ref UaBinaryReader reader, BuiltInType type) => type switch
-    {
-        BuiltInType.String or BuiltInType.XmlElement => reader.ReadString(),
-        BuiltInType.Guid => reader.ReadGuid(),
-        BuiltInType.ByteString => reader.ReadByteString(),
-        BuiltInType.NodeId => reader.ReadNodeId(),
-        BuiltInType.ExpandedNodeId => reader.ReadExpandedNodeId(),
-        BuiltInType.QualifiedName => reader.ReadQualifiedName(),
-        BuiltInType.LocalizedText => reader.ReadLocalizedText(),
-        BuiltInType.DataValue => reader.ReadDataValue(),
-        BuiltInType.DiagnosticInfo => reader.ReadDiagnosticInfo(),
-        _ => throw new UaDecodingException($"a structure field cannot be of type {type}"),
-    };
-
     private static object ReadBuiltInArray(ref UaBinaryReader reader, BuiltInType type, int length, IStructureLayouts? layouts)
     {
-        switch (type)
+        if (type != BuiltInType.ExtensionObject)
         {
-            case BuiltInType.Boolean: { var a = new bool[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadBoolean(); } return Variant.FromArray(type, a); }
-            case BuiltInType.SByte: { var a = new sbyte[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadSByte(); } return Variant.FromArray(type, a); }
-            case BuiltInType.Byte: return Variant.FromArray(type, reader.ReadBytes(length).ToArray());
-            case BuiltInType.Int16: { var a = new short[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadInt16(); } return Variant.FromArray(type, a); }
-            case BuiltInType.UInt16: { var a = new ushort[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadUInt16(); } return Variant.FromArray(type, a); }
-            case BuiltInType.Int32: { var a = new int[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadInt32(); } return Variant.FromArray(type, a); }
-            case BuiltInType.UInt32: { var a = new uint[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadUInt32(); } return Variant.FromArray(type, a); }
-            case BuiltInType.Int64: { var a = new long[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadInt64(); } return Variant.FromArray(type, a); }
-            case BuiltInType.UInt64: { var a = new ulong[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadUInt64(); } return Variant.FromArray(type, a); }
-            case BuiltInType.Float: { var a = new float[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadFloat(); } return Variant.FromArray(type, a); }
-            case BuiltInType.Double: { var a = new double[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadDouble(); } return Variant.FromArray(type, a); }
-            case BuiltInType.DateTime: { var a = new DateTime[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadDateTime(); } return Variant.FromArray(type, a); }
-            case BuiltInType.StatusCode: { var a = new StatusCode[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadStatusCode(); } return Variant.FromArray(type, a); }
-            case BuiltInType.String or BuiltInType.XmlElement: { var a = new string?[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadString(); } return Variant.FromArray(type, a); }
-            case BuiltInType.Variant: { var a = new Variant[length]; for (var i = 0; i < length; i++) { a[i] = reader.ReadVariant(); } return Variant.FromArray(type, a); }
-            case BuiltInType.ExtensionObject:
-            {
-                var a = new object[length];
-                for (var i = 0; i < length; i++)
-                {
-                    a[i] = DecodeEmbedded(ref reader, layouts);
-                }
-
-                // Decoded structures and raw ones side by side: not a Variant array, a list of decoded values.
-                return a;
-            }
-
-            default:
-            {
-                var a = new object?[length];
-                for (var i = 0; i < length; i++)
-                {
-                    a[i] = ReadReference(ref reader, type);
-                }
-
-                return Variant.FromArray(type, a);
-            }
+            return Variant.FromArray(type, Variant.DecodeElements(ref reader, CheckedBuiltIn(type), length));
         }
+
+        var elements = new object[length];
+        for (var i = 0; i < length; i++)
+        {
+            elements[i] = DecodeEmbedded(ref reader, layouts);
+        }
+
+        // Decoded structures and raw ones side by side: not a Variant array, a list of decoded values.
+        return elements;
     }
 }
