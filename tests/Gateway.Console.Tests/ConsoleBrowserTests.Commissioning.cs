@@ -35,7 +35,7 @@ public sealed partial class ConsoleBrowserTests
 
         // The YAML alone, with a gateway section and a sink, is a configuration `gateway validate` accepts.
         var file = Path.Combine(gateways.Open.Directory, "typed-endpoint.yml");
-        await File.WriteAllTextAsync(file, "gateway:\n  name: typed\n  dataDirectory: data\n" + yaml + "sinks:\n  - { type: mqtt, name: mqtt, embedded: true, port: 1883 }\n");
+        await File.WriteAllTextAsync(file, "gateway:\n  name: typed\n  labels: { site: test }\n  dataDirectory: data\n" + yaml + "sinks:\n  - { type: mqtt, name: mqtt, embedded: true, port: 1883 }\n");
         var (exit, validateOutput) = await RunningGateway.RunCliAsync("validate", "--config", file);
         File.Delete(file);
         Assert.True(exit == 0, validateOutput + "\n" + yaml);
@@ -102,7 +102,7 @@ public sealed partial class ConsoleBrowserTests
         Assert.Contains("unit: 2", yaml, StringComparison.Ordinal);
         Assert.Contains($"port: {gateways.SimulatorModbusPort}", yaml, StringComparison.Ordinal);
         var file = Path.Combine(gateways.Open.Directory, "address-table.yml");
-        await File.WriteAllTextAsync(file, "gateway:\n  name: table\n  dataDirectory: data\n" + yaml + "sinks:\n  - { type: mqtt, name: mqtt, embedded: true, port: 1883 }\n");
+        await File.WriteAllTextAsync(file, "gateway:\n  name: table\n  labels: { site: test }\n  dataDirectory: data\n" + yaml + "sinks:\n  - { type: mqtt, name: mqtt, embedded: true, port: 1883 }\n");
         var (exit, validateOutput) = await RunningGateway.RunCliAsync("validate", "--config", file);
         File.Delete(file);
         Assert.True(exit == 0, validateOutput + "\n" + yaml);

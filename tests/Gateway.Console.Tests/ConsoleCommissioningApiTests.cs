@@ -98,7 +98,7 @@ public sealed class ConsoleCommissioningApiTests(ConsoleGateways gateways)
         Assert.Contains("- { name: force, device: \"D104\", type: float32, normalize: { scale: 2, unit: \"kN\" } }", yaml, StringComparison.Ordinal);
         Assert.Contains("type: melsec", yaml, StringComparison.Ordinal);
         var file = Path.Combine(gateways.Open.Directory, "melsec-table.yml");
-        await File.WriteAllTextAsync(file, "gateway:\n  name: table\n  dataDirectory: data\n" + yaml + "sinks:\n  - { type: mqtt, name: mqtt, embedded: true, port: 1883 }\n");
+        await File.WriteAllTextAsync(file, "gateway:\n  name: table\n  labels: { site: test }\n  dataDirectory: data\n" + yaml + "sinks:\n  - { type: mqtt, name: mqtt, embedded: true, port: 1883 }\n");
         var (exit, output) = await RunningGateway.RunCliAsync("validate", "--config", file);
         File.Delete(file);
         Assert.True(exit == 0, output + "\n" + yaml);

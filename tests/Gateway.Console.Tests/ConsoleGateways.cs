@@ -135,6 +135,7 @@ public sealed class ConsoleGateways : IAsyncLifetime
     public string TlsConfig(int mqttPort, int httpPort, string adminHash, string certificate, string key) => $$"""
         gateway:
           name: tls-gateway
+          labels: { site: console-test }
           dataDirectory: data
         sources:
           - name: meter
