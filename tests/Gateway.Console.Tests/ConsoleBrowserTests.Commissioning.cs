@@ -19,17 +19,17 @@ public sealed partial class ConsoleBrowserTests
         Browser.FindElement(By.Id("browse-endpoint")).SendKeys(endpoint);
         Choose("#browse-mode", "none");
         Click("#browse-open");
-        await ExpandAsync("cnc-03");
-        await ExpandAsync("cnc-03/Spindle");
-        Click("li[data-path='cnc-03/Spindle/Speed'] > input.pick");
+        await ExpandAsync("cnc-01");
+        await ExpandAsync("cnc-01/Spindle");
+        Click("li[data-path='cnc-01/Spindle/Speed'] > input.pick");
         var machine = Browser.FindElement(By.Id("browse-machine"));
         machine.Clear();
-        machine.SendKeys("cnc-03-typed");
+        machine.SendKeys("cnc-01-typed");
         Click("#browse-make");
         await WaitAsync("the template and source YAML", () => Value("#browse-yaml").Contains("spindle_speed", StringComparison.Ordinal));
         Screenshot("browse-typed-endpoint");
         var yaml = Value("#browse-yaml");
-        Assert.Contains("nodeId: \"nsu=urn:changwon-gateway:simulator;s=cnc-03/Spindle/Speed\"", yaml, StringComparison.Ordinal);
+        Assert.Contains("nodeId: \"nsu=urn:changwon-gateway:simulator;s=cnc-01/Spindle/Speed\"", yaml, StringComparison.Ordinal);
         Assert.Contains($"endpoint: \"{endpoint}\"", yaml, StringComparison.Ordinal);
         Assert.Contains("security: { mode: none }", yaml, StringComparison.Ordinal);
 
@@ -48,7 +48,7 @@ public sealed partial class ConsoleBrowserTests
         Click("#browse-make");
         await WaitAsync("the YAML with the identity", () => Value("#browse-yaml").Contains("username: \"operator\"", StringComparison.Ordinal));
         Assert.DoesNotContain(password, Value("#browse-yaml"), StringComparison.Ordinal);
-        Assert.Contains("password: \"${CNC_03_TYPED_PASSWORD}\"", Value("#browse-yaml"), StringComparison.Ordinal);
+        Assert.Contains("password: \"${CNC_01_TYPED_PASSWORD}\"", Value("#browse-yaml"), StringComparison.Ordinal);
 
         // A browse with it (the simulator refuses the user, or takes it): the password is in no log line either way.
         Click("#browse-open");
@@ -110,7 +110,7 @@ public sealed partial class ConsoleBrowserTests
     }
 
     [Fact]
-    public async Task Over_tls_the_browser_logs_in_and_sees_the_overview()
+    public async Task Over_tls_the_browser_logs_in_sees_the_overview_and_is_led_to_trust_a_typed_endpoints_certificate()
     {
         Assert.StartsWith("https://localhost:", gateways.Tls.Url, StringComparison.Ordinal);
         Browser.Navigate().GoToUrl(gateways.Tls.Url + "/#/overview");
@@ -123,6 +123,22 @@ public sealed partial class ConsoleBrowserTests
         await WaitAsync("the meter's readings", () => Text("#machines tr[data-machine='meter-01'] td.age") is { Length: > 0 } age && age.EndsWith(" s", StringComparison.Ordinal));
         Assert.Equal("admin (admin)", Text("#who"));
         Screenshot("overview-tls");
+
+        // An endpoint typed in whose certificate this gateway does not trust: the page says it was refused and leads to
+        // the Certificates page, which lists it for Trust (nothing was accepted by itself).
+        Browser.Navigate().GoToUrl(gateways.Tls.Url + "/#/browse");
+        await WaitAsync("the browse page", () => Browser.FindElements(By.Id("browse-target")).Count == 1);
+        Choose("#browse-target", "endpoint");
+        Browser.FindElement(By.Id("browse-endpoint")).SendKeys(gateways.SecureServer.EndpointUrl);
+        Choose("#browse-mode", "signAndEncrypt");
+        Click("#browse-open");
+        await WaitAsync("the refusal, pointing to the Certificates page", () => Browser.FindElements(By.Id("browse-to-certificates")).Count == 1);
+        Screenshot("browse-typed-endpoint-rejected");
+        Click("#browse-to-certificates");
+        var row = $"#rejected tr[data-thumbprint='{gateways.SecureServer.CertificateThumbprint}']";
+        await WaitAsync("the refused certificate listed with its Trust button", () => Browser.FindElements(By.CssSelector(row + " button.trust")).Count == 1);
+        Assert.Empty(Browser.FindElements(By.CssSelector($"#trusted tr[data-thumbprint='{gateways.SecureServer.CertificateThumbprint}']")));
+        Screenshot("certificates-after-typed-endpoint");
 
         // The session cookie is Secure over TLS (so the browser never sends it over plain HTTP).
         var cookie = Browser.Manage().Cookies.GetCookieNamed("gateway_console");
