@@ -319,7 +319,8 @@ public sealed class ModbusSourceConnector : ISourceConnector
         }
     }
 
-    private static ModbusClient ClientFor(ModbusSourceOptions source)
+    /// <summary>A client for the source's transport and timeouts (also the web console's test read).</summary>
+    public static ModbusClient ClientFor(ModbusSourceOptions source)
     {
         var options = new ModbusClientOptions
         {

@@ -9,7 +9,7 @@ namespace Gateway.Console.Tests;
 /// of <see cref="ConsoleGateways"/>. Each test writes a screenshot of the page it checked and prints its path.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
-public sealed class ConsoleBrowserTests(ConsoleGateways gateways, ITestOutputHelper output)
+public sealed partial class ConsoleBrowserTests(ConsoleGateways gateways, ITestOutputHelper output)
 {
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(1);
     private static readonly string[] SimulatedMachines = ["cnc-01", "cnc-02", "press-01", "mould-01"];

@@ -16,6 +16,9 @@ namespace Gateway.Console.Tests;
 /// secure server (tests/servers/opcua-secure) whose certificate it has not trusted yet.</item>
 /// <item><see cref="Guarded"/>: `requireLogin: true`, treated exactly as a non-loopback bind, with an admin and a
 /// viewer, /healthz open, and the same secure source.</item>
+/// <item><see cref="Tls"/>: the console over HTTPS (`http.tls` with a self-signed certificate this test makes, reached
+/// as https://localhost:PORT so its cookie is not the other gateways'), `requireLogin: true` with an admin, and a Modbus
+/// source reading the open gateway's simulated meter.</item>
 /// </list>
 /// </summary>
 public sealed class ConsoleGateways : IAsyncLifetime
@@ -33,6 +36,17 @@ public sealed class ConsoleGateways : IAsyncLifetime
 
     public RunningGateway Guarded { get; private set; } = null!;
 
+    public RunningGateway Tls { get; private set; } = null!;
+
+    /// <summary>The OPC UA port of the open gateway's simulator itself (not the relay): an endpoint to type in.</summary>
+    public int SimulatorPort { get; private set; }
+
+    /// <summary>The Modbus TCP port of the open gateway's simulator (the meter is unit 1, the PLC unit 2).</summary>
+    public int SimulatorModbusPort { get; private set; }
+
+    /// <summary>The TLS gateway's certificate (PEM files in its directory) and a second one a reload may switch to.</summary>
+    public TlsFiles TlsCertificates { get; private set; } = null!;
+
     public IWebDriver Browser { get; private set; } = null!;
 
     /// <summary>Where the screenshots go (printed by each test that writes one).</summary>
@@ -43,6 +57,7 @@ public sealed class ConsoleGateways : IAsyncLifetime
         Directory.CreateDirectory(ScreenshotDirectory);
         var server = NodeOpcUaSecureServer.StartAsync(doubles: 1);
         var simulatorPort = FreePort.Next();
+        SimulatorPort = simulatorPort;
         SimulatorRelay = TcpRelay.Start(simulatorPort);
         SecureServer = await server;
 
@@ -50,10 +65,14 @@ public sealed class ConsoleGateways : IAsyncLifetime
         var admin = BrokerPasswordHash.Create(AdminPassword, BrokerPasswordHash.MinimumIterations);
         var viewer = BrokerPasswordHash.Create(ViewerPassword, BrokerPasswordHash.MinimumIterations);
 
-        var openStart = RunningGateway.StartAsync("console-open", OpenConfig(simulatorPort, SimulatorRelay.Port, FreePort.Next(), FreePort.Next(), FreePort.Next()));
+        SimulatorModbusPort = FreePort.Next();
+        TlsCertificates = TlsFiles.Create(RepositoryPaths.NewTempDirectory("console-tls-certificates"));
+        var openStart = RunningGateway.StartAsync("console-open", OpenConfig(simulatorPort, SimulatorRelay.Port, SimulatorModbusPort, FreePort.Next(), FreePort.Next()));
         var guardedStart = RunningGateway.StartAsync("console-guarded", GuardedConfig(FreePort.Next(), FreePort.Next(), admin.ToString(), viewer.ToString()));
+        var tlsStart = RunningGateway.StartAsync("console-tls", TlsConfig(FreePort.Next(), FreePort.Next(), admin.ToString(), TlsCertificates.Certificate, TlsCertificates.Key), "localhost");
         Open = await openStart;
         Guarded = await guardedStart;
+        Tls = await tlsStart;
         Browser = StartBrowser();
     }
 
@@ -112,13 +131,48 @@ public sealed class ConsoleGateways : IAsyncLifetime
               - { name: viewer, passwordHash: "{{viewerHash}}", role: viewer }
         """;
 
+    /// <summary>The TLS gateway's file: HTTPS with the given PEM certificate, a login, and a Modbus source to the simulator.</summary>
+    public string TlsConfig(int mqttPort, int httpPort, string adminHash, string certificate, string key) => $$"""
+        gateway:
+          name: tls-gateway
+          labels: { site: console-test }
+          dataDirectory: data
+        sources:
+          - name: meter
+            type: modbus
+            host: 127.0.0.1
+            port: {{SimulatorModbusPort}}
+            machines:
+              - name: meter-01
+                groups:
+                  - name: power
+                    unit: 1
+                    intervalMs: 1000
+                    tags:
+                      - { name: power_kw, register: "input:0", type: float32, byteOrder: cdab }
+        sinks:
+          - type: mqtt
+            name: mqtt
+            embedded: true
+            port: {{mqttPort}}
+        http:
+          listen: 127.0.0.1:{{httpPort}}
+          tls: { certificate: "{{certificate}}", privateKey: "{{key}}" }
+          console:
+            requireLogin: true
+            users:
+              - { name: admin, passwordHash: "{{adminHash}}", role: admin }
+        """;
+
     private static ChromeDriver StartBrowser()
     {
         var service = ChromeDriverService.CreateDefaultService("/usr/bin", "chromedriver");
         service.HideCommandPromptWindow = true;
         service.SuppressInitialDiagnosticInformation = true;
         var options = new ChromeOptions { BinaryLocation = "/usr/bin/chromium" };
-        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000", "--lang=en-US", "--no-first-run");
+        options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000", "--lang=en-US", "--no-first-run",
+            // The TLS gateway's certificate is the test's own self-signed one (docs/console.md, Tests).
+            "--ignore-certificate-errors");
         var browser = new ChromeDriver(service, options, TimeSpan.FromMinutes(2));
         browser.Manage().Timeouts().PageLoad = TimeSpan.FromMinutes(1);
         return browser;
@@ -136,6 +190,20 @@ public sealed class ConsoleGateways : IAsyncLifetime
         if (Guarded is not null)
         {
             await Guarded.DisposeAsync();
+        }
+
+        if (Tls is not null)
+        {
+            await Tls.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(TlsCertificates.Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // The temp folder is cleaned by the system.
         }
 
         await SimulatorRelay.DisposeAsync();
@@ -171,7 +239,8 @@ public sealed class RunningGateway : IAsyncDisposable
 
     public string PkiDirectory => Path.Combine(Directory, "data", "pki");
 
-    public static async Task<RunningGateway> StartAsync(string name, string config)
+    /// <param name="urlHost">The host name of <see cref="Url"/> when not the one the gateway prints (e.g. localhost for TLS).</param>
+    public static async Task<RunningGateway> StartAsync(string name, string config, string? urlHost = null)
     {
         var directory = RepositoryPaths.NewTempDirectory(name);
         var configPath = Path.Combine(directory, "gateway.yaml");
@@ -180,6 +249,11 @@ public sealed class RunningGateway : IAsyncDisposable
         await program.WaitForOutputAsync("Web console at ", TimeSpan.FromMinutes(2));
         var line = program.Output.Split('\n').First(l => l.Contains("Web console at ", StringComparison.Ordinal));
         var url = line[(line.IndexOf("Web console at ", StringComparison.Ordinal) + "Web console at ".Length)..].Split(' ')[0].TrimEnd('/');
+        if (urlHost is not null)
+        {
+            url = new UriBuilder(url) { Host = urlHost }.Uri.ToString().TrimEnd('/');
+        }
+
         return new RunningGateway(directory, configPath, program, url);
     }
 
@@ -205,6 +279,13 @@ public sealed class RunningGateway : IAsyncDisposable
         return (process.ExitCode, await output + await error);
     }
 
+    /// <summary>An HTTP client that accepts the TLS gateway's self-signed certificate (and no other) and keeps cookies.</summary>
+    public static HttpClient TrustingClient(TlsFiles files, CookieContainer? cookies = null) => new(new HttpClientHandler
+    {
+        CookieContainer = cookies ?? new CookieContainer(),
+        ServerCertificateCustomValidationCallback = (_, certificate, _, _) => certificate is not null && files.Thumbprints.Contains(certificate.Thumbprint, StringComparer.OrdinalIgnoreCase),
+    });
+
     /// <summary>GET an API path as JSON (the loopback console needs no login).</summary>
     public async Task<JsonElement> GetJsonAsync(string path, HttpClient? client = null)
     {
@@ -227,5 +308,33 @@ public sealed class RunningGateway : IAsyncDisposable
         {
             // A file still held by a slow exit: the temp folder is cleaned by the system.
         }
+    }
+}
+
+/// <summary>Two self-signed certificates for localhost (PEM certificate and key files): the one the TLS gateway starts with, and another.</summary>
+public sealed record TlsFiles(string Directory, string Certificate, string Key, string SecondCertificate, string SecondKey, IReadOnlyList<string> Thumbprints)
+{
+    public static TlsFiles Create(string directory)
+    {
+        var first = Write(directory, "console");
+        var second = Write(directory, "console-renewed");
+        return new TlsFiles(directory, first.Certificate, first.Key, second.Certificate, second.Key, [first.Thumbprint, second.Thumbprint]);
+    }
+
+    private static (string Certificate, string Key, string Thumbprint) Write(string directory, string name)
+    {
+        using var key = System.Security.Cryptography.RSA.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest($"CN={name}", key, System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var san = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new System.Security.Cryptography.X509Certificates.X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var certificateFile = Path.Combine(directory, name + ".pem");
+        var keyFile = Path.Combine(directory, name + ".key");
+        File.WriteAllText(certificateFile, certificate.ExportCertificatePem());
+        File.WriteAllText(keyFile, key.ExportPkcs8PrivateKeyPem());
+        return (certificateFile, keyFile, certificate.Thumbprint);
     }
 }

@@ -38,7 +38,7 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly string _host;
     private readonly IConsoleHandler? _console;
-    private readonly X509Certificate2? _tlsCertificate;
+    private volatile X509Certificate2? _tlsCertificate;
     private readonly string _scheme;
     private Task? _loop;
 
@@ -55,6 +55,21 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
         _logger = logger;
         _console = console;
         _tlsCertificate = tlsCertificate;
+    }
+
+    /// <summary>
+    /// A new certificate for the next TLS handshakes (the hot reload of `http.tls`); connections already open keep
+    /// theirs. False on a plain HTTP listener: switching TLS on or off changes the URL, which needs a restart.
+    /// </summary>
+    public bool ReplaceTlsCertificate(X509Certificate2 certificate)
+    {
+        if (_tlsCertificate is null)
+        {
+            return false;
+        }
+
+        _tlsCertificate = certificate;
+        return true;
     }
 
     /// <summary>Whether an http.listen value binds loopback only (127.0.0.0/8, ::1 or localhost): the console's no-login case.</summary>
@@ -163,14 +178,15 @@ public sealed class MonitoringEndpoint : IAsyncDisposable
             HttpRequest? request;
             try
             {
-                if (_tlsCertificate is not null)
+                var certificate = _tlsCertificate;
+                if (certificate is not null)
                 {
                     var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                     stream = tls;
-                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = _tlsCertificate }, timeout.Token);
+                    await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = certificate }, timeout.Token);
                 }
 
-                request = await ReadRequestAsync(stream, (client.Client.RemoteEndPoint as IPEndPoint)?.Address, _tlsCertificate is not null, timeout.Token);
+                request = await ReadRequestAsync(stream, (client.Client.RemoteEndPoint as IPEndPoint)?.Address, certificate is not null, timeout.Token);
             }
             catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or System.Security.Authentication.AuthenticationException)
             {

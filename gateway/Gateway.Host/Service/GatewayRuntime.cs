@@ -188,7 +188,8 @@ public sealed class GatewayRuntime : IAsyncDisposable
     /// </summary>
     public async Task<bool> TryApplyAsync(ConfigurationResult current, ConfigurationDiff diff)
     {
-        if (diff.Sinks.Any || diff.ChangedSections.Any(s => s is not ("normalize" or "logging"))
+        // http is the listener's (users, TLS certificate), applied by the service; the data path does not read it.
+        if (diff.Sinks.Any || diff.ChangedSections.Any(s => s is not ("normalize" or "logging" or "http"))
             || (MachineState is not null && diff.Sources.Any))
         {
             // The machine-state trackers are built for the machines at start: a changed source restarts them too.

@@ -24,6 +24,8 @@ public sealed class GatewayService : BackgroundService
     private readonly ConnectionWatch _connections = new();
     private readonly Gateway.Host.WebConsole.RecentLogLines? _logLines;
     private GatewayRuntime? _runtime;
+    private MonitoringEndpoint? _monitoring;
+    private Gateway.Host.WebConsole.WebConsoleServer? _console;
 
     public GatewayService(
         GatewayStartup startup,
@@ -147,6 +149,8 @@ public sealed class GatewayService : BackgroundService
         try
         {
             endpoint.Start();
+            _monitoring = endpoint;
+            _console = console;
             _logger.LogInformation("Metrics at {Url}/metrics, health at {Url}/readyz, status at {Url}/status", endpoint.Url, endpoint.Url, endpoint.Url);
             if (http.Console.Enabled)
             {
@@ -166,8 +170,49 @@ public sealed class GatewayService : BackgroundService
         }
     }
 
+    /// <summary>
+    /// The console's users and its TLS certificate follow a reload (docs/console.md); the listen address, switching TLS
+    /// on or off and enabling the console are read at start (they change the URL or the listener), so those say so.
+    /// </summary>
+    private void ApplyHttp(Gateway.Configuration.Model.HttpConfig before, Gateway.Configuration.Model.HttpConfig after)
+    {
+        if (_console is null || _monitoring is null)
+        {
+            return;
+        }
+
+        var ended = _console.Security.ReplaceUsers(after);
+        _logger.LogInformation("Web console: {Users} user(s) from the reloaded configuration; {Ended} session(s) of removed or changed users ended", after.Console.Users.Count, ended);
+        if (after.Tls is not null && before.Tls is not null && after.Listen == before.Listen)
+        {
+            try
+            {
+                if (Gateway.Host.WebConsole.WebConsoleServer.LoadTlsCertificate(after.Tls) is { } certificate && _monitoring.ReplaceTlsCertificate(certificate))
+                {
+                    _logger.LogInformation("Web console: TLS certificate {Subject} (thumbprint {Thumbprint}) from {File} serves the next connections", certificate.Subject, certificate.Thumbprint, after.Tls.Certificate);
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                _logger.LogError("Web console: keeping the TLS certificate in use: {Message}", e.Message);
+            }
+        }
+
+        if (after.Listen != before.Listen || (after.Tls is null) != (before.Tls is null) || after.Enabled != before.Enabled || after.Console.Enabled != before.Console.Enabled
+            || after.Console.RequireLogin != before.Console.RequireLogin || after.Console.SessionMinutes != before.Console.SessionMinutes
+            || !after.Console.OpenEndpoints.SequenceEqual(before.Console.OpenEndpoints))
+        {
+            _logger.LogWarning("Web console: http.listen, switching http.tls on or off, enabled, requireLogin, sessionMinutes and openEndpoints are read at start: restart the service to apply that change");
+        }
+    }
+
     private async Task ApplyAsync(ConfigurationChangedEventArgs change, CancellationToken stoppingToken)
     {
+        if (change.Diff.ChangedSections.Contains("http") && change.Previous.Config is { } previous && change.Current.Config is { } current)
+        {
+            ApplyHttp(previous.Http, current.Http);
+        }
+
         await _runtimeLock.WaitAsync(stoppingToken);
         try
         {

@@ -24,7 +24,8 @@ public sealed class ConsoleSecurity
     public const string SessionCookie = "gateway_console";
     public const string CsrfHeader = "X-CSRF-Token";
 
-    private readonly Dictionary<string, (BrokerPasswordHash Hash, string Role)> _users = new(StringComparer.Ordinal);
+    private readonly Action<string> _warn;
+    private volatile Dictionary<string, (BrokerPasswordHash Hash, string Role)> _users;
     private readonly ConcurrentDictionary<string, Session> _sessions = new(StringComparer.Ordinal);
     private readonly TimeSpan _sessionLifetime;
     private readonly HashSet<string> _openEndpoints;
@@ -35,11 +36,44 @@ public sealed class ConsoleSecurity
         LoginRequired = http.Console.RequireLogin || !Monitoring.MonitoringEndpoint.IsLoopback(http.Listen);
         _sessionLifetime = TimeSpan.FromMinutes(http.Console.SessionMinutes);
         _openEndpoints = new HashSet<string>(http.Console.OpenEndpoints.Select(e => "/" + e.Trim('/')), StringComparer.Ordinal);
+        _warn = warn;
+        _users = UsersOf(http, warn);
+        if (LoginRequired && _users.Count == 0 && http.Console.Enabled)
+        {
+            warn($"http.listen {http.Listen} is not loopback, so the web console requires a login, and http.console.users names nobody: add a user (`gateway passwd` makes the hash).");
+        }
+    }
+
+    /// <summary>
+    /// The users of a reloaded configuration (the hot reload's `http` section): new users may log in at once; a session of
+    /// a user who was removed or whose role or password hash changed ends. Returns the number of sessions ended.
+    /// </summary>
+    public int ReplaceUsers(HttpConfig http)
+    {
+        var users = UsersOf(http, _warn);
+        var before = _users;
+        _users = users;
+        var ended = 0;
+        foreach (var (token, session) in _sessions)
+        {
+            var user = session.Identity.User;
+            if (!users.TryGetValue(user, out var now) || !before.TryGetValue(user, out var then) || now.Role != then.Role || now.Hash.ToString() != then.Hash.ToString())
+            {
+                ended += _sessions.TryRemove(token, out _) ? 1 : 0;
+            }
+        }
+
+        return ended;
+    }
+
+    private static Dictionary<string, (BrokerPasswordHash Hash, string Role)> UsersOf(HttpConfig http, Action<string> warn)
+    {
+        var users = new Dictionary<string, (BrokerPasswordHash Hash, string Role)>(StringComparer.Ordinal);
         foreach (var user in http.Console.Users)
         {
             if (BrokerPasswordHash.TryParse(user.PasswordHash, out var hash, out var problem))
             {
-                _users[user.Name] = (hash, user.Role);
+                users[user.Name] = (hash, user.Role);
             }
             else
             {
@@ -47,10 +81,7 @@ public sealed class ConsoleSecurity
             }
         }
 
-        if (LoginRequired && _users.Count == 0 && http.Console.Enabled)
-        {
-            warn($"http.listen {http.Listen} is not loopback, so the web console requires a login, and http.console.users names nobody: add a user (`gateway passwd` makes the hash).");
-        }
+        return users;
     }
 
     /// <summary>True when every page needs a login (a non-loopback bind, or requireLogin).</summary>

@@ -164,8 +164,16 @@ public sealed partial class WebConsoleServer : IConsoleHandler
                 return Ok(new { sources = Picker()?.Sources ?? [] });
             case "/api/browse" when isGet:
                 return await BrowseAsync(request, cancellationToken);
+            case "/api/browse/endpoint" when !isGet:
+                return await BrowseEndpointAsync(request, identity, cancellationToken);
             case "/api/browse/template" when !isGet:
                 return PickedTemplate(request);
+            case "/api/addresses/sources" when isGet:
+                return Ok(new { sources = AddressSources() });
+            case "/api/addresses/read" when !isGet:
+                return await TestReadAsync(request, identity, cancellationToken);
+            case "/api/addresses/template" when !isGet:
+                return AddressTemplate(request);
             case "/api/logs" when isGet:
                 return Ok(Logs(request));
         }
@@ -468,6 +476,52 @@ public sealed partial class WebConsoleServer : IConsoleHandler
         }
     }
 
+    /// <summary>
+    /// Browse of an endpoint typed in, with the security and identity typed with it (admin only: it makes the gateway
+    /// connect where the page says). A certificate the gateway does not trust is refused and saved in rejected/, and the
+    /// answer says so, for the Certificates page to trust it; the console never accepts it by itself.
+    /// </summary>
+    private async Task<HttpAnswer> BrowseEndpointAsync(HttpRequest request, ConsoleIdentity identity, CancellationToken cancellationToken)
+    {
+        if (!identity.IsAdmin)
+        {
+            return Problem(403, $"{identity.User} is a viewer: only an admin may connect to an endpoint typed in");
+        }
+
+        using var body = JsonDocument.Parse(request.Body);
+        var typed = TypedEndpointOf(body.RootElement);
+        var node = body.RootElement.TryGetProperty("node", out var n) ? n.GetString() : null;
+        var picker = Picker() ?? throw new ArgumentException("the data path is not running");
+        try
+        {
+            return Ok(new { endpoint = typed.Endpoint, node = node ?? "i=85", children = await picker.BrowseAsync(typed, node, cancellationToken) });
+        }
+        catch (Gateway.OpcUa.Status.UaCertificateException e) when (e.StatusCode == Gateway.OpcUa.Status.StatusCodes.BadCertificateUntrusted)
+        {
+            _logger.LogWarning("Console: {User} browsed {Endpoint}: its certificate is not trusted, saved as {File}", identity.User, typed.Endpoint, e.RejectedFile);
+            return Json(502, new
+            {
+                error = $"the server's certificate at {typed.Endpoint} is not trusted, so the gateway refused it (saved in rejected/). If this is the right server, trust it on the Certificates page, then browse again.",
+                certificateRejected = true,
+                rejectedFile = e.RejectedFile,
+            });
+        }
+        catch (Exception e) when (e is Gateway.OpcUa.Status.UaException or IOException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            return Problem(502, $"browsing {typed.Endpoint} failed: {e.Message}");
+        }
+    }
+
+    /// <summary>{endpoint, security: {mode, policy}, identity: {type, username, password}} of a request body.</summary>
+    private static TypedEndpoint TypedEndpointOf(JsonElement root)
+    {
+        static string? Text(JsonElement parent, string name) =>
+            parent.ValueKind == JsonValueKind.Object && parent.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        var security = root.TryGetProperty("security", out var s) ? s : default;
+        var identity = root.TryGetProperty("identity", out var i) ? i : default;
+        return TypedEndpoint.Checked(Text(root, "endpoint") ?? "", Text(security, "mode"), Text(security, "policy"), Text(identity, "type"), Text(identity, "username"), Text(identity, "password"));
+    }
+
     private HttpAnswer PickedTemplate(HttpRequest request)
     {
         using var body = JsonDocument.Parse(request.Body);
@@ -480,9 +534,84 @@ public sealed partial class WebConsoleServer : IConsoleHandler
             throw new ArgumentException("tick at least one variable");
         }
 
+        var machine = root.GetProperty("machine").GetString()!;
+        if (root.TryGetProperty("endpoint", out _))
+        {
+            return Ok(new { yaml = OpcUaPicker.EndpointTemplateYaml(TypedEndpointOf(root), machine, picked) });
+        }
+
         var picker = Picker() ?? throw new ArgumentException("the data path is not running");
-        var yaml = picker.TemplateYaml(root.GetProperty("source").GetString()!, root.GetProperty("machine").GetString()!, picked);
+        var yaml = picker.TemplateYaml(root.GetProperty("source").GetString()!, machine, picked);
         return Ok(new { yaml });
+    }
+
+    private AddressTable? Addresses() => _runtime()?.Config is { } config ? new AddressTable(config) : null;
+
+    private IReadOnlyList<object> AddressSources() => Addresses()?.Sources ?? [];
+
+    /// <summary>
+    /// A test read of the address table's rows (admin only where a login is required, as it makes the gateway connect
+    /// where the page says): each row's value or why it failed; 502 when the device cannot be reached at all.
+    /// </summary>
+    private async Task<HttpAnswer> TestReadAsync(HttpRequest request, ConsoleIdentity identity, CancellationToken cancellationToken)
+    {
+        if (!identity.IsAdmin)
+        {
+            return Problem(403, $"{identity.User} is a viewer: only an admin may read a device from the console");
+        }
+
+        using var body = JsonDocument.Parse(request.Body);
+        var (target, rows) = AddressTableOf(body.RootElement);
+        var table = Addresses() ?? throw new ArgumentException("the data path is not running");
+        try
+        {
+            var results = await table.TestReadAsync(target, rows, cancellationToken);
+            _logger.LogInformation("Console: {User} test-read {Rows} address(es) of {Target}", identity.User, rows.Count, target.Source ?? $"{target.Kind}://{target.Host}:{target.Port}");
+            return Ok(new { rows = results });
+        }
+        catch (Exception e) when (e is IOException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            return Problem(502, $"the test read failed: {e.Message}");
+        }
+    }
+
+    private HttpAnswer AddressTemplate(HttpRequest request)
+    {
+        using var body = JsonDocument.Parse(request.Body);
+        var (target, rows) = AddressTableOf(body.RootElement);
+        var table = Addresses() ?? throw new ArgumentException("the data path is not running");
+        var machine = body.RootElement.TryGetProperty("machine", out var m) && m.GetString() is { Length: > 0 } name ? name : "table-machine";
+        return Ok(new { yaml = table.TemplateYaml(target, machine, rows) });
+    }
+
+    /// <summary>{kind, source | host, port, unitId, frame, cpu, rows: [{name, address, type, length, scale, unit}]}.</summary>
+    private static (AddressTarget Target, IReadOnlyList<AddressRow> Rows) AddressTableOf(JsonElement root)
+    {
+        static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        static double? Number(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.Number => v.GetDouble(),
+            JsonValueKind.String when !string.IsNullOrWhiteSpace(v.GetString()) => double.Parse(v.GetString()!, System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        } : null;
+        static int? Whole(JsonElement e, string name) => Number(e, name) is { } n ? (int)n : null;
+
+        var target = new AddressTarget(Text(root, "kind") ?? "", Text(root, "source"), Text(root, "host"), Whole(root, "port"), Whole(root, "unitId"), Text(root, "frame"), Text(root, "cpu"));
+        var rows = root.GetProperty("rows").EnumerateArray()
+            .Select(r => new AddressRow(Text(r, "name") ?? "", Text(r, "address") ?? "", Text(r, "type"), Whole(r, "length"), Number(r, "scale"), Text(r, "unit")))
+            .Where(r => r.Name.Length > 0 || r.Address.Length > 0)
+            .ToList();
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException("fill at least one row (name and address)");
+        }
+
+        if (rows.FirstOrDefault(r => r.Name.Length == 0 || r.Address.Length == 0) is { } half)
+        {
+            throw new ArgumentException($"every row needs a name and an address ('{half.Name}{half.Address}' lacks one)");
+        }
+
+        return (target, rows);
     }
 
     private object Logs(HttpRequest request)

@@ -4,11 +4,12 @@ import { t, translate, language, setLanguage } from './i18n.js';
 import { overviewPage } from './overview.js';
 import { machinePage } from './machine.js';
 import { browsePage } from './browse.js';
+import { addressesPage } from './addresses.js';
 import { certificatesPage } from './certificates.js';
 import { configPage } from './config.js';
 import { logsPage } from './logs.js';
 
-const pages = { overview: overviewPage, machine: machinePage, browse: browsePage, certificates: certificatesPage, config: configPage, logs: logsPage };
+const pages = { overview: overviewPage, machine: machinePage, browse: browsePage, addresses: addressesPage, certificates: certificatesPage, config: configPage, logs: logsPage };
 let session = null;
 let leave = null; // what the current page does when it is left (close its event stream)
 

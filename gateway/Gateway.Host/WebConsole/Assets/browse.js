@@ -1,10 +1,40 @@
-// Browse and pick: walk an OPC UA source's address space one level at a time, tick variables (or a whole object), and
-// get the YAML of a machine template with tag names proposed from the browse names.
-import { get, post, el, toast } from './api.js';
+// Browse and pick: walk an OPC UA source's address space (a configured source, or an endpoint typed in with its
+// security and identity) one level at a time, tick variables (or a whole object), and get the YAML of a machine
+// template with tag names proposed from the browse names.
+import { get, post, el, toast, ApiError } from './api.js';
 import { t } from './i18n.js';
 
 export function browsePage(main) {
   const source = el('select', { id: 'browse-source' });
+  // Where to connect: a configured source, or an endpoint typed in (its password stays in this page: it is sent with
+  // each browse request and never written into the YAML).
+  const target = el('select', { id: 'browse-target' },
+    el('option', { value: 'source' }, t('browse.configured')), el('option', { value: 'endpoint' }, t('browse.typed')));
+  const endpoint = el('input', { id: 'browse-endpoint', size: 40, placeholder: 'opc.tcp://192.168.0.10:4840' });
+  const mode = el('select', { id: 'browse-mode' }, ['best', 'none', 'sign', 'signAndEncrypt'].map(m => el('option', { value: m }, m)));
+  const policy = el('select', { id: 'browse-policy' }, el('option', { value: '' }, t('browse.policyBest')),
+    ['Basic256Sha256', 'Aes128_Sha256_RsaOaep', 'Aes256_Sha256_RsaPss', 'None'].map(p => el('option', { value: p }, p)));
+  const identity = el('select', { id: 'browse-identity' },
+    el('option', { value: 'anonymous' }, t('browse.anonymous')), el('option', { value: 'username' }, t('browse.username')));
+  const username = el('input', { id: 'browse-username', autocomplete: 'off' });
+  const password = el('input', { id: 'browse-password', type: 'password', autocomplete: 'new-password' });
+  const userFields = el('span', { class: 'hidden' }, el('label', {}, t('login.user'), ' ', username), ' ', el('label', {}, t('login.password'), ' ', password));
+  const sourceFields = el('span', {}, el('label', {}, t('browse.source'), ' ', source));
+  const endpointFields = el('span', { class: 'hidden' },
+    el('label', {}, t('browse.endpoint'), ' ', endpoint), ' ',
+    el('label', {}, t('browse.mode'), ' ', mode), ' ',
+    el('label', {}, t('browse.policy'), ' ', policy), ' ',
+    el('label', {}, t('browse.identity'), ' ', identity), ' ', userFields);
+  target.addEventListener('change', () => {
+    sourceFields.classList.toggle('hidden', target.value !== 'source');
+    endpointFields.classList.toggle('hidden', target.value !== 'endpoint');
+  });
+  identity.addEventListener('change', () => userFields.classList.toggle('hidden', identity.value !== 'username'));
+  const typed = withPassword => ({
+    endpoint: endpoint.value.trim(),
+    security: { mode: mode.value, policy: policy.value },
+    identity: { type: identity.value, username: username.value, ...(withPassword ? { password: password.value } : {}) },
+  });
   const open = el('button', { id: 'browse-open', class: 'primary' }, t('browse.open'));
   const tree = el('div', { class: 'tree', id: 'browse-tree' });
   const machine = el('input', { id: 'browse-machine', placeholder: t('browse.machine') });
@@ -14,7 +44,7 @@ export function browsePage(main) {
   const copy = el('button', { id: 'browse-copy' }, t('browse.copy'));
   main.append(
     el('p', { class: 'muted' }, t('browse.hint')),
-    el('div', { class: 'toolbar' }, el('label', {}, t('browse.source'), ' ', source), open),
+    el('div', { class: 'toolbar' }, el('label', {}, t('browse.connect'), ' ', target), sourceFields, endpointFields, open),
     el('div', { class: 'grid2' },
       tree,
       el('div', {}, el('div', { class: 'toolbar' }, el('label', {}, t('browse.machine'), ' ', machine), make, download, copy), yaml)));
@@ -23,6 +53,9 @@ export function browsePage(main) {
   const picked = new Map();
 
   async function children(node) {
+    if (target.value === 'endpoint') {
+      return (await post('/api/browse/endpoint', { ...typed(true), ...(node ? { node } : {}) })).children;
+    }
     const query = new URLSearchParams({ source: source.value });
     if (node) query.set('node', node);
     return (await get(`/api/browse?${query}`)).children;
@@ -49,7 +82,7 @@ export function browsePage(main) {
         loaded = true;
         list.replaceChildren(el('li', { class: 'muted' }, t('browse.loading')));
         try { list.replaceChildren(...(await children(child.nodeId)).map(c => item(c, path))); }
-        catch (error) { list.replaceChildren(el('li', { class: 'error' }, error.message)); }
+        catch (error) { list.replaceChildren(el('li', {}, problem(error))); }
       }
       list.classList.remove('hidden');
       toggle.textContent = '−';
@@ -80,14 +113,25 @@ export function browsePage(main) {
 
   open.addEventListener('click', async () => {
     picked.clear();
+    yaml.value = '';
     tree.replaceChildren(el('p', { class: 'muted' }, t('browse.loading')));
     try { tree.replaceChildren(el('ul', {}, (await children(null)).map(c => item(c, [])))); }
-    catch (error) { tree.replaceChildren(el('p', { class: 'error' }, error.message)); }
+    catch (error) { tree.replaceChildren(problem(error)); }
   });
+
+  // An untrusted server certificate is never accepted here: the page says so and leads to the Certificates page.
+  function problem(error) {
+    if (error instanceof ApiError && error.body?.certificateRejected) {
+      return el('p', { class: 'error', id: 'browse-rejected' }, t('browse.rejected'), ' ',
+        el('a', { href: '#/certificates', id: 'browse-to-certificates' }, t('browse.toCertificates')));
+    }
+    return el('p', { class: 'error' }, error.message);
+  }
 
   make.addEventListener('click', async () => {
     try {
-      const answer = await post('/api/browse/template', { source: source.value, machine: machine.value || 'picked-machine', variables: [...picked.values()] });
+      const from = target.value === 'endpoint' ? typed(false) : { source: source.value };
+      const answer = await post('/api/browse/template', { ...from, machine: machine.value || 'picked-machine', variables: [...picked.values()] });
       yaml.value = answer.yaml;
     } catch (error) { toast(`${t('common.error')}: ${error.message}`); }
   });
