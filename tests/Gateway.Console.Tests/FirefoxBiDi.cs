@@ -101,7 +101,11 @@ public sealed class FirefoxBiDi : IAsyncDisposable
             await listening.Task.WaitAsync(TimeSpan.FromMinutes(2));
             await browser._socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/session"), CancellationToken.None);
             browser._reader = browser.ReadAsync();
-            await browser.SendAsync("session.new", new JsonObject { ["capabilities"] = new JsonObject() });
+            // The TLS console of the tests presents a certificate the tests made themselves (WebDriver: acceptInsecureCerts).
+            await browser.SendAsync("session.new", new JsonObject
+            {
+                ["capabilities"] = new JsonObject { ["alwaysMatch"] = new JsonObject { ["acceptInsecureCerts"] = true } },
+            });
             var tree = await browser.SendAsync("browsingContext.getTree", new JsonObject());
             browser.Context = tree.GetProperty("contexts")[0].GetProperty("context").GetString()!;
             return browser;

@@ -6,7 +6,7 @@ namespace Gateway.Console.Tests;
 /// <summary>
 /// The console in a second engine: Debian's Firefox ESR (Gecko), headless, over WebDriver BiDi (<see cref="FirefoxBiDi"/>),
 /// against the same running gateways as the Chromium tests. Live updates (server-sent events), the module scripts,
-/// the language switch and the login form are what differ between engines, so those are what this checks.
+/// the language switch, the login form and TLS are what differ between engines, so those are what this checks.
 /// </summary>
 [Collection(ConsoleCollection.Name)]
 public sealed class FirefoxConsoleTests(ConsoleGateways gateways, ITestOutputHelper output) : IAsyncLifetime
@@ -77,6 +77,19 @@ public sealed class FirefoxConsoleTests(ConsoleGateways gateways, ITestOutputHel
 
         await _firefox.EvaluateAsync("(() => { document.querySelector('#logout').click(); return true; })()");
         await WaitAsync("the login form again", async () => await TextAsync("#login-form") is not null);
+    }
+
+    [Fact]
+    public async Task Firefox_logs_in_over_https_and_sees_the_overview()
+    {
+        Assert.StartsWith("https://localhost:", gateways.Tls.Url, StringComparison.Ordinal);
+        await _firefox.NavigateAsync(gateways.Tls.Url + "/#/overview");
+        await WaitAsync("the login form over https", async () => await TextAsync("#login-form") is not null);
+        Assert.Equal("https:", (await _firefox.EvaluateAsync("location.protocol")).GetString());
+        await LogInAsync("admin", ConsoleGateways.AdminPassword);
+        await WaitAsync("the overview with the Modbus source connected", async () => await TextAsync("#sources tr[data-source='meter'] td.state") == "Connected");
+        Assert.Equal("admin (admin)", await TextAsync("#who"));
+        await ScreenshotAsync("firefox-overview-tls");
     }
 
     private async Task LogInAsync(string user, string password)
