@@ -10,6 +10,8 @@
 //   overflow                      an EventQueueOverflowEventType event from the Server object (node-opcua never sends one)
 //   values                        add 1 to each of the --values Int32 variables Machine.V00001..., at once
 //   flap COUNT                    raise or clear (alternately) the first COUNT alarms, at once
+//   shift                         a namespace is inserted before urn:gateway:tests:plant while clients are connected:
+//                                 its index moves up by one (Plant.Speed 111 at the old index, 222 at the new one)
 "use strict";
 const fs = require("fs");
 const opcua = require("node-opcua");
@@ -54,6 +56,15 @@ const valueCount = parseInt(arg("values", "0"), 10);
   const values = [];
   for (let i = 1; i <= valueCount; i++) {
     values.push(ns.addVariable({ componentOf: machine, browseName: "V" + String(i).padStart(5, "0"), nodeId: "s=Machine.V" + String(i).padStart(5, "0"), dataType: "Int32", value: { dataType: "Int32", value: 0 } }));
+  }
+
+  // Two namespaces for `shift`: urn:gateway:tests:plant (Plant.Speed = 111), then a spare one (Plant.Speed = 222).
+  // `shift` renames them, as if a namespace had been inserted before the plant's: the NamespaceArray the server
+  // reports changes inside running sessions and the plant's index moves up by one.
+  const plant = addressSpace.registerNamespace("urn:gateway:tests:plant");
+  const spare = addressSpace.registerNamespace("urn:gateway:tests:spare");
+  for (const [space, speed] of [[plant, 111], [spare, 222]]) {
+    space.addVariable({ organizedBy: addressSpace.rootFolder.objects, browseName: "PlantSpeed" + speed, nodeId: "s=Plant.Speed", dataType: "Int32", value: { dataType: "Int32", value: speed } });
   }
 
   const alarms = new Map();
@@ -122,6 +133,10 @@ const valueCount = parseInt(arg("values", "0"), 10);
         }
         break;
       }
+      case "shift":
+        plant.namespaceUri = "urn:gateway:tests:inserted";
+        spare.namespaceUri = "urn:gateway:tests:plant";
+        break;
       case "": break;
       default: throw new Error("unknown command " + command);
     }
