@@ -1146,7 +1146,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                     {
                         foreach (var (path, leaf) in StructureReadings.Flatten(decoded, tag.Fields))
                         {
-                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = tag.Tag + "." + path });
+                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, tag.Tag + "." + path) });
                         }
 
                         return;
@@ -1166,7 +1166,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                         {
                             foreach (var (path, leaf) in decodedArray[i] is { } element ? StructureReadings.Flatten(element, tag.Fields) : [])
                             {
-                                readings.Add(ToReading(tag, value, received, leaf) with { Tag = $"{tag.Tag}[{i}].{path}" });
+                                readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, $"{tag.Tag}[{i}].{path}") });
                             }
                         }
 
@@ -1191,6 +1191,17 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _structureProblems = new(StringComparer.Ordinal);
+
+    /// <summary>A flattened leaf's tag name; with `backfill:` its values move the high-water mark of the structure's tag (whose node has the history).</summary>
+    private string LeafTag(OpcUaTag tag, string leafTag)
+    {
+        if (tag.GroupConfig.Backfill)
+        {
+            _marks?.AddLeaf(tag.Machine, leafTag, tag.Tag);
+        }
+
+        return leafTag;
+    }
 
     // The session's structured DataTypes: made anew at every connect (encoding ids are session namespace indexes).
     private volatile DataTypeCatalog? _structures;

@@ -142,6 +142,7 @@ public sealed class SimulatorEventsTests
             await run.DisposeAsync();
         }
     }
+
     [Fact]
     public async Task A_full_event_queue_on_our_server_sends_an_EventQueueOverflow_event_that_the_gateway_flags_as_a_data_gap()
     {

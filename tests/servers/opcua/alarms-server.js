@@ -10,6 +10,9 @@
 //   overflow                      an EventQueueOverflowEventType event from the Server object (node-opcua never sends one)
 //   values                        add 1 to each of the --values Int32 variables Machine.V00001..., at once
 //   flap COUNT                    raise or clear (alternately) the first COUNT alarms, at once
+//   branch NAME                   a branch of the alarm (Part 9, 5.5.2): its previous state, inactive and unacknowledged,
+//                                 kept for acknowledgement, raised as an event with its BranchId
+//   shelve NAME                   shelve the alarm (OneShotShelved: SuppressedOrShelved true) and raise its state
 //   shift                         a namespace is inserted before urn:gateway:tests:plant while clients are connected:
 //                                 its index moves up by one (Plant.Speed 111 at the old index, 222 at the new one)
 "use strict";
@@ -77,7 +80,7 @@ const valueCount = parseInt(arg("values", "0"), 10);
       nodeId: "s=Machine." + name,
       conditionName: name,
       inputNode: input,
-      optionals: ["ConfirmedState", "Confirm"],
+      optionals: ["ConfirmedState", "Confirm", "ShelvingState"],
     });
     const number = alarm.getPropertyByName("AlarmNumber") || alarm.getChildByName("AlarmNumber");
     number.setValueFromSource({ dataType: "UInt32", value: 1000 + i });
@@ -133,6 +136,21 @@ const valueCount = parseInt(arg("values", "0"), 10);
         }
         break;
       }
+      case "branch": {
+        const alarm = byName(rest[0]);
+        const branch = alarm.createBranch();
+        branch.setActiveState(false);
+        branch.setAckedState(false);
+        branch.setRetain(true);
+        alarm.raiseNewBranchState(branch);
+        break;
+      }
+      case "shelve": {
+        const alarm = byName(rest[0]);
+        alarm.shelvingState.setState("OneShotShelved");
+        alarm.raiseNewBranchState(alarm.currentBranch());
+        break;
+      }
       case "shift":
         plant.namespaceUri = "urn:gateway:tests:inserted";
         spare.namespaceUri = "urn:gateway:tests:plant";
@@ -163,6 +181,7 @@ const valueCount = parseInt(arg("values", "0"), 10);
   // Who acknowledged what through the Acknowledge method (the gateway's `gateway ack`).
   for (const [name, alarm] of alarms) {
     alarm.on("acknowledged", (eventId, comment) => console.log("acknowledged " + name + " " + (comment && comment.text)));
+    alarm.on("confirmed", (eventId, comment) => console.log("confirmed " + name + " " + (comment && comment.text)));
   }
 
   await server.start();
