@@ -50,6 +50,7 @@ public sealed class ConfirmTests : IDisposable
         await File.WriteAllTextAsync(config, $$"""
             gateway:
               name: confirm
+              labels: { site: test }
               dataDirectory: data
             sources:
               - name: cnc

@@ -85,6 +85,8 @@ const valueCount = parseInt(arg("values", "0"), 10);
     const number = alarm.getPropertyByName("AlarmNumber") || alarm.getChildByName("AlarmNumber");
     number.setValueFromSource({ dataType: "UInt32", value: 1000 + i });
     alarm.setEnabledState(true);
+    // node-opcua leaves a new ShelvingState without a current state, which its SuppressedOrShelved counts as shelved.
+    alarm.shelvingState.setState("Unshelved");
     alarms.set(name, alarm);
   }
 
