@@ -196,7 +196,19 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             lost.Cancel();
         }
 
+        // The server's namespaces moved inside this session: every `nsu=` NodeId, browse path and encoding id resolved
+        // with the old table may name another node now. The structure catalog goes at once (no value is decoded with
+        // stale encoding ids); the session ends and the next one, at once, resolves everything again.
+        (IReadOnlyList<string> Before, IReadOnlyList<string> After)? namespacesMoved = null;
+        void OnNamespacesMoved(IReadOnlyList<string> before, IReadOnlyList<string> after)
+        {
+            _structures = null;
+            namespacesMoved = (before, after);
+            lost.Cancel();
+        }
+
         client.ConnectionLost += OnLost;
+        client.NamespaceArrayChanged += OnNamespacesMoved;
         var loops = new List<Task>();
         var rediscovered = false;
         try
@@ -274,12 +286,16 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             // The loops run until the session is lost; the first one to end ends them all.
             await await Task.WhenAny(loops);
         }
-        catch (OperationCanceledException) when (lostBecause is not null || cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (lostBecause is not null || namespacesMoved is not null || cancellationToken.IsCancellationRequested)
         {
         }
-        catch (UaException e)
+        catch (UaException e) when (namespacesMoved is null)
         {
             lostBecause ??= e;
+        }
+        catch (UaException) when (namespacesMoved is not null)
+        {
+            // A call that failed because the session was being left for the namespace change.
         }
         finally
         {
@@ -294,7 +310,21 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             await lost.CancelAsync();
             await Task.WhenAll(loops).ContinueWith(_ => { }, TaskScheduler.Default);
             client.ConnectionLost -= OnLost;
+            client.NamespaceArrayChanged -= OnNamespacesMoved;
             _marks?.Save();
+        }
+
+        if (namespacesMoved is { } moved && lostBecause is null && !cancellationToken.IsCancellationRequested)
+        {
+            Interlocked.Increment(ref _namespaceChanges);
+            _logger.LogWarning(
+                "Source {Source}: the server's NamespaceArray changed during the session ({Before} -> {After} namespaces{Moved}); resolving the tags (`nsu=`), notifiers and structure types again on a new session",
+                _name,
+                moved.Before.Count,
+                moved.After.Count,
+                MovedNamespaces(moved.Before, moved.After));
+            await EndSessionAsync();
+            return;
         }
 
         if (rediscovered && lostBecause is null && !cancellationToken.IsCancellationRequested)
@@ -321,6 +351,21 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         SetState(ConnectionState.Faulted);
         await MarkBadAsync(output, StatusCodes.BadNotConnected, CancellationToken.None);
         throw lostBecause ?? new UaTransportException(StatusCodes.BadConnectionClosed, $"{_source.Endpoint}: the session ended");
+    }
+
+    private long _namespaceChanges;
+
+    /// <summary>Times the server's NamespaceArray changed inside a session (each one resolved everything again on a new session).</summary>
+    public long NamespaceChanges => Interlocked.Read(ref _namespaceChanges);
+
+    /// <summary>For the log: which namespace URIs changed their index (at most three named).</summary>
+    private static string MovedNamespaces(IReadOnlyList<string> before, IReadOnlyList<string> after)
+    {
+        var moved = before.Select((uri, index) => (uri, index, now: after.ToList().IndexOf(uri)))
+            .Where(m => m.index != m.now)
+            .Select(m => m.now < 0 ? $"{m.uri} gone (was {m.index})" : $"{m.uri} {m.index} -> {m.now}")
+            .ToList();
+        return moved.Count == 0 ? "" : "; " + string.Join(", ", moved.Take(3)) + (moved.Count > 3 ? $" and {moved.Count - 3} more" : "");
     }
 
     /// <summary>
@@ -1101,7 +1146,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                     {
                         foreach (var (path, leaf) in StructureReadings.Flatten(decoded, tag.Fields))
                         {
-                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = tag.Tag + "." + path });
+                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, tag.Tag + "." + path) });
                         }
 
                         return;
@@ -1121,7 +1166,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                         {
                             foreach (var (path, leaf) in decodedArray[i] is { } element ? StructureReadings.Flatten(element, tag.Fields) : [])
                             {
-                                readings.Add(ToReading(tag, value, received, leaf) with { Tag = $"{tag.Tag}[{i}].{path}" });
+                                readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, $"{tag.Tag}[{i}].{path}") });
                             }
                         }
 
@@ -1146,6 +1191,17 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _structureProblems = new(StringComparer.Ordinal);
+
+    /// <summary>A flattened leaf's tag name; with `backfill:` its values move the high-water mark of the structure's tag (whose node has the history).</summary>
+    private string LeafTag(OpcUaTag tag, string leafTag)
+    {
+        if (tag.GroupConfig.Backfill)
+        {
+            _marks?.AddLeaf(tag.Machine, leafTag, tag.Tag);
+        }
+
+        return leafTag;
+    }
 
     // The session's structured DataTypes: made anew at every connect (encoding ids are session namespace indexes).
     private volatile DataTypeCatalog? _structures;

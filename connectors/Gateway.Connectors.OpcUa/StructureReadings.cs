@@ -55,7 +55,7 @@ public static class StructureReadings
             if (fields.Keeps(fieldPath))
             {
                 writer.WritePropertyName(field.Name);
-                StructureValue.WriteValue(writer, field.Value);
+                UaValueJson.Write(writer, field.Value);
             }
             else if (fields.KeepsBelow(fieldPath))
             {
@@ -144,7 +144,7 @@ public static class StructureReadings
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer, JsonOptions))
         {
-            StructureValue.WriteValue(writer, value);
+            UaValueJson.Write(writer, value);
         }
 
         return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);

@@ -67,5 +67,51 @@ public sealed class BackfillTests : IDisposable
         Assert.Equal(1, second.Log.Count($"backfilled {backfilled.Count} value(s) of 1 tag(s) from history"));
     }
 
+    [Fact]
+    public async Task A_flattened_structure_tag_keeps_one_high_water_mark_under_its_own_name_that_the_next_backfill_uses()
+    {
+        var port = FreePort.Next();
+        // node-opcua's structs server: Tool1 (ToolData) changes every 200 ms; it keeps no history.
+        await using var server = await ServerProcess.StartAsync(
+            "node-opcua structs server",
+            "node",
+            [RepositoryPaths.Combine("tests", "servers", "opcua", "structs-server.js"), "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture)],
+            port,
+            startTimeout: TimeSpan.FromMinutes(4));
+        var group = Group(AcquisitionMode.Subscribe, 100, samplingMs: 100, queueSize: 100);
+        group.Options.Backfill = true;
+        var tag = Tag("tool", "nsu=urn:gateway:structs;s=Tool1", group);
+        tag = tag with { Address = new OpcUaTagAddress { NodeId = "nsu=urn:gateway:structs;s=Tool1", Structure = "flatten", Fields = ["Life.Used", "Number"] } };
+        var source = Source($"opc.tcp://127.0.0.1:{port}");
+
+        var run = RunningConnector.Start(source, [tag], [], _dataDirectory);
+        try
+        {
+            await run.WaitUntilAsync(r => r.Count(x => x.Tag == "tool.Life.Used" && x.Quality == Quality.Good) >= 3, Patience, "three flattened values");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+
+        // One mark, named after the configured tag (whose node the history would be read from), not one per leaf.
+        var marks = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, DateTime>>(await File.ReadAllTextAsync(Path.Combine(_dataDirectory, "backfill", "plc.json")))!;
+        Assert.Equal(["cell-1/tool"], marks.Keys);
+        var newestLeaf = run.Output.Readings.Where(r => r.Tag.StartsWith("tool.", StringComparison.Ordinal) && r.Quality == Quality.Good).Max(r => r.SourceTimestamp);
+        Assert.Equal(newestLeaf, DateTime.SpecifyKind(marks["cell-1/tool"], DateTimeKind.Utc));
+
+        // The next session finds the mark and asks the node for its history (this server keeps none, and says so once).
+        var second = RunningConnector.Start(source, [tag], [], _dataDirectory);
+        try
+        {
+            await second.WaitUntilAsync(r => r.Any(x => x.Tag == "tool.Life.Used" && x.Quality == Quality.Good), Patience, "live values again");
+            Assert.Equal(1, second.Log.Count("tag cell-1/tool is not backfilled: the server keeps no history"));
+        }
+        finally
+        {
+            await second.DisposeAsync();
+        }
+    }
+
     public void Dispose() => Directory.Delete(_dataDirectory, recursive: true);
 }

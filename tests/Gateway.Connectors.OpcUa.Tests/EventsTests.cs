@@ -38,6 +38,10 @@ public sealed class EventsTests
 
     private static JsonElement Json(Reading reading) => JsonDocument.Parse(reading.Value.AsJson()).RootElement;
 
+    // The condition's own events carry BranchId null (node-opcua sends the null NodeId, i=0); a branch's, another NodeId.
+    private static bool IsBranch(JsonElement e) =>
+        e.TryGetProperty("branchId", out var branch) && branch.ValueKind == JsonValueKind.String && branch.GetString() is not ("i=0" or "ns=0;i=0" or "");
+
     private static IEnumerable<JsonElement> EventsOf(IEnumerable<Reading> readings, string condition) =>
         readings.Where(r => r.Tag == "events" && r.Value.Kind == ValueKind.Json).Select(Json)
             .Where(e => e.TryGetProperty("conditionName", out var name) && name.GetString() == condition);
@@ -171,6 +175,73 @@ public sealed class EventsTests
             Assert.Equal(Quality.Uncertain, gap.Quality);
             Assert.Equal(1, run.Connector.EventOverflows);
             Assert.Equal(1, run.Log.Count("event queue overflowed"));
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_branch_event_is_reported_with_its_branchId_and_leaves_the_condition_episode_alone()
+    {
+        await using var server = await NodeOpcUaAlarmsServer.StartAsync();
+        var run = RunningConnector.Start(Source(server.EndpointUrl), [EventsTag(EventsGroup(server.Namespace))]);
+        try
+        {
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "active_alarms"), Patience, "connected");
+            await server.RunAsync("raise Alarm001 700 Spindle overload");
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "active_alarms" && x.Value.AsInt64() == 1), Patience, "one active alarm");
+
+            // Part 9, 5.5.2: a branch (a previous state kept for acknowledgement), here inactive. Its event must not end
+            // the condition's episode: the condition itself is still active.
+            await server.RunAsync("branch Alarm001");
+            await run.WaitUntilAsync(r => EventsOf(r, "Alarm001").Any(IsBranch), Patience, "the branch's event");
+            var branch = EventsOf(run.Output.Readings, "Alarm001").Single(IsBranch);
+            Assert.False(branch.GetProperty("activeState").GetBoolean());
+            Assert.False(string.IsNullOrEmpty(branch.GetProperty("branchId").GetString()));
+            await server.RunAsync("event 1");
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "events" && x.Value.AsJson().Contains("burst 0", StringComparison.Ordinal)), Patience, "the marker event");
+            Assert.DoesNotContain(run.Output.Readings, r => r.Tag == "alarm_episode");
+            Assert.Equal(1, run.Output.Readings.Last(r => r.Tag == "active_alarms").Value.AsInt64());
+
+            // The condition's own clear ends the episode, once.
+            await server.RunAsync("clear Alarm001");
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "alarm_episode"), Patience, "the episode");
+            Assert.Single(run.Output.Readings, r => r.Tag == "alarm_episode");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_shelved_alarm_is_reported_with_suppressedOrShelved_and_its_shelving_state()
+    {
+        await using var server = await NodeOpcUaAlarmsServer.StartAsync();
+        var run = RunningConnector.Start(Source(server.EndpointUrl), [EventsTag(EventsGroup(server.Namespace))]);
+        try
+        {
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "active_alarms"), Patience, "connected");
+            await server.RunAsync("raise Alarm002 600 Chip conveyor jammed");
+            await run.WaitUntilAsync(r => EventsOf(r, "Alarm002").Any(), Patience, "Alarm002 active");
+            var raised = EventsOf(run.Output.Readings, "Alarm002").First();
+            Assert.False(raised.GetProperty("suppressedOrShelved").GetBoolean());
+
+            await server.RunAsync("shelve Alarm002");
+            await run.WaitUntilAsync(r => EventsOf(r, "Alarm002").Any(e => e.GetProperty("suppressedOrShelved").GetBoolean()), Patience, "Alarm002 shelved");
+            var shelved = EventsOf(run.Output.Readings, "Alarm002").First(e => e.GetProperty("suppressedOrShelved").GetBoolean());
+            // ShelvingState/CurrentState is optional (Part 9, 5.8.10); where the server sends it, it names the state.
+            if (shelved.TryGetProperty("shelvingState", out var state))
+            {
+                Assert.Equal("OneShotShelved", state.GetString());
+            }
+
+            Assert.True(shelved.GetProperty("activeState").GetBoolean());
+            // Shelving hides the alarm from operators; it is still active, so its episode goes on.
+            Assert.DoesNotContain(run.Output.Readings, r => r.Tag == "alarm_episode");
+            Assert.Equal(1, run.Output.Readings.Last(r => r.Tag == "active_alarms").Value.AsInt64());
         }
         finally
         {

@@ -142,4 +142,49 @@ public sealed class SimulatorEventsTests
             await run.DisposeAsync();
         }
     }
+
+    [Fact]
+    public async Task A_full_event_queue_on_our_server_sends_an_EventQueueOverflow_event_that_the_gateway_flags_as_a_data_gap()
+    {
+        var (simulator, _) = await StartSimulatorAsync();
+        await using var __ = simulator;
+        // A long publishing interval and no where clause: the burst below fills the item's queue (1000) between two publishes.
+        var tag = EventsTag() with
+        {
+            Interval = TimeSpan.FromSeconds(5),
+            GroupOptions = new OpcUaGroupOptions { Mode = AcquisitionMode.Events, EventQueueSize = 1000 },
+        };
+        var run = RunningConnector.Start(Source(simulator.EndpointUrl), [tag]);
+        try
+        {
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "active_alarms"), Patience, "the refresh at connect");
+            const int burst = 2500;
+            var events = simulator.Server.AddressSpace.Events;
+            for (var i = 0; i < burst; i++)
+            {
+                events.Raise(new Gateway.OpcUa.Server.Events.ServerEvent(EventTypes.BaseEventType, new NodeId(0, 2253u), "Server", DateTime.UtcNow, "burst " + i, 10));
+            }
+
+            await run.WaitUntilAsync(r => r.Any(x => x.DataGap), Patience, "the overflow flagged");
+            // Once the newest event of the burst is here, the whole queue it was in is here.
+            await run.WaitUntilAsync(r => r.Any(x => x.Tag == "events" && x.Value.AsJson().Contains($"\"burst {burst - 1}\"", StringComparison.Ordinal)), Patience, "the last event of the burst");
+            var gap = run.Output.Readings.First(r => r.DataGap);
+            Assert.Equal("events", gap.Tag);
+            Assert.Equal(Quality.Uncertain, gap.Quality);
+            Assert.Equal("i=3035", JsonDocument.Parse(gap.Value.AsJson()).RootElement.GetProperty("eventType").GetString());
+            Assert.True(run.Connector.EventOverflows >= 1);
+            Assert.True(run.Log.Count("event queue overflowed") >= 1);
+
+            // Part 4, 5.12.1.5: the oldest events are the ones lost, and the overflow event stands before the kept ones.
+            var received = run.Output.Readings.Where(r => r.Tag == "events" && r.Value.AsJson().Contains("\"burst ", StringComparison.Ordinal)).ToList();
+            Assert.InRange(received.Count, 999, burst - 1);
+            var afterGap = run.Output.Readings.SkipWhile(r => !r.DataGap).Skip(1).First(r => r.Tag == "events");
+            var firstKept = int.Parse(JsonDocument.Parse(afterGap.Value.AsJson()).RootElement.GetProperty("message").GetString()!["burst ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(firstKept > 0, $"the event after the overflow event is burst {firstKept}: the oldest ones were dropped");
+        }
+        finally
+        {
+            await run.DisposeAsync();
+        }
+    }
 }

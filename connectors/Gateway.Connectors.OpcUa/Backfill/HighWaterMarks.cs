@@ -13,6 +13,8 @@ public sealed class HighWaterMarks
 {
     private readonly string? _file;
     private readonly Dictionary<string, DateTime> _marks = new(StringComparer.Ordinal);
+    // A flattened structure's leaf readings (tool.Life.Used) by the configured tag (tool) whose node has the history.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _leaves = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private readonly Lock _saving = new();
     private bool _dirty;
@@ -40,11 +42,23 @@ public sealed class HighWaterMarks
 
     public static string KeyOf(string machine, string tag) => machine + "/" + tag;
 
+    /// <summary>
+    /// Says that readings named <paramref name="leafTag"/> (a leaf of `structure: flatten`) come from the node of
+    /// <paramref name="tag"/>: they move that tag's mark, the one the backfill reads the node's history from.
+    /// </summary>
+    public void AddLeaf(string machine, string leafTag, string tag) => _leaves.TryAdd(KeyOf(machine, leafTag), KeyOf(machine, tag));
+
+    private string MarkKey(string machine, string tag)
+    {
+        var key = KeyOf(machine, tag);
+        return _leaves.TryGetValue(key, out var owner) ? owner : key;
+    }
+
     public DateTime? Of(string machine, string tag)
     {
         lock (_lock)
         {
-            return _marks.TryGetValue(KeyOf(machine, tag), out var mark) ? mark : null;
+            return _marks.TryGetValue(MarkKey(machine, tag), out var mark) ? mark : null;
         }
     }
 
@@ -53,7 +67,7 @@ public sealed class HighWaterMarks
     {
         lock (_lock)
         {
-            var key = KeyOf(machine, tag);
+            var key = MarkKey(machine, tag);
             if (!_marks.TryGetValue(key, out var mark) || sourceTimestamp > mark)
             {
                 _marks[key] = sourceTimestamp;

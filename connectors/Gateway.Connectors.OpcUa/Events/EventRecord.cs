@@ -1,8 +1,7 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Gateway.OpcUa.Status;
+using Gateway.OpcUa.Client.DataTypes;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.Connectors.OpcUa.Events;
@@ -57,6 +56,23 @@ public sealed class EventRecord
 
     public bool? Enabled => Flag(EventSelection.EnabledState);
 
+    /// <summary>
+    /// Part 9, 5.5.2: a condition event with a BranchId other than null reports a previous state kept for
+    /// acknowledgement (a branch), not the condition's current state.
+    /// </summary>
+    public NodeId? BranchId => Field(EventSelection.BranchId).Value is NodeId { IsNull: false } branch ? branch : null;
+
+    /// <summary>Part 9, 5.8.2: SuppressedOrShelved, true while an operator shelved the alarm or it is suppressed.</summary>
+    public bool? SuppressedOrShelved => Flag(EventSelection.SuppressedOrShelved);
+
+    /// <summary>Part 9, 5.8.10: ShelvingState/CurrentState (Unshelved, TimedShelved, OneShotShelved), when the alarm has one.</summary>
+    public string? ShelvingState => Field(EventSelection.ShelvingState).Value switch
+    {
+        LocalizedText text => text.Text,
+        string text => text,
+        _ => null,
+    };
+
     /// <summary>True for a condition's event (ConditionType or a subtype): it has a ConditionId or a ConditionName.</summary>
     public bool IsCondition => ConditionId is { IsNull: false } || ConditionName is not null;
 
@@ -75,7 +91,9 @@ public sealed class EventRecord
         Enabled,
         Retain,
         Message,
-        Severity);
+        Severity,
+        SuppressedOrShelved,
+        ShelvingState);
 
     public bool IsOfType(NodeId type) => EventType is { } eventType && eventType.Equals(type);
 
@@ -108,7 +126,7 @@ public sealed class EventRecord
                 if (!Field(i).IsNull)
                 {
                     writer.WritePropertyName(EventSelection.StandardFields[i].Name);
-                    WriteValue(writer, Field(i));
+                    UaValueJson.Write(writer, Field(i)); // the one JSON form of OPC UA values
                 }
             }
 
@@ -118,7 +136,7 @@ public sealed class EventRecord
                 for (var i = EventSelection.StandardFields.Count; i < _selection.Fields.Count; i++)
                 {
                     writer.WritePropertyName(_selection.Fields[i].Name);
-                    WriteValue(writer, Field(i));
+                    UaValueJson.Write(writer, Field(i));
                 }
 
                 writer.WriteEndObject();
@@ -138,74 +156,4 @@ public sealed class EventRecord
     private Variant Field(int index) => index < _fields.Length ? _fields[index] : Variant.Null;
 
     private bool? Flag(int index) => Field(index).Value is bool flag ? flag : null;
-
-    /// <summary>A field's value as JSON: numbers and booleans as such, text as strings, NodeIds as their text, arrays as arrays.</summary>
-    public static void WriteValue(Utf8JsonWriter writer, Variant value)
-    {
-        if (value.IsArray && value.Value is Array array)
-        {
-            writer.WriteStartArray();
-            foreach (var element in array)
-            {
-                WriteScalar(writer, element);
-            }
-
-            writer.WriteEndArray();
-            return;
-        }
-
-        WriteScalar(writer, value.Value);
-    }
-
-    private static void WriteScalar(Utf8JsonWriter writer, object? value)
-    {
-        switch (value)
-        {
-            case null:
-                writer.WriteNullValue();
-                break;
-            case bool flag:
-                writer.WriteBooleanValue(flag);
-                break;
-            case sbyte or byte or short or ushort or int or uint or long:
-                writer.WriteNumberValue(Convert.ToInt64(value, CultureInfo.InvariantCulture));
-                break;
-            case ulong big:
-                writer.WriteNumberValue(big);
-                break;
-            case float or double:
-                var number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
-                if (double.IsFinite(number))
-                {
-                    writer.WriteNumberValue(number);
-                }
-                else
-                {
-                    writer.WriteStringValue(number.ToString(CultureInfo.InvariantCulture));
-                }
-
-                break;
-            case DateTime time:
-                writer.WriteStringValue(time.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture));
-                break;
-            case StatusCode status:
-                writer.WriteNumberValue(status.Code);
-                break;
-            case LocalizedText text:
-                writer.WriteStringValue(text.Text);
-                break;
-            case byte[] bytes:
-                writer.WriteStringValue(Convert.ToBase64String(bytes));
-                break;
-            case Variant inner:
-                WriteValue(writer, inner);
-                break;
-            case ExtensionObject structure:
-                writer.WriteRawValue(DataValueConversion.StructureJson(structure));
-                break;
-            default:
-                writer.WriteStringValue(Convert.ToString(value, CultureInfo.InvariantCulture));
-                break;
-        }
-    }
 }

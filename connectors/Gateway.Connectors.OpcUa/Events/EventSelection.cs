@@ -41,6 +41,8 @@ public sealed class EventSelection
     public const int ConfirmedState = 16;
     public const int Quality = 17;
     public const int Comment = 18;
+    public const int ShelvingState = 19;
+    public const int SuppressedOrShelved = 20;
 
     /// <summary>The fields every events group selects, at the indexes of the constants above.</summary>
     public static readonly IReadOnlyList<SelectedField> StandardFields =
@@ -65,6 +67,9 @@ public sealed class EventSelection
         Of(EventTypes.AcknowledgeableConditionType, "confirmedState", "ConfirmedState", "Id"),
         Of(EventTypes.ConditionType, "quality", "Quality"),
         Of(EventTypes.ConditionType, "comment", "Comment"),
+        // Part 9, 5.8.2 and 5.8.10: shelving (an operator hid the alarm for a while) and suppression, both optional.
+        Of(EventTypes.AlarmConditionType, "shelvingState", "ShelvingState", "CurrentState"),
+        Of(EventTypes.AlarmConditionType, "suppressedOrShelved", "SuppressedOrShelved"),
     ];
 
     private EventSelection(IReadOnlyList<SelectedField> fields, EventFilter filter)

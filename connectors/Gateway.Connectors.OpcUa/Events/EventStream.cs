@@ -18,6 +18,8 @@ public sealed record EventBatch(List<Reading> Readings, int Overflows);
 /// <item>a ConditionRefresh (Part 9, 5.5.7) is bracketed by RefreshStart/RefreshEnd: a condition's copy that repeats the
 /// state already reported is dropped (a reconnect reports nothing twice); a condition known as active that the refresh
 /// no longer reports ended while the gateway was away, and its episode is closed at the RefreshEnd;</item>
+/// <item>an event of a condition's branch (BranchId not null, Part 9, 5.5.2: a previous state kept for acknowledgement)
+/// is reported as an event with its `branchId` and never opens or closes the condition's episode;</item>
 /// <item>an alarm's episode (active → inactive, or → inactive and acknowledged) becomes one `alarm_episode` record and one
 /// `alarm_duration_s` number (measurement `alarm_episodes`, time = the episode's start);</item>
 /// <item>`active_alarms` (how many alarms are active) and `active_alarm_text` (the newest one's message, "" when none)
@@ -34,6 +36,8 @@ public sealed class EventStream
     private readonly OpcUaTag _tag;
     private readonly bool _endWhenAcknowledged;
     private readonly Dictionary<string, ConditionState> _conditions = new(StringComparer.Ordinal);
+    // Branches (Part 9, 5.5.2) by condition and branch id: only to drop a refresh copy that repeats a branch's state.
+    private readonly Dictionary<string, string> _branches = new(StringComparer.Ordinal);
     private readonly HashSet<string> _seenInRefresh = new(StringComparer.Ordinal);
     private bool _refreshing;
     private (int Count, string Text)? _lastActive;
@@ -90,6 +94,11 @@ public sealed class EventStream
     /// <summary>Updates the condition's state; false when the event is a refresh copy of what was already reported.</summary>
     private bool Track(EventRecord record, DateTime received, List<Reading> episodes)
     {
+        if (record.BranchId is { } branchId)
+        {
+            return TrackBranch(record, branchId);
+        }
+
         var key = record.ConditionKey;
         var signature = record.StateSignature;
         _conditions.TryGetValue(key, out var known);
@@ -124,6 +133,32 @@ public sealed class EventStream
         if (record.Active != true && record.Retain == false && known.Episode is null)
         {
             _conditions.Remove(key);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// A branch's event: reported, never part of the condition's episode (its ActiveState is a past state's). A refresh
+    /// copy repeating the branch's last reported state is dropped; a branch no longer retained is forgotten.
+    /// </summary>
+    private bool TrackBranch(EventRecord record, NodeId branchId)
+    {
+        var key = record.ConditionKey + "#" + branchId;
+        var signature = record.StateSignature;
+        if (_refreshing && _branches.TryGetValue(key, out var known) && known == signature)
+        {
+            RefreshDuplicatesDropped++;
+            return false;
+        }
+
+        if (record.Retain == false)
+        {
+            _branches.Remove(key);
+        }
+        else
+        {
+            _branches[key] = signature;
         }
 
         return true;

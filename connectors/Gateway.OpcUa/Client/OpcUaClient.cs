@@ -39,8 +39,14 @@ public sealed class OpcUaClient : IAsyncDisposable
 
     public TimeSpan RevisedSessionTimeout { get; private set; }
 
-    /// <summary>The namespace table read at connect time (index = namespace index).</summary>
+    /// <summary>The namespace table (index = namespace index): read at connect time, and again at every keep-alive.</summary>
     public IReadOnlyList<string> NamespaceArray { get; private set; } = [];
+
+    /// <summary>
+    /// Raised (on the keep-alive loop, with the previous and the new table) when the server's NamespaceArray changed
+    /// inside this session: NodeIds resolved from `nsu=` and encoding ids read before may now name other nodes.
+    /// </summary>
+    public event Action<IReadOnlyList<string>, IReadOnlyList<string>>? NamespaceArrayChanged;
 
     /// <summary>The server's MaxNodesPerRead, or 0 when it sets no limit.</summary>
     public uint MaxNodesPerRead { get; private set; }
@@ -443,15 +449,29 @@ public sealed class OpcUaClient : IAsyncDisposable
                 try
                 {
                     // Sent directly, not through ReadAsync: ReadCalls counts the reads made for the caller only.
+                    // Part 3, 8.2.2: a namespace index is only valid with the NamespaceArray it was read from, and a
+                    // server may add namespaces while it runs (Part 5, 6.3.1: UrisVersion changes with it). Reading the
+                    // array with the keep-alive costs no extra round trip and needs no subscription.
                     var response = await SendAsync<ReadResponse>(
-                        new ReadRequest { NodesToRead = [new ReadValueId(WellKnownNodes.ServerStatusState)], TimestampsToReturn = TimestampsToReturn.Neither },
+                        new ReadRequest { NodesToRead = [new ReadValueId(WellKnownNodes.ServerStatusState), new ReadValueId(WellKnownNodes.ServerNamespaceArray)], TimestampsToReturn = TimestampsToReturn.Neither },
                         _stop.Token);
                     var state = response.Results ?? [];
-                    if (state.Length == 1 && state[0].Value.TryGetInt64(out var serverState) && serverState != 0)
+                    if (state.Length >= 1 && state[0].Value.TryGetInt64(out var serverState) && serverState != 0)
                     {
                         // ServerState: 0 Running; anything else (Failed, Shutdown...) means data will not flow.
                         Lose(new UaServiceException(StatusCodes.BadServerHalted, $"{EndpointUrl}: the server reports state {serverState} (not Running)"));
                         return;
+                    }
+
+                    if (state.Length >= 2 && state[1].Status.IsGood && state[1].Value.Value is string?[] uris)
+                    {
+                        var current = uris.Select(u => u ?? "").ToArray();
+                        var previous = NamespaceArray;
+                        if (!current.SequenceEqual(previous, StringComparer.Ordinal))
+                        {
+                            NamespaceArray = current;
+                            NamespaceArrayChanged?.Invoke(previous, current);
+                        }
                     }
                 }
                 catch (UaException e)

@@ -10,6 +10,11 @@
 //   overflow                      an EventQueueOverflowEventType event from the Server object (node-opcua never sends one)
 //   values                        add 1 to each of the --values Int32 variables Machine.V00001..., at once
 //   flap COUNT                    raise or clear (alternately) the first COUNT alarms, at once
+//   branch NAME                   a branch of the alarm (Part 9, 5.5.2): its previous state, inactive and unacknowledged,
+//                                 kept for acknowledgement, raised as an event with its BranchId
+//   shelve NAME                   shelve the alarm (OneShotShelved: SuppressedOrShelved true) and raise its state
+//   shift                         a namespace is inserted before urn:gateway:tests:plant while clients are connected:
+//                                 its index moves up by one (Plant.Speed 111 at the old index, 222 at the new one)
 "use strict";
 const fs = require("fs");
 const opcua = require("node-opcua");
@@ -56,6 +61,15 @@ const valueCount = parseInt(arg("values", "0"), 10);
     values.push(ns.addVariable({ componentOf: machine, browseName: "V" + String(i).padStart(5, "0"), nodeId: "s=Machine.V" + String(i).padStart(5, "0"), dataType: "Int32", value: { dataType: "Int32", value: 0 } }));
   }
 
+  // Two namespaces for `shift`: urn:gateway:tests:plant (Plant.Speed = 111), then a spare one (Plant.Speed = 222).
+  // `shift` renames them, as if a namespace had been inserted before the plant's: the NamespaceArray the server
+  // reports changes inside running sessions and the plant's index moves up by one.
+  const plant = addressSpace.registerNamespace("urn:gateway:tests:plant");
+  const spare = addressSpace.registerNamespace("urn:gateway:tests:spare");
+  for (const [space, speed] of [[plant, 111], [spare, 222]]) {
+    space.addVariable({ organizedBy: addressSpace.rootFolder.objects, browseName: "PlantSpeed" + speed, nodeId: "s=Plant.Speed", dataType: "Int32", value: { dataType: "Int32", value: speed } });
+  }
+
   const alarms = new Map();
   for (let i = 1; i <= alarmCount; i++) {
     const name = "Alarm" + String(i).padStart(3, "0");
@@ -66,11 +80,13 @@ const valueCount = parseInt(arg("values", "0"), 10);
       nodeId: "s=Machine." + name,
       conditionName: name,
       inputNode: input,
-      optionals: ["ConfirmedState", "Confirm"],
+      optionals: ["ConfirmedState", "Confirm", "ShelvingState"],
     });
     const number = alarm.getPropertyByName("AlarmNumber") || alarm.getChildByName("AlarmNumber");
     number.setValueFromSource({ dataType: "UInt32", value: 1000 + i });
     alarm.setEnabledState(true);
+    // node-opcua leaves a new ShelvingState without a current state, which its SuppressedOrShelved counts as shelved.
+    alarm.shelvingState.setState("Unshelved");
     alarms.set(name, alarm);
   }
 
@@ -122,6 +138,25 @@ const valueCount = parseInt(arg("values", "0"), 10);
         }
         break;
       }
+      case "branch": {
+        const alarm = byName(rest[0]);
+        const branch = alarm.createBranch();
+        branch.setActiveState(false);
+        branch.setAckedState(false);
+        branch.setRetain(true);
+        alarm.raiseNewBranchState(branch);
+        break;
+      }
+      case "shelve": {
+        const alarm = byName(rest[0]);
+        alarm.shelvingState.setState("OneShotShelved");
+        alarm.raiseNewBranchState(alarm.currentBranch());
+        break;
+      }
+      case "shift":
+        plant.namespaceUri = "urn:gateway:tests:inserted";
+        spare.namespaceUri = "urn:gateway:tests:plant";
+        break;
       case "": break;
       default: throw new Error("unknown command " + command);
     }
@@ -148,6 +183,7 @@ const valueCount = parseInt(arg("values", "0"), 10);
   // Who acknowledged what through the Acknowledge method (the gateway's `gateway ack`).
   for (const [name, alarm] of alarms) {
     alarm.on("acknowledged", (eventId, comment) => console.log("acknowledged " + name + " " + (comment && comment.text)));
+    alarm.on("confirmed", (eventId, comment) => console.log("confirmed " + name + " " + (comment && comment.text)));
   }
 
   await server.start();
