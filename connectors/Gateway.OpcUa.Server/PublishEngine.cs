@@ -17,28 +17,43 @@ public sealed class PublishEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    public PublishEngine(ServiceDispatcher dispatcher, ILogger logger, TimeSpan? tick = null)
+    // The engine sleeps until the next subscription's cycle is due, but never longer than this: parked requests'
+    // TimeoutHint, session timeouts and a new subscription's first cycle are looked at at least this often.
+    private static readonly long LongestWaitTicks = TimeSpan.FromMilliseconds(100).Ticks;
+    private static readonly long ShortestWaitTicks = TimeSpan.FromMilliseconds(1).Ticks;
+
+    /// <param name="dispatcher">The sessions and subscriptions.</param>
+    /// <param name="logger">Where a failed cycle is logged.</param>
+    /// <param name="fixedTick">Run on this fixed period instead (tests drive <see cref="RunOnce"/> themselves with a long one).</param>
+    public PublishEngine(ServiceDispatcher dispatcher, ILogger logger, TimeSpan? fixedTick = null)
     {
         _dispatcher = dispatcher;
         _logger = logger;
-        _loop = Task.Run(() => RunAsync(tick ?? TimeSpan.FromMilliseconds(5)));
+        _loop = Task.Run(() => RunAsync(fixedTick));
     }
 
-    private async Task RunAsync(TimeSpan tick)
+    private async Task RunAsync(TimeSpan? fixedTick)
     {
-        using var timer = new PeriodicTimer(tick);
+        // Waking only when a cycle is due (instead of every 5 ms) is most of an idle server's CPU: the embedded default's
+        // simulator serves the gateway's subscriptions from the same process (docs/performance.md, issue 26).
+        var wait = fixedTick ?? TimeSpan.FromTicks(ShortestWaitTicks);
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            while (true)
             {
+                await Task.Delay(wait, _stop.Token);
+                var nowTicks = DateTime.UtcNow.Ticks;
+                var nextDueTicks = nowTicks + LongestWaitTicks;
                 try
                 {
-                    RunOnce(DateTime.UtcNow.Ticks);
+                    nextDueTicks = Math.Min(nextDueTicks, RunOnce(nowTicks));
                 }
                 catch (Exception e)
                 {
                     _logger.LogError(e, "publish engine: a cycle failed; continuing");
                 }
+
+                wait = fixedTick ?? TimeSpan.FromTicks(Math.Max(ShortestWaitTicks, nextDueTicks - DateTime.UtcNow.Ticks));
             }
         }
         catch (OperationCanceledException)
@@ -46,8 +61,10 @@ public sealed class PublishEngine : IAsyncDisposable
         }
     }
 
-    internal void RunOnce(long nowTicks)
+    /// <summary>Runs every due cycle; returns when the next subscription's cycle is due (in ticks, long.MaxValue for none).</summary>
+    internal long RunOnce(long nowTicks)
     {
+        var nextDueTicks = long.MaxValue;
         foreach (var session in _dispatcher.Sessions)
         {
             if (session.HasTimedOut(nowTicks))
@@ -78,8 +95,12 @@ public sealed class PublishEngine : IAsyncDisposable
                 {
                     _dispatcher.Serve(session, subscription);
                 }
+
+                nextDueTicks = Math.Min(nextDueTicks, subscription.NextCycleTicks);
             }
         }
+
+        return nextDueTicks;
     }
 
     public async ValueTask DisposeAsync()

@@ -66,6 +66,9 @@ public sealed partial class Subscription
     /// <summary>A cycle wanted to send but no Publish request was parked (Part 4, 5.13.1.2 "late").</summary>
     public bool IsLate { get; private set; }
 
+    /// <summary>When the next publishing cycle is due (UTC ticks), for the publish engine's sleep.</summary>
+    internal long NextCycleTicks => Volatile.Read(ref _nextCycleTicks);
+
     public bool IsExpired { get; private set; }
 
     /// <summary>The last message said MoreNotifications: the next Publish request gets the rest at once (Part 4, 5.13.5).</summary>

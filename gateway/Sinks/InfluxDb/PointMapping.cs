@@ -1,7 +1,6 @@
 using Gateway.Core;
 
 using InfluxDB.Client.Api.Domain;
-using InfluxDB.Client.Writes;
 
 namespace Gateway.Sinks.InfluxDb;
 
@@ -19,7 +18,7 @@ public enum InfluxFieldType
 /// rejection message (measurement, field name and type) and to dead-letter it (the reading).
 /// </summary>
 /// <param name="Reading">The reading the line was made from.</param>
-/// <param name="Text">The line protocol, made by InfluxDB.Client's <see cref="PointData"/>.</param>
+/// <param name="Text">The line protocol, made by <see cref="LineProtocolWriter"/>.</param>
 /// <param name="Measurement">The measurement, unescaped.</param>
 /// <param name="Field">The field name (for arrays, the base of the indexed names <c>Field_0</c>, <c>Field_1</c>...).</param>
 /// <param name="ArrayLength">The number of indexed fields, or -1 for a scalar.</param>
@@ -71,6 +70,10 @@ public sealed class PointMapping
 {
     private static readonly long UnixEpochTicks = DateTime.UnixEpoch.Ticks;
 
+    // One writer per thread: the sink maps the slices of a batch in parallel.
+    [ThreadStatic]
+    private static LineProtocolWriter? _threadWriter;
+
     private readonly InfluxDbSinkOptions _options;
     private readonly string _gatewayName;
 
@@ -88,6 +91,8 @@ public sealed class PointMapping
     }
 
     public WritePrecision Precision { get; }
+
+    private static LineProtocolWriter ThreadWriter => _threadWriter ??= new LineProtocolWriter();
 
     /// <summary>Maps one reading; null (with the reason) when the reading is not written.</summary>
     public InfluxLine? Map(Reading reading, out SkipReason skipped)
@@ -108,20 +113,19 @@ public sealed class PointMapping
         var measurement = string.IsNullOrEmpty(_options.Measurement)
             ? reading.Measurement ?? reading.Source
             : _options.Measurement;
-        var builder = PointData.Builder.Measurement(measurement);
-        AddTags(builder, reading);
-        var (arrayLength, type) = AddFields(builder, reading.Tag, reading.Value);
-        builder = builder.Timestamp(Timestamp(reading), Precision);
+        var writer = ThreadWriter;
+        writer.Start(measurement);
+        AddTags(writer, reading);
+        var (arrayLength, type) = AddFields(writer, reading.Tag, reading.Value);
 
-        // PointData leaves out NaN and infinite doubles (the line protocol cannot carry them); nothing left means no line.
-        var text = builder.ToPointData().ToLineProtocol();
-        if (text.Length == 0)
+        // NaN and infinite doubles are left out (the line protocol cannot carry them); nothing left means no line.
+        if (!writer.End(Timestamp(reading)))
         {
             skipped = SkipReason.NotFinite;
             return null;
         }
 
-        return new InfluxLine(reading, text, measurement, reading.Tag, arrayLength, type);
+        return new InfluxLine(reading, writer.ToString(), measurement, reading.Tag, arrayLength, type);
     }
 
     /// <summary>
@@ -131,22 +135,39 @@ public sealed class PointMapping
     public InfluxLine MapHealth(HealthPoint point)
     {
         var measurement = _options.HealthMeasurement;
-        var builder = PointData.Builder.Measurement(measurement);
+        var writer = ThreadWriter;
+        writer.Start(measurement);
         foreach (var (key, value) in point.Tags)
         {
-            builder.Tag(key, value);
+            writer.Tag(key, value);
         }
 
-        AddTag(builder, _options.GatewayTag, _gatewayName);
+        AddTag(writer, _options.GatewayTag, _gatewayName);
+
+        // Fields in key order, a later one of the same name replacing an earlier one (a few per point, every 10 s or so).
+        var fields = new SortedDictionary<string, ReadingValue>(StringComparer.Ordinal);
         foreach (var (field, value) in point.Fields)
         {
-            _ = value.Kind switch
+            fields[field] = value;
+        }
+
+        foreach (var (field, value) in fields)
+        {
+            switch (value.Kind)
             {
-                ValueKind.Int64 => builder.Field(field, value.AsInt64()),
-                ValueKind.Double => builder.Field(field, value.AsDouble()),
-                ValueKind.Boolean => builder.Field(field, value.AsBoolean()),
-                _ => builder.Field(field, value.ToString()),
-            };
+                case ValueKind.Int64:
+                    writer.Field(field, value.AsInt64());
+                    break;
+                case ValueKind.Double:
+                    writer.Field(field, value.AsDouble());
+                    break;
+                case ValueKind.Boolean:
+                    writer.Field(field, value.AsBoolean());
+                    break;
+                default:
+                    writer.Field(field, value.ToString());
+                    break;
+            }
         }
 
         var reading = new Reading
@@ -157,8 +178,8 @@ public sealed class PointMapping
             Timestamp = point.Timestamp,
             GatewayTimestamp = point.Timestamp,
         };
-        builder = builder.Timestamp(Timestamp(reading), Precision);
-        return new InfluxLine(reading, builder.ToPointData().ToLineProtocol(), measurement, reading.Tag, -1, InfluxFieldType.Integer);
+        var text = writer.End(Timestamp(reading)) ? writer.ToString() : "";
+        return new InfluxLine(reading, text, measurement, reading.Tag, -1, InfluxFieldType.Integer);
     }
 
     /// <summary>The reading's timestamp at the configured precision (UTC; an unspecified kind is taken as UTC).</summary>
@@ -175,84 +196,100 @@ public sealed class PointMapping
         };
     }
 
-    private void AddTags(PointData.Builder builder, Reading reading)
+    private void AddTags(LineProtocolWriter writer, Reading reading)
     {
         if (_options.LabelsAsTags)
         {
-            foreach (var label in reading.Labels.Pairs)
+            var labels = reading.Labels.Pairs;
+            for (var i = 0; i < labels.Count; i++)
             {
-                builder.Tag(label.Key, label.Value);
+                writer.Tag(labels[i].Key, labels[i].Value);
             }
         }
 
         // The gateway's own tags come after the labels so that a label cannot hide them.
-        AddTag(builder, _options.SourceTag, reading.Source);
-        AddTag(builder, _options.MachineTag, reading.Machine);
-        AddTag(builder, _options.GatewayTag, _gatewayName);
+        AddTag(writer, _options.SourceTag, reading.Source);
+        AddTag(writer, _options.MachineTag, reading.Machine);
+        AddTag(writer, _options.GatewayTag, _gatewayName);
         if (reading.Quality != Quality.Good)
         {
-            AddTag(builder, _options.QualityTag, reading.Quality == Quality.Bad ? "bad" : "uncertain");
+            AddTag(writer, _options.QualityTag, reading.Quality == Quality.Bad ? "bad" : "uncertain");
         }
     }
 
-    private static void AddTag(PointData.Builder builder, string key, string value)
+    private static void AddTag(LineProtocolWriter writer, string key, string value)
     {
         if (!string.IsNullOrEmpty(key))
         {
-            builder.Tag(key, value);
+            writer.Tag(key, value);
         }
     }
 
-    private (int ArrayLength, InfluxFieldType Type) AddFields(PointData.Builder builder, string field, ReadingValue value)
+    private (int ArrayLength, InfluxFieldType Type) AddFields(LineProtocolWriter writer, string field, ReadingValue value)
     {
         switch (value.Kind)
         {
             case ValueKind.Double:
-                builder.Field(field, value.AsDouble());
+                writer.Field(field, value.AsDouble());
                 return (-1, InfluxFieldType.Float);
             case ValueKind.Int64:
-                return (-1, AddInteger(builder, field, value.AsInt64()));
+                if (_options.IntegersAsFloat)
+                {
+                    writer.Field(field, (double)value.AsInt64());
+                    return (-1, InfluxFieldType.Float);
+                }
+
+                writer.Field(field, value.AsInt64());
+                return (-1, InfluxFieldType.Integer);
             case ValueKind.Boolean:
-                builder.Field(field, value.AsBoolean());
+                writer.Field(field, value.AsBoolean());
                 return (-1, InfluxFieldType.Boolean);
             case ValueKind.String:
-                builder.Field(field, value.AsString());
+                writer.Field(field, value.AsString());
                 return (-1, InfluxFieldType.String);
 
             // A structure or an event's fields: one string field holding the JSON, queryable as text.
             case ValueKind.Json:
-                builder.Field(field, value.AsJson());
+                writer.Field(field, value.AsJson());
                 return (-1, InfluxFieldType.String);
+
+            // Arrays: indexed fields field_0, field_1... written in the order of their names (field_10 before field_2).
             case ValueKind.DoubleArray:
                 var doubles = value.AsDoubleArray();
-                for (var i = 0; i < doubles.Length; i++)
+                for (var i = doubles.Length > 0 ? 0 : -1; i >= 0; i = LineProtocolWriter.NextIndexInNameOrder(i, doubles.Length))
                 {
-                    builder.Field(IndexedName(field, i), doubles[i]);
+                    writer.IndexedField(field, i, doubles[i]);
                 }
 
                 return (doubles.Length, InfluxFieldType.Float);
             case ValueKind.Int64Array:
                 var integers = value.AsInt64Array();
-                var type = _options.IntegersAsFloat ? InfluxFieldType.Float : InfluxFieldType.Integer;
-                for (var i = 0; i < integers.Length; i++)
+                for (var i = integers.Length > 0 ? 0 : -1; i >= 0; i = LineProtocolWriter.NextIndexInNameOrder(i, integers.Length))
                 {
-                    AddInteger(builder, IndexedName(field, i), integers[i]);
+                    if (_options.IntegersAsFloat)
+                    {
+                        writer.IndexedField(field, i, (double)integers[i]);
+                    }
+                    else
+                    {
+                        writer.IndexedField(field, i, integers[i]);
+                    }
                 }
 
-                return (integers.Length, type);
+                return (integers.Length, _options.IntegersAsFloat ? InfluxFieldType.Float : InfluxFieldType.Integer);
             case ValueKind.BooleanArray:
                 var booleans = value.AsBooleanArray();
-                for (var i = 0; i < booleans.Length; i++)
+                for (var i = booleans.Length > 0 ? 0 : -1; i >= 0; i = LineProtocolWriter.NextIndexInNameOrder(i, booleans.Length))
                 {
-                    builder.Field(IndexedName(field, i), booleans[i]);
+                    writer.IndexedField(field, i, booleans[i]);
                 }
 
                 return (booleans.Length, InfluxFieldType.Boolean);
             case ValueKind.StringArray:
                 var strings = value.AsStringArray();
-                for (var i = 0; i < strings.Length; i++)
+                for (var i = strings.Length > 0 ? 0 : -1; i >= 0; i = LineProtocolWriter.NextIndexInNameOrder(i, strings.Length))
                 {
-                    builder.Field(IndexedName(field, i), strings[i]);
+                    writer.IndexedField(field, i, strings[i]);
                 }
 
                 return (strings.Length, InfluxFieldType.String);
@@ -260,18 +297,4 @@ public sealed class PointMapping
                 throw new ArgumentOutOfRangeException(nameof(value), value.Kind, "no InfluxDB field type for this value kind");
         }
     }
-
-    private InfluxFieldType AddInteger(PointData.Builder builder, string field, long value)
-    {
-        if (_options.IntegersAsFloat)
-        {
-            builder.Field(field, (double)value);
-            return InfluxFieldType.Float;
-        }
-
-        builder.Field(field, value);
-        return InfluxFieldType.Integer;
-    }
-
-    private static string IndexedName(string field, int index) => field + "_" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
