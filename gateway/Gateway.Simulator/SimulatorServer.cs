@@ -158,7 +158,7 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     private void StartMelsec(SimulatedShop shop)
     {
-        var map = new MelsecDeviceMap(shop, new DeviceMemory());
+        var map = new MelsecDeviceMap(shop, new DeviceMemory(MelsecDeviceMap.MemorySizes));
         try
         {
             Melsec = McServer.Start(map.Memory, Options.Bind, Options.MelsecPort);

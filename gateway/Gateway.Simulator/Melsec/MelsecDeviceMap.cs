@@ -24,6 +24,16 @@ public sealed class MelsecDeviceMap
 {
     public const int MaxMachines = 100;
 
+    /// <summary>
+    /// The device memory the map needs: a Q CPU's default has 8,192 M bits, fewer than <see cref="MaxMachines"/> x 100, so
+    /// M is set to what the map uses (a real CPU's M range is set in its parameters, up to 32k on a Q CPU).
+    /// </summary>
+    public static IReadOnlyDictionary<DeviceType, int> MemorySizes { get; } = new Dictionary<DeviceType, int>
+    {
+        [DeviceTypes.M] = Math.Max(DeviceMemory.DefaultSize(DeviceTypes.M), MaxMachines * 100),
+        [DeviceTypes.D] = Math.Max(DeviceMemory.DefaultSize(DeviceTypes.D), MaxMachines * 100),
+    };
+
     private readonly List<(MelsecPoint Point, VariableNode Node)> _points = [];
     private readonly List<(DeviceAddress Device, VariableNode Node)> _states = [];
 
