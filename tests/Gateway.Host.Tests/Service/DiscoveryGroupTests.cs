@@ -46,15 +46,8 @@ public sealed class DiscoveryGroupTests : IDisposable
               enabled: false
             """);
 
-        var topics = new ConcurrentDictionary<string, string>();
-        using var subscriber = new MqttClientFactory().CreateMqttClient();
-        subscriber.ApplicationMessageReceivedAsync += e =>
-        {
-            topics[e.ApplicationMessage.Topic] = e.ApplicationMessage.ConvertPayloadToString();
-            return Task.CompletedTask;
-        };
-        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("discover-test").Build());
-        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("factory/#").Build());
+        using var subscriber = await LatestMqttMessages.SubscribeAsync(broker.Port, "discover-test");
+        var topics = subscriber.ByTopic;
         using var gateway = GatewayProcess.Start("run", "--config", config);
 
         var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);

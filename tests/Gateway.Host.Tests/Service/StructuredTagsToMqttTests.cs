@@ -64,15 +64,8 @@ public sealed class StructuredTagsToMqttTests : IDisposable
               enabled: false
             """);
 
-        var messages = new ConcurrentDictionary<string, string>();
-        using var subscriber = new MqttClientFactory().CreateMqttClient();
-        subscriber.ApplicationMessageReceivedAsync += e =>
-        {
-            messages[e.ApplicationMessage.Topic] = e.ApplicationMessage.ConvertPayloadToString();
-            return Task.CompletedTask;
-        };
-        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", broker.Port).WithClientId("structs-test").Build());
-        await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("factory/#").Build());
+        using var subscriber = await LatestMqttMessages.SubscribeAsync(broker.Port, "structs-test");
+        var messages = subscriber.ByTopic;
         using var gateway = GatewayProcess.Start("run", "--config", config);
 
         string[] expected =
