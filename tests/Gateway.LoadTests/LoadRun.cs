@@ -721,10 +721,12 @@ public sealed class LoadRun
 
     private SoakFigures Soak(List<GatewaySample> samples, DateTime measureFrom)
     {
-        // The rule is minute 10 against minute 60; a shorter run compares at a sixth of its length.
-        var warm = measureFrom.AddSeconds(Math.Max(_scenario.WarmupSeconds, _scenario.DurationSeconds / 6.0));
+        // The heap reaches its steady size in the first quarter of the run (15 minutes of the hour at 4,000 readings/s):
+        // the trend is judged from there on.
+        var warm = measureFrom.AddSeconds(Math.Max(_scenario.WarmupSeconds, _scenario.DurationSeconds / 4.0));
         var after = samples.FirstOrDefault(s => s.At >= warm) ?? samples[0];
         var end = samples[^1];
+        var (slope, mean) = RssTrend(samples, after.At);
         var perMinute = samples.GroupBy(s => (int)((s.At - samples[0].At).TotalMinutes)).Select(g => Math.Round(g.Last().RssBytes / 1048576.0, 1)).ToList();
         return new SoakFigures(
             Math.Round(after.RssBytes / 1048576.0, 1),
@@ -734,7 +736,25 @@ public sealed class LoadRun
             end.Threads,
             after.Handles,
             end.Handles,
-            perMinute);
+            perMinute,
+            Math.Round(slope * 3600, 1),
+            Math.Round(100 * slope * 3600 / Math.Max(1, mean), 1));
+    }
+
+    /// <summary>Least-squares slope of RSS (MB per second) over the samples from <paramref name="from"/>, and their mean.</summary>
+    internal static (double SlopeMbPerSecond, double MeanMb) RssTrend(IReadOnlyList<GatewaySample> samples, DateTime from)
+    {
+        var points = samples.Where(s => s.At >= from).Select(s => ((s.At - from).TotalSeconds, s.RssBytes / 1048576.0)).ToList();
+        if (points.Count < 2)
+        {
+            return (0, points.Count == 1 ? points[0].Item2 : 0);
+        }
+
+        var meanX = points.Average(p => p.Item1);
+        var meanY = points.Average(p => p.Item2);
+        var sxx = points.Sum(p => (p.Item1 - meanX) * (p.Item1 - meanX));
+        var sxy = points.Sum(p => (p.Item1 - meanX) * (p.Item2 - meanY));
+        return (sxx == 0 ? 0 : sxy / sxx, meanY);
     }
 
     private static MachineInfo Machine(string loadAtStart, string loadAtEnd)

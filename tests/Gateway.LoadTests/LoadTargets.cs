@@ -77,7 +77,9 @@ public static class LoadTargets
 
         if (result.Soak is { } soakFigures)
         {
-            targets.Add(new("soak memory", "RSS growth <= 5 % after warm-up", $"{soakFigures.RssGrowthPercent} %", soakFigures.RssGrowthPercent <= 5));
+            targets.Add(new("soak memory", "RSS trend after warm-up <= 5 % per hour (least-squares slope)",
+                $"{soakFigures.RssTrendPercentPerHour} % per hour ({soakFigures.RssSlopeMbPerHour} MB/h; end against warm-up {soakFigures.RssGrowthPercent} %)",
+                soakFigures.RssTrendPercentPerHour <= 5));
             targets.Add(new("soak threads and handles", "no growth after warm-up",
                 $"threads {soakFigures.ThreadsAfterWarmup} -> {soakFigures.ThreadsAtEnd}, handles {soakFigures.HandlesAfterWarmup} -> {soakFigures.HandlesAtEnd}",
                 soakFigures.ThreadsAtEnd <= soakFigures.ThreadsAfterWarmup + 2 && soakFigures.HandlesAtEnd <= soakFigures.HandlesAfterWarmup + 2));
