@@ -273,6 +273,9 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 addresses.Count,
                 _plan.Groups.Count);
             loops.AddRange(_plan.Groups.Where(g => g.IsPoll && itemsByGroup[g].Count > 0).Select(g => PollAsync(client, g, itemsByGroup[g], output, lost.Token)));
+            // The session may last for days and never looks at the resolve table again: a key string per tag (100,000 tags: 13 MB).
+            addresses.Clear();
+            addresses.TrimExcess();
             if (_discovery.Any(d => d.Options.EveryMinutes > 0))
             {
                 loops.Add(Task.Run(async () => rediscovered = await RediscoverAsync(client, lost.Token), CancellationToken.None));

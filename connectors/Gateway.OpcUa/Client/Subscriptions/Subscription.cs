@@ -19,6 +19,7 @@ public sealed class Subscription
     private readonly SessionSubscriptions _owner;
     private readonly Dictionary<uint, MonitoredItem> _items = [];
     private readonly Lock _itemsLock = new();
+    private readonly SharedTerms _sharedTerms = new();
     private int _itemsPerCall;
 
     internal Subscription(SessionSubscriptions owner, SubscriptionSettings settings, NotificationHandler handler)
@@ -124,12 +125,16 @@ public sealed class Subscription
         var outcome = new MonitoredItemCreateResult[items.Count];
         lock (_itemsLock)
         {
+            // Sized once for the whole call: a table grown one doubling at a time ends up to twice as large as needed.
+            _items.EnsureCapacity(_items.Count + items.Count);
             for (var i = 0; i < items.Count; i++)
             {
                 outcome[i] = results[i] ?? new MonitoredItemCreateResult { StatusCode = new StatusCode(StatusCodes.BadUnknownResponse) };
                 if (outcome[i].StatusCode.IsGood)
                 {
-                    _items[items[i].RequestedParameters.ClientHandle] = MonitoredItem.From(items[i], outcome[i]);
+                    var asked = items[i];
+                    var terms = _sharedTerms.Share(MonitoredItemTerms.Of(asked, outcome[i]));
+                    _items[asked.RequestedParameters.ClientHandle] = new MonitoredItem(asked.RequestedParameters.ClientHandle, outcome[i].MonitoredItemId, asked.ItemToMonitor.NodeId, terms);
                 }
             }
         }
@@ -139,7 +144,8 @@ public sealed class Subscription
 
     /// <summary>
     /// ModifyMonitoredItems, in batches: each item is named by the client handle in its parameters (the server's
-    /// MonitoredItemId is looked up). One result per item, in order.
+    /// MonitoredItemId is looked up). One result per item, in order; an item the server modified keeps its new
+    /// parameters (a subscription created again after a server restart asks for those).
     /// </summary>
     public async Task<MonitoredItemModifyResult[]> ModifyItemsAsync(IReadOnlyList<MonitoringParameters> items, TimestampsToReturn timestamps = TimestampsToReturn.Both, CancellationToken cancellationToken = default)
     {
@@ -149,7 +155,20 @@ public sealed class Subscription
             async (slice, ct) => (await Client.SendAsync<ModifyMonitoredItemsResponse>(new ModifyMonitoredItemsRequest { SubscriptionId = Id, ItemsToModify = slice, TimestampsToReturn = timestamps }, ct)).Results,
             _ => { },
             cancellationToken);
-        return results.Select(r => r ?? new MonitoredItemModifyResult { StatusCode = new StatusCode(StatusCodes.BadUnknownResponse) }).ToArray();
+        var outcome = results.Select(r => r ?? new MonitoredItemModifyResult { StatusCode = new StatusCode(StatusCodes.BadUnknownResponse) }).ToArray();
+        lock (_itemsLock)
+        {
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (outcome[i].StatusCode.IsGood && _items.TryGetValue(items[i].ClientHandle, out var item))
+                {
+                    var terms = _sharedTerms.Share(item.Terms.Modified(items[i], outcome[i]));
+                    _items[item.ClientHandle] = new MonitoredItem(item.ClientHandle, item.MonitoredItemId, item.NodeId, terms);
+                }
+            }
+        }
+
+        return outcome;
     }
 
     /// <summary>DeleteMonitoredItems by client handle, in batches; one status per handle.</summary>
@@ -275,40 +294,49 @@ public sealed class Subscription
 
 /// <summary>
 /// A monitored item the server accepted: what was asked (enough to create it again) and what the server granted. A
-/// value type held inline in the subscription's table, with the node, index range and filter shared with the request:
-/// 100,000 items cost a few MB, not a copy of every request and result.
+/// value type held inline in the subscription's table: its handles and node, and a reference to the parameters it
+/// shares with the items created next to it (<see cref="MonitoredItemTerms"/>; a group's items all ask the same), so
+/// 100,000 items cost 24 bytes each plus the table, not a copy of every request and result.
 /// </summary>
-public readonly record struct MonitoredItem(
-    uint ClientHandle,
-    uint MonitoredItemId,
-    NodeId NodeId,
-    uint AttributeId,
-    string? IndexRange,
-    MonitoringMode MonitoringMode,
-    double SamplingInterval,
-    uint QueueSize,
-    bool DiscardOldest,
-    ExtensionObject Filter,
-    double RevisedSamplingInterval,
-    uint RevisedQueueSize)
+public readonly struct MonitoredItem
 {
-    internal static MonitoredItem From(MonitoredItemCreateRequest request, MonitoredItemCreateResult result)
+    private readonly MonitoredItemTerms _terms;
+
+    internal MonitoredItem(uint clientHandle, uint monitoredItemId, NodeId nodeId, MonitoredItemTerms terms)
     {
-        var asked = request.RequestedParameters;
-        return new MonitoredItem(
-            asked.ClientHandle,
-            result.MonitoredItemId,
-            request.ItemToMonitor.NodeId,
-            request.ItemToMonitor.AttributeId,
-            request.ItemToMonitor.IndexRange,
-            request.MonitoringMode,
-            asked.SamplingInterval,
-            asked.QueueSize,
-            asked.DiscardOldest,
-            asked.Filter,
-            result.RevisedSamplingInterval,
-            result.RevisedQueueSize);
+        ClientHandle = clientHandle;
+        MonitoredItemId = monitoredItemId;
+        NodeId = nodeId;
+        _terms = terms;
     }
+
+    public uint ClientHandle { get; }
+
+    public uint MonitoredItemId { get; }
+
+    public NodeId NodeId { get; }
+
+    public uint AttributeId => _terms.AttributeId;
+
+    public string? IndexRange => _terms.IndexRange;
+
+    public MonitoringMode MonitoringMode => _terms.MonitoringMode;
+
+    public double SamplingInterval => _terms.SamplingInterval;
+
+    public uint QueueSize => _terms.QueueSize;
+
+    public bool DiscardOldest => _terms.DiscardOldest;
+
+    public ExtensionObject Filter => _terms.Filter;
+
+    /// <summary>The sampling interval the server granted.</summary>
+    public double RevisedSamplingInterval => _terms.RevisedSamplingInterval;
+
+    /// <summary>The queue size the server granted.</summary>
+    public uint RevisedQueueSize => _terms.RevisedQueueSize;
+
+    internal MonitoredItemTerms Terms => _terms;
 
     /// <summary>The request that creates this item again (on a subscription created anew).</summary>
     public MonitoredItemCreateRequest ToRequest() => new()
@@ -324,6 +352,69 @@ public readonly record struct MonitoredItem(
             Filter = Filter,
         },
     };
+}
+
+/// <summary>
+/// What a monitored item asked for and was granted, apart from its handles and node: one instance shared by the items
+/// that agree on all of it (the filter by reference: a caller that means the same filter passes the same object).
+/// </summary>
+internal sealed record MonitoredItemTerms(
+    uint AttributeId,
+    string? IndexRange,
+    MonitoringMode MonitoringMode,
+    double SamplingInterval,
+    uint QueueSize,
+    bool DiscardOldest,
+    ExtensionObject Filter,
+    double RevisedSamplingInterval,
+    uint RevisedQueueSize)
+{
+    public static MonitoredItemTerms Of(MonitoredItemCreateRequest request, MonitoredItemCreateResult result)
+    {
+        var asked = request.RequestedParameters;
+        return new(
+            request.ItemToMonitor.AttributeId,
+            request.ItemToMonitor.IndexRange,
+            request.MonitoringMode,
+            asked.SamplingInterval,
+            asked.QueueSize,
+            asked.DiscardOldest,
+            asked.Filter,
+            result.RevisedSamplingInterval,
+            result.RevisedQueueSize);
+    }
+
+    /// <summary>These terms after ModifyMonitoredItems: the new parameters and what the server granted for them.</summary>
+    public MonitoredItemTerms Modified(MonitoringParameters asked, MonitoredItemModifyResult result) => this with
+    {
+        SamplingInterval = asked.SamplingInterval,
+        QueueSize = asked.QueueSize,
+        DiscardOldest = asked.DiscardOldest,
+        Filter = asked.Filter,
+        RevisedSamplingInterval = result.RevisedSamplingInterval,
+        RevisedQueueSize = result.RevisedQueueSize,
+    };
+}
+
+/// <summary>
+/// Hands out one <see cref="MonitoredItemTerms"/> for a run of equal ones: items are added in batches whose terms are
+/// mostly the same, so the last one given out is kept and given again; nothing else is remembered (no table that grows
+/// with items that were deleted since).
+/// </summary>
+internal sealed class SharedTerms
+{
+    private MonitoredItemTerms? _last;
+
+    public MonitoredItemTerms Share(MonitoredItemTerms terms)
+    {
+        if (_last is not null && _last.Equals(terms))
+        {
+            return _last;
+        }
+
+        _last = terms;
+        return terms;
+    }
 }
 
 /// <summary>

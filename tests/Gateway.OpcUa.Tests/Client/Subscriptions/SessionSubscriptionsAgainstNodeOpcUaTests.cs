@@ -108,6 +108,57 @@ public sealed class SessionSubscriptionsAgainstNodeOpcUaTests(CountersServerFixt
     }
 
     [Fact]
+    public async Task Each_kept_item_answers_with_its_own_node_and_parameters_after_modify_and_remove_although_items_share_them()
+    {
+        using var timeout = new CancellationTokenSource(Patience * 2);
+        await using var client = await OpcUaClient.ConnectAsync(Server.EndpointUrl, Options(), timeout.Token);
+        var subscriptions = new SessionSubscriptions(client);
+        var subscription = await subscriptions.CreateAsync(Fast, new CountingHandler().HandleAsync, timeout.Token);
+        // Handles 0-3 ask the same (their parameters are shared); 4 asks another sampling interval and queue.
+        var requests = Counters(5);
+        requests[4].RequestedParameters.SamplingInterval = 250;
+        requests[4].RequestedParameters.QueueSize = 7;
+        var added = await subscription.AddItemsAsync(requests, cancellationToken: timeout.Token);
+        Assert.All(added.Results, r => Assert.True(r.StatusCode.IsGood, r.StatusCode.ToString()));
+        MonitoredItem Item(uint handle) => subscription.Items.Single(i => i.ClientHandle == handle);
+        for (uint handle = 0; handle < 5; handle++)
+        {
+            Assert.Equal(new NodeId(Server.TestNamespace, $"Counters.{handle:D5}"), Item(handle).NodeId);
+            Assert.Equal(added.Results[handle].MonitoredItemId, Item(handle).MonitoredItemId);
+            Assert.Equal(added.Results[handle].RevisedQueueSize, Item(handle).RevisedQueueSize);
+        }
+
+        Assert.Equal(100u, Item(0).QueueSize);
+        Assert.Equal((250.0, 7u), (Item(4).SamplingInterval, Item(4).QueueSize));
+
+        var modified = await subscription.ModifyItemsAsync([new MonitoringParameters { ClientHandle = 1, SamplingInterval = 500, QueueSize = 50 }], cancellationToken: timeout.Token);
+        Assert.True(modified[0].StatusCode.IsGood, modified[0].StatusCode.ToString());
+        Assert.Equal((500.0, 50u, 50u), (Item(1).SamplingInterval, Item(1).QueueSize, Item(1).RevisedQueueSize));
+        Assert.Equal(modified[0].RevisedSamplingInterval, Item(1).RevisedSamplingInterval);
+        // The items that shared handle 1's former parameters keep them.
+        foreach (var handle in new uint[] { 0, 2, 3 })
+        {
+            Assert.Equal((0.0, 100u), (Item(handle).SamplingInterval, Item(handle).QueueSize));
+        }
+
+        // What a subscription created again would ask for is what each item has now.
+        var again = Item(1).ToRequest();
+        Assert.Equal((1u, 500.0, 50u), (again.RequestedParameters.ClientHandle, again.RequestedParameters.SamplingInterval, again.RequestedParameters.QueueSize));
+        Assert.Equal(Item(1).NodeId, again.ItemToMonitor.NodeId);
+
+        var removed = await subscription.RemoveItemsAsync([2], timeout.Token);
+        Assert.True(removed[0].IsGood, removed[0].ToString());
+        Assert.Equal([0u, 1u, 3u, 4u], subscription.Items.Select(i => i.ClientHandle).Order());
+        // A removed handle is no longer found: modifying or removing it again names no item on the server.
+        var modifiedRemoved = await subscription.ModifyItemsAsync([new MonitoringParameters { ClientHandle = 2, QueueSize = 3 }], cancellationToken: timeout.Token);
+        Assert.Equal(StatusCodes.BadMonitoredItemIdInvalid, modifiedRemoved[0].StatusCode.Code);
+        Assert.Equal(4, subscription.ItemCount);
+        Assert.Equal(new NodeId(Server.TestNamespace, "Counters.00003"), Item(3).NodeId);
+        Assert.Equal(added.Results[3].MonitoredItemId, Item(3).MonitoredItemId);
+        await subscription.DeleteAsync(timeout.Token);
+    }
+
+    [Fact]
     public async Task A_message_whose_handler_failed_is_not_acknowledged_and_comes_back_by_Republish_in_order()
     {
         using var timeout = new CancellationTokenSource(Patience * 2);
