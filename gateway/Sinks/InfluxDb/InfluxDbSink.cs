@@ -53,14 +53,14 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // The writer (InfluxDB.Client's HTTP client) is made by the first write, not here: sinks start one after the
-        // other before the sources, so building it here delayed the first reading of every sink (issue 26, start).
+        _writer ??= _writerFactory(_options);
         _state = ConnectionState.Connecting;
         return Task.CompletedTask;
     }
 
     public async Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken)
     {
+        _writer ??= _writerFactory(_options);
         var size = _options.BatchSize;
         var writes = (batch.Count + size - 1) / size;
         if (writes <= 1)
@@ -82,6 +82,7 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
     /// <summary>Writes the gateway's health points in writes of batchSize lines; throws (as a delivery would) to have them handed again.</summary>
     public async Task WriteHealthAsync(IReadOnlyList<HealthPoint> points, CancellationToken cancellationToken)
     {
+        _writer ??= _writerFactory(_options);
         var lines = new InfluxLine[points.Count];
         for (var i = 0; i < points.Count; i++)
         {
@@ -150,25 +151,6 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
         await WriteAsync(lines.ToArray(), cancellationToken);
     }
 
-    /// <summary>The writer, made once by whichever write comes first (deliveries and health points run on different loops).</summary>
-    private IInfluxWriter Writer()
-    {
-        if (Volatile.Read(ref _writer) is { } writer)
-        {
-            return writer;
-        }
-
-        var made = _writerFactory(_options);
-        var won = Interlocked.CompareExchange(ref _writer, made, null);
-        if (won is null)
-        {
-            return made;
-        }
-
-        made.Dispose();
-        return won;
-    }
-
     private async Task WriteAsync(ArraySegment<InfluxLine> lines, CancellationToken cancellationToken)
     {
         if (lines.Count == 0)
@@ -176,7 +158,7 @@ public sealed class InfluxDbSink : ISink, IHealthPointSink
             return;
         }
 
-        var writer = Writer();
+        var writer = _writer!;
         WriteResult result;
         try
         {
