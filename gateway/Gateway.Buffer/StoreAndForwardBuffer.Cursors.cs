@@ -66,8 +66,14 @@ public sealed partial class StoreAndForwardBuffer
             }
         }
 
-        _maintenanceRequested = true;
-        _wake.Writer.TryWrite(true);
+        // The commit loop runs the maintenance (segment deletion, cursor fsync) at most every MaintenanceInterval:
+        // one wake-up per interval, however many batches were acknowledged in it.
+        if (!_maintenanceRequested)
+        {
+            _maintenanceRequested = true;
+            Wake();
+        }
+
         return ValueTask.CompletedTask;
     }
 

@@ -1,5 +1,3 @@
-using System.Threading.Channels;
-
 using Gateway.Buffer.Storage;
 using Gateway.Core;
 
@@ -18,7 +16,10 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
 {
     private const string CursorDirectoryName = "cursors";
     private const string LockFileName = "buffer.lock";
+    // Maintenance (segment deletion, bounds, cursor fsync) runs at most this often while readings flow or are acknowledged,
+    // and this often when nothing happens: the age bound counts in hours and a clean cursor needs no fsync.
     private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan IdleMaintenanceInterval = TimeSpan.FromSeconds(1);
 
     private readonly BufferOptions _options;
     private readonly ILogger _logger;
@@ -28,7 +29,9 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     private readonly ReadingEncoder _encoder = new();
     private readonly Lock _appendLock = new();
     private readonly Lock _segmentsLock = new();
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    // The commit loop's wake-up: released only when _wakePending goes from 0 to 1, so many appenders cost one wake-up.
+    private readonly SemaphoreSlim _wake = new(0);
+    private int _wakePending;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, SinkCursor> _sinks = new(StringComparer.Ordinal);
     private readonly Stack<ByteBuffer> _freeBuffers = new();
@@ -197,7 +200,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
             commit = _pendingCommit.Task;
         }
 
-        _wake.Writer.TryWrite(true);
+        Wake();
         return WaitForCommitAsync(commit, last, cancellationToken);
     }
 
@@ -273,34 +276,77 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
 
     private static TaskCompletionSource NewCompletion() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Wakes the commit loop (appended readings, an acknowledgement, disposal); cheap when it is already woken.</summary>
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            _wake.Release();
+        }
+    }
+
+    private bool HasPending
+    {
+        get
+        {
+            lock (_appendLock)
+            {
+                return _pending.Count > 0;
+            }
+        }
+    }
+
     /// <summary>
-    /// The one writer: takes what appenders encoded, writes it, fsyncs once, completes every appender in the
-    /// group, then waits out the rest of the commit interval so fsyncs stay bounded.
+    /// The one writer: takes what appenders encoded, writes it, fsyncs once and completes every appender in the group.
+    /// It sleeps until woken or until maintenance is due: at a low rate each commit costs one wake-up, no timer. A commit
+    /// that would follow the previous one sooner than the commit interval waits out the rest first (appenders meanwhile
+    /// join it), so fsyncs stay bounded as before.
     /// </summary>
     private async Task CommitLoopAsync()
     {
         var lastMaintenance = long.MinValue;
+        var lastCommit = long.MinValue;
         while (true)
         {
+            var committedSince = false;
             try
             {
-                await _wake.Reader.WaitToReadAsync(_stopping.Token).AsTask().WaitAsync(MaintenanceInterval);
-                _wake.Reader.TryRead(out _);
-            }
-            catch (TimeoutException)
-            {
-                // periodic maintenance (age bound, cursor fsync) even when idle
+                var maintenanceDue = lastMaintenance == long.MinValue
+                    ? TimeSpan.Zero
+                    : (_maintenanceRequested ? MaintenanceInterval : IdleMaintenanceInterval) - Elapsed(lastMaintenance);
+                if (maintenanceDue > TimeSpan.Zero)
+                {
+                    // false on timeout: maintenance is due (no exception, and the wait's timer is removed when woken)
+                    await _wake.WaitAsync(maintenanceDue, _stopping.Token);
+                }
+
+                Interlocked.Exchange(ref _wakePending, 0);
+                if (lastCommit != long.MinValue && HasPending)
+                {
+                    var tooSoon = _options.CommitInterval - Elapsed(lastCommit);
+                    if (tooSoon > TimeSpan.FromMilliseconds(0.5))
+                    {
+                        await Task.Delay(tooSoon, _stopping.Token);
+                    }
+                }
             }
             catch (OperationCanceledException)
             {
                 // disposing: commit what is pending, then stop
+                Interlocked.Exchange(ref _wakePending, 0);
             }
 
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try
             {
-                CommitPending();
-                if (lastMaintenance == long.MinValue || _maintenanceRequested || Elapsed(lastMaintenance) >= MaintenanceInterval)
+                if (HasPending)
+                {
+                    lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
+                    committedSince = true;
+                    CommitPending();
+                }
+
+                var interval = _maintenanceRequested || committedSince ? MaintenanceInterval : IdleMaintenanceInterval;
+                if (lastMaintenance == long.MinValue || Elapsed(lastMaintenance) >= interval)
                 {
                     lastMaintenance = System.Diagnostics.Stopwatch.GetTimestamp();
                     RunMaintenance();
@@ -320,21 +366,6 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                     {
                         break;
                     }
-                }
-
-                continue;
-            }
-
-            var remaining = _options.CommitInterval - Elapsed(started);
-            if (remaining > TimeSpan.FromMilliseconds(0.5))
-            {
-                try
-                {
-                    await Task.Delay(remaining, _stopping.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // disposing
                 }
             }
         }
@@ -665,7 +696,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         }
 
         _stopping.Cancel();
-        _wake.Writer.TryWrite(true);
+        Wake();
         try
         {
             await _commitLoop;
