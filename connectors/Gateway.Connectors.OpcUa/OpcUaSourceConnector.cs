@@ -666,14 +666,30 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             _shares.Count);
     }
 
+    /// <summary>Monitored items per CreateMonitoredItems call of a shared subscription (fewer when the server's MaxMonitoredItemsPerCall is lower).</summary>
+    private const int ItemsPerCreateCall = 1000;
+
     /// <summary>
-    /// The monitored items of the groups just placed in one subscription, in one call the stack splits by the server's
-    /// per-call limit; an item the server refuses is reported by name, a per-subscription limit once for the source.
+    /// The monitored items of the groups just placed in one subscription, in calls of at most ItemsPerCreateCall (the stack
+    /// splits further by the server's per-call limit); an item the server refuses is reported by name, a per-subscription limit once for the source.
     /// </summary>
     private async Task CreateItemsAsync(SharedSubscription shared, List<GroupSubscription> groups, CancellationToken cancellationToken)
     {
         var requests = groups.SelectMany(g => g.ItemRequests()).ToList();
-        var added = await shared.Subscription.AddItemsAsync(requests, TimestampsToReturn.Both, cancellationToken);
+        // At most ItemsPerCreateCall per call even when the server takes more: the Publish answers of the subscriptions
+        // already running then interleave with the creation, as they did with one call per group (a 10,000-item call on
+        // a loaded server held them back long enough for item queues to overflow).
+        var results = new List<MonitoredItemCreateResult>(requests.Count);
+        var reducedTo = 0;
+        for (var start = 0; start < requests.Count; start += ItemsPerCreateCall)
+        {
+            var slice = requests.GetRange(start, Math.Min(ItemsPerCreateCall, requests.Count - start));
+            var sliceAdded = await shared.Subscription.AddItemsAsync(slice, TimestampsToReturn.Both, cancellationToken);
+            results.AddRange(sliceAdded.Results);
+            reducedTo = sliceAdded.CallSizeReducedTo > 0 ? sliceAdded.CallSizeReducedTo : reducedTo;
+        }
+
+        var added = new MonitoredItemsAdded([.. results], reducedTo);
         if (added.CallSizeReducedTo > 0)
         {
             _logger.LogInformation("Source {Source}: the server refused a larger call (BadTooManyOperations); creating {Batch} monitored items per call", _name, added.CallSizeReducedTo);
@@ -1505,6 +1521,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsTransferred, KeyValuePair.Create("path", "transfer")));
         samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsRecreated, KeyValuePair.Create("path", "recreate")));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", MonitoredItemsActive));
+        samples.Add(MetricSample.Gauge("gateway_source_subscriptions", "OPC UA subscriptions of the current session (subscribed groups of one interval share one).", SubscriptionCount));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", _rejected.Count));
         samples.Add(MetricSample.Counter("gateway_source_events_total", "OPC UA events received by events groups (ConditionRefresh copies included).", EventsReceived));
         samples.Add(MetricSample.Counter("gateway_source_event_overflows_total", "EventQueueOverflow events: the server dropped events of an events group (each flagged as a data gap).", EventOverflows));
