@@ -250,7 +250,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 await CreateEventItemsAsync(client, group, lost.Token);
             }
 
-            // The groups placed in one subscription get their items in one call (split by the stack to the server's per-call limit).
+            // The groups placed in one subscription get their items together, in calls of at most ItemsPerCreateCall.
             foreach (var joined in created.Where(g => !g.Group.IsEvents).GroupBy(g => g.Shared))
             {
                 await CreateItemsAsync(joined.Key, joined.ToList(), lost.Token);
