@@ -5,32 +5,68 @@ using Gateway.OpcUa.Types;
 namespace Gateway.Connectors.OpcUa;
 
 /// <summary>
-/// A subscribed tag group and the stack's <see cref="Subscription"/> that reads it: the group's interval becomes the
-/// publishing interval, its sampling, queue and deadband the monitored items' parameters, and each tag's index in the
-/// group the item's client handle. All protocol work (Publish, acknowledgements, Republish, transfer) is the stack's.
+/// A subscribed tag group's place in a stack <see cref="Subscription"/>: the group's interval decides which
+/// <see cref="SharedSubscription"/> it joins (groups with equal subscription settings share one), its sampling, queue
+/// and deadband are the monitored items' parameters, and its tags hold the client handles
+/// <see cref="FirstHandle"/> onward in tag order. All protocol work (Publish, acknowledgements, Republish, transfer) is
+/// the stack's.
 /// </summary>
 public sealed class GroupSubscription
 {
     // Part 4, 5.13.1.1: a keep-alive after at most 10 silent publishing intervals.
     private const uint KeepAliveCount = 10;
 
-    public GroupSubscription(PlannedGroup group, Subscription subscription, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items)
+    // Per tag: its next value follows lost notifications (set for the whole subscription, cleared per tag).
+    private readonly bool[] _gapDue;
+    private volatile bool _anyGapDue;
+
+    public GroupSubscription(PlannedGroup group, SharedSubscription shared, uint firstHandle, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items)
     {
         Group = group;
-        Subscription = subscription;
+        Shared = shared;
+        FirstHandle = firstHandle;
         TagsByHandle = items.Select(i => i.Tag).ToArray();
         NodesByHandle = items.Select(i => i.Node).ToArray();
+        _gapDue = new bool[TagsByHandle.Length];
     }
 
     public PlannedGroup Group { get; }
 
-    public Subscription Subscription { get; }
+    /// <summary>The subscription this group's items live in, with the other groups of equal settings.</summary>
+    public SharedSubscription Shared { get; }
 
-    /// <summary>The tag of each client handle (the handle is the index).</summary>
+    public Subscription Subscription => Shared.Subscription;
+
+    /// <summary>The client handle of the group's first tag; tag i has <c>FirstHandle + i</c>.</summary>
+    public uint FirstHandle { get; }
+
+    /// <summary>The group's tags in handle order (index = handle - <see cref="FirstHandle"/>).</summary>
     public OpcUaTag[] TagsByHandle { get; }
 
     /// <summary>The NodeId each handle was created for, to tell whether a kept subscription still reaches the same nodes.</summary>
     public NodeId[] NodesByHandle { get; }
+
+    /// <summary>The client handles of the group's items.</summary>
+    public IEnumerable<uint> Handles => Enumerable.Range(0, TagsByHandle.Length).Select(i => FirstHandle + (uint)i);
+
+    /// <summary>Notifications of this group's subscription were lost: every tag's next value is flagged as a data gap.</summary>
+    public void FlagGap()
+    {
+        Array.Fill(_gapDue, true);
+        _anyGapDue = true;
+    }
+
+    /// <summary>True once after <see cref="FlagGap"/> for the tag at this index: its value is the first after the gap.</summary>
+    public bool TakeGap(int index)
+    {
+        if (!_anyGapDue || !_gapDue[index])
+        {
+            return false;
+        }
+
+        _gapDue[index] = false;
+        return true;
+    }
 
     /// <summary>True when these items are still the same nodes in the same order (a transfer keeps handles and nodes).</summary>
     public bool Monitors(IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items)
@@ -51,17 +87,22 @@ public sealed class GroupSubscription
         return true;
     }
 
-    /// <summary>The subscription a group asks for: its interval, and a lifetime that outlasts the session (to be transferred).</summary>
+    /// <summary>
+    /// The subscription a group asks for: its interval, and a lifetime that outlasts the session (to be transferred).
+    /// No display name: groups with equal settings may share the subscription (the record's equality is the test).
+    /// </summary>
     public static SubscriptionSettings SettingsFor(PlannedGroup group, TimeSpan sessionTimeout) => new()
     {
         PublishingInterval = group.Interval,
         MaxKeepAliveCount = KeepAliveCount,
         LifetimeCount = SubscriptionSettings.LifetimeFor(group.Interval, KeepAliveCount, sessionTimeout),
-        DisplayName = $"group {group.Machine}/{group.Name}",
     };
 
-    /// <summary>One monitored item per tag, the client handle being the tag's index.</summary>
-    public static MonitoredItemCreateRequest[] ItemsFor(PlannedGroup group, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items)
+    /// <summary>One monitored item per tag, the client handle being <see cref="FirstHandle"/> plus the tag's index.</summary>
+    public MonitoredItemCreateRequest[] ItemRequests() => ItemsFor(Group, TagsByHandle.Zip(NodesByHandle).ToList(), FirstHandle);
+
+    /// <summary>One monitored item per tag, the client handle being <paramref name="firstHandle"/> plus the tag's index.</summary>
+    public static MonitoredItemCreateRequest[] ItemsFor(PlannedGroup group, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items, uint firstHandle = 0)
     {
         var filter = FilterFor(group);
         var requests = new MonitoredItemCreateRequest[items.Count];
@@ -73,7 +114,7 @@ public sealed class GroupSubscription
                 MonitoringMode = MonitoringMode.Reporting,
                 RequestedParameters = new MonitoringParameters
                 {
-                    ClientHandle = (uint)i,
+                    ClientHandle = firstHandle + (uint)i,
                     SamplingInterval = group.Config.SamplingIntervalMs,
                     QueueSize = (uint)Math.Max(1, group.Config.QueueSize),
                     DiscardOldest = true,

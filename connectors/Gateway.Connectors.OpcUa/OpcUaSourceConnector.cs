@@ -100,14 +100,19 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// <summary>Failed connection attempts and lost sessions so far.</summary>
     public long Reconnects { get; private set; }
 
-    /// <summary>Subscriptions moved to a new session with TransferSubscriptions after a lost connection (the server had closed the old session).</summary>
+    // The three recovery counters count subscribed groups, whichever subscription holds them (several groups may share one).
+
+    /// <summary>Groups whose subscription moved to a new session with TransferSubscriptions after a lost connection (the server had closed the old session).</summary>
     public long SubscriptionsTransferred => Interlocked.Read(ref _subscriptionsTransferred);
 
-    /// <summary>Subscriptions created anew after a lost session (the transfer was refused or not possible).</summary>
+    /// <summary>Groups whose subscription was created anew after a lost session (the transfer was refused or not possible).</summary>
     public long SubscriptionsRecreated => Interlocked.Read(ref _subscriptionsRecreated);
 
-    /// <summary>Subscriptions kept after a lost connection by reactivating their session over a new one (Part 4's first choice).</summary>
+    /// <summary>Groups whose subscription was kept after a lost connection by reactivating the session over a new one (Part 4's first choice).</summary>
     public long SubscriptionsReactivated => Interlocked.Read(ref _subscriptionsReactivated);
+
+    /// <summary>The subscriptions on the server now (groups of one interval share one; events groups have their own).</summary>
+    public int SubscriptionCount => _shares.Count;
 
     private long _subscriptionsTransferred;
     private long _subscriptionsRecreated;
@@ -117,8 +122,13 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private SessionSubscriptions? _session;
     private bool _recoverable;
     private readonly Dictionary<PlannedGroup, GroupSubscription> _groups = [];
+    private readonly List<SharedSubscription> _shares = [];
     // Groups that had a subscription which is gone: creating theirs counts as a recreation.
     private readonly HashSet<PlannedGroup> _recreateDue = [];
+    // Groups whose subscription the server lost with its queued values: their first values are flagged as a data gap.
+    private readonly HashSet<PlannedGroup> _gapDue = [];
+    private bool _subscriptionLimitReported;
+    private bool _itemLimitReported;
     private int _pendingTransferLog;
     private IReadingWriter? _output;
 
@@ -235,16 +245,15 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             // The Publish requests flow before the monitored items are created, so the first items' queues do not
             // overflow while the last are created.
             loops.Add(session.RunAsync(lost.Token));
-            foreach (var group in created)
+            foreach (var group in created.Where(g => g.Group.IsEvents))
             {
-                if (group.Group.IsEvents)
-                {
-                    await CreateEventItemsAsync(client, group, lost.Token);
-                }
-                else
-                {
-                    await CreateItemsAsync(group, itemsByGroup[group.Group], lost.Token);
-                }
+                await CreateEventItemsAsync(client, group, lost.Token);
+            }
+
+            // The groups placed in one subscription get their items together, in calls of at most ItemsPerCreateCall.
+            foreach (var joined in created.Where(g => !g.Group.IsEvents).GroupBy(g => g.Shared))
+            {
+                await CreateItemsAsync(joined.Key, joined.ToList(), lost.Token);
             }
 
             // Part 9, 5.5.7: after every (re)connect, the alarms active now (also those raised during a gap).
@@ -263,7 +272,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 }
             }
 
-            Volatile.Write(ref _monitoredItemsActive, _groups.Values.Sum(g => g.Subscription.ItemCount));
+            Volatile.Write(ref _monitoredItemsActive, _shares.Sum(s => s.Subscription.ItemCount));
             SetState(ConnectionState.Connected);
             _outage.Recovered();
             _logger.LogInformation(
@@ -423,22 +432,29 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
 
             _recoverable = false;
-            foreach (var lostGroup in _groups.Where(g => recovery.Lost.Contains(g.Value.Subscription)).Select(g => g.Key).ToList())
+            foreach (var lostShare in _shares.Where(s => recovery.Lost.Contains(s.Subscription)).ToList())
             {
-                // Created again by OpenSubscriptionsAsync, with NodeIds resolved anew (a restarted server may renumber).
-                _groups.Remove(lostGroup);
-                _recreateDue.Add(lostGroup);
+                // Created again by OpenSubscriptionsAsync, with NodeIds resolved anew (a restarted server may renumber);
+                // the values the server had queued for this subscription's groups (and no other's) are gone.
+                _shares.Remove(lostShare);
+                foreach (var lostGroup in lostShare.Groups)
+                {
+                    _groups.Remove(lostGroup.Group);
+                    _recreateDue.Add(lostGroup.Group);
+                    _gapDue.Add(lostGroup.Group);
+                }
             }
 
+            var keptGroups = _shares.Where(s => recovery.Kept.Contains(s.Subscription)).Sum(s => s.Groups.Count);
             if (recovery.Path == RecoveryPath.Reactivated)
             {
-                Interlocked.Add(ref _subscriptionsReactivated, recovery.Kept.Count);
-                _logger.LogInformation("Source {Source}: reactivated the session over a new connection: {Kept} subscription(s) kept, queued notifications republished", _name, recovery.Kept.Count);
+                Interlocked.Add(ref _subscriptionsReactivated, keptGroups);
+                _logger.LogInformation("Source {Source}: reactivated the session over a new connection: {Kept} subscription(s) kept ({Groups} group(s)), queued notifications republished", _name, recovery.Kept.Count, keptGroups);
             }
             else
             {
-                Interlocked.Add(ref _subscriptionsTransferred, recovery.Kept.Count);
-                _pendingTransferLog = recovery.Kept.Count;
+                Interlocked.Add(ref _subscriptionsTransferred, keptGroups);
+                _pendingTransferLog = keptGroups;
             }
 
             return previous;
@@ -448,7 +464,17 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         var client = await OpcUaClient.ConnectAsync(_source.Endpoint, options, cancellationToken);
         var session = new SessionSubscriptions(client, _time);
         session.MessageLost += (subscription, sequence) =>
-            _logger.LogWarning("Source {Source}: notification {Sequence} of {Subscription} is lost (the server no longer has it)", _name, sequence, subscription.Name);
+        {
+            // Only the groups of this subscription missed values; each of their tags flags its next one.
+            var lostIn = _shares.ToArray().FirstOrDefault(s => ReferenceEquals(s.Subscription, subscription));
+            lostIn?.FlagGap();
+            _logger.LogWarning(
+                "Source {Source}: notification {Sequence} of {Subscription} is lost (the server no longer has it); the next value of each tag of its {Groups} is flagged as a data gap",
+                _name,
+                sequence,
+                subscription.Name,
+                lostIn?.Describe() ?? "groups");
+        };
         _session = session;
         return session;
     }
@@ -462,60 +488,94 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             _session = null;
             _recreateDue.UnionWith(_groups.Keys);
             _groups.Clear();
+            _shares.Clear();
             await session.Client.DisposeAsync();
         }
     }
 
     /// <summary>
-    /// The subscriptions of this session: the kept ones (reactivated or transferred) stay when their tags still resolve
-    /// to the same NodeIds, the others are created now, without monitored items (those come once Publish runs).
+    /// The subscriptions of this session: a kept group (reactivated or transferred) stays when its tags still resolve to
+    /// the same NodeIds; a changed or removed group leaves its subscription (its items deleted, the others' kept); the
+    /// others join a subscription of equal settings with room, or a new one, without monitored items yet (those come
+    /// once Publish runs). Returns the groups placed now.
     /// </summary>
     private async Task<List<GroupSubscription>> OpenSubscriptionsAsync(
         SessionSubscriptions session,
         Dictionary<PlannedGroup, List<(OpcUaTag Tag, NodeId Node)>> itemsByGroup,
         CancellationToken cancellationToken)
     {
-        var created = new List<GroupSubscription>();
-        var recreated = 0;
-        foreach (var group in _plan.Groups.Where(g => !g.IsPoll))
+        foreach (var (group, kept) in _groups.ToList())
         {
-            var items = itemsByGroup[group];
-            if (_groups.TryGetValue(group, out var kept))
-            {
-                if (kept.Monitors(items))
-                {
-                    continue;
-                }
-
-                _groups.Remove(group);
-                _recreateDue.Add(group);
-                await kept.Subscription.DeleteAsync(cancellationToken);
-            }
-
-            if (items.Count == 0)
+            if (!group.IsPoll && itemsByGroup.TryGetValue(group, out var same) && kept.Monitors(same))
             {
                 continue;
             }
 
-            var subscription = await session.CreateAsync(
-                GroupSubscription.SettingsFor(group, _clientOptions.SessionTimeout),
-                (notification, ct) => DeliverAsync(group, notification, ct),
-                cancellationToken);
-            if (Math.Abs(subscription.PublishingInterval.TotalMilliseconds - group.IntervalMs) > 0.5)
+            await LeaveAsync(kept, cancellationToken);
+            _recreateDue.Add(group);
+        }
+
+        var limits = await SubscriptionLimitsAsync(session.Client, cancellationToken);
+        var created = new List<GroupSubscription>();
+        var refused = new List<PlannedGroup>();
+        var recreated = 0;
+        foreach (var group in _plan.Groups.Where(g => !g.IsPoll))
+        {
+            var items = itemsByGroup[group];
+            if (items.Count == 0 || _groups.ContainsKey(group))
             {
-                _logger.LogInformation(
-                    "Source {Source}: group {Machine}/{Group}: the server revised the publishing interval from {Requested} ms to {Revised} ms",
-                    _name,
-                    group.Machine,
-                    group.Name,
-                    group.IntervalMs,
-                    subscription.PublishingInterval.TotalMilliseconds);
+                continue;
             }
 
-            var mapped = new GroupSubscription(group, subscription, items);
+            if (refused.Count > 0)
+            {
+                refused.Add(group); // the server refused a subscription: it refuses the next ones too
+                continue;
+            }
+
+            var settings = GroupSubscription.SettingsFor(group, _clientOptions.SessionTimeout);
+            var exclusive = group.IsEvents || !_source.ShareSubscriptions;
+            var shared = exclusive ? null : _shares.FirstOrDefault(s => !s.IsExclusive && s.Settings == settings && s.Fits(items.Count));
+            if (shared is null)
+            {
+                shared = new SharedSubscription(settings, limits.ItemsPerSubscription, exclusive);
+                var joining = shared;
+                var name = exclusive ? $"group {group.Machine}/{group.Name}" : $"{group.IntervalMs} ms #{_shares.Count(s => s.Settings == settings) + 1}";
+                try
+                {
+                    shared.Subscription = await session.CreateAsync(settings with { DisplayName = name }, (notification, ct) => DeliverAsync(joining, notification, ct), cancellationToken);
+                }
+                catch (UaServiceException e) when (e.StatusCode == StatusCodes.BadTooManySubscriptions)
+                {
+                    refused.Add(group);
+                    continue;
+                }
+
+                _shares.Add(shared);
+                if (Math.Abs(shared.Subscription.PublishingInterval.TotalMilliseconds - group.IntervalMs) > 0.5)
+                {
+                    _logger.LogInformation(
+                        "Source {Source}: subscription {Subscription}: the server revised the publishing interval from {Requested} ms to {Revised} ms",
+                        _name,
+                        shared.Subscription.Name,
+                        group.IntervalMs,
+                        shared.Subscription.PublishingInterval.TotalMilliseconds);
+                }
+            }
+
+            var mapped = shared.Add(group, items);
             _groups[group] = mapped;
             created.Add(mapped);
             recreated += _recreateDue.Remove(group) ? 1 : 0;
+            if (_gapDue.Remove(group))
+            {
+                mapped.FlagGap();
+            }
+        }
+
+        if (refused.Count > 0)
+        {
+            ReportTooManySubscriptions(refused, limits);
         }
 
         var transferred = _pendingTransferLog;
@@ -524,20 +584,115 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         {
             Interlocked.Add(ref _subscriptionsRecreated, recreated);
             _logger.LogInformation(
-                "Source {Source}: recovered the subscriptions: {Transferred} transferred to the new session (queued notifications kept), {Recreated} created anew",
+                "Source {Source}: recovered the subscriptions: {Transferred} transferred to the new session (queued notifications kept), {Recreated} created anew (counted by group; {Subscriptions} subscription(s) now)",
                 _name,
                 transferred,
-                recreated);
+                recreated,
+                _shares.Count);
         }
 
         return created;
     }
 
-    /// <summary>The group's monitored items, in batches the stack sizes; the ones the server refuses are reported by name.</summary>
-    private async Task CreateItemsAsync(GroupSubscription group, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items, CancellationToken cancellationToken)
+    /// <summary>Takes a group out of its subscription: its items deleted, or the subscription when it was the last group.</summary>
+    private async Task LeaveAsync(GroupSubscription group, CancellationToken cancellationToken)
     {
-        var requests = GroupSubscription.ItemsFor(group.Group, items);
-        var added = await group.Subscription.AddItemsAsync(requests, TimestampsToReturn.Both, cancellationToken);
+        _groups.Remove(group.Group);
+        var shared = group.Shared;
+        shared.Remove(group);
+        if (shared.Groups.Count == 0)
+        {
+            _shares.Remove(shared);
+            await shared.Subscription.DeleteAsync(cancellationToken);
+        }
+        else
+        {
+            await shared.Subscription.RemoveItemsAsync(group.Handles.ToList(), cancellationToken);
+        }
+    }
+
+    /// <summary>What the server publishes in ServerCapabilities (Part 5, 6.3.2; 0 = not published) and the items per shared subscription that follow.</summary>
+    private readonly record struct SubscriptionLimits(uint SubscriptionsPerSession, uint ItemsPerSubscriptionPublished, int ItemsPerSubscription);
+
+    private static readonly NodeId MaxSubscriptionsPerSessionNode = new(0, 24098u);
+    private static readonly NodeId MaxMonitoredItemsPerSubscriptionNode = new(0, 24104u);
+
+    private async Task<SubscriptionLimits> SubscriptionLimitsAsync(OpcUaClient client, CancellationToken cancellationToken)
+    {
+        uint perSession = 0;
+        uint perSubscription = 0;
+        try
+        {
+            var values = await client.ReadAsync([new ReadValueId(MaxSubscriptionsPerSessionNode), new ReadValueId(MaxMonitoredItemsPerSubscriptionNode)], TimestampsToReturn.Neither, cancellationToken);
+            perSession = values.Length > 0 && values[0].Status.IsGood && values[0].Value.TryGetInt64(out var sessions) && sessions > 0 ? (uint)Math.Min(sessions, uint.MaxValue) : 0;
+            perSubscription = values.Length > 1 && values[1].Status.IsGood && values[1].Value.TryGetInt64(out var items) && items > 0 ? (uint)Math.Min(items, uint.MaxValue) : 0;
+        }
+        catch (UaServiceException)
+        {
+            // A server older than 1.05 may refuse the read as a whole: no published limits.
+        }
+
+        var itemsPerSubscription = perSubscription > 0 ? (int)Math.Min(perSubscription, (uint)_source.MaxItemsPerSubscription) : _source.MaxItemsPerSubscription;
+        return new SubscriptionLimits(perSession, perSubscription, itemsPerSubscription);
+    }
+
+    /// <summary>
+    /// The server refused a subscription (BadTooManySubscriptions): the groups placed before keep delivering; the others
+    /// are Bad, named once in one error with the limit and the option that fixes it.
+    /// </summary>
+    private void ReportTooManySubscriptions(List<PlannedGroup> refused, SubscriptionLimits limits)
+    {
+        foreach (var tag in refused.SelectMany(g => g.Tags))
+        {
+            TagHealth[tag].Record(StatusCodes.BadTooManySubscriptions);
+        }
+
+        if (_subscriptionLimitReported)
+        {
+            return;
+        }
+
+        _subscriptionLimitReported = true;
+        var intervals = _plan.Groups.Where(g => !g.IsPoll && !g.IsEvents).Select(g => g.IntervalMs).Distinct().Count();
+        var fix = _source.ShareSubscriptions
+            ? $"The subscribed groups use {intervals} distinct intervalMs in subscriptions of at most {limits.ItemsPerSubscription} items: use fewer distinct intervals, raise `maxItemsPerSubscription` on the source (if the server's MaxMonitoredItemsPerSubscription allows), or raise the server's limit"
+            : "Set `shareSubscriptions: true` on the source (the default): groups of one interval then share a subscription";
+        _logger.LogError(
+            "Source {Source}: the server {Endpoint} refused a further subscription (BadTooManySubscriptions) after {Created} on this session (its MaxSubscriptionsPerSession: {Published}); {Refused} group(s) get no data ({Names}). {Fix}. The {Created} subscription(s) created keep delivering",
+            _name,
+            _source.Endpoint,
+            _shares.Count,
+            limits.SubscriptionsPerSession > 0 ? limits.SubscriptionsPerSession.ToString(System.Globalization.CultureInfo.InvariantCulture) : "not published",
+            refused.Count,
+            string.Join(", ", refused.Take(5).Select(g => g.Machine + "/" + g.Name)) + (refused.Count > 5 ? $" and {refused.Count - 5} more" : ""),
+            fix,
+            _shares.Count);
+    }
+
+    /// <summary>Monitored items per CreateMonitoredItems call of a shared subscription (fewer when the server's MaxMonitoredItemsPerCall is lower).</summary>
+    private const int ItemsPerCreateCall = 1000;
+
+    /// <summary>
+    /// The monitored items of the groups just placed in one subscription, in calls of at most ItemsPerCreateCall (the stack
+    /// splits further by the server's per-call limit); an item the server refuses is reported by name, a per-subscription limit once for the source.
+    /// </summary>
+    private async Task CreateItemsAsync(SharedSubscription shared, List<GroupSubscription> groups, CancellationToken cancellationToken)
+    {
+        var requests = groups.SelectMany(g => g.ItemRequests()).ToList();
+        // At most ItemsPerCreateCall per call even when the server takes more: the Publish answers of the subscriptions
+        // already running then interleave with the creation, as they did with one call per group (a 10,000-item call on
+        // a loaded server held them back long enough for item queues to overflow).
+        var results = new List<MonitoredItemCreateResult>(requests.Count);
+        var reducedTo = 0;
+        for (var start = 0; start < requests.Count; start += ItemsPerCreateCall)
+        {
+            var slice = requests.GetRange(start, Math.Min(ItemsPerCreateCall, requests.Count - start));
+            var sliceAdded = await shared.Subscription.AddItemsAsync(slice, TimestampsToReturn.Both, cancellationToken);
+            results.AddRange(sliceAdded.Results);
+            reducedTo = sliceAdded.CallSizeReducedTo > 0 ? sliceAdded.CallSizeReducedTo : reducedTo;
+        }
+
+        var added = new MonitoredItemsAdded([.. results], reducedTo);
         if (added.CallSizeReducedTo > 0)
         {
             _logger.LogInformation("Source {Source}: the server refused a larger call (BadTooManyOperations); creating {Batch} monitored items per call", _name, added.CallSizeReducedTo);
@@ -545,32 +700,58 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
         var revisedSampling = 0;
         var revisedQueue = 0;
-        for (var i = 0; i < added.Results.Length; i++)
+        var tooMany = 0;
+        var offset = 0;
+        foreach (var group in groups)
         {
-            var result = added.Results[i];
-            if (result.StatusCode.IsBad)
+            for (var i = 0; i < group.TagsByHandle.Length; i++)
             {
-                // One rejected item never stops the others; it is reported once, by name.
-                Reject(items[i].Tag, result.StatusCode, $"the server refused the monitored item: {result.StatusCode}");
-                continue;
+                var result = added.Results[offset + i];
+                var asked = requests[offset + i].RequestedParameters;
+                if (result.StatusCode.Code == StatusCodes.BadTooManyMonitoredItems)
+                {
+                    // A server limit, not a tag's fault: said once for the source below, not once per tag.
+                    tooMany++;
+                    TagHealth[group.TagsByHandle[i]].Record(result.StatusCode.Code);
+                    continue;
+                }
+
+                if (result.StatusCode.IsBad)
+                {
+                    // One rejected item never stops the others; it is reported once, by name.
+                    Reject(group.TagsByHandle[i], result.StatusCode, $"the server refused the monitored item: {result.StatusCode}");
+                    continue;
+                }
+
+                revisedSampling += asked.SamplingInterval >= 0 && Math.Abs(result.RevisedSamplingInterval - asked.SamplingInterval) > 0.5 ? 1 : 0;
+                revisedQueue += result.RevisedQueueSize != asked.QueueSize ? 1 : 0;
             }
 
-            var asked = requests[i].RequestedParameters;
-            revisedSampling += asked.SamplingInterval >= 0 && Math.Abs(result.RevisedSamplingInterval - asked.SamplingInterval) > 0.5 ? 1 : 0;
-            revisedQueue += result.RevisedQueueSize != asked.QueueSize ? 1 : 0;
+            offset += group.TagsByHandle.Length;
+        }
+
+        if (tooMany > 0 && !_itemLimitReported)
+        {
+            _itemLimitReported = true;
+            _logger.LogError(
+                "Source {Source}: the server {Endpoint} refused {Refused} monitored item(s) with BadTooManyMonitoredItems in the {Subscription}: it holds fewer items per subscription than that. Set `maxItemsPerSubscription` on the source below the server's limit (now {Max}); the items it accepted keep delivering",
+                _name,
+                _source.Endpoint,
+                tooMany,
+                shared.Describe(),
+                shared.Capacity);
         }
 
         if (revisedSampling + revisedQueue > 0)
         {
             // Part 4, 5.12.1: the server may revise what was asked; the revised values are what it will do.
             _logger.LogInformation(
-                "Source {Source}: group {Machine}/{Group}: the server revised the sampling interval of {Sampling} and the queue size of {Queue} of {Items} item(s)",
+                "Source {Source}: {Subscription}: the server revised the sampling interval of {Sampling} and the queue size of {Queue} of {Items} item(s)",
                 _name,
-                group.Group.Machine,
-                group.Group.Name,
+                shared.Describe(),
                 revisedSampling,
                 revisedQueue,
-                group.Subscription.ItemCount);
+                requests.Count);
         }
     }
 
@@ -705,41 +886,75 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     }
 
     /// <summary>
-    /// A group's notification, as readings. The stack acknowledges it only after the returned task completed, that is
-    /// after the writer (the durable buffer) took the readings.
+    /// A subscription's notification, as readings: each client handle names its group and tag. The stack acknowledges it
+    /// only after the returned task completed, that is after the writer (the durable buffer) took the readings.
     /// </summary>
-    private ValueTask DeliverAsync(PlannedGroup group, SubscriptionNotification notification, CancellationToken cancellationToken)
+    private ValueTask DeliverAsync(SharedSubscription shared, SubscriptionNotification notification, CancellationToken cancellationToken)
     {
-        if (!_groups.TryGetValue(group, out var mapped) || !ReferenceEquals(mapped.Subscription, notification.Subscription))
+        if (!ReferenceEquals(shared.Subscription, notification.Subscription) || shared.Groups.Count == 0)
         {
             return ValueTask.CompletedTask;
         }
 
-        if (group.IsEvents)
+        if (shared.IsEvents)
         {
-            return DeliverEventsAsync(mapped, notification, cancellationToken);
+            return DeliverEventsAsync(shared.Groups[0], notification, cancellationToken);
         }
 
         var items = notification.DataChanges;
         var received = _time.GetUtcNow().UtcDateTime;
-        var tags = mapped.TagsByHandle;
         var readings = new List<Reading>(items.Count);
+        // Groups with `backfill:` write on their own: their values may wait for the history read of their gap.
+        Dictionary<PlannedGroup, List<Reading>>? backfilling = null;
         foreach (var item in items)
         {
-            if (item.ClientHandle < tags.Length)
+            if (!shared.TryFind(item.ClientHandle, out var group, out var index))
             {
-                var tag = tags[item.ClientHandle];
-                TagHealth[tag].Record(item.Value.Status.Code);
-                AddReadings(readings, tag, item.Value, received);
+                continue;
+            }
+
+            var tag = group.TagsByHandle[index];
+            TagHealth[tag].Record(item.Value.Status.Code);
+            var into = readings;
+            if (group.Group.Config.Backfill)
+            {
+                backfilling ??= [];
+                if (!backfilling.TryGetValue(group.Group, out into))
+                {
+                    backfilling[group.Group] = into = [];
+                }
+            }
+
+            var first = into.Count;
+            AddReadings(into, tag, item.Value, received);
+            if (group.TakeGap(index))
+            {
+                for (var i = first; i < into.Count; i++)
+                {
+                    into[i] = into[i] with { DataGap = true };
+                }
             }
         }
 
-        if (readings.Count == 0)
+        if (backfilling is null)
         {
-            return ValueTask.CompletedTask;
+            return readings.Count == 0 ? ValueTask.CompletedTask : _output!.WriteAsync(readings, cancellationToken);
         }
 
-        return group.Config.Backfill ? WriteAndAdvanceAsync(group, readings, cancellationToken) : _output!.WriteAsync(readings, cancellationToken);
+        return WriteWithBackfillAsync(readings, backfilling, cancellationToken);
+    }
+
+    private async ValueTask WriteWithBackfillAsync(List<Reading> readings, Dictionary<PlannedGroup, List<Reading>> backfilling, CancellationToken cancellationToken)
+    {
+        if (readings.Count > 0)
+        {
+            await _output!.WriteAsync(readings, cancellationToken);
+        }
+
+        foreach (var (group, held) in backfilling)
+        {
+            await WriteAndAdvanceAsync(group, held, cancellationToken);
+        }
     }
 
     private async ValueTask WriteAndAdvanceAsync(PlannedGroup group, List<Reading> readings, CancellationToken cancellationToken)
@@ -1309,6 +1524,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsTransferred, KeyValuePair.Create("path", "transfer")));
         samples.Add(MetricSample.Counter("gateway_source_subscription_recoveries_total", recoveries, SubscriptionsRecreated, KeyValuePair.Create("path", "recreate")));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items", "Monitored items the OPC UA server accepted on the current session.", MonitoredItemsActive));
+        samples.Add(MetricSample.Gauge("gateway_source_subscriptions", "OPC UA subscriptions of the current session (subscribed groups of one interval share one).", SubscriptionCount));
         samples.Add(MetricSample.Gauge("gateway_source_monitored_items_rejected", "Tags the OPC UA server refused (unknown node, too many items, ...), each logged once by name.", _rejected.Count));
         samples.Add(MetricSample.Counter("gateway_source_events_total", "OPC UA events received by events groups (ConditionRefresh copies included).", EventsReceived));
         samples.Add(MetricSample.Counter("gateway_source_event_overflows_total", "EventQueueOverflow events: the server dropped events of an events group (each flagged as a data gap).", EventOverflows));

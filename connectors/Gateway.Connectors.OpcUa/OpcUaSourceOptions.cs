@@ -32,6 +32,16 @@ public sealed class OpcUaSourceOptions
 
     public OpcUaReconnectOptions Reconnect { get; set; } = new();
 
+    [Description("Groups with the same interval share one OPC UA subscription (their monitored items packed together), so many machines fit the server's subscriptions per session (often 5 to 100). false: one subscription per machine group.")]
+    public bool ShareSubscriptions { get; set; } = true;
+
+    /// <summary>Items per shared subscription unless set (or the server publishes a lower MaxMonitoredItemsPerSubscription).</summary>
+    public const int DefaultMaxItemsPerSubscription = 10_000;
+
+    [Range(1, 1_000_000)]
+    [Description("Most monitored items the gateway puts in one shared subscription before it opens another of the same interval; the server's MaxMonitoredItemsPerSubscription wins when it publishes a lower one. A group larger than this keeps one subscription of its own.")]
+    public int MaxItemsPerSubscription { get; set; } = DefaultMaxItemsPerSubscription;
+
     [Description("Allow `gateway ack` to acknowledge and confirm this server's alarms (with the source's identity). Off by default: the gateway only reads.")]
     public bool AllowAck { get; set; }
 }

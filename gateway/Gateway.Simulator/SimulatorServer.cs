@@ -71,11 +71,16 @@ public sealed class SimulatorServer : IAsyncDisposable
     public static IReadOnlyList<SimulatedTag> DescribeTags(SimulatorOptions options) =>
         new SimulatedShop(options, new UaAddressSpace(ApplicationUri)).Tags;
 
-    public static async Task<SimulatorServer> StartAsync(SimulatorOptions options, ILogger? logger = null, CancellationToken cancellationToken = default)
+    public static Task<SimulatorServer> StartAsync(SimulatorOptions options, ILogger? logger = null, CancellationToken cancellationToken = default) =>
+        StartAsync(options, new ServerLimits(), logger, cancellationToken);
+
+    /// <param name="limits">The OPC UA server's limits (tests set low ones, e.g. subscriptions per session).</param>
+    public static async Task<SimulatorServer> StartAsync(SimulatorOptions options, ServerLimits limits, ILogger? logger = null, CancellationToken cancellationToken = default)
     {
         logger ??= NullLogger.Instance;
         var serverOptions = new UaServerOptions
         {
+            Limits = limits,
             BindAddress = options.Bind,
             Port = options.Port,
             ApplicationUri = ApplicationUri,
