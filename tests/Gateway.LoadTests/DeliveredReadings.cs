@@ -47,6 +47,15 @@ public sealed class DeliveredReadings
     /// <summary>Set by the run while a fault and its catch-up last; those arrivals stay out of <see cref="LiveLatency"/>.</summary>
     public volatile bool InFault;
 
+    /// <summary>
+    /// Set by an outage run when the broker is back: the first reading to arrive after it marks the moment the sink had
+    /// reconnected (its backoff, up to `reconnectMaxDelayMs`, comes between the two) and the drain began.
+    /// </summary>
+    public DateTime ArrivalsWatchedFrom { get; set; } = DateTime.MaxValue;
+
+    /// <summary>The first arrival at or after <see cref="ArrivalsWatchedFrom"/>.</summary>
+    public DateTime? FirstArrivalAfterWatch { get; private set; }
+
     public long Messages { get; private set; }
 
     /// <summary>Messages of the bare MQTTnet baseline (<see cref="BareMqttPublisher"/>), counted only.</summary>
@@ -125,6 +134,11 @@ public sealed class DeliveredReadings
     private void AddReading(int machine, string tag, JsonElement reading, DateTime arrival)
     {
         Readings++;
+        if (FirstArrivalAfterWatch is null && arrival >= ArrivalsWatchedFrom)
+        {
+            FirstArrivalAfterWatch = arrival;
+        }
+
         var seq = reading.GetProperty("seq").GetInt64();
         MarkSeq(seq);
         var second = new DateTimeOffset(arrival).ToUnixTimeSeconds();

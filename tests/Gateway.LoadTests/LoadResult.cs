@@ -167,7 +167,16 @@ public sealed record FaultFigures
     /// <summary>Readings/s delivered to the sink that was not affected, while the fault lasted.</summary>
     public double OtherSinkReadingsPerSecondDuringFault { get; init; }
 
-    /// <summary>During catch-up, the lowest number of fresh (under 2 s old) readings the subscriber got in any second.</summary>
+    /// <summary>From the broker's return until the first reading reached the subscriber: the sink's reconnect backoff.</summary>
+    public double? ReconnectSeconds { get; init; }
+
+    /// <summary>From the first reading after the broker's return until caught up: the drain itself.</summary>
+    public double? DrainSeconds { get; init; }
+
+    /// <summary>
+    /// During the drain (from 2 s after the sink reconnected until caught up), the lowest number of fresh (under 2 s old)
+    /// readings the subscriber got in any second.
+    /// </summary>
     public long? FreshReadingsPerSecondMinDuringCatchUp { get; init; }
 
     public List<string> Timeline { get; init; } = [];

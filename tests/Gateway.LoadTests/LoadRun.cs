@@ -415,8 +415,9 @@ public sealed class LoadRun
         var before = LatestSample();
         await Task.Delay(TimeSpan.FromSeconds(_scenario.FaultSeconds), cancellationToken);
         var during = await GatewaySample.TakeAsync(_gateway!.Id, http, metricsUrl);
-        relay.Closed = false;
         var backAt = DateTime.UtcNow;
+        delivered.ArrivalsWatchedFrom = backAt;
+        relay.Closed = false;
         var backlog = during?.PendingBySink.GetValueOrDefault("mqtt") ?? double.NaN;
         Mark($"broker back; MQTT backlog {backlog:N0} readings");
         var otherRate = before is null || during is null ? double.NaN
@@ -424,14 +425,25 @@ public sealed class LoadRun
 
         var caughtUp = await WaitForMqttCaughtUpAsync(backAt, TimeSpan.FromSeconds(Math.Max(120, _scenario.FaultSeconds)), cancellationToken);
         delivered.InFault = false;
+        // The drain starts when the sink has reconnected (the first reading after the broker's return), not when the broker
+        // came back: after a long cut the sink's reconnect backoff (up to reconnectMaxDelayMs) lies between the two.
+        var reconnectedAt = delivered.FirstArrivalAfterWatch;
+        if (reconnectedAt is { } first)
+        {
+            Mark($"first reading after the broker's return, {(first - backAt).TotalSeconds:0.0} s after it (the sink's reconnect)");
+        }
+
+        var drainFrom = reconnectedAt is { } r && caughtUp is { } c && r < c ? r : (DateTime?)null;
         return new FaultFigures
         {
             Kind = "broker-outage",
             DurationSeconds = Math.Round((backAt - cutAt).TotalSeconds, 1),
             BacklogReadings = backlog,
             CatchUpSeconds = caughtUp is { } at ? Math.Round((at - backAt).TotalSeconds, 1) : null,
+            ReconnectSeconds = reconnectedAt is { } re ? Math.Round((re - backAt).TotalSeconds, 1) : null,
+            DrainSeconds = drainFrom is { } d && caughtUp is { } ce ? Math.Round((ce - d).TotalSeconds, 1) : null,
             OtherSinkReadingsPerSecondDuringFault = Math.Round(otherRate),
-            FreshReadingsPerSecondMinDuringCatchUp = caughtUp is { } end ? MinFreshPerSecond(delivered, backAt.AddSeconds(2), end) : null,
+            FreshReadingsPerSecondMinDuringCatchUp = caughtUp is { } end ? MinFreshPerSecond(delivered, (drainFrom ?? backAt).AddSeconds(2), end) : null,
         };
     }
 
@@ -713,11 +725,14 @@ public sealed class LoadRun
         var mqttRate = result.Throughput.DeliveredBySink.GetValueOrDefault("mqtt");
         var gateway = Math.Round(result.Gateway.CpuPercentOfOneCore / 100 / mqttRate * 1e6, 2);
         // While catching up, the sink moves the backlog and the live readings: its rate then, against the loop's top rate.
+        // The drain's seconds (from the sink's reconnect) where known, else the catch-up's (from the broker's return).
         var catchUp = result.Fault is { CatchUpSeconds: > 0 } f && double.IsFinite(f.BacklogReadings)
-            ? Math.Round((f.BacklogReadings + (f.CatchUpSeconds.Value * result.Parameters.ReadingsPerSecond)) / f.CatchUpSeconds.Value / baseline.FlatOutMessagesPerSecond, 3)
+            ? Math.Round((f.BacklogReadings + (Drain(f) * result.Parameters.ReadingsPerSecond)) / Drain(f) / baseline.FlatOutMessagesPerSecond, 3)
             : double.NaN;
         return new CostPerReading(gateway, baseline.PacedCpuMicrosecondsPerMessage, Math.Round(gateway / baseline.PacedCpuMicrosecondsPerMessage, 2), catchUp);
     }
+
+    private static double Drain(FaultFigures fault) => fault.DrainSeconds is > 0 and var d ? d : fault.CatchUpSeconds!.Value;
 
     private SoakFigures Soak(List<GatewaySample> samples, DateTime measureFrom)
     {
