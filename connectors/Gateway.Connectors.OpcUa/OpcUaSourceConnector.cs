@@ -1354,58 +1354,70 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// </summary>
     private void AddReadings(List<Reading> readings, OpcUaTag tag, DataValue value, DateTime received)
     {
-        if (tag.Structure != StructureMode.Raw && value.Value.Type == BuiltInType.ExtensionObject && _structures is { } catalog)
+        if (tag.Structure != StructureMode.Raw && value.Value.Type == BuiltInType.ExtensionObject && _structures is { } catalog
+            && TryAddStructureReadings(readings, tag, value, received, catalog))
         {
-            try
-            {
-                if (!value.Value.IsArray && value.Value.Value is ExtensionObject structure && catalog.TryDecode(structure) is { } decoded)
-                {
-                    if (tag.Structure == StructureMode.Flatten)
-                    {
-                        foreach (var (path, leaf) in StructureReadings.Flatten(decoded, tag.Fields))
-                        {
-                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, tag.Tag + "." + path) });
-                        }
-
-                        return;
-                    }
-
-                    readings.Add(ToReading(tag, value, received, ReadingValue.FromJson(StructureReadings.ToJson(decoded, tag.Fields))));
-                    return;
-                }
-
-                if (value.Value.IsArray && value.Value.Value is ExtensionObject[] { Length: > 0 } structures && catalog.FindByEncodingId(structures[0].TypeId) is not null)
-                {
-                    // An array of structures: one JSON array (flatten names its elements tag[0].field).
-                    var decodedArray = structures.Select(s => catalog.TryDecode(s)).ToArray();
-                    if (tag.Structure == StructureMode.Flatten)
-                    {
-                        for (var i = 0; i < decodedArray.Length; i++)
-                        {
-                            foreach (var (path, leaf) in decodedArray[i] is { } element ? StructureReadings.Flatten(element, tag.Fields) : [])
-                            {
-                                readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, $"{tag.Tag}[{i}].{path}") });
-                            }
-                        }
-
-                        return;
-                    }
-
-                    readings.Add(ToReading(tag, value, received, ReadingValue.FromJson("[" + string.Join(",", decodedArray.Select(d => d is null ? "null" : StructureReadings.ToJson(d, tag.Fields))) + "]")));
-                    return;
-                }
-            }
-            catch (UaDecodingException e)
-            {
-                // The server's type changed under a running session, or it sent a malformed body: the value stays raw.
-                if (_structureProblems.TryAdd(tag.Machine + "/" + tag.Tag, e.Message))
-                {
-                    _logger.LogWarning("Source {Source}: tag {Machine}/{Tag}: a structure value did not decode ({Message}); sent raw (type id and base64). Logged once per tag", _name, tag.Machine, tag.Tag, e.Message);
-                }
-            }
+            return;
         }
 
         readings.Add(ToReading(tag, value, received, DataValueConversion.ToReadingValue(value.Value)));
+    }
+
+    /// <summary>
+    /// A structure's readings, when the catalog decodes it; false leaves the value raw. Apart from
+    /// <see cref="AddReadings"/> because its lambdas would cost every scalar reading a closure otherwise.
+    /// </summary>
+    private bool TryAddStructureReadings(List<Reading> readings, OpcUaTag tag, DataValue value, DateTime received, DataTypeCatalog catalog)
+    {
+        try
+        {
+            if (!value.Value.IsArray && value.Value.Value is ExtensionObject structure && catalog.TryDecode(structure) is { } decoded)
+            {
+                if (tag.Structure == StructureMode.Flatten)
+                {
+                    foreach (var (path, leaf) in StructureReadings.Flatten(decoded, tag.Fields))
+                    {
+                        readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, tag.Tag + "." + path) });
+                    }
+
+                    return true;
+                }
+
+                readings.Add(ToReading(tag, value, received, ReadingValue.FromJson(StructureReadings.ToJson(decoded, tag.Fields))));
+                return true;
+            }
+
+            if (value.Value.IsArray && value.Value.Value is ExtensionObject[] { Length: > 0 } structures && catalog.FindByEncodingId(structures[0].TypeId) is not null)
+            {
+                // An array of structures: one JSON array (flatten names its elements tag[0].field).
+                var decodedArray = structures.Select(s => catalog.TryDecode(s)).ToArray();
+                if (tag.Structure == StructureMode.Flatten)
+                {
+                    for (var i = 0; i < decodedArray.Length; i++)
+                    {
+                        foreach (var (path, leaf) in decodedArray[i] is { } element ? StructureReadings.Flatten(element, tag.Fields) : [])
+                        {
+                            readings.Add(ToReading(tag, value, received, leaf) with { Tag = LeafTag(tag, $"{tag.Tag}[{i}].{path}") });
+                        }
+                    }
+
+                    return true;
+                }
+
+                readings.Add(ToReading(tag, value, received, ReadingValue.FromJson("[" + string.Join(",", decodedArray.Select(d => d is null ? "null" : StructureReadings.ToJson(d, tag.Fields))) + "]")));
+                return true;
+            }
+        }
+        catch (UaDecodingException e)
+        {
+            // The server's type changed under a running session, or it sent a malformed body: the value stays raw.
+            if (_structureProblems.TryAdd(tag.Machine + "/" + tag.Tag, e.Message))
+            {
+                _logger.LogWarning("Source {Source}: tag {Machine}/{Tag}: a structure value did not decode ({Message}); sent raw (type id and base64). Logged once per tag", _name, tag.Machine, tag.Tag, e.Message);
+            }
+        }
+
+        return false;
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _structureProblems = new(StringComparer.Ordinal);

@@ -93,13 +93,31 @@ public sealed class NormalizationPipeline : IReadingWriter
         }
 
         var chains = _chains;
-        var output = new Reading[count];
+        // Made at the first reading that is not passed on as it came (changed, dropped or null): a batch the steps
+        // leave as it is goes on as the same list, without a copy.
+        Reading[]? output = null;
         var passed = 0;
         var now = default(DateTime);
         for (var i = 0; i < count; i++)
         {
             var reading = readings[i];
-            if (reading is not null && Normalize(reading, chains, ref now) is { } normalized)
+            var normalized = reading is null ? null : Normalize(reading, chains, ref now);
+            if (output is null)
+            {
+                if (normalized is not null && ReferenceEquals(normalized, reading))
+                {
+                    passed++;
+                    continue;
+                }
+
+                output = new Reading[count];
+                for (var j = 0; j < i; j++)
+                {
+                    output[j] = readings[j];
+                }
+            }
+
+            if (normalized is not null)
             {
                 output[passed++] = normalized;
             }
@@ -112,7 +130,7 @@ public sealed class NormalizationPipeline : IReadingWriter
             return ValueTask.CompletedTask;
         }
 
-        IReadOnlyList<Reading> batch = passed == count ? output : new ArraySegment<Reading>(output, 0, passed);
+        IReadOnlyList<Reading> batch = output is null ? readings : passed == count ? output : new ArraySegment<Reading>(output, 0, passed);
         return _next.WriteAsync(batch, cancellationToken);
     }
 

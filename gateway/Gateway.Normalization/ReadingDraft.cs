@@ -39,15 +39,66 @@ internal struct ReadingDraft
 
     public string? Unit;
 
-    public readonly Reading ToReading(ResolvedTag? tag) => Original with
+    /// <summary>
+    /// The normalized reading. When the steps changed nothing (the common case: the connector stamped the reading
+    /// completely and the tag has no value rules) it is <see cref="Original"/> itself, which saves a copy per reading.
+    /// </summary>
+    public readonly Reading ToReading(ResolvedTag? tag)
     {
-        Value = Value,
-        StatusCode = StatusCode,
-        Quality = Quality,
-        Timestamp = Timestamp,
-        GatewayTimestamp = GatewayTimestamp,
-        Unit = Unit,
-        Measurement = Original.Measurement ?? tag?.Measurement,
-        Labels = Original.Labels.Count == 0 && tag is not null ? tag.Labels : Original.Labels,
-    };
+        var measurement = Original.Measurement ?? tag?.Measurement;
+        var labels = Original.Labels.Count == 0 && tag is not null ? tag.Labels : Original.Labels;
+        if (StatusCode == Original.StatusCode
+            && Quality == Original.Quality
+            && SameInstant(Timestamp, Original.Timestamp)
+            && SameInstant(GatewayTimestamp, Original.GatewayTimestamp)
+            && string.Equals(Unit, Original.Unit, StringComparison.Ordinal)
+            && string.Equals(measurement, Original.Measurement, StringComparison.Ordinal)
+            && ReferenceEquals(labels, Original.Labels)
+            && SameValue(Value, Original.Value))
+        {
+            return Original;
+        }
+
+        return Original with
+        {
+            Value = Value,
+            StatusCode = StatusCode,
+            Quality = Quality,
+            Timestamp = Timestamp,
+            GatewayTimestamp = GatewayTimestamp,
+            Unit = Unit,
+            Measurement = measurement,
+            Labels = labels,
+        };
+    }
+
+    // DateTime's == ignores the kind, which the buffer stores: both must match for the copy to be skipped.
+    private static bool SameInstant(DateTime a, DateTime b) => a.Ticks == b.Ticks && a.Kind == b.Kind;
+
+    /// <summary>
+    /// The same value to the bit (a scaled -0.0 is not 0.0 on the wire) or the same instance: stricter than
+    /// <see cref="ReadingValue.Equals(ReadingValue)"/>, so an unchanged reading is never mistaken for a changed one's.
+    /// </summary>
+    private static bool SameValue(ReadingValue a, ReadingValue b)
+    {
+        if (a.Kind != b.Kind)
+        {
+            return false;
+        }
+
+        return a.Kind switch
+        {
+            ValueKind.Null => true,
+            ValueKind.Double => BitConverter.DoubleToInt64Bits(a.AsDouble()) == BitConverter.DoubleToInt64Bits(b.AsDouble()),
+            ValueKind.Int64 => a.AsInt64() == b.AsInt64(),
+            ValueKind.Boolean => a.AsBoolean() == b.AsBoolean(),
+            ValueKind.String => ReferenceEquals(a.AsString(), b.AsString()),
+            ValueKind.Json => ReferenceEquals(a.AsJson(), b.AsJson()),
+            ValueKind.DoubleArray => ReferenceEquals(a.AsDoubleArray(), b.AsDoubleArray()),
+            ValueKind.Int64Array => ReferenceEquals(a.AsInt64Array(), b.AsInt64Array()),
+            ValueKind.BooleanArray => ReferenceEquals(a.AsBooleanArray(), b.AsBooleanArray()),
+            ValueKind.StringArray => ReferenceEquals(a.AsStringArray(), b.AsStringArray()),
+            _ => false,
+        };
+    }
 }

@@ -27,6 +27,59 @@ public sealed class ReadingCodecTests
         return decoded!;
     }
 
+    private static List<Reading> EncodeAndDecode(IEnumerable<Reading> readings)
+    {
+        var encoder = new ReadingEncoder();
+        var output = new ByteBuffer();
+        var sequence = 1;
+        foreach (var reading in readings)
+        {
+            encoder.Encode(reading, sequence++, output);
+        }
+
+        var decoder = new ReadingDecoder();
+        var decoded = new List<Reading>();
+        var data = output.Written;
+        while (!data.IsEmpty)
+        {
+            Assert.Equal(FrameCheck.Valid, RecordFrame.Check(data, out var length));
+            if (decoder.Apply(data.Slice(RecordFrame.HeaderSize, length)) is { } reading)
+            {
+                decoded.Add(reading);
+            }
+
+            data = data[(RecordFrame.HeaderSize + length)..];
+        }
+
+        return decoded;
+    }
+
+    [Fact]
+    public void Series_of_one_machine_decode_sharing_its_strings_and_label_set_and_other_labels_stay_apart()
+    {
+        var otherLabels = LabelSet.From([new("site", "busan"), new("line", "L2")]);
+        var written = new[]
+        {
+            TestReadings.Make(1, "a"),
+            TestReadings.Make(2, "b"),
+            TestReadings.Make(3, "c", machine: "cnc-02"),
+            TestReadings.Make(4, "d", machine: "cnc-02") with { Labels = otherLabels },
+            TestReadings.Make(5, "e", machine: "cnc-02") with { Labels = LabelSet.Empty, Measurement = null },
+        };
+
+        var decoded = EncodeAndDecode(written);
+
+        Assert.Equal(written.Select((r, i) => r with { Sequence = i + 1 }), decoded);
+        Assert.Same(decoded[0].Labels, decoded[1].Labels);
+        Assert.Same(decoded[0].Machine, decoded[1].Machine);
+        Assert.Same(decoded[0].Source, decoded[2].Source);
+        Assert.Same(decoded[1].Labels, decoded[2].Labels);
+        Assert.Equal("busan", decoded[3].Labels["site"]);
+        Assert.Equal("changwon", decoded[2].Labels["site"]);
+        Assert.Equal(0, decoded[4].Labels.Count);
+        Assert.Null(decoded[4].Measurement);
+    }
+
     [Fact]
     public void EveryFieldSurvivesTheRoundTrip()
     {

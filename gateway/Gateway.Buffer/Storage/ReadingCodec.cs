@@ -194,6 +194,7 @@ internal sealed class ReadingDecoder
                     r.String(),
                     r.String(),
                     ReadLabels(ref r));
+                key = ShareWithPrevious(key);
                 if (id != _series.Count)
                 {
                     // A definition before this one was lost to damage: keep ids aligned so later readings still resolve.
@@ -219,6 +220,26 @@ internal sealed class ReadingDecoder
                 throw new InvalidDataException($"unknown record kind {(byte)kind}");
         }
     }
+
+    /// <summary>
+    /// A machine's series follow one another in a segment: its source, machine, measurement and label set are taken
+    /// from the series before when equal, so its readings share one instance of each (less heap, and sinks that
+    /// group by machine compare references first) and the label set is not built again for every tag.
+    /// </summary>
+    private SeriesKey ShareWithPrevious(SeriesKey key)
+    {
+        var previous = _previous;
+        _previous = key = key with
+        {
+            Source = string.Equals(key.Source, previous.Source, StringComparison.Ordinal) ? previous.Source : key.Source,
+            Machine = string.Equals(key.Machine, previous.Machine, StringComparison.Ordinal) ? previous.Machine : key.Machine,
+            Measurement = string.Equals(key.Measurement, previous.Measurement, StringComparison.Ordinal) ? previous.Measurement : key.Measurement,
+            Labels = previous.Labels is not null && previous.Labels.Equals(key.Labels) ? previous.Labels : key.Labels,
+        };
+        return key;
+    }
+
+    private SeriesKey _previous;
 
     private Reading ReadReading(ref PayloadReader r)
     {
@@ -326,7 +347,7 @@ internal sealed class ReadingDecoder
         }
     }
 
-    private static LabelSet ReadLabels(ref PayloadReader r)
+    private LabelSet ReadLabels(ref PayloadReader r)
     {
         var count = r.Count(2);
         if (count == 0)
@@ -340,7 +361,26 @@ internal sealed class ReadingDecoder
             pairs[i] = new(r.String() ?? "", r.String() ?? "");
         }
 
-        return LabelSet.From(pairs);
+        // Written from a label set's sorted pairs: the same pairs as the series before are its set.
+        return _previous.Labels is { } previous && SamePairs(previous.Pairs, pairs) ? previous : LabelSet.From(pairs);
+    }
+
+    private static bool SamePairs(IReadOnlyList<KeyValuePair<string, string>> set, KeyValuePair<string, string>[] pairs)
+    {
+        if (set.Count != pairs.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            if (!string.Equals(set[i].Key, pairs[i].Key, StringComparison.Ordinal) || !string.Equals(set[i].Value, pairs[i].Value, StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Bounds-checked reads from one payload: every read checks what is left before it reads.</summary>

@@ -22,10 +22,18 @@ public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
 
     public ValueTask WriteAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken)
     {
+        ConcurrentDictionary<string, LatestTag>? tags = null;
+        string? machine = null;
         for (var i = 0; i < readings.Count; i++)
         {
             var reading = readings[i];
-            var tags = _machines.GetOrAdd(reading.Machine, static _ => new ConcurrentDictionary<string, LatestTag>(StringComparer.Ordinal));
+            // A machine's readings come together in a batch: its tags are looked up once per run of them.
+            if (tags is null || !string.Equals(reading.Machine, machine, StringComparison.Ordinal))
+            {
+                machine = reading.Machine;
+                tags = _machines.GetOrAdd(machine, static _ => new ConcurrentDictionary<string, LatestTag>(StringComparer.Ordinal));
+            }
+
             tags.GetOrAdd(reading.Tag, static _ => new LatestTag()).Record(reading);
         }
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -210,8 +209,8 @@ public sealed class JsonPayloadWriter : IDisposable
     private static void WriteTimestamp(Utf8JsonWriter writer, JsonEncodedText name, DateTime timestamp)
     {
         var utc = timestamp.Kind == DateTimeKind.Local ? timestamp.ToUniversalTime() : timestamp;
-        Span<byte> text = stackalloc byte[32];
-        utc.TryFormat(text, out var length, "yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-        writer.WriteString(name, text[..length]);
+        Span<byte> text = stackalloc byte[Iso8601Milliseconds.Length];
+        Iso8601Milliseconds.Format(utc, text);
+        writer.WriteString(name, text);
     }
 }

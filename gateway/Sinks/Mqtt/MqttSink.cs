@@ -334,27 +334,35 @@ public sealed class MqttSink : ISink
     /// <summary>`json-batch` messages, one per machine (or more, see MaxReadingsPerMessage), for the readings from <paramref name="from"/> to <paramref name="to"/>.</summary>
     private void EncodeBatches(IReadOnlyList<Reading> batch, int from, int to, bool replayTopic)
     {
-        foreach (var group in _batchGroups.Values)
+        foreach (var indexes in _batchGroups.Values)
         {
-            group.Clear();
+            indexes.Clear();
         }
 
         var order = new List<string>();
+        List<int>? group = null;
+        Reading? previous = null;
         for (var i = from; i < to; i++)
         {
-            var topic = replayTopic ? ReplayTopicOf(batch[i]) : BatchTopicOf(batch[i]);
-            if (!_batchGroups.TryGetValue(topic, out var group))
+            var reading = batch[i];
+            // A machine's readings come one after another: look its topic up once per run of them, not per reading.
+            if (group is null || !SameBatchTopic(reading, previous!))
             {
-                group = [];
-                _batchGroups[topic] = group;
-            }
+                var topic = replayTopic ? ReplayTopicOf(reading) : BatchTopicOf(reading);
+                if (!_batchGroups.TryGetValue(topic, out group))
+                {
+                    group = [];
+                    _batchGroups[topic] = group;
+                }
 
-            if (group.Count == 0)
-            {
-                order.Add(topic);
+                if (group.Count == 0)
+                {
+                    order.Add(topic);
+                }
             }
 
             group.Add(i);
+            previous = reading;
         }
 
         var now = _context.TimeProvider.GetUtcNow().UtcDateTime;
@@ -563,6 +571,12 @@ public sealed class MqttSink : ISink
 
         return topic;
     }
+
+    /// <summary>Whether two readings share their batch (and replay) topic: the fields of the topics' cache key, <see cref="BatchTopicOf"/>.</summary>
+    private static bool SameBatchTopic(Reading reading, Reading previous) =>
+        string.Equals(reading.Machine, previous.Machine, StringComparison.Ordinal)
+        && string.Equals(reading.Source, previous.Source, StringComparison.Ordinal)
+        && EqualityComparer<LabelSet>.Default.Equals(reading.Labels, previous.Labels);
 
     private string ReplayTopicOf(Reading reading)
     {
