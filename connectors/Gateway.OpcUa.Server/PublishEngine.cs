@@ -17,9 +17,16 @@ public sealed class PublishEngine : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
-    // The engine sleeps until the next subscription's cycle is due, but never longer than this: parked requests'
-    // TimeoutHint, session timeouts and a new subscription's first cycle are looked at at least this often.
-    private static readonly long LongestWaitTicks = TimeSpan.FromMilliseconds(100).Ticks;
+    // Woken (released once per wake-up, however many callers) when something may be due before the planned wake-up:
+    // a new or changed subscription, a parked Publish request with a TimeoutHint, a new session.
+    private readonly SemaphoreSlim _wake = new(0);
+    private int _wakePending;
+    private long _plannedWakeTicks = long.MaxValue;
+
+    // The engine sleeps until the earliest of: the next subscription cycle, a parked request's TimeoutHint, a session's
+    // timeout; and is woken when one of those comes earlier (Reschedule). This cap is only a safety net: an idle
+    // server wakes once a second at most for it, where it used to wake every 100 ms (docs/performance.md, issue 26).
+    private static readonly long LongestWaitTicks = TimeSpan.FromSeconds(1).Ticks;
     private static readonly long ShortestWaitTicks = TimeSpan.FromMilliseconds(1).Ticks;
 
     /// <param name="dispatcher">The sessions and subscriptions.</param>
@@ -29,19 +36,45 @@ public sealed class PublishEngine : IAsyncDisposable
     {
         _dispatcher = dispatcher;
         _logger = logger;
+        if (fixedTick is null)
+        {
+            dispatcher.ScheduleChanged = Reschedule;
+        }
+
         _loop = Task.Run(() => RunAsync(fixedTick));
+    }
+
+    /// <summary>Something is due at <paramref name="dueTicks"/> (UTC ticks): wakes the engine if it planned to sleep past it.</summary>
+    internal void Reschedule(long dueTicks)
+    {
+        if (dueTicks < Volatile.Read(ref _plannedWakeTicks) && Interlocked.Exchange(ref _wakePending, 1) == 0)
+        {
+            _wake.Release();
+        }
     }
 
     private async Task RunAsync(TimeSpan? fixedTick)
     {
-        // Waking only when a cycle is due (instead of every 5 ms) is most of an idle server's CPU: the embedded default's
-        // simulator serves the gateway's subscriptions from the same process (docs/performance.md, issue 26).
+        // Waking only when something is due (instead of every 5 ms, then every 100 ms) is most of an idle server's CPU:
+        // the embedded default's simulator serves the gateway's subscriptions from the same process.
         var wait = fixedTick ?? TimeSpan.FromTicks(ShortestWaitTicks);
         try
         {
             while (true)
             {
-                await Task.Delay(wait, _stop.Token);
+                if (fixedTick is null)
+                {
+                    // false on timeout; the wait's timer is removed when woken
+                    await _wake.WaitAsync(wait, _stop.Token);
+                    Interlocked.Exchange(ref _wakePending, 0);
+                }
+                else
+                {
+                    await Task.Delay(wait, _stop.Token);
+                }
+
+                // While RunOnce runs it may miss what is scheduled meanwhile: every Reschedule then wakes the next wait.
+                Volatile.Write(ref _plannedWakeTicks, long.MaxValue);
                 var nowTicks = DateTime.UtcNow.Ticks;
                 var nextDueTicks = nowTicks + LongestWaitTicks;
                 try
@@ -52,6 +85,8 @@ public sealed class PublishEngine : IAsyncDisposable
                 {
                     _logger.LogError(e, "publish engine: a cycle failed; continuing");
                 }
+
+                Volatile.Write(ref _plannedWakeTicks, nextDueTicks);
 
                 wait = fixedTick ?? TimeSpan.FromTicks(Math.Max(ShortestWaitTicks, nextDueTicks - DateTime.UtcNow.Ticks));
             }
@@ -74,6 +109,8 @@ public sealed class PublishEngine : IAsyncDisposable
                 continue;
             }
 
+            nextDueTicks = Math.Min(nextDueTicks, session.TimeoutDueTicks);
+
             foreach (var expired in session.TakeExpiredParked(nowTicks, all: false))
             {
                 if (expired.Channel.IsOpen)
@@ -81,6 +118,8 @@ public sealed class PublishEngine : IAsyncDisposable
                     expired.Channel.Send(expired.RequestId, ServiceDispatcher.Fault(expired.RequestHandle, StatusCodes.BadTimeout));
                 }
             }
+
+            nextDueTicks = Math.Min(nextDueTicks, session.EarliestParkedDeadlineTicks);
 
             foreach (var subscription in session.Subscriptions)
             {
@@ -108,5 +147,6 @@ public sealed class PublishEngine : IAsyncDisposable
         await _stop.CancelAsync();
         await _loop;
         _stop.Dispose();
+        _wake.Dispose();
     }
 }

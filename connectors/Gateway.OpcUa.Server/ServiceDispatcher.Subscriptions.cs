@@ -44,6 +44,7 @@ public sealed partial class ServiceDispatcher
         subscription.SetKeepAliveDue();
         _subscriptions[subscription.Id] = subscription;
         session.AddSubscription(subscription);
+        ScheduleChanged?.Invoke(subscription.NextCycleTicks); // its first cycle is due now
         return new CreateSubscriptionResponse
         {
             SubscriptionId = subscription.Id,
@@ -69,6 +70,7 @@ public sealed partial class ServiceDispatcher
             subscription.Priority = request.Priority;
         }
 
+        ScheduleChanged?.Invoke(subscription.NextCycleTicks);
         return new ModifySubscriptionResponse { RevisedPublishingInterval = interval, RevisedLifetimeCount = lifetime, RevisedMaxKeepAliveCount = keepAlive };
     }
 
@@ -412,6 +414,11 @@ public sealed partial class ServiceDispatcher
         var timeout = request.RequestHeader.TimeoutHint;
         var deadline = timeout == 0 ? 0 : DateTime.UtcNow.Ticks + (timeout * TimeSpan.TicksPerMillisecond);
         var pushedOut = session.Park(new ParkedPublish(context.Channel, context.RequestId, request.RequestHeader.RequestHandle, deadline, ackResults), Limits.MaxPublishRequestsPerSession);
+        if (deadline > 0)
+        {
+            ScheduleChanged?.Invoke(deadline + 1);
+        }
+
         if (pushedOut is { } old)
         {
             old.Channel.Send(old.RequestId, Fault(old.RequestHandle, StatusCodes.BadTooManyPublishRequests));

@@ -47,6 +47,9 @@ public sealed partial class ServiceDispatcher
     /// <summary>The endpoint URL clients are told about (set by the server once its port is known).</summary>
     public string EndpointUrl { get; set; } = "";
 
+    /// <summary>Told when something may be due earlier than the publish engine planned (UTC ticks): it sleeps until then.</summary>
+    internal Action<long>? ScheduleChanged { get; set; }
+
     public int SessionCount => _sessionsByToken.Count;
 
     public int SubscriptionCount => _subscriptions.Count;
@@ -211,6 +214,7 @@ public sealed partial class ServiceDispatcher
             timeout,
             context.Channel);
         _sessionsByToken[session.AuthenticationToken] = session;
+        ScheduleChanged?.Invoke(session.TimeoutDueTicks);
         _logger.LogDebug("session {Name} created on channel {Channel}", session.Name, context.Channel.ChannelId);
         return new CreateSessionResponse
         {

@@ -42,6 +42,9 @@ public sealed record LoadResult
 
     public FixedCostFigures? FixedCost { get; init; }
 
+    /// <summary>The fixed cost again once the gateway has run `--settle-seconds` (null without it).</summary>
+    public SettledFixedCost? SettledFixedCost { get; init; }
+
     public List<Target> Targets { get; init; } = [];
 
     public bool Passed => Targets.All(t => t.Passed);

@@ -13,7 +13,7 @@ namespace Gateway.LoadTests;
 /// measures from outside: an MQTT subscriber checks every reading, /proc and /metrics are sampled every second, and
 /// VictoriaMetrics is asked what it stored.
 /// </summary>
-public sealed class LoadRun
+public sealed partial class LoadRun
 {
     private readonly LoadScenario _scenario;
     private readonly TextWriter _log;
@@ -116,8 +116,10 @@ public sealed class LoadRun
             }
 
             await DelayUntilAsync(runEnd, cancellationToken);
+            var earlyEnd = DateTime.UtcNow;
+            var settledChangingCpu = await MeasureSettledChangingAsync(firstReading, cancellationToken); // --settle-seconds
             var lastTick = await FreezeSimulatorAsync();
-            var measureTo = DateTime.UtcNow;
+            var measureTo = _scenario.SettleSeconds > 0 ? earlyEnd : DateTime.UtcNow;
             Log($"values frozen at tick {lastTick}; draining");
             slowVictoria.DelayMs = 0;
             var pendingAtEnd = await DrainAsync(delivered, http, metricsUrl, cancellationToken);
@@ -141,7 +143,7 @@ public sealed class LoadRun
 
             KeepWarnings("gateway", _gateway.Output);
             KeepWarnings("simulator", _simulator!.Output);
-            (double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds)? embeddedDefault = _scenario.EmbeddedDefaultSeconds > 0 ? await MeasureEmbeddedDefaultAsync(cancellationToken) : null;
+            (double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds, double? SettledCpuPercent)? embeddedDefault = _scenario.EmbeddedDefaultSeconds > 0 ? await MeasureEmbeddedDefaultAsync(cancellationToken) : null;
             var result = BuildResult(startedAt, loadAtStart, loadAtEnd, measureFrom, measureTo, delivered, check, victoriaSamples, pendingAtEnd, fault);
             result = result with
             {
@@ -151,8 +153,9 @@ public sealed class LoadRun
                 FixedCost = _scenario.FrozenSeconds > 0 || embeddedDefault is not null
                     ? new FixedCostFigures(result.Gateway.CpuPercentOfOneCore, frozenCpu, frozenScrapedCpu, embeddedDefault?.CpuPercent, embeddedDefault?.PeakRssMb, embeddedDefault?.StartToFirstReadingSeconds)
                     : null,
+                SettledFixedCost = _scenario.SettleSeconds > 0 ? new SettledFixedCost(_scenario.SettleSeconds, settledChangingCpu, frozenCpu, embeddedDefault?.SettledCpuPercent) : null,
             };
-            return result with { Targets = LoadTargets.For(result) };
+            return result with { Targets = [.. LoadTargets.For(result), .. SettledTargets(result.SettledFixedCost)] };
         }
         finally
         {
@@ -242,7 +245,7 @@ public sealed class LoadRun
     /// free ones, the InfluxDB sink pointed at a closed port as on a machine without InfluxDB): start to its first
     /// reading at the embedded broker, then its CPU once warm.
     /// </summary>
-    private async Task<(double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds)> MeasureEmbeddedDefaultAsync(CancellationToken cancellationToken)
+    private async Task<(double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds, double? SettledCpuPercent)> MeasureEmbeddedDefaultAsync(CancellationToken cancellationToken)
     {
         var data = RepositoryPaths.NewTempDirectory("load-embedded-default");
         var mqttPort = FreePort.Next();
@@ -263,8 +266,9 @@ public sealed class LoadRun
             Log($"embedded default: first reading at its broker {startToFirst} s after the process started");
             await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
             var cpu = await MeasureCpuAsync(gateway.Id, "embedded default", _scenario.EmbeddedDefaultSeconds, cancellationToken);
+            var settledCpu = await MeasureSettledEmbeddedDefaultAsync(gateway, first, cancellationToken);
             var peak = GatewaySample.ReadProc(gateway.Id)?.PeakRssBytes ?? 0;
-            return (cpu, Math.Round(peak / 1048576.0, 1), startToFirst);
+            return (cpu, Math.Round(peak / 1048576.0, 1), startToFirst, settledCpu);
         }
         finally
         {

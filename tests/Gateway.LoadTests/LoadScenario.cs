@@ -67,6 +67,9 @@ public sealed record LoadScenario
     /// <summary>At the end, seconds of CPU measured of `gateway run` with config/gateway.yaml (the embedded default). 0: none.</summary>
     public int EmbeddedDefaultSeconds { get; init; }
 
+    /// <summary>`fixed-cost`: seconds after the first reading before the settled windows start (<see cref="SettledFixedCost"/>). 0: none.</summary>
+    public int SettleSeconds { get; init; }
+
     /// <summary>The MQTT sink's `replayTopic` (a backlog replayed there while fresh readings overtake it); null: off.</summary>
     public string? ReplayTopic { get; init; }
 

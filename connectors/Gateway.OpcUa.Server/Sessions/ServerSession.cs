@@ -66,6 +66,30 @@ public sealed class ServerSession
     internal bool HasTimedOut(long nowTicks) =>
         nowTicks - Volatile.Read(ref _lastActivityTicks) > (long)(TimeoutMs * TimeSpan.TicksPerMillisecond);
 
+    /// <summary>When the session times out unless a request comes first (UTC ticks; the publish engine wakes then).</summary>
+    internal long TimeoutDueTicks => Volatile.Read(ref _lastActivityTicks) + (long)(TimeoutMs * TimeSpan.TicksPerMillisecond) + 1;
+
+    /// <summary>The earliest TimeoutHint deadline of the parked Publish requests (UTC ticks), long.MaxValue for none.</summary>
+    internal long EarliestParkedDeadlineTicks
+    {
+        get
+        {
+            lock (_gate)
+            {
+                var earliest = long.MaxValue;
+                foreach (var parked in _parked)
+                {
+                    if (parked.DeadlineTicks > 0)
+                    {
+                        earliest = Math.Min(earliest, parked.DeadlineTicks + 1);
+                    }
+                }
+
+                return earliest;
+            }
+        }
+    }
+
     public IReadOnlyList<Subscription> Subscriptions
     {
         get

@@ -19,12 +19,12 @@ namespace Gateway.OpcUa.SecureChannel;
 /// numbers must follow each other. Any transport, security or decoding error faults the channel: every pending request
 /// fails with the typed error and <see cref="Faulted"/> is raised once.
 /// </summary>
-public sealed class ClientSecureChannel : IAsyncDisposable
+public sealed partial class ClientSecureChannel : IAsyncDisposable
 {
     private readonly UaTcpConnection _connection;
     private readonly ChannelSecurity _security;
     private readonly DecodingLimits _limits;
-    private readonly ConcurrentDictionary<uint, TaskCompletionSource<IServiceMessage>> _pending = new();
+    private readonly ConcurrentDictionary<uint, PendingRequest> _pending = new();
     private readonly ChunkAssembler _assembler;
     private readonly CancellationTokenSource _stop = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -194,22 +194,13 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         request.RequestHeader.Timestamp = DateTime.UtcNow;
         request.RequestHeader.TimeoutHint = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds);
         var requestId = (uint)Interlocked.Increment(ref _requestId);
-        var completion = new TaskCompletionSource<IServiceMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[requestId] = completion;
+        var pending = new PendingRequest(request.GetType().Name.Replace("Request", "", StringComparison.Ordinal), timeout);
+        _pending[requestId] = pending;
         try
         {
             await WriteMessageAsync(messageType, requestId, request, openNonce, cancellationToken);
-            using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timer.CancelAfter(timeout);
-            IServiceMessage message;
-            try
-            {
-                message = await completion.Task.WaitAsync(timer.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new UaServiceException(StatusCodes.BadTimeout, $"{EndpointUrl}: no answer to {request.GetType().Name.Replace("Request", "", StringComparison.Ordinal)} within {timeout.TotalSeconds:0.#} s");
-            }
+            StartTimeout(pending, timeout); // fails the completion with BadTimeout at the deadline (ClientSecureChannel.Deadlines.cs)
+            var message = await pending.Completion.Task.WaitAsync(cancellationToken);
 
             if (message is ServiceFault fault)
             {
@@ -373,9 +364,9 @@ public sealed class ClientSecureChannel : IAsyncDisposable
             InstallToken(opened);
         }
 
-        if (_pending.TryGetValue(parsed.RequestId, out var completion))
+        if (_pending.TryGetValue(parsed.RequestId, out var pending))
         {
-            completion.TrySetResult(decoded);
+            pending.Completion.TrySetResult(decoded);
         }
     }
 
@@ -455,9 +446,9 @@ public sealed class ClientSecureChannel : IAsyncDisposable
 
     private void Complete(uint requestId, Exception error)
     {
-        if (_pending.TryGetValue(requestId, out var completion))
+        if (_pending.TryGetValue(requestId, out var pending))
         {
-            completion.TrySetException(error);
+            pending.Completion.TrySetException(error);
         }
     }
 
@@ -471,7 +462,7 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         Fault = error;
         foreach (var pending in _pending.Values)
         {
-            pending.TrySetException(error);
+            pending.Completion.TrySetException(error);
         }
 
         Faulted?.Invoke(error);
@@ -503,6 +494,7 @@ public sealed class ClientSecureChannel : IAsyncDisposable
         }
 
         _renewal?.Dispose();
+        CloseDeadlines();
         await _connection.DisposeAsync();
         if (_receiveLoop is not null)
         {
