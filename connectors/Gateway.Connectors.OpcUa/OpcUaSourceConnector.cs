@@ -1132,8 +1132,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
     }
 
-    /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session.</summary>
-    /// Keyed by the tag instance: no key string per tag.
+    /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session, by tag instance (no key string per tag).</summary>
     private async Task<Dictionary<OpcUaTag, NodeId>> ResolveAsync(OpcUaClient client, CancellationToken cancellationToken)
     {
         var result = new Dictionary<OpcUaTag, NodeId>(ReferenceEqualityComparer.Instance);
