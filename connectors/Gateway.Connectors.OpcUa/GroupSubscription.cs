@@ -99,18 +99,17 @@ public sealed class GroupSubscription
     };
 
     /// <summary>One monitored item per tag, the client handle being <see cref="FirstHandle"/> plus the tag's index.</summary>
-    public MonitoredItemCreateRequest[] ItemRequests() => ItemsFor(Group, TagsByHandle.Zip(NodesByHandle).ToList(), FirstHandle);
+    public MonitoredItemCreateRequest[] ItemRequests() => ItemsFor(Group, TagsByHandle, NodesByHandle, FirstHandle);
 
-    /// <summary>One monitored item per tag, the client handle being <paramref name="firstHandle"/> plus the tag's index.</summary>
-    public static MonitoredItemCreateRequest[] ItemsFor(PlannedGroup group, IReadOnlyList<(OpcUaTag Tag, NodeId Node)> items, uint firstHandle = 0)
+    private static MonitoredItemCreateRequest[] ItemsFor(PlannedGroup group, OpcUaTag[] tags, NodeId[] nodes, uint firstHandle)
     {
         var filter = FilterFor(group);
-        var requests = new MonitoredItemCreateRequest[items.Count];
-        for (var i = 0; i < items.Count; i++)
+        var requests = new MonitoredItemCreateRequest[tags.Length];
+        for (var i = 0; i < tags.Length; i++)
         {
             requests[i] = new MonitoredItemCreateRequest
             {
-                ItemToMonitor = new ReadValueId(items[i].Node, Attributes.Value, items[i].Tag.IndexRange),
+                ItemToMonitor = new ReadValueId(nodes[i], Attributes.Value, tags[i].IndexRange),
                 MonitoringMode = MonitoringMode.Reporting,
                 RequestedParameters = new MonitoringParameters
                 {

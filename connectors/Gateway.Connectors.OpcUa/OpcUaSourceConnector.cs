@@ -58,7 +58,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         _name = name;
         _source = source;
         _security = security;
-        _configuredTags = tags.Select(OpcUaTag.From).ToList();
+        _configuredTags = OpcUaTag.From(tags);
         _discovery = (groups ?? [])
             .Where(g => g.GroupOptions is OpcUaGroupOptions { Discover: not null })
             .Select(g => (new PlannedGroup(g.Machine, g.Group, (OpcUaGroupOptions)g.GroupOptions, g.Interval, []), ((OpcUaGroupOptions)g.GroupOptions).Discover!, g))
@@ -146,7 +146,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _rejected = new(StringComparer.Ordinal);
 
     // unitFromServer: the unit each such tag's EngineeringUnits property gave, read at every (re)connect.
-    private volatile IReadOnlyDictionary<string, string?> _serverUnits = new Dictionary<string, string?>(StringComparer.Ordinal);
+    private volatile IReadOnlyDictionary<OpcUaTag, string?> _serverUnits = new Dictionary<OpcUaTag, string?>(ReferenceEqualityComparer.Instance);
 
     /// <summary>Why the source is not connected, and since when (the first failure of the running outage); null when connected.</summary>
     public (string Problem, DateTimeOffset Since)? Problem =>
@@ -233,7 +233,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             _structures = await ResolveStructuresAsync(client, addresses, cancellationToken);
             var itemsByGroup = _plan.Groups.ToDictionary(
                 g => g,
-                g => g.Tags.Where(t => addresses.ContainsKey(KeyOf(t))).Select(t => (Tag: t, Node: addresses[KeyOf(t)])).ToList());
+                g => g.Tags.Where(addresses.ContainsKey).Select(t => (Tag: t, Node: addresses[t])).ToList());
             // Groups to backfill: their live values are held back (Deliver waits) until the history up to now is written.
             var backfilling = _backfill is null ? [] : BackfillDue(itemsByGroup);
             foreach (var group in backfilling.Where(g => !g.IsPoll))
@@ -282,7 +282,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 addresses.Count,
                 _plan.Groups.Count);
             loops.AddRange(_plan.Groups.Where(g => g.IsPoll && itemsByGroup[g].Count > 0).Select(g => PollAsync(client, g, itemsByGroup[g], output, lost.Token)));
-            // The session may last for days and never looks at the resolve table again: a key string per tag (100,000 tags: 13 MB).
+            // The session may last for days and never looks at the resolve table again (100,000 tags: 3 MB of entries).
             addresses.Clear();
             addresses.TrimExcess();
             if (_discovery.Any(d => d.Options.EveryMinutes > 0))
@@ -466,7 +466,8 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         session.MessageLost += (subscription, sequence) =>
         {
             // Only the groups of this subscription missed values; each of their tags flags its next one.
-            var lostIn = _shares.ToArray().FirstOrDefault(s => ReferenceEquals(s.Subscription, subscription));
+            // No copy of the list: it changes only between sessions' Publish loops, never while this handler can run.
+            var lostIn = _shares.FirstOrDefault(s => ReferenceEquals(s.Subscription, subscription));
             lostIn?.FlagGap();
             _logger.LogWarning(
                 "Source {Source}: notification {Sequence} of {Subscription} is lost (the server no longer has it); the next value of each tag of its {Groups} is flagged as a data gap",
@@ -1131,12 +1132,10 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         }
     }
 
-    private static string KeyOf(OpcUaTag tag) => tag.Tag + "\u0000" + tag.Machine;
-
-    /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session.</summary>
-    private async Task<Dictionary<string, NodeId>> ResolveAsync(OpcUaClient client, CancellationToken cancellationToken)
+    /// <summary>NodeIds (with `nsu=` resolved) and browse paths turned into NodeIds for this session, by tag instance (no key string per tag).</summary>
+    private async Task<Dictionary<OpcUaTag, NodeId>> ResolveAsync(OpcUaClient client, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, NodeId>(StringComparer.Ordinal);
+        var result = new Dictionary<OpcUaTag, NodeId>(ReferenceEqualityComparer.Instance);
         var byPath = new List<OpcUaTag>();
         foreach (var tag in _plan.Groups.SelectMany(g => g.Tags))
         {
@@ -1144,7 +1143,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             {
                 try
                 {
-                    result[KeyOf(tag)] = client.ResolveNodeId(tag.NodeId);
+                    result[tag] = client.ResolveNodeId(tag.NodeId);
                 }
                 catch (UaServiceException e)
                 {
@@ -1178,7 +1177,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                 }
                 else
                 {
-                    result[KeyOf(byPath[i])] = found;
+                    result[byPath[i]] = found;
                 }
             }
         }
@@ -1191,11 +1190,11 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// the browse path HasProperty/0:EngineeringUnits and read once per session, so a server whose units changed with a
     /// new project is read anew after a reconnect. A tag without the property keeps no unit, and says so once.
     /// </summary>
-    private async Task<IReadOnlyDictionary<string, string?>> ReadEngineeringUnitsAsync(OpcUaClient client, Dictionary<string, NodeId> addresses, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<OpcUaTag, string?>> ReadEngineeringUnitsAsync(OpcUaClient client, Dictionary<OpcUaTag, NodeId> addresses, CancellationToken cancellationToken)
     {
-        var units = new Dictionary<string, string?>(StringComparer.Ordinal);
+        var units = new Dictionary<OpcUaTag, string?>(ReferenceEqualityComparer.Instance);
         var tags = _plan.Groups.SelectMany(g => g.Tags)
-            .Where(t => t.UnitFromServer && addresses.ContainsKey(KeyOf(t)))
+            .Where(t => t.UnitFromServer && addresses.ContainsKey(t))
             .ToList();
         if (tags.Count == 0)
         {
@@ -1204,7 +1203,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
         var paths = tags.Select(t => new BrowsePath
         {
-            StartingNode = addresses[KeyOf(t)],
+            StartingNode = addresses[t],
             Elements = [new RelativePathElement { ReferenceTypeId = WellKnownNodes.HasProperty, TargetName = new QualifiedName(0, "EngineeringUnits") }],
         }).ToList();
         var found = await client.TranslateBrowsePathsAsync(paths, cancellationToken);
@@ -1232,8 +1231,8 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             var tag = properties[i].Tag;
             if (i < values.Length && values[i].Value.Value is ExtensionObject { Body: EUInformation information })
             {
-                units[KeyOf(tag)] = information.UnitText();
-                if (units[KeyOf(tag)] is null)
+                units[tag] = information.UnitText();
+                if (units[tag] is null)
                 {
                     NoServerUnit(tag, $"its EngineeringUnits has no display name and unit id {information.UnitId} is not in the UNECE table");
                 }
@@ -1258,7 +1257,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _unitProblems = new(StringComparer.Ordinal);
 
     private string? ServerUnitOf(OpcUaTag tag) =>
-        tag.UnitFromServer && _serverUnits.TryGetValue(KeyOf(tag), out var unit) ? unit : null;
+        tag.UnitFromServer && _serverUnits.TryGetValue(tag, out var unit) ? unit : null;
 
     private void Reject(OpcUaTag tag, StatusCode status, string why)
     {
@@ -1437,15 +1436,15 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     private volatile DataTypeCatalog? _structures;
 
     /// <summary>The structured DataTypes this session's tags use (by their DataType attribute), described through the catalog.</summary>
-    private async Task<DataTypeCatalog?> ResolveStructuresAsync(OpcUaClient client, Dictionary<string, NodeId> addresses, CancellationToken cancellationToken)
+    private async Task<DataTypeCatalog?> ResolveStructuresAsync(OpcUaClient client, Dictionary<OpcUaTag, NodeId> addresses, CancellationToken cancellationToken)
     {
-        var tags = _plan.Groups.SelectMany(g => g.Tags).Where(t => t.Structure != StructureMode.Raw && addresses.ContainsKey(KeyOf(t))).ToList();
+        var tags = _plan.Groups.SelectMany(g => g.Tags).Where(t => t.Structure != StructureMode.Raw && addresses.ContainsKey(t)).ToList();
         if (tags.Count == 0)
         {
             return null;
         }
 
-        var dataTypes = await client.ReadAsync(tags.Select(t => new ReadValueId(addresses[KeyOf(t)], Attributes.DataType)).ToList(), TimestampsToReturn.Neither, cancellationToken);
+        var dataTypes = await client.ReadAsync(tags.Select(t => new ReadValueId(addresses[t], Attributes.DataType)).ToList(), TimestampsToReturn.Neither, cancellationToken);
         var catalog = new DataTypeCatalog(client);
         for (var i = 0; i < tags.Count && i < dataTypes.Length; i++)
         {

@@ -25,49 +25,133 @@ public sealed class OpcUaTagAddress
     public List<string>? Fields { get; set; }
 }
 
-/// <summary>One tag as the OPC UA connector reads it: the source tag with its address and group options typed.</summary>
-/// <param name="NodeId">The NodeId text, or null when <paramref name="BrowsePath"/> is used.</param>
-/// <param name="BrowsePath">The browse path, or null.</param>
-/// <param name="IndexRange">The OPC UA index range, or null.</param>
-/// <param name="GroupConfig">The tag group's acquisition settings (mode, queue, deadband).</param>
-/// <param name="Interval">The group's interval (poll, or subscription publishing).</param>
-/// <param name="UnitFromServer">Read the unit from the node's EngineeringUnits property.</param>
-public sealed record OpcUaTag(
-    string Source,
-    string Machine,
-    string Group,
-    string Tag,
-    string? NodeId,
-    string? BrowsePath,
-    string? IndexRange,
-    OpcUaGroupOptions GroupConfig,
-    TimeSpan Interval,
-    string Measurement,
-    LabelSet Labels,
-    bool UnitFromServer)
+/// <summary>
+/// One tag as the OPC UA connector reads it: a view of the configuration's own objects, not a copy. The group's part
+/// (source, machine, group, interval, options, measurement, labels) is one <see cref="SourceGroup"/> shared by the
+/// group's tags, and the address is the configuration's <see cref="OpcUaTagAddress"/> instance (which the host keeps
+/// anyway), so a tag costs the connector one small object (100,000 tags: 5.6 MB instead of 12 MB of copied fields).
+/// Equality is by value, over the same parts as ever: source, machine, group, tag, NodeId, browse path, index range,
+/// group options, interval, measurement, labels, unitFromServer, structure and fields.
+/// </summary>
+public sealed class OpcUaTag : IEquatable<OpcUaTag>
 {
+    private readonly SourceGroup _group;
+    private readonly OpcUaTagAddress _address;
+
+    /// <param name="NodeId">The NodeId text, or null when <paramref name="BrowsePath"/> is used.</param>
+    /// <param name="BrowsePath">The browse path, or null.</param>
+    /// <param name="IndexRange">The OPC UA index range, or null.</param>
+    /// <param name="GroupConfig">The tag group's acquisition settings (mode, queue, deadband).</param>
+    /// <param name="Interval">The group's interval (poll, or subscription publishing).</param>
+    /// <param name="UnitFromServer">Read the unit from the node's EngineeringUnits property.</param>
+    public OpcUaTag(
+        string Source,
+        string Machine,
+        string Group,
+        string Tag,
+        string? NodeId,
+        string? BrowsePath,
+        string? IndexRange,
+        OpcUaGroupOptions GroupConfig,
+        TimeSpan Interval,
+        string Measurement,
+        LabelSet Labels,
+        bool UnitFromServer)
+        : this(
+            new SourceGroup(Source, Machine, Group, Interval, GroupConfig, Measurement, Labels),
+            Tag,
+            new OpcUaTagAddress { NodeId = NodeId, Path = NodeId is null ? BrowsePath : null, IndexRange = IndexRange },
+            UnitFromServer)
+    {
+    }
+
+    private OpcUaTag(SourceGroup group, string tag, OpcUaTagAddress address, bool unitFromServer)
+    {
+        _group = group;
+        Tag = tag;
+        _address = address;
+        UnitFromServer = unitFromServer;
+    }
+
+    public string Source => _group.Source;
+
+    public string Machine => _group.Machine;
+
+    public string Group => _group.Group;
+
+    public string Tag { get; }
+
+    /// <summary>The NodeId text, or null when <see cref="BrowsePath"/> is used.</summary>
+    public string? NodeId => _address.NodeId;
+
+    /// <summary>The browse path, or null (also when a NodeId is given: the NodeId wins).</summary>
+    public string? BrowsePath => _address.NodeId is null ? _address.Path : null;
+
+    /// <summary>The OPC UA index range, or null.</summary>
+    public string? IndexRange => _address.IndexRange;
+
+    /// <summary>The tag group's acquisition settings (mode, queue, deadband).</summary>
+    public OpcUaGroupOptions GroupConfig => (OpcUaGroupOptions)_group.GroupOptions;
+
+    /// <summary>The group's interval (poll, or subscription publishing).</summary>
+    public TimeSpan Interval => _group.Interval;
+
+    public string Measurement => _group.Measurement;
+
+    public LabelSet Labels => _group.Labels;
+
+    /// <summary>Read the unit from the node's EngineeringUnits property.</summary>
+    public bool UnitFromServer { get; }
+
     /// <summary>What a value of a structured DataType becomes (`structure:`).</summary>
-    public StructureMode Structure { get; init; }
+    public StructureMode Structure { get; private init; }
 
     /// <summary>The part of a structure kept (`fields:`), or null for all of it.</summary>
-    public FieldSelection? Fields { get; init; }
+    public FieldSelection? Fields { get; private init; }
 
-    public static OpcUaTag From(SourceTag tag)
+    /// <summary>Where <see cref="SourceTagHealth"/> keeps this tag's status (checked there against its own table).</summary>
+    internal int HealthSlot { get; set; } = -1;
+
+    public static OpcUaTag From(SourceTag tag) => From(tag, new SourceGroup(tag.Source, tag.Machine, tag.Group, tag.Interval, tag.GroupOptions, tag.Measurement, tag.Labels));
+
+    /// <summary>The tags of a source, the tags of one group sharing one <see cref="SourceGroup"/>.</summary>
+    public static List<OpcUaTag> From(IReadOnlyList<SourceTag> tags)
+    {
+        var groups = new Dictionary<SourceGroup, SourceGroup>();
+        var result = new List<OpcUaTag>(tags.Count);
+        SourceGroup? last = null;
+        foreach (var tag in tags)
+        {
+            // A group's tags come one after the other: most tags reuse the previous tag's group without a lookup.
+            if (last is null || !IsOf(last, tag))
+            {
+                var group = new SourceGroup(tag.Source, tag.Machine, tag.Group, tag.Interval, tag.GroupOptions, tag.Measurement, tag.Labels);
+                if (!groups.TryGetValue(group, out last))
+                {
+                    groups[group] = last = group;
+                }
+            }
+
+            result.Add(From(tag, last));
+        }
+
+        return result;
+    }
+
+    private static bool IsOf(SourceGroup group, SourceTag tag) =>
+        string.Equals(group.Machine, tag.Machine, StringComparison.Ordinal)
+        && string.Equals(group.Group, tag.Group, StringComparison.Ordinal)
+        && string.Equals(group.Source, tag.Source, StringComparison.Ordinal)
+        && group.Interval == tag.Interval
+        && Equals(group.GroupOptions, tag.GroupOptions)
+        && string.Equals(group.Measurement, tag.Measurement, StringComparison.Ordinal)
+        && Equals(group.Labels, tag.Labels);
+
+    private static OpcUaTag From(SourceTag tag, SourceGroup group)
     {
         var address = (OpcUaTagAddress)tag.Address;
-        return new OpcUaTag(
-            tag.Source,
-            tag.Machine,
-            tag.Group,
-            tag.Tag,
-            address.NodeId,
-            address.NodeId is null ? address.Path : null,
-            address.IndexRange,
-            (OpcUaGroupOptions)tag.GroupOptions,
-            tag.Interval,
-            tag.Measurement,
-            tag.Labels,
-            tag.UnitFromDevice)
+        _ = (OpcUaGroupOptions)tag.GroupOptions; // a wrong options type fails here, as it did when the options were copied
+        return new OpcUaTag(group, tag.Tag, address, tag.UnitFromDevice)
         {
             Structure = address.Structure switch
             {
@@ -78,4 +162,28 @@ public sealed record OpcUaTag(
             Fields = FieldSelection.From(address.Fields),
         };
     }
+
+    public bool Equals(OpcUaTag? other) =>
+        other is not null
+        && (ReferenceEquals(this, other)
+            || (string.Equals(Source, other.Source, StringComparison.Ordinal)
+                && string.Equals(Machine, other.Machine, StringComparison.Ordinal)
+                && string.Equals(Group, other.Group, StringComparison.Ordinal)
+                && string.Equals(Tag, other.Tag, StringComparison.Ordinal)
+                && string.Equals(NodeId, other.NodeId, StringComparison.Ordinal)
+                && string.Equals(BrowsePath, other.BrowsePath, StringComparison.Ordinal)
+                && string.Equals(IndexRange, other.IndexRange, StringComparison.Ordinal)
+                && Equals(GroupConfig, other.GroupConfig)
+                && Interval == other.Interval
+                && string.Equals(Measurement, other.Measurement, StringComparison.Ordinal)
+                && Equals(Labels, other.Labels)
+                && UnitFromServer == other.UnitFromServer
+                && Structure == other.Structure
+                && Equals(Fields, other.Fields)));
+
+    public override bool Equals(object? obj) => Equals(obj as OpcUaTag);
+
+    public override int GetHashCode() => HashCode.Combine(Machine, Group, Tag, NodeId, BrowsePath);
+
+    public override string ToString() => $"{Source}/{Machine}/{Group}/{Tag} ({NodeId ?? BrowsePath})";
 }

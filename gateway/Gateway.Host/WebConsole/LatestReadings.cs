@@ -9,7 +9,9 @@ namespace Gateway.Host.WebConsole;
 /// </summary>
 /// <remarks>
 /// On the hot path: two dictionary lookups and a reference write per reading; a trend point is kept at most every
-/// <see cref="TrendStep"/>, so a tag costs at most <see cref="TrendPoints"/> points (a few kB per machine).
+/// <see cref="TrendStep"/>, so a tag costs at most <see cref="TrendPoints"/> points (16 bytes each), and the points
+/// are held in an array grown as they come: a tag whose value never changes, or a gateway in its first minutes, does
+/// not hold 1.9 kB of empty trend per tag (10,000 tags: 19 MB).
 /// </remarks>
 public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
 {
@@ -49,7 +51,9 @@ public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
 /// <summary>One tag: its latest reading and the trend of its numeric values.</summary>
 public sealed class LatestTag
 {
-    private readonly (DateTime At, double Value)[] _trend = new (DateTime, double)[LatestReadings.TrendPoints];
+    private const int FirstTrendPoints = 8;
+    private readonly Lock _trendLock = new();
+    private (DateTime At, double Value)[] _trend = [];
     private int _next;
     private int _count;
     private Reading? _latest;
@@ -64,12 +68,25 @@ public sealed class LatestTag
             return;
         }
 
-        lock (_trend)
+        lock (_trendLock)
         {
             var last = _count == 0 ? default : _trend[(_next + _trend.Length - 1) % _trend.Length];
             if (_count > 0 && reading.Timestamp - last.At < LatestReadings.TrendStep)
             {
                 return;
+            }
+
+            if (_count == _trend.Length && _trend.Length < LatestReadings.TrendPoints)
+            {
+                // Full but not at its final size: the points so far are oldest first from 0, the next goes after them.
+                var grown = new (DateTime, double)[Math.Min(LatestReadings.TrendPoints, Math.Max(FirstTrendPoints, _trend.Length * 2))];
+                for (var i = 0; i < _count; i++)
+                {
+                    grown[i] = _trend[(_next + i) % _trend.Length];
+                }
+
+                _trend = grown;
+                _next = _count;
             }
 
             _trend[_next] = (reading.Timestamp, number);
@@ -81,7 +98,7 @@ public sealed class LatestTag
     /// <summary>The trend points, oldest first.</summary>
     public IReadOnlyList<(DateTime At, double Value)> Trend()
     {
-        lock (_trend)
+        lock (_trendLock)
         {
             var points = new List<(DateTime, double)>(_count);
             for (var i = 0; i < _count; i++)

@@ -17,7 +17,7 @@ public sealed class Subscription
     public const int DefaultItemsPerCall = 1000;
 
     private readonly SessionSubscriptions _owner;
-    private readonly Dictionary<uint, MonitoredItem> _items = [];
+    private readonly MonitoredItemTable _items = new();
     private readonly Lock _itemsLock = new();
     private readonly SharedTerms _sharedTerms = new();
     private int _itemsPerCall;
@@ -126,7 +126,11 @@ public sealed class Subscription
         lock (_itemsLock)
         {
             // Sized once for the whole call: a table grown one doubling at a time ends up to twice as large as needed.
-            _items.EnsureCapacity(_items.Count + items.Count);
+            if (items.Count > 0)
+            {
+                _items.Reserve(items.Max(i => i.RequestedParameters.ClientHandle), items.Count);
+            }
+
             for (var i = 0; i < items.Count; i++)
             {
                 outcome[i] = results[i] ?? new MonitoredItemCreateResult { StatusCode = new StatusCode(StatusCodes.BadUnknownResponse) };
@@ -134,7 +138,7 @@ public sealed class Subscription
                 {
                     var asked = items[i];
                     var terms = _sharedTerms.Share(MonitoredItemTerms.Of(asked, outcome[i]));
-                    _items[asked.RequestedParameters.ClientHandle] = new MonitoredItem(asked.RequestedParameters.ClientHandle, outcome[i].MonitoredItemId, asked.ItemToMonitor.NodeId, terms);
+                    _items.Set(new MonitoredItem(asked.RequestedParameters.ClientHandle, outcome[i].MonitoredItemId, asked.ItemToMonitor.NodeId, terms));
                 }
             }
         }
@@ -160,10 +164,10 @@ public sealed class Subscription
         {
             for (var i = 0; i < items.Count; i++)
             {
-                if (outcome[i].StatusCode.IsGood && _items.TryGetValue(items[i].ClientHandle, out var item))
+                if (outcome[i].StatusCode.IsGood && _items.TryGet(items[i].ClientHandle, out var item))
                 {
                     var terms = _sharedTerms.Share(item.Terms.Modified(items[i], outcome[i]));
-                    _items[item.ClientHandle] = new MonitoredItem(item.ClientHandle, item.MonitoredItemId, item.NodeId, terms);
+                    _items.Set(new MonitoredItem(item.ClientHandle, item.MonitoredItemId, item.NodeId, terms));
                 }
             }
         }
@@ -242,7 +246,7 @@ public sealed class Subscription
     {
         lock (_itemsLock)
         {
-            return _items.TryGetValue(clientHandle, out var item) ? item.MonitoredItemId : 0;
+            return _items.TryGet(clientHandle, out var item) ? item.MonitoredItemId : 0;
         }
     }
 
