@@ -18,7 +18,7 @@ public sealed partial class ClientSecureChannel
     private bool _deadlinesClosed;
 
     /// <summary>A request waiting for its answer; <see cref="DueMs"/> (Environment.TickCount64) once it was written.</summary>
-    private sealed class PendingRequest(string service, TimeSpan timeout)
+    private sealed class PendingRequest(Type requestType, TimeSpan timeout)
     {
         private long _dueMs = long.MaxValue;
 
@@ -31,7 +31,7 @@ public sealed partial class ClientSecureChannel
         }
 
         public UaServiceException TimedOut(string endpointUrl) =>
-            new(StatusCodes.BadTimeout, $"{endpointUrl}: no answer to {service} within {timeout.TotalSeconds:0.#} s");
+            new(StatusCodes.BadTimeout, $"{endpointUrl}: no answer to {requestType.Name.Replace("Request", "", StringComparison.Ordinal)} within {timeout.TotalSeconds:0.#} s");
     }
 
     /// <summary>The request's timeout starts now (it was written): the channel's timer fires by its deadline.</summary>

@@ -194,7 +194,7 @@ public sealed partial class ClientSecureChannel : IAsyncDisposable
         request.RequestHeader.Timestamp = DateTime.UtcNow;
         request.RequestHeader.TimeoutHint = (uint)Math.Min(uint.MaxValue, timeout.TotalMilliseconds);
         var requestId = (uint)Interlocked.Increment(ref _requestId);
-        var pending = new PendingRequest(request.GetType().Name.Replace("Request", "", StringComparison.Ordinal), timeout);
+        var pending = new PendingRequest(request.GetType(), timeout); // the service's name is made only for a timeout's message
         _pending[requestId] = pending;
         try
         {
