@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Gateway.OpcUa.Client;
 using Gateway.OpcUa.SecureChannel;
-using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Services;
 using Gateway.OpcUa.Status;
 using Gateway.OpcUa.Types;
@@ -15,12 +14,12 @@ namespace Gateway.OpcUa.Server.Tests;
 /// </summary>
 public sealed class ClientRequestTimeoutTests
 {
-    private static readonly NodeId Pressure = new(2, "line/pressure");
+    private static readonly NodeId Pressure = PressureServer.Pressure;
 
     [Fact]
     public async Task UnansweredRequestsTimeOutAtTheirOwnDeadlinesWhileALongerOneWaits()
     {
-        await using var server = await StartServerAsync();
+        await using var server = await PressureServer.StartAsync();
         await using var relay = MutingRelay.Start(server.Port);
         var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{relay.Port}", new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero });
         try
@@ -55,7 +54,7 @@ public sealed class ClientRequestTimeoutTests
     [Fact]
     public async Task CancellingTheCallerStillThrowsOperationCanceledNotBadTimeout()
     {
-        await using var server = await StartServerAsync();
+        await using var server = await PressureServer.StartAsync();
         await using var relay = MutingRelay.Start(server.Port);
         await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{relay.Port}", new OpcUaClientOptions { KeepAliveInterval = TimeSpan.Zero });
         relay.Muted = true;
@@ -66,19 +65,6 @@ public sealed class ClientRequestTimeoutTests
     }
 
     private static ReadRequest ReadPressure() => new() { NodesToRead = [new ReadValueId(Pressure)], TimestampsToReturn = TimestampsToReturn.Neither };
-
-    private static async Task<UaServer> StartServerAsync()
-    {
-        var options = new UaServerOptions { Port = 0, BindAddress = "127.0.0.1" };
-        var space = new UaAddressSpace(options.ApplicationUri, options.Limits);
-        var ns = space.RegisterNamespace("urn:test");
-        space.AddFolder(StandardIds.ObjectsFolder, new NodeId(ns, "line"), new QualifiedName(ns, "line"));
-        space.AddVariable(new NodeId(ns, "line"), new VariableNode(Pressure, new QualifiedName(ns, "pressure"), new LocalizedText("pressure"), StandardIds.Double))
-            .SetValue(Variant.From(4.2), DateTime.UtcNow);
-        var server = new UaServer(space, options);
-        await server.StartAsync();
-        return server;
-    }
 
     /// <summary>Passes bytes both ways; while muted it swallows what the server sends (the client hears nothing).</summary>
     private sealed class MutingRelay : IAsyncDisposable

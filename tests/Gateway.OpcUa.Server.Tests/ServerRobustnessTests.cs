@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using Gateway.OpcUa.Client;
-using Gateway.OpcUa.Server.AddressSpace;
 using Gateway.OpcUa.Types;
 
 namespace Gateway.OpcUa.Server.Tests;
@@ -9,21 +8,7 @@ namespace Gateway.OpcUa.Server.Tests;
 /// <summary>Malformed input closes that connection with an Error message; the server keeps serving everyone else.</summary>
 public sealed class ServerRobustnessTests
 {
-    private static readonly NodeId Pressure = new(2, "line/pressure");
-
-    /// <summary>A real server on a free loopback port, with one variable to read once the attacks are over.</summary>
-    private static async Task<UaServer> StartServerAsync()
-    {
-        var options = new UaServerOptions { Port = 0 };
-        var space = new UaAddressSpace(options.ApplicationUri, options.Limits);
-        var ns = space.RegisterNamespace("urn:test");
-        space.AddFolder(StandardIds.ObjectsFolder, new NodeId(ns, "line"), new QualifiedName(ns, "line"));
-        space.AddVariable(new NodeId(ns, "line"), new VariableNode(Pressure, new QualifiedName(ns, "pressure"), new LocalizedText("pressure"), StandardIds.Double))
-            .SetValue(Variant.From(4.2), DateTime.UtcNow);
-        var server = new UaServer(space, options);
-        await server.StartAsync();
-        return server;
-    }
+    private static readonly NodeId Pressure = PressureServer.Pressure;
 
     private static byte[] Hello()
     {
@@ -87,7 +72,7 @@ public sealed class ServerRobustnessTests
     [Fact]
     public async Task GarbageAfterHelloGetsAnErrorAndTheServerStillServes()
     {
-        await using var server = await StartServerAsync();
+        await using var server = await PressureServer.StartAsync();
 
         // An OPN chunk whose body is cut short: the decoder runs out of bytes.
         var opn = new byte[20];
