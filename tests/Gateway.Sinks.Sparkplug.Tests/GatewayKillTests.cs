@@ -57,9 +57,11 @@ public sealed class GatewayKillTests
         {
             messages = await host.WaitForAsync(
                 m => m.OfType("NBIRTH").Count() == 2 && m.SkipWhile(x => x.Type() != "NDEATH").OfType("DDATA").Count() >= 4
-                    && RebornDevices(m).IsSupersetOf(devices),
+                    && RebornDevices(m).IsSupersetOf(devices)
+                    // A CNC may be born first with its machine-state metrics and again once its OPC UA data arrives.
+                    && m.SkipWhile(x => x.Type() != "NDEATH").OfType("DBIRTH").SelectMany(b => b.Metrics()).Any(IsSpindleSpeed),
                 Patience,
-                "the new session's birth and data\n" + gateway.Output);
+                "the new session's birth and data, and a CNC born again with its spindle speed\n" + gateway.Output);
             RunningProgram.Signal(gateway.Id, "TERM");
             await gateway.WaitForExitAsync(TimeSpan.FromSeconds(30));
         }
