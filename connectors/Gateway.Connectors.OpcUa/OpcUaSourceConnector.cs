@@ -200,10 +200,13 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         var client = session.Client;
         using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         UaException? lostBecause = null;
+        // Both handlers run on the stack's threads (the receive loop, the Publish loop) and may still be running when
+        // this attempt has ended and disposed `lost`: the channel fails the waiting requests before it raises
+        // ConnectionLost, so the session can end in between. Cancelling then has nothing left to stop.
         void OnLost(UaException e)
         {
             lostBecause = e;
-            lost.Cancel();
+            CancelIfRunning(lost);
         }
 
         // The server's namespaces moved inside this session: every `nsu=` NodeId, browse path and encoding id resolved
@@ -214,7 +217,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         {
             _structures = null;
             namespacesMoved = (before, after);
-            lost.Cancel();
+            CancelIfRunning(lost);
         }
 
         client.ConnectionLost += OnLost;
@@ -363,6 +366,18 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         SetState(ConnectionState.Faulted);
         await MarkBadAsync(output, StatusCodes.BadNotConnected, CancellationToken.None);
         throw lostBecause ?? new UaTransportException(StatusCodes.BadConnectionClosed, $"{_source.Endpoint}: the session ended");
+    }
+
+    private static void CancelIfRunning(CancellationTokenSource attempt)
+    {
+        try
+        {
+            attempt.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session attempt already ended.
+        }
     }
 
     private long _namespaceChanges;

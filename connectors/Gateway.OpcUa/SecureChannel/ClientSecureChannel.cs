@@ -498,7 +498,9 @@ public sealed partial class ClientSecureChannel : IAsyncDisposable
         await _connection.DisposeAsync();
         if (_receiveLoop is not null)
         {
-            await _receiveLoop;
+            // The loop reports its own faults through Fault; what else could end it is a Faulted handler's exception,
+            // and closing a channel must not fail for that (a session's recovery disposes the old client here).
+            await _receiveLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         Fail(new UaTransportException(StatusCodes.BadSecureChannelClosed, $"{EndpointUrl}: the secure channel was closed"));

@@ -268,6 +268,45 @@ public sealed class SessionSubscriptionsAgainstNodeOpcUaTests(CountersServerFixt
     }
 
     [Fact]
+    public async Task A_connection_lost_handler_that_throws_neither_fails_the_recovery_nor_the_close()
+    {
+        // The connector's handler once threw ObjectDisposedException (its session attempt had ended just before the event
+        // came): the exception ended the old channel's receive loop, and disposing that channel in the recovery rethrew
+        // it, which stopped the whole source.
+        using var timeout = new CancellationTokenSource(Patience * 2);
+        await using var relay = TcpRelay.Start(Server.Port);
+        var endpoint = $"opc.tcp://127.0.0.1:{relay.Port}";
+        var client = await OpcUaClient.ConnectAsync(endpoint, Options(), timeout.Token);
+        var subscriptions = new SessionSubscriptions(client);
+        var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.ConnectionLost += _ =>
+        {
+            raised.TrySetResult();
+            throw new ObjectDisposedException("a session attempt that already ended");
+        };
+        try
+        {
+            var subscription = await subscriptions.CreateAsync(Fast, new CountingHandler().HandleAsync, timeout.Token);
+            await subscription.AddItemsAsync(Counters(2), cancellationToken: timeout.Token);
+            var run = subscriptions.RunAsync(timeout.Token);
+
+            relay.AbortAll();
+            await Assert.ThrowsAnyAsync<UaTransportException>(() => run);
+            await raised.Task.WaitAsync(timeout.Token);
+            var recovery = await subscriptions.RecoverAsync(ct => OpcUaClient.ConnectAsync(endpoint, Options(), ct), recreate: true, timeout.Token);
+
+            Assert.Equal(RecoveryPath.Reactivated, recovery.Path);
+            Assert.Equal(1, client.Reactivations);
+            Assert.Null(client.Channel.Fault);
+            await subscription.DeleteAsync(timeout.Token);
+        }
+        finally
+        {
+            await subscriptions.Client.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task After_a_cut_longer_than_the_session_timeout_the_subscription_is_transferred_to_a_new_session_and_no_change_is_lost()
     {
         using var timeout = new CancellationTokenSource(Patience * 3);
