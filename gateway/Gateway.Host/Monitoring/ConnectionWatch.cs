@@ -22,7 +22,7 @@ public sealed class ConnectionWatch
     {
         foreach (var source in runtime.Sources)
         {
-            Observe("source/" + source.Config.Name, source.Connector.State);
+            Observe("source/" + source.Config.Name, source.State);
         }
 
         foreach (var sink in runtime.Sinks)

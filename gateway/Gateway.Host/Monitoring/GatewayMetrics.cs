@@ -38,6 +38,7 @@ public sealed class GatewayMetrics
     private readonly Gauge _threads;
     private readonly ConnectionWatch? _connections;
     private readonly Counter _sourceReconnects;
+    private readonly Counter _sourceRestarts;
     private readonly Counter _sinkReconnects;
     private readonly MetricFactory _factory;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Part), Collector> _reported = new();
@@ -75,6 +76,7 @@ public sealed class GatewayMetrics
         _residentBytes = factory.CreateGauge("gateway_process_resident_memory_bytes", "Resident memory of the gateway process.");
         _threads = factory.CreateGauge("gateway_process_threads", "Threads of the gateway process.");
         _sourceReconnects = factory.CreateCounter("gateway_source_reconnects_total", "Times the source came back after its connection was lost.", "source");
+        _sourceRestarts = factory.CreateCounter("gateway_source_restarts_total", "Times the source's connector stopped unexpectedly (a bug, logged with its stack) and was started again.", "source");
         _sinkReconnects = factory.CreateCounter("gateway_sink_reconnects_total", "Times the sink came back after its connection was lost.", "sink");
         Registry.AddBeforeCollectCallback(Update);
     }
@@ -99,8 +101,9 @@ public sealed class GatewayMetrics
         var now = DateTime.UtcNow;
         foreach (var source in runtime.Sources)
         {
-            _sourceConnected.WithLabels(source.Config.Name).Set(source.Connector.State == ConnectionState.Connected ? 1 : 0);
+            _sourceConnected.WithLabels(source.Config.Name).Set(source.State == ConnectionState.Connected ? 1 : 0);
             Copy(source.Connector, "source", source.Config.Name);
+            _sourceRestarts.WithLabels(source.Config.Name).IncTo(source.Restarts);
 
             if (_connections is not null)
             {
@@ -197,8 +200,8 @@ public sealed class GatewayMetrics
         var sources = new List<SourceHealth>();
         foreach (var source in runtime.Sources)
         {
-            var state = source.Connector.State;
-            var problem = state == ConnectionState.Connected ? null : source.Connector.Problem;
+            var state = source.State;
+            var problem = state == ConnectionState.Connected ? null : source.Problem;
             if (state != ConnectionState.Connected)
             {
                 // "Connecting" alone does not say why: the last error and since when (connection refused, whose timeout).

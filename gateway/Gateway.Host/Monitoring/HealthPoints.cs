@@ -31,7 +31,7 @@ public static class HealthPoints
             points.Add(Point(
                 [Tag("source", name)],
                 Int("readings_in", machines.Values.Sum(m => m.Readings)),
-                Int("source_connected", source.Connector.State == ConnectionState.Connected ? 1 : 0),
+                Int("source_connected", source.State == ConnectionState.Connected ? 1 : 0),
                 Int("reconnects", watch.SourceReconnects(name))));
             foreach (var (machine, activity) in machines)
             {

@@ -148,25 +148,93 @@ public sealed class GatewayRuntime : IAsyncDisposable
             GroupsOf(source));
         var connector = plugin.Create(source.Name, source.Options!, tags, context);
         var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline);
-        var stop = new CancellationTokenSource();
-        var task = Task.Run(
-            async () =>
+        var running = new RunningSource(source, connector, activity, new CancellationTokenSource());
+        running.Task = Task.Run(() => SuperviseAsync(running, () => plugin.Create(source.Name, source.Options!, tags, context)), CancellationToken.None);
+        _sources[source.Name] = running;
+    }
+
+    /// <summary>A run that lasted this long was healthy: the next unexpected stop starts the restart delay afresh.</summary>
+    internal static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(5);
+
+    /// <summary>The wait before restart number <paramref name="consecutive"/> (1, 2, 4 ... s, at most a minute).</summary>
+    internal static TimeSpan RestartDelay(int consecutive) => TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(consecutive - 1, 6)));
+
+    /// <summary>
+    /// Runs a source's connector until the source is stopped. A connector must not end on its own (device faults are
+    /// its to retry); one that does, with an exception from a bug or by returning, would leave the machine unread on a
+    /// gateway nobody watches: it is logged, replaced by a fresh instance (the old one disposed, so no session or socket
+    /// is left behind) and run again after a delay that grows while it keeps failing.
+    /// </summary>
+    private async Task SuperviseAsync(RunningSource running, Func<ISourceConnector> create)
+    {
+        var name = running.Config.Name;
+        var consecutive = 0;
+        while (true)
+        {
+            var started = _time.GetTimestamp();
+            Exception? error = null;
+            try
+            {
+                await running.Connector.RunAsync(running.Activity, running.Stop.Token);
+            }
+            catch (OperationCanceledException) when (running.Stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+
+            if (running.Stop.IsCancellationRequested)
+            {
+                return;
+            }
+
+            consecutive = _time.GetElapsedTime(started) >= HealthyRun ? 1 : consecutive + 1;
+            var delay = RestartDelay(consecutive);
+            running.CountRestart(error?.Message ?? "it returned without being stopped", _time.GetUtcNow());
+            // Until the new one runs, the source says Faulted (the stopped one may still say Connected).
+            running.Restarting = true;
+            _logger.LogError(
+                error,
+                "Source {Source}: the connector stopped unexpectedly ({Reason}); the other sources keep running, and this one starts again in {Delay} s (restart {Restart})",
+                name,
+                error?.Message ?? "it returned without being stopped",
+                delay.TotalSeconds,
+                running.Restarts);
+            try
+            {
+                await running.Connector.DisposeAsync();
+            }
+            catch (Exception e)
+            {
+                _logger.LogWarning("Source {Source}: disposing the stopped connector failed: {Message}", name, e.Message);
+            }
+
+            while (true)
             {
                 try
                 {
-                    await connector.RunAsync(activity, stop.Token);
+                    await Task.Delay(delay, _time, running.Stop.Token);
                 }
-                catch (OperationCanceledException) when (stop.IsCancellationRequested)
+                catch (OperationCanceledException)
                 {
+                    return;
+                }
+
+                try
+                {
+                    running.Replace(create());
+                    break;
                 }
                 catch (Exception e)
                 {
-                    // A connector must not throw for device faults; if one does, the others keep running.
-                    _logger.LogError(e, "Source {Source}: the connector stopped unexpectedly", source.Name);
+                    // Creating it worked at start; if it fails now, the next round tries again.
+                    delay = RestartDelay(++consecutive);
+                    _logger.LogError(e, "Source {Source}: creating the connector again failed; trying again in {Delay} s", name, delay.TotalSeconds);
                 }
-            },
-            CancellationToken.None);
-        _sources[source.Name] = new RunningSource(source, connector, activity, stop, task);
+            }
+        }
     }
 
     private async Task StopSourceAsync(string name)
@@ -178,7 +246,12 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
         await running.Stop.CancelAsync();
         await running.Task;
-        await running.Connector.DisposeAsync();
+        if (!running.Restarting)
+        {
+            // (a source stopped while waiting to restart has disposed its connector already)
+            await running.Connector.DisposeAsync();
+        }
+
         running.Stop.Dispose();
     }
 
@@ -275,4 +348,55 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
 public sealed record RunningSink(SinkConfig Config, ISink Sink, SinkDeliveryLoop Loop, Task DeliveryTask);
 
-public sealed record RunningSource(SourceConfig Config, ISourceConnector Connector, SourceActivity Activity, CancellationTokenSource Stop, Task Task);
+/// <summary>A running source: its configuration, its current connector (a new one after a restart), its activity.</summary>
+public sealed class RunningSource(SourceConfig config, ISourceConnector connector, SourceActivity activity, CancellationTokenSource stop)
+{
+    private ISourceConnector _connector = connector;
+    private long _restarts;
+    private string? _lastRestartReason;
+    private bool _restarting;
+    private HealthProblem? _restartProblem;
+
+    public SourceConfig Config { get; } = config;
+
+    /// <summary>The connector running now; the supervisor replaces it after an unexpected stop.</summary>
+    public ISourceConnector Connector => Volatile.Read(ref _connector);
+
+    public SourceActivity Activity { get; } = activity;
+
+    public CancellationTokenSource Stop { get; } = stop;
+
+    /// <summary>The supervisor: runs the connector until the source is stopped (see GatewayRuntime.SuperviseAsync).</summary>
+    public Task Task { get; internal set; } = Task.CompletedTask;
+
+    /// <summary>Times the connector stopped unexpectedly and was started again.</summary>
+    public long Restarts => Interlocked.Read(ref _restarts);
+
+    /// <summary>Why the connector last stopped unexpectedly; null if it never did.</summary>
+    public string? LastRestartReason => Volatile.Read(ref _lastRestartReason);
+
+    /// <summary>What is wrong now: the restart's reason while the source waits to start again, else the connector's.</summary>
+    public HealthProblem? Problem => Restarting && Volatile.Read(ref _restartProblem) is { } restart ? restart : Connector.Problem;
+
+    internal void CountRestart(string reason, DateTimeOffset now)
+    {
+        Volatile.Write(ref _lastRestartReason, reason);
+        Volatile.Write(ref _restartProblem, new HealthProblem($"the connector stopped unexpectedly ({reason}) and is started again after a delay", now));
+        Interlocked.Increment(ref _restarts);
+    }
+
+    /// <summary>The connection state: the connector's, or Faulted while it waits to be started again.</summary>
+    public ConnectionState State => Volatile.Read(ref _restarting) ? ConnectionState.Faulted : Connector.State;
+
+    internal bool Restarting
+    {
+        get => Volatile.Read(ref _restarting);
+        set => Volatile.Write(ref _restarting, value);
+    }
+
+    internal void Replace(ISourceConnector next)
+    {
+        Volatile.Write(ref _connector, next);
+        Restarting = false;
+    }
+}

@@ -56,6 +56,10 @@ public sealed class CounterSourceOptions
     [Range(1, 1000)]
     [Description("How much a register grows per read.")]
     public int Step { get; set; } = 1;
+
+    [Range(0, 1_000_000)]
+    [Description("The connector throws after this many intervals (0: never): a stand-in for a connector bug.")]
+    public int CrashAfter { get; set; }
 }
 
 public sealed class CounterGroupOptions
@@ -104,8 +108,14 @@ internal sealed class CounterSourceConnector(string name, CounterSourceOptions o
         var burst = ((CounterGroupOptions)group[0].GroupOptions).Burst;
         var next = group.ToDictionary(t => t.Tag, _ => options.Start, StringComparer.Ordinal);
         using var timer = new PeriodicTimer(group[0].Interval, time);
+        var ticks = 0;
         while (await timer.WaitForNextTickAsync(cancellationToken))
         {
+            if (options.CrashAfter > 0 && ++ticks > options.CrashAfter)
+            {
+                throw new InvalidOperationException($"counter {name} crashed after {options.CrashAfter} intervals");
+            }
+
             var now = time.GetUtcNow().UtcDateTime;
             var readings = new List<Reading>();
             foreach (var tag in group)

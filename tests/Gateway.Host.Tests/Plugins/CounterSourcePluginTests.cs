@@ -191,6 +191,65 @@ public sealed class CounterSourcePluginTests : IDisposable
         Assert.Equal(ExitCodes.Ok, await run.WaitAsync(TimeSpan.FromSeconds(60)));
     }
 
+    [Fact]
+    public async Task A_connector_that_throws_is_started_again_as_a_fresh_instance_and_its_readings_resume()
+    {
+        var mqttPort = FreePort.Next();
+        var httpPort = FreePort.Next();
+        var path = Path.Combine(_dir, "gateway.yaml");
+        // Each instance counts 100, 105, 110 and then throws: a value of 100 seen again is a new instance's first.
+        await File.WriteAllTextAsync(path, Config(
+            "    device: bench-1\n    start: 100\n    step: 5\n    crashAfter: 3",
+            sink: $"    port: {mqttPort}\n    topic: counter/{{machine}}/{{tag}}",
+            top: $"http:\n  listen: 127.0.0.1:{httpPort}"));
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        var run = GatewayHost.RunAsync(path, Plugins(), output, error, stop.Token);
+        try
+        {
+            var values = new ConcurrentQueue<long>();
+            using var subscriber = new MqttClientFactory().CreateMqttClient();
+            subscriber.ApplicationMessageReceivedAsync += e =>
+            {
+                values.Enqueue(JsonDocument.Parse(e.ApplicationMessage.ConvertPayloadToString()).RootElement.GetProperty("value").GetInt64());
+                return Task.CompletedTask;
+            };
+            await WaitUntilAsync(
+                async () =>
+                {
+                    Assert.False(run.IsCompleted, $"the gateway stopped: {error}");
+                    try
+                    {
+                        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithClientId("counter-crash-test").Build());
+                        return true;
+                    }
+                    catch (MQTTnet.Exceptions.MqttCommunicationException)
+                    {
+                        return false;
+                    }
+                },
+                TimeSpan.FromSeconds(60),
+                "the embedded broker accepting a subscriber");
+            // Retained last values are not used here: every value comes from a run that started after subscribing.
+            await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("counter/bench-1/a").Build());
+            await WaitUntilAsync(() => Task.FromResult(values.Count(v => v == 100) >= 2), TimeSpan.FromSeconds(90), "two instances' first readings (100) of tag a");
+
+            // Every instance counts from the start again, in steps of 5, never past its crash.
+            Assert.All(values, v => Assert.Contains(v, new long[] { 100, 105, 110 }));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+            var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            var restarts = Regex.Match(metrics, "gateway_source_restarts_total\\{[^}]*source=\"bench\"[^}]*\\} (\\d+)");
+            Assert.True(restarts.Success && long.Parse(restarts.Groups[1].Value, CultureInfo.InvariantCulture) >= 1, metrics);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
+
+        Assert.Equal(ExitCodes.Ok, await run.WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
     /// <summary>Waits for a condition with a generous timeout (a loaded machine), never for a fixed time.</summary>
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
     {
