@@ -80,8 +80,14 @@ public sealed class ConnectionTests
 
         // mosquitto_sub over the same TLS listener confirms what arrived.
         var receivedTask = MosquittoSubscribeOnceAsync(broker.Port, certificates, "factory/plant1/cnc1/Tag3");
-        await Task.Delay(500);
-        await sink.DeliverAsync(TestSinks.Readings(1, 10), CancellationToken.None);
+        // mosquitto_sub may take a while to start and subscribe on a busy machine: deliver again until it has a message.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        do
+        {
+            await sink.DeliverAsync(TestSinks.Readings(1, 10), CancellationToken.None);
+        }
+        while (await Task.WhenAny(receivedTask, Task.Delay(500)) != receivedTask && DateTime.UtcNow < deadline);
+
         var received = await receivedTask.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Contains("\"seq\":4", received, StringComparison.Ordinal);
     }
