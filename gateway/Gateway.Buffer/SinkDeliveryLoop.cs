@@ -35,6 +35,7 @@ public sealed class SinkDeliveryLoop
     private volatile string? _lastError;
     private volatile DeliveryState _state = DeliveryState.Stopped;
     private DateTime? _lastDeliveryUtc;
+    private CancellationToken _stopping;
 
     /// <param name="linger">
     /// After a batch that was not full, how long to let readings gather before reading the next one: readings that arrive
@@ -80,6 +81,7 @@ public sealed class SinkDeliveryLoop
     {
         // With data on disk and a synchronous sink every await below completes at once: never run the drain on the caller's thread.
         await Task.Yield();
+        _stopping = cancellationToken;
         _buffer.ReplayBacklog(_sink.Name, _sink.ReplaysBacklog);
         _buffer.Rewind(_sink.Name);
         _state = DeliveryState.Waiting;
@@ -131,7 +133,9 @@ public sealed class SinkDeliveryLoop
         new RetryOptions { Delay = retry.InitialDelay, MaxDelay = retry.MaxDelay },
         new CircuitBreakerOptions { FailureRatio = retry.BreakerFailureRatio, BreakDuration = retry.BreakDuration },
         _time,
-        handles: e => e is not OperationCanceledException,
+        // A cancellation the loop did not ask for is the sink's own timeout (HttpClient throws TaskCanceledException):
+        // a failed attempt like any other, retried, not the end of delivery.
+        handles: e => e is not OperationCanceledException || !_stopping.IsCancellationRequested,
         onRetry: args =>
         {
             var error = args.Outcome.Exception;

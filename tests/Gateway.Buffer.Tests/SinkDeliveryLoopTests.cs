@@ -53,6 +53,29 @@ public sealed class SinkDeliveryLoopTests : IDisposable
     }
 
     [Fact]
+    public async Task ASinksOwnTimeoutThrownAsACancellationIsRetriedAndDeliveryGoesOn()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "influx");
+        // HttpClient reports its timeout as TaskCanceledException, although nobody cancelled the loop.
+        var influx = new RecordingSink("influx") { Down = true, FailWith = () => new TaskCanceledException("The request was canceled due to the configured HttpClient.Timeout of 5 seconds elapsing.") };
+        var loop = new SinkDeliveryLoop(buffer, influx, FastRetry, 500, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = loop.RunAsync(stop.Token);
+        await buffer.AppendAsync(TestReadings.Range(0, 100));
+
+        await WaitUntilAsync(() => influx.Attempts >= 3, "three attempts that time out", TimeSpan.FromSeconds(30));
+        Assert.False(running.IsCompleted, $"the loop ended: {running.Exception}");
+        influx.Down = false;
+        await WaitUntilAsync(() => influx.Received.Count >= 100, "delivery once the sink answers again", TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(Enumerable.Range(0, 100).Select(i => (long)i), influx.Received.Select(TestReadings.ValueOf).Distinct());
+        Assert.True(loop.Status.FailuresByType.GetValueOrDefault("TaskCanceledException") >= 2, string.Join(",", loop.Status.FailuresByType));
+        Assert.Equal(DeliveryState.Stopped, loop.Status.State);
+    }
+
+    [Fact]
     public async Task WithALinger_ManySmallGroupsLeaveInFewBatches_AndNothingIsLost()
     {
         await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "influx");

@@ -89,6 +89,9 @@ internal sealed class RecordingSink(string name) : ISink
 
     public ConcurrentQueue<DateTime> AttemptTimes { get; } = new();
 
+    /// <summary>What a delivery throws while the sink is down; an IOException if not set.</summary>
+    public Func<Exception>? FailWith { get; init; }
+
     public bool Down
     {
         get => _down;
@@ -103,7 +106,7 @@ internal sealed class RecordingSink(string name) : ISink
         AttemptTimes.Enqueue(DateTime.UtcNow);
         if (_down)
         {
-            throw new IOException($"{Name} is down");
+            throw FailWith?.Invoke() ?? new IOException($"{Name} is down");
         }
 
         foreach (var reading in batch)
