@@ -75,6 +75,8 @@ public sealed class NormalizationPipeline : IReadingWriter
                 if (known && NormalizationRules.AreEquivalent(old.Tag.Normalize, tag.Normalize))
                 {
                     chains.Add(tag.Key, old.WithTag(tag));
+                    // A changed tag whose new rules equal a kept tag's shares the kept tag's steps.
+                    compiled.TryAdd(tag.Normalize, old.Rules);
                     continue;
                 }
 

@@ -91,6 +91,22 @@ public class SharedRulesTests
     }
 
     [Fact]
+    public void A_tag_changed_on_reload_to_the_rules_of_a_kept_tag_shares_its_steps_but_not_its_state()
+    {
+        var fixture = ThreeTags(Deadband(), new NormalizeConfig { Scale = 2 }, new NormalizeConfig());
+        Write(fixture, "speed", 10);
+        Write(fixture, "feed", 10);
+
+        fixture.Pipeline.Reconfigure([Tag("cnc1", "M1", "speed", Deadband()), Tag("cnc1", "M1", "feed", Deadband()), Tag("cnc1", "M1", "load", new NormalizeConfig())]);
+
+        Assert.Same(fixture.Pipeline.RulesOf(Speed), fixture.Pipeline.RulesOf(Feed));
+        Assert.NotSame(fixture.Pipeline.StateOf(Speed), fixture.Pipeline.StateOf(Feed));
+        Assert.Null(Write(fixture, "speed", 10.5));   // speed kept its baseline
+        Assert.NotNull(Write(fixture, "feed", 10.5)); // feed starts afresh under the deadband
+        Assert.Null(Write(fixture, "feed", 11));
+    }
+
+    [Fact]
     public void A_tag_that_loses_its_skew_guard_on_reload_still_reports_its_corrections()
     {
         var fixture = new PipelineFixture(new NormalizeConfig { MaxClockSkewMs = 1000 });
