@@ -15,7 +15,8 @@ namespace Gateway.Configuration;
 /// <param name="GroupOptions">The group's keys of the source's type: the source plugin's GroupOptionsType.</param>
 /// <param name="IntervalMs">The group's read (or publishing) interval in milliseconds.</param>
 /// <param name="Measurement">The InfluxDB measurement (the group's, else the source name).</param>
-/// <param name="Normalize">The merged normalization rules (any field still null means the built-in default).</param>
+/// <param name="Normalize">The merged normalization rules (any field still null means the built-in default). The loader
+/// gives tags with equal rules one instance (see <see cref="NormalizeConfigComparer"/>): read it, never change it.</param>
 /// <param name="Labels">Gateway, source and machine labels merged (machine wins).</param>
 /// <param name="Location">Where the tag is defined, for messages.</param>
 public sealed record ResolvedTag(

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 
 using Gateway.Configuration;
+using Gateway.Configuration.Model;
 using Gateway.Core;
 using Gateway.Normalization.Steps;
 
@@ -11,7 +12,7 @@ namespace Gateway.Normalization;
 
 /// <summary>
 /// The second stage of the data path: connectors write raw readings here; each reading runs through its tag's
-/// compiled steps (see <see cref="TagChain"/> for the order) and the survivors go on to the next writer, the buffer.
+/// compiled steps (see <see cref="CompiledRules"/> for the order) and the survivors go on to the next writer, the buffer.
 /// A reading's rules are found by (source, machine, tag); a reading of an unknown tag passes with the defaults.
 /// </summary>
 public sealed class NormalizationPipeline : IReadingWriter
@@ -66,16 +67,26 @@ public sealed class NormalizationPipeline : IReadingWriter
         {
             var previous = _chains;
             var chains = new Dictionary<TagKey, TagChain>(list.Count);
+            // Compiled once per distinct set of rules and shared by the tags that have it (issue 26, memory).
+            var compiled = new Dictionary<NormalizeConfig, CompiledRules>(NormalizeConfigComparer.Instance);
             foreach (var tag in list)
             {
-                if (previous.TryGetValue(tag.Key, out var old) && NormalizationRules.AreEquivalent(old.Tag.Normalize, tag.Normalize))
+                var known = previous.TryGetValue(tag.Key, out var old);
+                if (known && NormalizationRules.AreEquivalent(old.Tag.Normalize, tag.Normalize))
                 {
                     chains.Add(tag.Key, old.WithTag(tag));
+                    // A changed tag whose new rules equal a kept tag's shares the kept tag's steps.
+                    compiled.TryAdd(tag.Normalize, old.Rules);
+                    continue;
                 }
-                else
+
+                if (!compiled.TryGetValue(tag.Normalize, out var rules))
                 {
-                    chains.Add(tag.Key, TagChain.Compile(tag, _counters, old?.Counters ?? new TagCounters(), _logger));
+                    rules = CompiledRules.Compile(tag.Normalize, _counters, _logger);
+                    compiled.Add(tag.Normalize, rules);
                 }
+
+                chains.Add(tag.Key, TagChain.Start(tag, rules, known ? old.State : null));
             }
 
             _chains = chains.ToFrozenDictionary();
@@ -140,7 +151,12 @@ public sealed class NormalizationPipeline : IReadingWriter
         var byTag = new Dictionary<TagKey, long>();
         foreach (var (key, chain) in _chains)
         {
-            var corrections = Interlocked.Read(ref chain.Counters.ClockSkewCorrections);
+            if (chain.State?.Counters is not { } counters)
+            {
+                continue;
+            }
+
+            var corrections = Interlocked.Read(ref counters.ClockSkewCorrections);
             if (corrections > 0)
             {
                 byTag.Add(key, corrections);
@@ -166,7 +182,13 @@ public sealed class NormalizationPipeline : IReadingWriter
     }
 
     /// <summary>The steps a configured tag runs, in order (null for an unknown tag); for diagnostics and tests.</summary>
-    public IReadOnlyList<string>? DescribeSteps(TagKey tag) => _chains.TryGetValue(tag, out var chain) ? chain.StepNames : null;
+    public IReadOnlyList<string>? DescribeSteps(TagKey tag) => _chains.TryGetValue(tag, out var chain) ? chain.Rules.StepNames : null;
+
+    /// <summary>The compiled rules a tag runs (shared by the tags with equal rules); for tests.</summary>
+    internal CompiledRules? RulesOf(TagKey tag) => _chains.TryGetValue(tag, out var chain) ? chain.Rules : null;
+
+    /// <summary>What a tag remembers (null when its rules remember nothing, or for an unknown tag); for tests.</summary>
+    internal TagState? StateOf(TagKey tag) => _chains.TryGetValue(tag, out var chain) ? chain.State : null;
 
     private Reading? Normalize(Reading reading, FrozenDictionary<TagKey, TagChain> chains, ref DateTime now)
     {
@@ -203,7 +225,7 @@ public sealed class NormalizationPipeline : IReadingWriter
             }
 
             var fallback = new ReadingDraft(reading, gatewayTimestamp);
-            TimestampStep.Default.Apply(ref fallback);
+            TimestampStep.ApplyDefault(ref fallback);
             return fallback.ToReading(chain.Tag);
         }
     }
@@ -219,7 +241,7 @@ public sealed class NormalizationPipeline : IReadingWriter
         }
 
         var draft = new ReadingDraft(reading, gatewayTimestamp);
-        TimestampStep.Default.Apply(ref draft);
+        TimestampStep.ApplyDefault(ref draft);
         return draft.ToReading(null);
     }
 }

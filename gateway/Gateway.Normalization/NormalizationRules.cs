@@ -1,5 +1,3 @@
-using System.Reflection;
-
 using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Configuration.Validation;
@@ -17,8 +15,6 @@ public sealed record NormalizationProblem(TagKey Tag, SourceLocation? Location, 
 /// <summary>Checks and compares merged normalization rules.</summary>
 public static class NormalizationRules
 {
-    private static readonly PropertyInfo[] RuleProperties = typeof(NormalizeConfig).GetProperties(BindingFlags.Public | BindingFlags.Instance);
-
     /// <summary>
     /// Every problem in the tags' rules that the YAML binder's attributes cannot see (enum keys that are not whole
     /// numbers, a tag defined twice, ...). An empty list means <see cref="NormalizationPipeline"/> accepts them.
@@ -64,29 +60,6 @@ public static class NormalizationRules
     {
         ArgumentNullException.ThrowIfNull(left);
         ArgumentNullException.ThrowIfNull(right);
-        if (ReferenceEquals(left, right))
-        {
-            return true;
-        }
-
-        foreach (var property in RuleProperties)
-        {
-            var a = property.GetValue(left);
-            var b = property.GetValue(right);
-            if (a is IReadOnlyDictionary<string, string> mapA && b is IReadOnlyDictionary<string, string> mapB)
-            {
-                if (mapA.Count != mapB.Count
-                    || mapA.Any(pair => !mapB.TryGetValue(pair.Key, out var other) || !string.Equals(pair.Value, other, StringComparison.Ordinal)))
-                {
-                    return false;
-                }
-            }
-            else if (!Equals(a, b))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return NormalizeConfigComparer.Instance.Equals(left, right);
     }
 }

@@ -3,10 +3,25 @@ using Gateway.Core;
 namespace Gateway.Normalization;
 
 /// <summary>
-/// What one tag remembers between readings. Only touched under the tag's lock.
+/// What one tag remembers between readings, for the steps of its rules that need it (see
+/// <see cref="CompiledRules.NeedsState"/>): a tag whose rules remember nothing has none. The quality policy's and the
+/// change filters' fields are only touched under the tag's lock (the state itself); the log-once flags of the other
+/// steps tolerate a race (at worst a line is logged twice).
 /// </summary>
 internal sealed class TagState
 {
+    /// <summary>The tag's own counters; only for a tag whose rules had a skew guard, kept when its rules change.</summary>
+    public TagCounters? Counters;
+
+    /// <summary>A value of the tag could not be coerced and none has been since (one log line per episode).</summary>
+    public bool InTypeFailureEpisode;
+
+    /// <summary>A number of the tag had no name in its enum map and none has had since.</summary>
+    public bool InUnmappedEpisode;
+
+    /// <summary>The tag's timestamp is beyond maxClockSkewMs and has not been back within it since.</summary>
+    public bool InSkewEpisode;
+
     /// <summary>Whether a reading of this tag has been passed on since the rules took effect.</summary>
     public bool HasLastEmitted;
 

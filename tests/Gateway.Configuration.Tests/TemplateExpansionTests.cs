@@ -253,6 +253,60 @@ public sealed class TemplateExpansionTests : IDisposable
     }
 
     [Fact]
+    public void Tags_with_equal_merged_rules_share_one_instance_and_a_tag_with_other_rules_has_its_own()
+    {
+        _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
+            templates:
+              press:
+                groups:
+                  - name: g
+                    normalize: { unit: kN, deadbandAbsolute: 1, enum: { 0: OFF, 1: ON } }
+                    tags:
+                      - name: force
+                        nodeId: ns=2;s={machine}.Force
+                      - name: strokes
+                        nodeId: ns=2;s={machine}.Strokes
+                        normalize: { scale: 2 }
+                      - name: ram
+                        nodeId: ns=2;s={machine}.Ram
+                        normalize: { unit: kN, enum: { 1: ON, 0: OFF } }
+                      - name: mode
+                        nodeId: ns=2;s={machine}.Mode
+                        normalize: { enum: { 0: OFF, 1: RUN } }
+            sources:
+              - name: shop
+                endpoint: opc.tcp://10.0.0.5:4840
+                machines:
+                  - name: press-01
+                    template: press
+                  - name: press-02
+                    template: press
+            sinks:
+              - type: mqtt
+                name: broker
+            """);
+
+        var result = _dir.Load();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        NormalizeConfig Rules(string machine, string tag) => result.Tags.Single(t => t.Machine == machine && t.Tag == tag).Normalize;
+        // The same tag on two machines, and a tag that repeats the group's rules (its map in another order): one instance.
+        Assert.Same(Rules("press-01", "force"), Rules("press-02", "force"));
+        Assert.Same(Rules("press-01", "force"), Rules("press-01", "ram"));
+        Assert.Same(Rules("press-01", "strokes"), Rules("press-02", "strokes"));
+        // Other rules, by one field or by one name in the map: their own instance, with their own values.
+        Assert.NotSame(Rules("press-01", "force"), Rules("press-01", "strokes"));
+        Assert.Equal(2, Rules("press-01", "strokes").Scale);
+        Assert.Null(Rules("press-01", "force").Scale);
+        Assert.NotSame(Rules("press-01", "force"), Rules("press-01", "mode"));
+        Assert.Equal("RUN", Rules("press-02", "mode").Enum!["1"]);
+        Assert.Equal("ON", Rules("press-02", "force").Enum!["1"]);
+        Assert.Equal(3, result.Tags.Select(t => t.Normalize).Distinct().Count());
+    }
+
+    [Fact]
     public void Relative_data_and_buffer_directories_resolve_against_the_config_file()
     {
         _dir.Write("etc/gateway.yaml", ConfigDirectory.OneSource + ConfigDirectory.OneSink + """

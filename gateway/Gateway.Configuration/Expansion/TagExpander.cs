@@ -25,6 +25,10 @@ internal sealed class TagExpander
     // A template's group or tag bound once per source type: (the group or tag, the plugin's type) -> its options.
     private readonly Dictionary<(object Owner, Type OptionsType), object> _bound = new(new OwnerAndTypeComparer());
 
+    // One instance per distinct set of merged rules: the tags of a group (and of every machine made from one
+    // template) mostly share theirs, and the host keeps every tag's rules while it runs (issue 26, memory).
+    private readonly Dictionary<NormalizeConfig, NormalizeConfig> _distinctRules = new(NormalizeConfigComparer.Instance);
+
     public TagExpander(LoadState state, GatewayConfig config, SourceLocation fallback, ModelBinder binder, PluginCatalog plugins)
     {
         _state = state;
@@ -176,7 +180,13 @@ internal sealed class TagExpander
             return null;
         }
 
-        var normalize = NormalizeMerge.MostSpecific(tag.Normalize, group.Normalize, machine.Normalize, template?.Normalize, source.Normalize, _config.Normalize);
+        var merged = NormalizeMerge.MostSpecific(tag.Normalize, group.Normalize, machine.Normalize, template?.Normalize, source.Normalize, _config.Normalize);
+        if (!_distinctRules.TryGetValue(merged, out var normalize))
+        {
+            _distinctRules.Add(merged, merged);
+            normalize = merged;
+        }
+
         return new ResolvedTag(
             source.Name,
             machine.Name,

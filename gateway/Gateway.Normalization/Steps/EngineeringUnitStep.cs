@@ -1,3 +1,5 @@
+using Gateway.Configuration;
+
 namespace Gateway.Normalization.Steps;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Gateway.Normalization.Steps;
 /// </summary>
 internal sealed class EngineeringUnitStep(string? unit) : INormalizationStep
 {
-    public bool Apply(ref ReadingDraft draft)
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
         draft.Unit = unit;
         return true;

@@ -14,14 +14,12 @@ namespace Gateway.Normalization.Steps;
 /// </summary>
 internal sealed class EnumMappingStep(
     FrozenDictionary<long, string> names,
-    ResolvedTag tag,
     NormalizationCounters counters,
     ILogger logger) : INormalizationStep
 {
-    private bool _inUnmappedEpisode;
-
-    public bool Apply(ref ReadingDraft draft)
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
+        var episode = state!;
         long key;
         switch (draft.Value.Kind)
         {
@@ -36,7 +34,7 @@ internal sealed class EnumMappingStep(
                 // A double only has a name when it is a whole number; 2.5 is never state 2.
                 if (number != Math.Floor(number) || number < long.MinValue || number >= 9.2233720368547758E18)
                 {
-                    Unmapped(draft.Value);
+                    Unmapped(draft.Value, episode, tag);
                     return true;
                 }
 
@@ -49,22 +47,22 @@ internal sealed class EnumMappingStep(
         if (names.TryGetValue(key, out var name))
         {
             draft.Value = ReadingValue.FromString(name);
-            _inUnmappedEpisode = false;
+            episode.InUnmappedEpisode = false;
         }
         else
         {
-            Unmapped(draft.Value);
+            Unmapped(draft.Value, episode, tag);
         }
 
         return true;
     }
 
-    private void Unmapped(ReadingValue value)
+    private void Unmapped(ReadingValue value, TagState episode, ResolvedTag tag)
     {
         Interlocked.Increment(ref counters.EnumUnmapped);
-        if (!_inUnmappedEpisode)
+        if (!episode.InUnmappedEpisode)
         {
-            _inUnmappedEpisode = true;
+            episode.InUnmappedEpisode = true;
             logger.LogWarning(
                 "Tag {Source}/{Machine}/{Tag} ({Location}): the value {Value} has no name in `normalize.enum`; passing the number. Add it to the map if it is a valid state.",
                 tag.Source, tag.Machine, tag.Tag, tag.Location?.ToString() ?? "no file", value.ToString());

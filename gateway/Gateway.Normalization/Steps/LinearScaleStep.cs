@@ -1,3 +1,4 @@
+using Gateway.Configuration;
 using Gateway.Core;
 
 namespace Gateway.Normalization.Steps;
@@ -8,7 +9,7 @@ namespace Gateway.Normalization.Steps;
 /// </summary>
 internal sealed class LinearScaleStep(double scale, double offset) : INormalizationStep
 {
-    public bool Apply(ref ReadingDraft draft)
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
         switch (draft.Value.Kind)
         {

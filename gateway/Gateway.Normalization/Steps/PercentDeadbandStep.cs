@@ -1,3 +1,5 @@
+using Gateway.Configuration;
+
 namespace Gateway.Normalization.Steps;
 
 /// <summary>
@@ -5,12 +7,13 @@ namespace Gateway.Normalization.Steps;
 /// Unlike the OPC UA percent deadband (Part 8, 7.2: percent of the EURange) it needs no EURange, so it works
 /// for any server and for polled tags; a baseline of 0 lets every change through.
 /// </summary>
-internal sealed class PercentDeadbandStep(double percent, TagState state, NormalizationCounters counters) : INormalizationStep
+internal sealed class PercentDeadbandStep(double percent, NormalizationCounters counters) : INormalizationStep
 {
-    public bool Apply(ref ReadingDraft draft)
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
-        if (state.MustPassChangeFilter(in draft)
-            || ValueChange.Exceeds(state.LastEmittedValue, draft.Value, new PercentOfBaselineThreshold(percent)))
+        var baseline = state!;
+        if (baseline.MustPassChangeFilter(in draft)
+            || ValueChange.Exceeds(baseline.LastEmittedValue, draft.Value, new PercentOfBaselineThreshold(percent)))
         {
             return true;
         }

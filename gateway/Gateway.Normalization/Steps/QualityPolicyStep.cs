@@ -1,3 +1,4 @@
+using Gateway.Configuration;
 using Gateway.Configuration.Model;
 using Gateway.Core;
 
@@ -11,33 +12,33 @@ namespace Gateway.Normalization.Steps;
 internal sealed class QualityPolicyStep(
     QualityPolicy bad,
     QualityPolicy uncertain,
-    TagState state,
     NormalizationCounters counters) : INormalizationStep
 {
     private readonly bool _remembersGood = bad == QualityPolicy.HoldLastGood || uncertain == QualityPolicy.HoldLastGood;
 
-    public bool Apply(ref ReadingDraft draft)
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
+        var remembered = state!;
         if (draft.Quality == Quality.Good)
         {
             if (_remembersGood)
             {
-                state.HasLastGood = true;
-                state.LastGoodValue = draft.Value;
+                remembered.HasLastGood = true;
+                remembered.LastGoodValue = draft.Value;
             }
 
             return true;
         }
 
-        state.RecoveryPending = true;
+        remembered.RecoveryPending = true;
         var isBad = draft.Quality == Quality.Bad;
         switch (isBad ? bad : uncertain)
         {
             case QualityPolicy.Drop:
                 Interlocked.Increment(ref isBad ? ref counters.DroppedBad : ref counters.DroppedUncertain);
                 return false;
-            case QualityPolicy.HoldLastGood when state.HasLastGood:
-                draft.Value = state.LastGoodValue;
+            case QualityPolicy.HoldLastGood when remembered.HasLastGood:
+                draft.Value = remembered.LastGoodValue;
                 Interlocked.Increment(ref counters.HeldLastGood);
                 return true;
             default:

@@ -15,62 +15,57 @@ internal sealed class TimestampStep : INormalizationStep
 {
     private readonly TimestampChoice _choice;
     private readonly long _maxSkewTicks;
-    private readonly ResolvedTag? _tag;
     private readonly NormalizationCounters? _counters;
-    private readonly TagCounters? _tagCounters;
     private readonly ILogger? _logger;
-    private bool _inSkewEpisode;
 
-    /// <summary>The step for tags without rules: source timestamp, no guard, no state (safe to share).</summary>
-    public static TimestampStep Default { get; } = new(TimestampChoice.Source);
-
+    /// <summary>The step without a skew guard: no counters, no log, nothing per tag.</summary>
     public TimestampStep(TimestampChoice choice)
     {
         _choice = choice;
     }
 
-    public TimestampStep(
-        TimestampChoice choice,
-        int maxClockSkewMs,
-        ResolvedTag tag,
-        NormalizationCounters counters,
-        TagCounters tagCounters,
-        ILogger logger)
+    /// <summary>The step with a skew guard; a tag whose rules use it has a <see cref="TagState"/> with <see cref="TagState.Counters"/>.</summary>
+    public TimestampStep(TimestampChoice choice, int maxClockSkewMs, NormalizationCounters counters, ILogger logger)
     {
         _choice = choice;
         _maxSkewTicks = maxClockSkewMs * TimeSpan.TicksPerMillisecond;
-        _tag = tag;
         _counters = counters;
-        _tagCounters = tagCounters;
         _logger = logger;
     }
 
-    public bool Apply(ref ReadingDraft draft)
+    /// <summary>Whether the skew guard is on: then the step needs the tag's state (its episode and counter).</summary>
+    public bool GuardsSkew => _maxSkewTicks > 0 && _choice != TimestampChoice.Gateway;
+
+    /// <summary>The rule for readings without rules (unknown tags, a failed step): the source timestamp, else the next best.</summary>
+    public static void ApplyDefault(ref ReadingDraft draft) => draft.Timestamp = Choose(TimestampChoice.Source, in draft);
+
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
-        var chosen = Choose(in draft);
-        if (_maxSkewTicks > 0 && _choice != TimestampChoice.Gateway)
+        var chosen = Choose(_choice, in draft);
+        if (GuardsSkew)
         {
+            var episode = state!;
             var skewTicks = chosen.Ticks - draft.GatewayTimestamp.Ticks;
             if (Math.Abs(skewTicks) > _maxSkewTicks)
             {
                 Interlocked.Increment(ref _counters!.ClockSkewCorrections);
-                Interlocked.Increment(ref _tagCounters!.ClockSkewCorrections);
-                if (!_inSkewEpisode)
+                Interlocked.Increment(ref episode.Counters!.ClockSkewCorrections);
+                if (!episode.InSkewEpisode)
                 {
-                    _inSkewEpisode = true;
+                    episode.InSkewEpisode = true;
                     _logger!.LogWarning(
                         "Tag {Source}/{Machine}/{Tag} ({Location}): the {Choice} timestamp {Timestamp:O} is {Skew} away from the gateway clock, more than maxClockSkewMs {Limit} ms; using the gateway time until it is back within the limit. Fix the device clock (NTP), or set `normalize.timestamp: gateway` for this tag.",
-                        _tag!.Source, _tag.Machine, _tag.Tag, _tag.Location?.ToString() ?? "no file", _choice, chosen, TimeSpan.FromTicks(skewTicks), _maxSkewTicks / TimeSpan.TicksPerMillisecond);
+                        tag.Source, tag.Machine, tag.Tag, tag.Location?.ToString() ?? "no file", _choice, chosen, TimeSpan.FromTicks(skewTicks), _maxSkewTicks / TimeSpan.TicksPerMillisecond);
                 }
 
                 chosen = draft.GatewayTimestamp;
             }
-            else if (_inSkewEpisode)
+            else if (episode.InSkewEpisode)
             {
-                _inSkewEpisode = false;
+                episode.InSkewEpisode = false;
                 _logger!.LogInformation(
                     "Tag {Source}/{Machine}/{Tag}: the {Choice} timestamp is back within maxClockSkewMs of the gateway clock.",
-                    _tag!.Source, _tag.Machine, _tag.Tag, _choice);
+                    tag.Source, tag.Machine, tag.Tag, _choice);
             }
         }
 
@@ -78,12 +73,12 @@ internal sealed class TimestampStep : INormalizationStep
         return true;
     }
 
-    private DateTime Choose(in ReadingDraft draft)
+    private static DateTime Choose(TimestampChoice choice, in ReadingDraft draft)
     {
         var source = draft.Original.SourceTimestamp;
         var server = draft.Original.ServerTimestamp;
         // Part 4, 7.11: a server may omit either timestamp (DateTime.MinValue); take the next best one.
-        return _choice switch
+        return choice switch
         {
             TimestampChoice.Server => server != default ? server : source != default ? source : draft.GatewayTimestamp,
             TimestampChoice.Gateway => draft.GatewayTimestamp,

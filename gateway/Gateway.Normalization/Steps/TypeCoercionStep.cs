@@ -16,18 +16,15 @@ namespace Gateway.Normalization.Steps;
 /// </summary>
 internal sealed class TypeCoercionStep(
     ValueType target,
-    ResolvedTag tag,
-    TagState state,
     NormalizationCounters counters,
     ILogger logger) : INormalizationStep
 {
     /// <summary>Part 4, 7.39: BadTypeMismatch, the value is not of the expected type.</summary>
     public const uint BadTypeMismatch = 0x80740000;
 
-    private bool _inFailureEpisode;
-
-    public bool Apply(ref ReadingDraft draft)
+    public bool Apply(ref ReadingDraft draft, TagState? state, ResolvedTag tag)
     {
+        var episode = state!;
         if (draft.Value.IsNull)
         {
             // Part 4, 7.11.1: a Bad value is null; nothing to convert.
@@ -37,14 +34,14 @@ internal sealed class TypeCoercionStep(
         if (TryCoerce(draft.Value, target, out var coerced))
         {
             draft.Value = coerced;
-            _inFailureEpisode = false;
+            episode.InTypeFailureEpisode = false;
             return true;
         }
 
         Interlocked.Increment(ref counters.TypeCoercionFailures);
-        if (!_inFailureEpisode)
+        if (!episode.InTypeFailureEpisode)
         {
-            _inFailureEpisode = true;
+            episode.InTypeFailureEpisode = true;
             logger.LogWarning(
                 "Tag {Source}/{Machine}/{Tag} ({Location}): the value {Value} ({Kind}) cannot become {Type}; passing it as Bad (BadTypeMismatch) until a value converts again. Check the tag's nodeId, or set `normalize.type` to auto or string.",
                 tag.Source, tag.Machine, tag.Tag, tag.Location?.ToString() ?? "no file", Shorten(draft.Value.ToString()), draft.Value.Kind, target);
@@ -57,7 +54,7 @@ internal sealed class TypeCoercionStep(
             draft.Quality = Quality.Bad;
         }
 
-        state.RecoveryPending = true;
+        episode.RecoveryPending = true;
         return true;
     }
 
