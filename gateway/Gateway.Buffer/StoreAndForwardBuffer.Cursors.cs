@@ -67,11 +67,12 @@ public sealed partial class StoreAndForwardBuffer
         }
 
         // The commit loop runs the maintenance (segment deletion, cursor fsync) at most every MaintenanceInterval:
-        // one wake-up per interval, however many batches were acknowledged in it.
+        // one wake-up per interval, however many batches were acknowledged in it, and that one by the maintenance
+        // timer, not by the acknowledgement (the loop would only wake to plan its sleep again).
         if (!_maintenanceRequested)
         {
             _maintenanceRequested = true;
-            Wake();
+            ArmMaintenance(MaintenanceDue(requested: true));
         }
 
         return ValueTask.CompletedTask;

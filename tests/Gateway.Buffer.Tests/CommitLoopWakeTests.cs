@@ -56,6 +56,55 @@ public sealed class CommitLoopWakeTests : IDisposable
     }
 
     [Fact]
+    public async Task AcknowledgementsInQuickSuccessionWithNothingAfterThemStillGetTheirMaintenance()
+    {
+        // An acknowledgement does not wake the loop: it arms the maintenance timer (or keeps the one armed), so the last
+        // of many acknowledgements, with no append or other wake-up after it, must still lead to the segments' deletion.
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory, segmentBytes: 16 * 1024), "mqtt");
+        await buffer.AppendAsync(TestReadings.Range(0, 5000));
+        await buffer.AppendAsync(TestReadings.Range(5000, 10));
+        var before = Directory.GetFiles(_directory, "*.seg").Length;
+        using (var timeout = new CancellationTokenSource(Generous))
+        {
+            var acknowledged = 0L;
+            while (acknowledged < buffer.CommittedSequence)
+            {
+                var batch = await buffer.ReadBatchAsync("mqtt", 97, timeout.Token);
+                acknowledged = batch.AcknowledgeUpTo;
+                await buffer.AcknowledgeAsync("mqtt", acknowledged);
+            }
+        }
+
+        var deadline = DateTime.UtcNow + Generous;
+        while (Directory.GetFiles(_directory, "*.seg").Length > 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.True(before > 5, $"{before} segments");
+        Assert.Single(Directory.GetFiles(_directory, "*.seg"));
+    }
+
+    [Fact]
+    public async Task DisposingRightAfterAnAcknowledgementKeepsTheCursorAndEndsCleanly()
+    {
+        // The acknowledgement arms the maintenance timer; disposal must not wait for it, and its cursor must survive.
+        var buffer = TestReadings.Open(TestReadings.Options(_directory), "mqtt");
+        await buffer.AppendAsync(TestReadings.Range(0, 30));
+        using (var timeout = new CancellationTokenSource(Generous))
+        {
+            var batch = await buffer.ReadBatchAsync("mqtt", 10, timeout.Token);
+            await buffer.AcknowledgeAsync("mqtt", batch.AcknowledgeUpTo);
+        }
+
+        await buffer.DisposeAsync().AsTask().WaitAsync(Generous);
+
+        await using var reopened = TestReadings.Open(TestReadings.Options(_directory), "mqtt");
+        var rest = await TestReadings.DrainAsync(reopened, "mqtt");
+        Assert.Equal(Enumerable.Range(11, 20).Select(i => (long)i), rest.Select(r => r.Sequence));
+    }
+
+    [Fact]
     public async Task DisposingWhileTheLoopSleepsEndsItAndKeepsCursorAndReadings()
     {
         var buffer = TestReadings.Open(TestReadings.Options(_directory), "mqtt");

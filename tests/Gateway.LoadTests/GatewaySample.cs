@@ -155,6 +155,41 @@ public sealed record GatewaySample
         }
     }
 
+    /// <summary>
+    /// Voluntary context switches of all the process's threads so far: each is a thread going to sleep, so over a window
+    /// their rate counts the process's wake-ups (a thread that ended meanwhile takes its count with it). Null when gone.
+    /// </summary>
+    public static long? VoluntaryContextSwitches(int processId)
+    {
+        try
+        {
+            long total = 0;
+            foreach (var task in Directory.GetDirectories($"/proc/{processId}/task"))
+            {
+                try
+                {
+                    foreach (var line in File.ReadLines(Path.Combine(task, "status")))
+                    {
+                        if (line.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal))
+                        {
+                            total += long.Parse(line["voluntary_ctxt_switches:".Length..].Trim(), CultureInfo.InvariantCulture);
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // the thread ended between the listing and the read
+                }
+            }
+
+            return total;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static long Kilobytes(string line) =>
         long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
 }

@@ -41,6 +41,11 @@ public sealed partial class LoadRun
 
     public async Task<LoadResult> RunAsync(CancellationToken cancellationToken = default)
     {
+        if (_scenario.EmbeddedDefaultOnly)
+        {
+            return await RunEmbeddedDefaultOnlyAsync(cancellationToken);
+        }
+
         var startedAt = DateTime.UtcNow;
         var loadAtStart = File.ReadAllText("/proc/loadavg").Trim();
         Log($"scenario {_scenario.Name}: {_scenario.Machines} machines x {_scenario.TagsPerMachine} tags every {_scenario.RateMs} ms = {_scenario.ReadingsPerSecond:N0} readings/s, {_scenario.Payload}, {_scenario.DurationSeconds} s; load average {loadAtStart}");
@@ -143,7 +148,7 @@ public sealed partial class LoadRun
 
             KeepWarnings("gateway", _gateway.Output);
             KeepWarnings("simulator", _simulator!.Output);
-            (double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds, double? SettledCpuPercent)? embeddedDefault = _scenario.EmbeddedDefaultSeconds > 0 ? await MeasureEmbeddedDefaultAsync(cancellationToken) : null;
+            (double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds, double? SettledCpuPercent, double? SettledWakeUpsPerSecond)? embeddedDefault = _scenario.EmbeddedDefaultSeconds > 0 ? await MeasureEmbeddedDefaultAsync(cancellationToken) : null;
             var result = BuildResult(startedAt, loadAtStart, loadAtEnd, measureFrom, measureTo, delivered, check, victoriaSamples, pendingAtEnd, fault);
             result = result with
             {
@@ -153,7 +158,7 @@ public sealed partial class LoadRun
                 FixedCost = _scenario.FrozenSeconds > 0 || embeddedDefault is not null
                     ? new FixedCostFigures(result.Gateway.CpuPercentOfOneCore, frozenCpu, frozenScrapedCpu, embeddedDefault?.CpuPercent, embeddedDefault?.PeakRssMb, embeddedDefault?.StartToFirstReadingSeconds)
                     : null,
-                SettledFixedCost = _scenario.SettleSeconds > 0 ? new SettledFixedCost(_scenario.SettleSeconds, settledChangingCpu, frozenCpu, embeddedDefault?.SettledCpuPercent) : null,
+                SettledFixedCost = _scenario.SettleSeconds > 0 ? new SettledFixedCost(_scenario.SettleSeconds, settledChangingCpu, frozenCpu, embeddedDefault?.SettledCpuPercent) { EmbeddedDefaultWakeUpsPerSecond = embeddedDefault?.SettledWakeUpsPerSecond } : null,
             };
             return result with { Targets = [.. LoadTargets.For(result), .. SettledTargets(result.SettledFixedCost)] };
         }
@@ -245,7 +250,7 @@ public sealed partial class LoadRun
     /// free ones, the InfluxDB sink pointed at a closed port as on a machine without InfluxDB): start to its first
     /// reading at the embedded broker, then its CPU once warm.
     /// </summary>
-    private async Task<(double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds, double? SettledCpuPercent)> MeasureEmbeddedDefaultAsync(CancellationToken cancellationToken)
+    private async Task<(double CpuPercent, double PeakRssMb, double? StartToFirstReadingSeconds, double? SettledCpuPercent, double? SettledWakeUpsPerSecond)> MeasureEmbeddedDefaultAsync(CancellationToken cancellationToken)
     {
         var data = RepositoryPaths.NewTempDirectory("load-embedded-default");
         var mqttPort = FreePort.Next();
@@ -266,9 +271,9 @@ public sealed partial class LoadRun
             Log($"embedded default: first reading at its broker {startToFirst} s after the process started");
             await Task.Delay(TimeSpan.FromSeconds(15), cancellationToken);
             var cpu = await MeasureCpuAsync(gateway.Id, "embedded default", _scenario.EmbeddedDefaultSeconds, cancellationToken);
-            var settledCpu = await MeasureSettledEmbeddedDefaultAsync(gateway, first, cancellationToken);
+            var settled = await MeasureSettledEmbeddedDefaultAsync(gateway, first, cancellationToken);
             var peak = GatewaySample.ReadProc(gateway.Id)?.PeakRssBytes ?? 0;
-            return (cpu, Math.Round(peak / 1048576.0, 1), startToFirst, settledCpu);
+            return (cpu, Math.Round(peak / 1048576.0, 1), startToFirst, settled?.CpuPercent, settled?.WakeUpsPerSecond);
         }
         finally
         {

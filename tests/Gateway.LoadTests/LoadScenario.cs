@@ -67,6 +67,9 @@ public sealed record LoadScenario
     /// <summary>At the end, seconds of CPU measured of `gateway run` with config/gateway.yaml (the embedded default). 0: none.</summary>
     public int EmbeddedDefaultSeconds { get; init; }
 
+    /// <summary>Only the embedded default (`--embedded-default-only 1`): no 10 x 100 run, no frozen windows.</summary>
+    public bool EmbeddedDefaultOnly { get; init; }
+
     /// <summary>`fixed-cost`: seconds after the first reading before the settled windows start (<see cref="SettledFixedCost"/>). 0: none.</summary>
     public int SettleSeconds { get; init; }
 

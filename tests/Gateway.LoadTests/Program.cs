@@ -6,6 +6,7 @@ using Gateway.LoadTests;
 //   [--tags M] [--rate-ms R] [--payload json|json-batch] [--fault-at S] [--fault-seconds S] [--output DIR]
 //   [--baseline-seconds S] [--victoria 0|1] [--frozen-seconds S] [--embedded-default-seconds S]
 //   [--gateway-dll PATH] [--gateway-env NAME=VALUE,NAME=VALUE] [--replay-topic 'replay/{site}/{machine}'] [--settle-seconds S]
+//   [--embedded-default-only 1]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
 {
@@ -39,6 +40,7 @@ scenario = scenario with
     Victoria = Number("victoria") is { } victoria ? victoria != 0 : scenario.Victoria,
     FrozenSeconds = Number("frozen-seconds") ?? scenario.FrozenSeconds,
     EmbeddedDefaultSeconds = Number("embedded-default-seconds") ?? scenario.EmbeddedDefaultSeconds,
+    EmbeddedDefaultOnly = Number("embedded-default-only") is { } only ? only != 0 : scenario.EmbeddedDefaultOnly,
     SettleSeconds = Number("settle-seconds") ?? scenario.SettleSeconds,
     GatewayDll = options.GetValueOrDefault("gateway-dll"),
     ReplayTopic = options.GetValueOrDefault("replay-topic", scenario.ReplayTopic ?? "") is { Length: > 0 } replay ? replay : null,

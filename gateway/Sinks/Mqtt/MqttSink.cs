@@ -288,6 +288,13 @@ public sealed class MqttSink : ISink
         var builder = _connection.NewClientOptions(ClientId, _broker?.GatewayCredential)
             .WithCleanStart(false)
             .WithSessionExpiryInterval((uint)_options.SessionExpirySeconds);
+        if (_broker is not null)
+        {
+            // The embedded broker is in this process and reached over loopback: no network between can drop the
+            // connection unnoticed, and the client's keep-alive loop (MQTTnet) wakes every 250 ms whatever the period.
+            // A Keep Alive of 0 turns the mechanism off (MQTT 5, 3.1.2.10; MQTT 3.1.1, 3.1.2.10).
+            builder.WithKeepAlivePeriod(TimeSpan.Zero);
+        }
         if (_options.CoalesceWrites)
         {
             builder.WithStreamProvider(new CoalescingStreamProvider());
