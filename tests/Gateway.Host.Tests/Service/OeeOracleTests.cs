@@ -139,7 +139,8 @@ public sealed class OeeOracleTests : IDisposable
     public async Task A_kill_9_mid_shift_resumes_the_figures_counts_every_part_once_and_the_gap_is_offline()
     {
         await using var simulator = await StartRecordingSimulatorAsync(seed: 5);
-        var (shiftStart, shiftEnd) = ShiftFromNow(TimeSpan.FromSeconds(30));
+        // Killed 8 s in, the restart has the rest of the shift, less 3 s, to come back: room for a busy machine.
+        var (shiftStart, shiftEnd) = ShiftFromNow(TimeSpan.FromSeconds(45));
         var mqttPort = FreePort.Next();
         var config = Path.Combine(_data, "gateway.yaml");
         File.WriteAllText(config, Yaml(simulator.EndpointUrl, mqttPort, shiftStart, shiftEnd));
@@ -250,7 +251,8 @@ public sealed class OeeOracleTests : IDisposable
     private static (DateTime Start, DateTime End) ShiftFromNow(TimeSpan length)
     {
         var now = DateTime.UtcNow;
-        var start = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddSeconds(20);
+        // 40 s ahead: the gateway must start, connect and read before the shift does, also on a busy CI machine.
+        var start = new DateTime(now.Year, now.Month, now.Day, now.Hour, now.Minute, now.Second, DateTimeKind.Utc).AddSeconds(40);
         return (start, start + length);
     }
 
