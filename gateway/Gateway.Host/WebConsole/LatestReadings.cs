@@ -15,7 +15,10 @@ namespace Gateway.Host.WebConsole;
 /// </remarks>
 public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
 {
-    public static readonly TimeSpan TrendStep = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan TrendStep = new(TrendStepTicks);
+
+    /// <summary><see cref="TrendStep"/> as a constant (a division by it is a multiplication).</summary>
+    internal const long TrendStepTicks = 5 * TimeSpan.TicksPerSecond;
 
     /// <summary>Ten minutes at one point per <see cref="TrendStep"/>.</summary>
     public const int TrendPoints = 120;
@@ -63,7 +66,7 @@ public sealed record ShownReading(ReadingValue Value, Quality Quality, uint Stat
 public sealed class LatestTag
 {
     private const int FirstTrendPoints = 8;
-    private static readonly long StepTicks = LatestReadings.TrendStep.Ticks;
+    private const long StepTicks = LatestReadings.TrendStepTicks;
 
     // Guarded by the tag itself (lock (this)): a Lock object per tag would add 40 bytes to each; the tag is only
     // handed to the console's own code, which never locks it.
@@ -75,10 +78,12 @@ public sealed class LatestTag
     private bool _hasReading;
 
     // Slot s is at s % _points.Length; NaN marks a slot no reading came in. _slots slots end at _newestSlot, which
-    // always holds a point.
+    // always holds a point; a reading before _nextSlotTicks adds none (compared before any division).
     private float[]? _points;
     private int _slots;
-    private DateTime _newestSlot;
+    private DateTimeKind _kind;
+    private long _newestSlot;
+    private long _nextSlotTicks;
     private double _anchor;
 
     /// <summary>The latest reading's parts the console shows; null before the first reading.</summary>
@@ -114,14 +119,14 @@ public sealed class LatestTag
 
     private void AddPoint(DateTime at, double number)
     {
-        var slot = at.Ticks / StepTicks;
-        var advance = _slots == 0 ? long.MaxValue : slot - _newestSlot.Ticks / StepTicks;
-
         // The first reading of a slot is its point; a reading of the newest slot or an older one adds none.
-        if (advance <= 0)
+        if (_slots > 0 && at.Ticks < _nextSlotTicks)
         {
             return;
         }
+
+        var slot = at.Ticks / StepTicks;
+        var advance = _slots == 0 ? long.MaxValue : slot - _newestSlot;
 
         if (advance >= LatestReadings.TrendPoints)
         {
@@ -151,7 +156,9 @@ public sealed class LatestTag
 
         points[slot % points.Length] = offset;
         _slots = slots;
-        _newestSlot = new DateTime(slot * StepTicks, at.Kind);
+        _newestSlot = slot;
+        _nextSlotTicks = (slot + 1) * StepTicks;
+        _kind = at.Kind;
     }
 
     /// <summary>Room for at least <paramref name="slots"/> slots (8, 16, ... up to the ten minutes), the kept ones moved over.</summary>
@@ -164,8 +171,7 @@ public sealed class LatestTag
         }
 
         var grown = new float[Math.Min(length, LatestReadings.TrendPoints)];
-        var newest = _newestSlot.Ticks / StepTicks;
-        for (var slot = newest - _slots + 1; slot <= newest; slot++)
+        for (var slot = _newestSlot - _slots + 1; slot <= _newestSlot; slot++)
         {
             grown[slot % grown.Length] = _points![slot % _points.Length];
         }
@@ -182,13 +188,12 @@ public sealed class LatestTag
         lock (this)
         {
             var points = new List<(DateTime, double)>(_slots);
-            var newest = _newestSlot.Ticks / StepTicks;
-            for (var slot = newest - _slots + 1; slot <= newest; slot++)
+            for (var slot = _newestSlot - _slots + 1; slot <= _newestSlot; slot++)
             {
                 var offset = _points![slot % _points.Length];
                 if (!float.IsNaN(offset))
                 {
-                    points.Add((new DateTime(slot * StepTicks, _newestSlot.Kind), _anchor + offset));
+                    points.Add((new DateTime(slot * StepTicks, _kind), _anchor + offset));
                 }
             }
 
