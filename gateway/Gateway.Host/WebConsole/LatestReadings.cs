@@ -8,14 +8,17 @@ namespace Gateway.Host.WebConsole;
 /// Sits between normalization and the buffer and passes every reading on unchanged.
 /// </summary>
 /// <remarks>
-/// On the hot path: two dictionary lookups and a reference write per reading; a trend point is kept at most every
-/// <see cref="TrendStep"/>, so a tag costs at most <see cref="TrendPoints"/> points (16 bytes each), and the points
-/// are held in an array grown as they come: a tag whose value never changes, or a gateway in its first minutes, does
-/// not hold 1.9 kB of empty trend per tag (10,000 tags: 19 MB).
+/// On the hot path: two dictionary lookups and a few field writes under the tag's lock per reading. The trend keeps one
+/// point per <see cref="TrendStep"/> slot for <see cref="TrendPoints"/> slots (ten minutes) as a float per slot
+/// (4 bytes; the slot's time follows from its place), grown as points come: a tag whose value never changes, or a
+/// gateway in its first minutes, does not hold ten minutes of empty trend.
 /// </remarks>
 public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
 {
-    public static readonly TimeSpan TrendStep = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan TrendStep = new(TrendStepTicks);
+
+    /// <summary><see cref="TrendStep"/> as a constant (a division by it is a multiplication).</summary>
+    internal const long TrendStepTicks = 5 * TimeSpan.TicksPerSecond;
 
     /// <summary>Ten minutes at one point per <see cref="TrendStep"/>.</summary>
     public const int TrendPoints = 120;
@@ -48,62 +51,150 @@ public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
     public IReadOnlyDictionary<string, LatestTag>? Of(string machine) => _machines.TryGetValue(machine, out var tags) ? tags : null;
 }
 
-/// <summary>One tag: its latest reading and the trend of its numeric values.</summary>
+/// <summary>What the console shows of a tag's latest reading: its value, quality, status, source timestamp and unit.</summary>
+public sealed record ShownReading(ReadingValue Value, Quality Quality, uint StatusCode, DateTime SourceTimestamp, string? Unit);
+
+/// <summary>One tag: what the console shows of its latest reading, and the trend of its numeric values.</summary>
+/// <remarks>
+/// The parts shown are copied out of the reading rather than the reading kept: the reading (144 bytes with the parts
+/// no page shows) can then die young instead of being held by a long-lived tag until the next one replaces it.
+/// A trend point is the first reading of its <see cref="LatestReadings.TrendStep"/> slot (slots counted from
+/// <see cref="DateTime.MinValue"/>), stored as a float offset from an anchor, the value of the trend's first
+/// point: 24 bits relative to the distance from it, far finer than the 28 pixels the line is drawn in, and a counter
+/// far from zero keeps its small steps. The value shown as the latest stays exact.
+/// </remarks>
 public sealed class LatestTag
 {
     private const int FirstTrendPoints = 8;
-    private readonly Lock _trendLock = new();
-    private (DateTime At, double Value)[] _trend = [];
-    private int _next;
-    private int _count;
-    private Reading? _latest;
+    private const long StepTicks = LatestReadings.TrendStepTicks;
 
-    public Reading? Latest => Volatile.Read(ref _latest);
+    // Guarded by the tag itself (lock (this)): a Lock object per tag would add 40 bytes to each; the tag is only
+    // handed to the console's own code, which never locks it.
+    private ReadingValue _value;
+    private DateTime _sourceTimestamp;
+    private string? _unit;
+    private uint _statusCode;
+    private Quality _quality;
+    private bool _hasReading;
+
+    // Slot s is at s % _points.Length; NaN marks a slot no reading came in. _slots slots end at _newestSlot, which
+    // always holds a point; a reading before _nextSlotTicks adds none (compared before any division).
+    private float[]? _points;
+    private int _slots;
+    private DateTimeKind _kind;
+    private long _newestSlot;
+    private long _nextSlotTicks;
+    private double _anchor;
+
+    /// <summary>The latest reading's parts the console shows; null before the first reading.</summary>
+    public ShownReading? Latest
+    {
+        get
+        {
+            lock (this)
+            {
+                return _hasReading ? new ShownReading(_value, _quality, _statusCode, _sourceTimestamp, _unit) : null;
+            }
+        }
+    }
 
     internal void Record(Reading reading)
     {
-        Volatile.Write(ref _latest, reading);
-        if (reading.Value.TryGetNumber() is not { } number)
+        lock (this)
+        {
+            _value = reading.Value;
+            _quality = reading.Quality;
+            _statusCode = reading.StatusCode;
+            _sourceTimestamp = reading.SourceTimestamp;
+            _unit = reading.Unit;
+            _hasReading = true;
+
+            // NaN and infinities draw no line (and JSON has no number for them).
+            if (reading.Value.TryGetNumber() is { } number && double.IsFinite(number))
+            {
+                AddPoint(reading.Timestamp, number);
+            }
+        }
+    }
+
+    private void AddPoint(DateTime at, double number)
+    {
+        // The first reading of a slot is its point; a reading of the newest slot or an older one adds none.
+        if (_slots > 0 && at.Ticks < _nextSlotTicks)
         {
             return;
         }
 
-        lock (_trendLock)
+        var slot = at.Ticks / StepTicks;
+        var advance = _slots == 0 ? long.MaxValue : slot - _newestSlot;
+
+        if (advance >= LatestReadings.TrendPoints)
         {
-            var last = _count == 0 ? default : _trend[(_next + _trend.Length - 1) % _trend.Length];
-            if (_count > 0 && reading.Timestamp - last.At < LatestReadings.TrendStep)
-            {
-                return;
-            }
-
-            if (_count == _trend.Length && _trend.Length < LatestReadings.TrendPoints)
-            {
-                // Full but not at its final size: the points so far are oldest first from 0, the next goes after them.
-                var grown = new (DateTime, double)[Math.Min(LatestReadings.TrendPoints, Math.Max(FirstTrendPoints, _trend.Length * 2))];
-                for (var i = 0; i < _count; i++)
-                {
-                    grown[i] = _trend[(_next + i) % _trend.Length];
-                }
-
-                _trend = grown;
-                _next = _count;
-            }
-
-            _trend[_next] = (reading.Timestamp, number);
-            _next = (_next + 1) % _trend.Length;
-            _count = Math.Min(_count + 1, _trend.Length);
+            // Nothing kept is within ten minutes of this point: the trend starts again from it.
+            _slots = 0;
+            _anchor = number;
+            advance = 1;
         }
+
+        var offset = (float)(number - _anchor);
+        if (!float.IsFinite(offset))
+        {
+            return;
+        }
+
+        var slots = (int)Math.Min(_slots + advance, LatestReadings.TrendPoints);
+        if (_points is null || slots > _points.Length)
+        {
+            Grow(slots);
+        }
+
+        var points = _points!;
+        for (var missing = slot - advance + 1; missing < slot; missing++)
+        {
+            points[missing % points.Length] = float.NaN;
+        }
+
+        points[slot % points.Length] = offset;
+        _slots = slots;
+        _newestSlot = slot;
+        _nextSlotTicks = (slot + 1) * StepTicks;
+        _kind = at.Kind;
     }
 
-    /// <summary>The trend points, oldest first.</summary>
+    /// <summary>Room for at least <paramref name="slots"/> slots (8, 16, ... up to the ten minutes), the kept ones moved over.</summary>
+    private void Grow(int slots)
+    {
+        var length = FirstTrendPoints;
+        while (length < slots)
+        {
+            length *= 2;
+        }
+
+        var grown = new float[Math.Min(length, LatestReadings.TrendPoints)];
+        for (var slot = _newestSlot - _slots + 1; slot <= _newestSlot; slot++)
+        {
+            grown[slot % grown.Length] = _points![slot % _points.Length];
+        }
+
+        _points = grown;
+    }
+
+    /// <summary>
+    /// The trend points, oldest first: the start of each slot of the last ten minutes that had a reading, with the
+    /// first value read in it (to a float's precision).
+    /// </summary>
     public IReadOnlyList<(DateTime At, double Value)> Trend()
     {
-        lock (_trendLock)
+        lock (this)
         {
-            var points = new List<(DateTime, double)>(_count);
-            for (var i = 0; i < _count; i++)
+            var points = new List<(DateTime, double)>(_slots);
+            for (var slot = _newestSlot - _slots + 1; slot <= _newestSlot; slot++)
             {
-                points.Add(_trend[(_next - _count + i + _trend.Length) % _trend.Length]);
+                var offset = _points![slot % _points.Length];
+                if (!float.IsNaN(offset))
+                {
+                    points.Add((new DateTime(slot * StepTicks, _kind), _anchor + offset));
+                }
             }
 
             return points;

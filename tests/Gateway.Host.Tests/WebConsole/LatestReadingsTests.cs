@@ -60,6 +60,119 @@ public sealed class LatestReadingsTests
         Assert.Equal(Enumerable.Range(10, LatestReadings.TrendPoints).Select(i => (Start.AddSeconds(i * 5), (double)(i * 2))), trend);
     }
 
+    private static (DateTime, double) Point(long slot, double value) => (Start.AddSeconds(slot * 5), value);
+
+    [Fact]
+    public async Task A_slot_without_a_reading_adds_no_point_and_a_gap_of_ten_minutes_starts_the_trend_again()
+    {
+        var latest = new LatestReadings(new Forwarded());
+
+        // Slots 0, 1, 4 and 9 (5 s each); 2, 3 and 5-8 got nothing. Each point is its slot's start and first value.
+        foreach (var (seconds, value) in new[] { (0.0, 1.0), (6.0, 2.0), (9.0, 99.0), (21.0, 3.0), (47.5, 4.0) })
+        {
+            await latest.WriteAsync([At(seconds, value)], CancellationToken.None);
+        }
+
+        var tag = latest.Of("cnc-01")!["speed"];
+        Assert.Equal([Point(0, 1), Point(1, 2), Point(4, 3), Point(9, 4)], tag.Trend());
+
+        // Slot 9 + 120 is more than ten minutes after every kept point: only the new one is left.
+        await latest.WriteAsync([At((9 + LatestReadings.TrendPoints) * 5, 5)], CancellationToken.None);
+        Assert.Equal([Point(9 + LatestReadings.TrendPoints, 5)], tag.Trend());
+
+        // One slot short of that keeps the oldest point still in the window.
+        await latest.WriteAsync([At((9 + 2 * LatestReadings.TrendPoints - 1) * 5, 6)], CancellationToken.None);
+        Assert.Equal([Point(9 + LatestReadings.TrendPoints, 5), Point(9 + 2 * LatestReadings.TrendPoints - 1, 6)], tag.Trend());
+    }
+
+    [Fact]
+    public async Task A_reading_of_the_newest_slot_or_older_adds_no_point_but_is_the_latest_value()
+    {
+        var latest = new LatestReadings(new Forwarded());
+        await latest.WriteAsync([At(50, 1), At(52, 2), At(49, 3), At(10, 4)], CancellationToken.None);
+
+        var tag = latest.Of("cnc-01")!["speed"];
+        Assert.Equal([Point(10, 1)], tag.Trend());
+        Assert.Equal(4.0, tag.Latest!.Value.TryGetNumber());
+
+        await latest.WriteAsync([At(55, 5)], CancellationToken.None);
+        Assert.Equal([Point(10, 1), Point(11, 5)], tag.Trend());
+    }
+
+    [Fact]
+    public async Task The_trend_matches_a_list_of_first_readings_per_slot_across_growth_gaps_and_wrap_around()
+    {
+        // A plain model: the first reading of each slot after the newest, the last 120 slots of them.
+        var random = new Random(26);
+        var latest = new LatestReadings(new Forwarded());
+        var expected = new List<(long Slot, double Value)>();
+        var seconds = 0.0;
+        for (var i = 0; i < 3000; i++)
+        {
+            // Mostly forward by 0-12 s, sometimes a long gap, sometimes a reading from the past.
+            seconds = random.Next(40) switch
+            {
+                0 => seconds + random.Next(300, 700),
+                1 => Math.Max(0, seconds - random.Next(1, 60)),
+                _ => seconds + random.Next(0, 1200) / 100.0,
+            };
+            double value = random.Next(-1000, 1000);
+            await latest.WriteAsync([At(seconds, value)], CancellationToken.None);
+
+            var slot = (long)Math.Floor(seconds / 5);
+            if (expected.Count == 0 || slot > expected[^1].Slot)
+            {
+                expected.Add((slot, value));
+            }
+
+            var trend = latest.Of("cnc-01")!["speed"].Trend();
+            var window = expected.Where(p => p.Slot > expected[^1].Slot - LatestReadings.TrendPoints).Select(p => Point(p.Slot, p.Value));
+            Assert.Equal(window, trend);
+        }
+    }
+
+    [Fact]
+    public async Task A_value_far_from_zero_keeps_its_small_steps_and_the_latest_value_is_exact()
+    {
+        // A float alone holds 1.7e9 to steps of 128; the trend stores the offset from its first point.
+        var latest = new LatestReadings(new Forwarded());
+        for (var i = 0; i < 10; i++)
+        {
+            await latest.WriteAsync([At(i * 5, 1_700_000_000.25 + i * 0.5)], CancellationToken.None);
+        }
+
+        await latest.WriteAsync([At(47, 1_700_000_000.1)], CancellationToken.None);
+
+        var tag = latest.Of("cnc-01")!["speed"];
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => Point(i, 1_700_000_000.25 + i * 0.5)), tag.Trend());
+        Assert.Equal(1_700_000_000.1, tag.Latest!.Value.AsDouble());
+    }
+
+    [Fact]
+    public async Task A_value_that_is_not_a_finite_number_adds_no_point_and_the_next_reading_of_its_slot_does()
+    {
+        var latest = new LatestReadings(new Forwarded());
+        await latest.WriteAsync([At(0, 1), At(5, double.NaN), At(6, double.PositiveInfinity), At(7, 2)], CancellationToken.None);
+        await latest.WriteAsync([At(10, 3) with { Value = ReadingValue.FromString("jammed") }], CancellationToken.None);
+
+        var tag = latest.Of("cnc-01")!["speed"];
+        Assert.Equal([Point(0, 1), Point(1, 2)], tag.Trend());
+        Assert.Equal("jammed", tag.Latest!.Value.AsString());
+    }
+
+    [Fact]
+    public async Task The_latest_keeps_the_value_quality_status_source_timestamp_and_unit_of_the_last_reading()
+    {
+        var latest = new LatestReadings(new Forwarded());
+        Assert.Null(latest.Of("cnc-01"));
+
+        var sourceTime = Start.AddMilliseconds(1234);
+        await latest.WriteAsync([At(0, 1), At(1, 7) with { Quality = Quality.Bad, StatusCode = 0x80340000, SourceTimestamp = sourceTime, Unit = "rpm" }], CancellationToken.None);
+
+        var shown = latest.Of("cnc-01")!["speed"].Latest!;
+        Assert.Equal(new ShownReading(ReadingValue.FromDouble(7), Quality.Bad, 0x80340000, sourceTime, "rpm"), shown);
+    }
+
     private sealed class Passed : IReadingWriter
     {
         public IReadOnlyList<Reading>? Batch { get; private set; }
