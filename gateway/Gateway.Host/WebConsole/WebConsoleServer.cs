@@ -337,23 +337,30 @@ public sealed partial class WebConsoleServer : IConsoleHandler
 
         var latest = runtime.Latest?.Of(name);
         var configured = runtime.Loaded.Tags.Where(t => t.Machine == name).ToList();
-        var tags = configured.Select(t => t.Tag).Concat(latest?.Keys ?? []).Distinct(StringComparer.Ordinal).Select(tag =>
-        {
-            var reading = latest?.GetValueOrDefault(tag)?.Latest;
-            var trend = latest?.GetValueOrDefault(tag)?.Trend() ?? [];
-            return new
-            {
-                Name = tag,
-                Value = reading?.Value.ToString(),
-                Numeric = reading?.Value.TryGetNumber(),
-                Quality = reading?.Quality.ToString(),
-                reading?.StatusCode,
-                SourceTimestamp = reading?.SourceTimestamp,
-                Unit = reading?.Unit,
-                Trend = trend.Select(p => new { at = p.At, value = p.Value }),
-            };
-        });
+        var tags = configured.Select(t => t.Tag).Concat(latest?.Keys ?? []).Distinct(StringComparer.Ordinal)
+            .Select(tag => MachineTagRow(tag, latest?.GetValueOrDefault(tag)));
         return Ok(new { name, source = source.Name, tags });
+    }
+
+    /// <summary>
+    /// One row of the machine page's API. A NaN or infinite value is shown as its text and counts as not numeric:
+    /// JSON has no number for it (the serializer would throw and the whole page fail), and the trend keeps no such point.
+    /// </summary>
+    public static object MachineTagRow(string tag, LatestTag? latest)
+    {
+        var reading = latest?.Latest;
+        var trend = latest?.Trend() ?? [];
+        return new
+        {
+            Name = tag,
+            Value = reading?.Value.ToString(),
+            Numeric = reading?.Value.TryGetNumber() is { } number && double.IsFinite(number) ? number : (double?)null,
+            Quality = reading?.Quality.ToString(),
+            reading?.StatusCode,
+            SourceTimestamp = reading?.SourceTimestamp,
+            Unit = reading?.Unit,
+            Trend = trend.Select(p => new { at = p.At, value = p.Value }),
+        };
     }
 
     private PkiDirectory? Pki()

@@ -184,6 +184,22 @@ public sealed class LatestReadingsTests
         }
     }
 
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    public async Task A_machine_page_row_with_a_NaN_or_infinite_latest_value_is_valid_JSON_shown_as_text(double value)
+    {
+        var latest = new LatestReadings(new Forwarded());
+        await latest.WriteAsync([At(0, 1.5), At(5, value)], CancellationToken.None);
+
+        var row = Gateway.Host.WebConsole.WebConsoleServer.MachineTagRow("speed", latest.Of("cnc-01")!["speed"]);
+        var json = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(row, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))).RootElement;
+
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, json.GetProperty("numeric").ValueKind);
+        Assert.Equal(ReadingValue.FromDouble(value).ToString(), json.GetProperty("value").GetString());
+        Assert.Equal(1.5, Assert.Single(json.GetProperty("trend").EnumerateArray()).GetProperty("value").GetDouble());
+    }
+
     private static Reading Of(string machine, string tag, double value) => new()
     {
         Source = "opcua",
