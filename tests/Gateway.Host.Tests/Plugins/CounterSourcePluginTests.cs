@@ -146,22 +146,7 @@ public sealed class CounterSourcePluginTests : IDisposable
                 values.GetOrAdd(e.ApplicationMessage.Topic, _ => new()).Enqueue(value);
                 return Task.CompletedTask;
             };
-            await WaitUntilAsync(
-                async () =>
-                {
-                    Assert.False(run.IsCompleted, $"the gateway stopped: {error}");
-                    try
-                    {
-                        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithClientId("counter-plugin-test").Build());
-                        return true;
-                    }
-                    catch (MQTTnet.Exceptions.MqttCommunicationException)
-                    {
-                        return false;
-                    }
-                },
-                TimeSpan.FromSeconds(60),
-                "the embedded broker accepting a subscriber");
+            await ConnectWhenReadyAsync(subscriber, mqttPort, "counter-plugin-test", run, error);
             await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("counter/#").Build());
             await WaitUntilAsync(() => Task.FromResult(values.TryGetValue("counter/bench-1/a", out var a) && a.Count >= 6 && values.ContainsKey("counter/bench-1/b")), TimeSpan.FromSeconds(60), "six readings of tag a and one of b over MQTT");
 
@@ -215,22 +200,7 @@ public sealed class CounterSourcePluginTests : IDisposable
                 values.Enqueue(JsonDocument.Parse(e.ApplicationMessage.ConvertPayloadToString()).RootElement.GetProperty("value").GetInt64());
                 return Task.CompletedTask;
             };
-            await WaitUntilAsync(
-                async () =>
-                {
-                    Assert.False(run.IsCompleted, $"the gateway stopped: {error}");
-                    try
-                    {
-                        await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithClientId("counter-crash-test").Build());
-                        return true;
-                    }
-                    catch (MQTTnet.Exceptions.MqttCommunicationException)
-                    {
-                        return false;
-                    }
-                },
-                TimeSpan.FromSeconds(60),
-                "the embedded broker accepting a subscriber");
+            await ConnectWhenReadyAsync(subscriber, mqttPort, "counter-crash-test", run, error);
             // Retained last values are not used here: every value comes from a run that started after subscribing.
             await subscriber.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("counter/bench-1/a").Build());
             await WaitUntilAsync(() => Task.FromResult(values.Count(v => v == 100) >= 2), TimeSpan.FromSeconds(90), "two instances' first readings (100) of tag a");
@@ -249,6 +219,25 @@ public sealed class CounterSourcePluginTests : IDisposable
 
         Assert.Equal(ExitCodes.Ok, await run.WaitAsync(TimeSpan.FromSeconds(60)));
     }
+
+    /// <summary>Connects the subscriber once the gateway's embedded broker accepts it (failing at once if the gateway stopped).</summary>
+    private static Task ConnectWhenReadyAsync(IMqttClient subscriber, int mqttPort, string clientId, Task<int> run, StringWriter error) =>
+        WaitUntilAsync(
+            async () =>
+            {
+                Assert.False(run.IsCompleted, $"the gateway stopped: {error}");
+                try
+                {
+                    await subscriber.ConnectAsync(new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mqttPort).WithClientId(clientId).Build());
+                    return true;
+                }
+                catch (MQTTnet.Exceptions.MqttCommunicationException)
+                {
+                    return false;
+                }
+            },
+            TimeSpan.FromSeconds(60),
+            "the embedded broker accepting a subscriber");
 
     /// <summary>Waits for a condition with a generous timeout (a loaded machine), never for a fixed time.</summary>
     private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
