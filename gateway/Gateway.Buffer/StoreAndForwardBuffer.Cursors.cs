@@ -67,12 +67,11 @@ public sealed partial class StoreAndForwardBuffer
         }
 
         // The commit loop runs the maintenance (segment deletion, cursor fsync) at most every MaintenanceInterval:
-        // one wake-up per interval, however many batches were acknowledged in it, and that one by the maintenance
-        // timer, not by the acknowledgement (the loop would only wake to plan its sleep again).
+        // one wake-up per interval, however many batches were acknowledged in it.
         if (!_maintenanceRequested)
         {
             _maintenanceRequested = true;
-            ArmMaintenance(MaintenanceDue(requested: true));
+            Wake();
         }
 
         return ValueTask.CompletedTask;

@@ -32,14 +32,6 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     // The commit loop's wake-up: released only when _wakePending goes from 0 to 1, so many appenders cost one wake-up.
     private readonly SemaphoreSlim _wake = new(0);
     private int _wakePending;
-
-    // When maintenance is due the commit loop is woken by this one timer, moved only when the due time moves (see
-    // ArmMaintenance): a timed wait per sleep set and cancelled a timer each time, and each of those could wake the
-    // runtime's timer thread, then a pool thread for a timer that was already gone (docs/performance.md, feat/embedcost).
-    private readonly Lock _maintenanceTimerLock = new();
-    private readonly ITimer _maintenanceTimer;
-    private long _maintenanceArmedFor = long.MaxValue;
-    private long _lastMaintenance = long.MinValue;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<string, SinkCursor> _sinks = new(StringComparer.Ordinal);
     private readonly Stack<ByteBuffer> _freeBuffers = new();
@@ -74,7 +66,6 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         _committedSequence = lastSequence;
         _nextSequence = lastSequence + 1;
         UpdateSegmentSize();
-        _maintenanceTimer = TimeProvider.System.CreateTimer(static state => ((StoreAndForwardBuffer)state!).MaintenanceTimerFired(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _commitLoop = Task.Run(CommitLoopAsync);
     }
 
@@ -306,54 +297,6 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     }
 
     /// <summary>
-    /// Makes sure the commit loop is woken for maintenance at <paramref name="due"/> (a Stopwatch timestamp) at the
-    /// latest. A timer already armed for that time or sooner stays as it is (waking early, the loop plans again), so
-    /// the many sleeps between two maintenance passes cost no timer operation; a due time already reached wakes the
-    /// loop at once.
-    /// </summary>
-    private void ArmMaintenance(long due)
-    {
-        var now = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (due <= now)
-        {
-            Wake();
-            return;
-        }
-
-        lock (_maintenanceTimerLock)
-        {
-            if (_maintenanceArmedFor <= due && _maintenanceArmedFor > now)
-            {
-                return;
-            }
-
-            _maintenanceArmedFor = due;
-            try
-            {
-                _maintenanceTimer.Change(System.Diagnostics.Stopwatch.GetElapsedTime(now, due), Timeout.InfiniteTimeSpan);
-            }
-            catch (ObjectDisposedException)
-            {
-                // disposing: the loop is stopping anyway
-            }
-        }
-    }
-
-    private void MaintenanceTimerFired()
-    {
-        lock (_maintenanceTimerLock)
-        {
-            _maintenanceArmedFor = long.MaxValue;
-        }
-
-        Wake();
-    }
-
-    /// <summary>When the next maintenance is due: <see cref="MaintenanceInterval"/> after the last one when asked for, else the idle interval.</summary>
-    private long MaintenanceDue(bool requested) =>
-        Volatile.Read(ref _lastMaintenance) + (long)((requested ? MaintenanceInterval : IdleMaintenanceInterval).TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
-
-    /// <summary>
     /// The one writer: takes what appenders encoded, writes it, fsyncs once and completes every appender in the group.
     /// It sleeps until woken or until maintenance is due: at a low rate each commit costs one wake-up, no timer. A commit
     /// that would follow the previous one sooner than the commit interval waits out the rest first (appenders meanwhile
@@ -361,21 +304,20 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     /// </summary>
     private async Task CommitLoopAsync()
     {
+        var lastMaintenance = long.MinValue;
         var lastCommit = long.MinValue;
         while (true)
         {
             var committedSince = false;
             try
             {
-                if (Volatile.Read(ref _lastMaintenance) != long.MinValue)
+                var maintenanceDue = lastMaintenance == long.MinValue
+                    ? TimeSpan.Zero
+                    : (_maintenanceRequested ? MaintenanceInterval : IdleMaintenanceInterval) - Elapsed(lastMaintenance);
+                if (maintenanceDue > TimeSpan.Zero)
                 {
-                    var due = MaintenanceDue(_maintenanceRequested);
-                    if (due > System.Diagnostics.Stopwatch.GetTimestamp())
-                    {
-                        // Woken by an appender, an acknowledgement that asks for maintenance, disposal, or the timer.
-                        ArmMaintenance(due);
-                        await _wake.WaitAsync(_stopping.Token);
-                    }
+                    // false on timeout: maintenance is due (no exception, and the wait's timer is removed when woken)
+                    await _wake.WaitAsync(maintenanceDue, _stopping.Token);
                 }
 
                 Interlocked.Exchange(ref _wakePending, 0);
@@ -403,11 +345,10 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                     CommitPending();
                 }
 
-                var lastMaintenance = Volatile.Read(ref _lastMaintenance);
                 var interval = _maintenanceRequested || committedSince ? MaintenanceInterval : IdleMaintenanceInterval;
                 if (lastMaintenance == long.MinValue || Elapsed(lastMaintenance) >= interval)
                 {
-                    Volatile.Write(ref _lastMaintenance, System.Diagnostics.Stopwatch.GetTimestamp());
+                    lastMaintenance = System.Diagnostics.Stopwatch.GetTimestamp();
                     RunMaintenance();
                 }
             }
@@ -763,11 +704,6 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         catch (Exception e)
         {
             _logger.LogError(e, "buffer: the commit loop ended with an error");
-        }
-
-        lock (_maintenanceTimerLock)
-        {
-            _maintenanceTimer.Dispose();
         }
 
         try
