@@ -192,14 +192,15 @@ public sealed class GatewayRuntime : IAsyncDisposable
 
             consecutive = _time.GetElapsedTime(started) >= HealthyRun ? 1 : consecutive + 1;
             var delay = RestartDelay(consecutive);
-            running.CountRestart(error?.Message ?? "it returned without being stopped", _time.GetUtcNow());
+            var reason = error?.Message ?? "it returned without being stopped";
+            running.CountRestart(reason, _time.GetUtcNow());
             // Until the new one runs, the source says Faulted (the stopped one may still say Connected).
             running.Restarting = true;
             _logger.LogError(
                 error,
                 "Source {Source}: the connector stopped unexpectedly ({Reason}); the other sources keep running, and this one starts again in {Delay} s (restart {Restart})",
                 name,
-                error?.Message ?? "it returned without being stopped",
+                reason,
                 delay.TotalSeconds,
                 running.Restarts);
             try
