@@ -746,7 +746,24 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             offset += group.TagsByHandle.Length;
         }
 
-        if (tooMany > 0 && !_itemLimitReported)
+        if (tooMany > 0 && !_itemLimitReported && groups.Count == 1 && shared.Groups.Count == 1)
+        {
+            // One group alone is over the server's limit: a smaller maxItemsPerSubscription cannot help (a group is never
+            // split over subscriptions), only a smaller group can.
+            _itemLimitReported = true;
+            var group = groups[0].Group;
+            _logger.LogError(
+                "Source {Source}: the server {Endpoint} refused {Refused} of the {Items} monitored items of group {Group} of machine {Machine} with BadTooManyMonitoredItems: it holds at most {Accepted} items per subscription, and a group keeps its items in one subscription. Split the group into groups of at most {Limit} tags (or raise the server's MaxMonitoredItemsPerSubscription); the items it accepted keep delivering",
+                _name,
+                _source.Endpoint,
+                tooMany,
+                requests.Count,
+                group.Name,
+                group.Machine,
+                requests.Count - tooMany,
+                requests.Count - tooMany);
+        }
+        else if (tooMany > 0 && !_itemLimitReported)
         {
             _itemLimitReported = true;
             _logger.LogError(

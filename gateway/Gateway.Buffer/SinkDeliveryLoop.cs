@@ -30,6 +30,7 @@ public sealed class SinkDeliveryLoop
     private long _delivered;
     private long _batches;
     private long _retries;
+    private long _restarts;
     private long _currentDelayTicks;
     private long _lastSequence;
     private volatile string? _lastError;
@@ -70,48 +71,54 @@ public sealed class SinkDeliveryLoop
         Interlocked.Read(ref _delivered),
         Interlocked.Read(ref _batches),
         Interlocked.Read(ref _retries),
+        Interlocked.Read(ref _restarts),
         new Dictionary<string, long>(_failures, StringComparer.Ordinal),
         TimeSpan.FromTicks(Interlocked.Read(ref _currentDelayTicks)),
         Interlocked.Read(ref _lastSequence),
         _lastDeliveryUtc,
         _lastError);
 
-    /// <summary>Runs until cancelled. Never throws for a sink fault: it retries, with backoff, for as long as it takes.</summary>
+    /// <summary>A delivery run that lasted this long was healthy: the next unexpected stop starts the restart delay afresh.</summary>
+    public static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(5);
+
+    /// <summary>The wait before restart number <paramref name="consecutive"/> (1, 2, 4 ... s, at most a minute).</summary>
+    public static TimeSpan RestartDelay(int consecutive) => TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(consecutive - 1, 6)));
+
+    /// <summary>
+    /// Runs until cancelled. Never throws for a sink fault: it retries, with backoff, for as long as it takes. Anything
+    /// else that ends a delivery run (a bug in the sink outside its delivery, an error reading or acknowledging in the
+    /// buffer) would leave the sink's readings piling up on a gateway nobody watches: it is logged with its stack and the
+    /// run starts again from the durable cursor after 1, 2, 4 ... 60 s, so nothing handed out but not acknowledged is lost.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // With data on disk and a synchronous sink every await below completes at once: never run the drain on the caller's thread.
         await Task.Yield();
         _stopping = cancellationToken;
-        _buffer.ReplayBacklog(_sink.Name, _sink.ReplaysBacklog);
-        _buffer.Rewind(_sink.Name);
-        _state = DeliveryState.Waiting;
+        var consecutive = 0;
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (true)
             {
-                var batch = await _buffer.ReadBatchAsync(_sink.Name, _batchSize, cancellationToken);
-                _state = DeliveryState.Delivering;
-                await _pipeline.ExecuteAsync(
-                    static async (state, token) => await state._sink.DeliverAsync(state.batch, token),
-                    (_sink, batch),
-                    cancellationToken);
-                var last = batch.AcknowledgeUpTo;
-                await _buffer.AcknowledgeAsync(_sink.Name, last, cancellationToken);
-                Interlocked.Add(ref _delivered, batch.Count);
-                Interlocked.Increment(ref _batches);
-                Interlocked.Exchange(ref _lastSequence, last);
-                Interlocked.Exchange(ref _currentDelayTicks, 0);
-                _lastDeliveryUtc = _time.GetUtcNow().UtcDateTime;
-                _state = DeliveryState.Waiting;
-                if (_outage.InProgress)
+                var started = _time.GetTimestamp();
+                try
                 {
-                    _outage.Recovered(() => $"{PendingReadings():N0} reading(s) still waiting in the buffer are being sent now");
+                    await DeliverUntilStoppedAsync(cancellationToken);
+                    return;
                 }
-
-                if (_linger > TimeSpan.Zero && batch.Count < _batchSize / 2)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    // A backlog (full batches) goes out back to back; live data waits a moment to travel in company.
-                    await Task.Delay(_linger, _time, cancellationToken);
+                    consecutive = _time.GetElapsedTime(started) >= HealthyRun ? 1 : consecutive + 1;
+                    var delay = RestartDelay(consecutive);
+                    Interlocked.Increment(ref _restarts);
+                    _failures.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
+                    _lastError = e.Message;
+                    _state = DeliveryState.Restarting;
+                    _logger.LogError(
+                        e,
+                        "sink {Sink}: delivery stopped unexpectedly: {Message}. The readings stay in the buffer; delivery starts again from the last acknowledged reading in {Delay} s (restart {Restart}).",
+                        _sink.Name, e.Message, delay.TotalSeconds, Interlocked.Read(ref _restarts));
+                    await Task.Delay(delay, _time, cancellationToken);
                 }
             }
         }
@@ -126,6 +133,40 @@ public sealed class SinkDeliveryLoop
         finally
         {
             _state = DeliveryState.Stopped;
+        }
+    }
+
+    private async Task DeliverUntilStoppedAsync(CancellationToken cancellationToken)
+    {
+        _buffer.ReplayBacklog(_sink.Name, _sink.ReplaysBacklog);
+        _buffer.Rewind(_sink.Name);
+        _state = DeliveryState.Waiting;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var batch = await _buffer.ReadBatchAsync(_sink.Name, _batchSize, cancellationToken);
+            _state = DeliveryState.Delivering;
+            await _pipeline.ExecuteAsync(
+                static async (state, token) => await state._sink.DeliverAsync(state.batch, token),
+                (_sink, batch),
+                cancellationToken);
+            var last = batch.AcknowledgeUpTo;
+            await _buffer.AcknowledgeAsync(_sink.Name, last, cancellationToken);
+            Interlocked.Add(ref _delivered, batch.Count);
+            Interlocked.Increment(ref _batches);
+            Interlocked.Exchange(ref _lastSequence, last);
+            Interlocked.Exchange(ref _currentDelayTicks, 0);
+            _lastDeliveryUtc = _time.GetUtcNow().UtcDateTime;
+            _state = DeliveryState.Waiting;
+            if (_outage.InProgress)
+            {
+                _outage.Recovered(() => $"{PendingReadings():N0} reading(s) still waiting in the buffer are being sent now");
+            }
+
+            if (_linger > TimeSpan.Zero && batch.Count < _batchSize / 2)
+            {
+                // A backlog (full batches) goes out back to back; live data waits a moment to travel in company.
+                await Task.Delay(_linger, _time, cancellationToken);
+            }
         }
     }
 
@@ -181,9 +222,15 @@ public enum DeliveryState
     Delivering,
     Retrying,
     CircuitOpen,
+
+    /// <summary>The delivery run stopped on an unexpected error (logged) and starts again after a delay.</summary>
+    Restarting,
 }
 
-/// <summary>A delivery loop's counters. <see cref="FailuresByType"/> is keyed by exception type name.</summary>
+/// <summary>
+/// A delivery loop's counters. <see cref="FailuresByType"/> is keyed by exception type name; <see cref="Restarts"/> counts
+/// delivery runs that stopped on an unexpected error and were started again.
+/// </summary>
 public sealed record SinkDeliveryStatus(
     string Sink,
     DeliveryState State,
@@ -191,6 +238,7 @@ public sealed record SinkDeliveryStatus(
     long Delivered,
     long Batches,
     long Retries,
+    long Restarts,
     IReadOnlyDictionary<string, long> FailuresByType,
     TimeSpan CurrentDelay,
     long LastAcknowledgedSequence,

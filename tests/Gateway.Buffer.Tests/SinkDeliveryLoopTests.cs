@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+
+using Gateway.Core;
 using Gateway.Testing;
 
 using Microsoft.Extensions.Logging.Abstractions;
@@ -183,6 +186,82 @@ public sealed class SinkDeliveryLoopTests : IDisposable
         }
 
         Assert.Equal(Enumerable.Range(0, 1050).Select(i => (long)i), influx.Received.Select(TestReadings.ValueOf));
+    }
+
+    [Fact]
+    public async Task ADeliveryRunEndedByAnUnexpectedErrorStartsAgainFromTheCursor_AndNothingIsLost()
+    {
+        await using var buffer = TestReadings.Open(TestReadings.Options(_directory), "archive");
+        var archive = new SinkWithABuggyProperty("archive") { Broken = true };
+        var loop = new SinkDeliveryLoop(buffer, archive, FastRetry, 500, NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        await buffer.AppendAsync(TestReadings.Range(0, 100));
+        var running = loop.RunAsync(stop.Token);
+
+        // Each run throws before it delivers anything: the loop must not end (a sink nobody restarts would pile up
+        // readings in the buffer until the service restarts), and /status must say why it is not delivering.
+        await WaitUntilAsync(() => loop.Status.Restarts >= 2, "two restarts", TimeSpan.FromSeconds(30));
+        Assert.False(running.IsCompleted, $"the loop ended: {running.Exception}");
+        Assert.Equal(DeliveryState.Restarting, loop.Status.State);
+        Assert.Contains("plugin bug", loop.Status.LastError);
+        Assert.Empty(archive.Received);
+
+        archive.Broken = false;
+        await WaitUntilAsync(() => archive.Received.Count >= 100, "delivery once the run gets through", TimeSpan.FromSeconds(90));
+        await buffer.AppendAsync(TestReadings.Range(100, 50));
+        await WaitUntilAsync(() => archive.Received.Count >= 150, "readings appended after the restart", TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        await running;
+
+        Assert.Equal(Enumerable.Range(0, 150).Select(i => (long)i), archive.Received.Select(TestReadings.ValueOf));
+        Assert.True(loop.Status.FailuresByType.GetValueOrDefault(nameof(InvalidOperationException)) >= 2, string.Join(",", loop.Status.FailuresByType));
+        Assert.Equal(0, buffer.GetStatistics().Sinks.Single(s => s.Sink == "archive").Pending);
+        Assert.Equal(DeliveryState.Stopped, loop.Status.State);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(2, 2)]
+    [InlineData(3, 4)]
+    [InlineData(7, 60)]
+    [InlineData(30, 60)]
+    public void TheRestartDelayDoublesUpToAMinute(int consecutive, int seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), SinkDeliveryLoop.RestartDelay(consecutive));
+
+    /// <summary>A sink whose <see cref="ISink.ReplaysBacklog"/> throws while broken: a plugin bug outside its delivery.</summary>
+    private sealed class SinkWithABuggyProperty(string name) : ISink
+    {
+        private volatile bool _broken;
+
+        public string Name { get; } = name;
+
+        public ConnectionState State => ConnectionState.Connected;
+
+        public ConcurrentQueue<Reading> Received { get; } = new();
+
+        public bool Broken
+        {
+            get => _broken;
+            set => _broken = value;
+        }
+
+        public bool ReplaysBacklog => _broken ? throw new InvalidOperationException("plugin bug: the backlog mode is not known yet") : false;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task DeliverAsync(IReadOnlyList<Reading> batch, CancellationToken cancellationToken)
+        {
+            foreach (var reading in batch)
+            {
+                Received.Enqueue(reading);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)

@@ -112,6 +112,24 @@ public sealed class SharedSubscriptionTests
     }
 
     [Fact]
+    public async Task A_group_larger_than_the_servers_per_subscription_limit_is_one_error_saying_to_split_the_group()
+    {
+        await using var simulator = await StartSimulatorAsync(new ServerLimits { MaxMonitoredItemsPerSubscription = 5 }, machines: 1);
+        var tags = MachineTags(simulator, _ => Group(AcquisitionMode.Subscribe, 200));
+        Assert.True(tags.Count > 5, $"the machine's group has {tags.Count} tags; the test needs more than the limit");
+        var run = RunningConnector.Start(Source(simulator.EndpointUrl, "sim"), tags);
+        await using (run)
+        {
+            await run.WaitUntilAsync(r => GoodTags(r) == 5, Patience, "the 5 items the server accepted");
+            await Eventually.HoldsAsync(() => run.Connector.State == ConnectionState.Connected, Patience, "connected");
+            Assert.Equal(1, run.Log.Count("BadTooManyMonitoredItems"));
+            Assert.Equal(1, run.Log.Count("Split the group into groups of at most 5 tags"));
+            Assert.Equal(0, run.Log.Count("Set `maxItemsPerSubscription` on the source"));
+            Assert.Equal(tags.Count - 5, run.Connector.TagHealth.BadTags);
+        }
+    }
+
+    [Fact]
     public async Task A_machine_added_by_a_reload_joins_the_shared_subscriptions()
     {
         await using var simulator = await StartSimulatorAsync(new ServerLimits { MaxSubscriptionsPerSession = 5 }, machines: Machines + 1);

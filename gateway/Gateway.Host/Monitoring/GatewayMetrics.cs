@@ -39,6 +39,7 @@ public sealed class GatewayMetrics
     private readonly ConnectionWatch? _connections;
     private readonly Counter _sourceReconnects;
     private readonly Counter _sourceRestarts;
+    private readonly Counter _sinkRestarts;
     private readonly Counter _sinkReconnects;
     private readonly MetricFactory _factory;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Part), Collector> _reported = new();
@@ -77,6 +78,7 @@ public sealed class GatewayMetrics
         _threads = factory.CreateGauge("gateway_process_threads", "Threads of the gateway process.");
         _sourceReconnects = factory.CreateCounter("gateway_source_reconnects_total", "Times the source came back after its connection was lost.", "source");
         _sourceRestarts = factory.CreateCounter("gateway_source_restarts_total", "Times the source's connector stopped unexpectedly (a bug, logged with its stack) and was started again.", "source");
+        _sinkRestarts = factory.CreateCounter("gateway_sink_restarts_total", "Times the sink's delivery stopped unexpectedly (logged with its stack) and started again from its last acknowledged reading.", "sink");
         _sinkReconnects = factory.CreateCounter("gateway_sink_reconnects_total", "Times the sink came back after its connection was lost.", "sink");
         Registry.AddBeforeCollectCallback(Update);
     }
@@ -131,6 +133,7 @@ public sealed class GatewayMetrics
         {
             var status = sink.Loop.Status;
             _delivered.WithLabels(sink.Config.Name).IncTo(status.Delivered);
+            _sinkRestarts.WithLabels(sink.Config.Name).IncTo(status.Restarts);
             foreach (var (cause, count) in status.FailuresByType)
             {
                 _deliveryFailures.WithLabels(sink.Config.Name, cause).IncTo(count);
