@@ -68,6 +68,8 @@ public sealed class MonitoringEndpointTests : IDisposable
         Assert.Matches("gateway_sink_connected\\{[^}]*sink=\"up\"[^}]*\\} 1", metrics);
         Assert.Matches("gateway_sink_connected\\{[^}]*sink=\"down\"[^}]*\\} 0", metrics);
         Assert.Matches("gateway_buffer_pending\\{[^}]*sink=\"down\"", metrics);
+        // A sink that is down is retried, not restarted: restarts count only unexpected errors (SinkDeliveryLoopTests).
+        Assert.Matches("gateway_sink_restarts_total\\{[^}]*sink=\"down\"[^}]*\\} 0", metrics);
         Assert.Contains("gateway_process_resident_memory_bytes", metrics, StringComparison.Ordinal);
 
         // `gateway status` prints the same as a table.
