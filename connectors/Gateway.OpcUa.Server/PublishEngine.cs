@@ -29,6 +29,13 @@ public sealed class PublishEngine : IAsyncDisposable
     private static readonly long LongestWaitTicks = TimeSpan.FromSeconds(1).Ticks;
     private static readonly long ShortestWaitTicks = TimeSpan.FromMilliseconds(1).Ticks;
 
+    // Cycles due this close after the earliest one are run in the same wake-up, the earliest a little late, never one
+    // early: each wake-up costs the runtime several thread wake-ups (docs/performance.md, issue 26).
+    internal static readonly long CoalesceTicks = TimeSpan.FromMilliseconds(5).Ticks;
+
+    // The subscriptions' next cycles seen by the last RunOnce (engine loop only).
+    private readonly List<long> _cycleDues = [];
+
     /// <param name="dispatcher">The sessions and subscriptions.</param>
     /// <param name="logger">Where a failed cycle is logged.</param>
     /// <param name="fixedTick">Run on this fixed period instead (tests drive <see cref="RunOnce"/> themselves with a long one).</param>
@@ -79,7 +86,7 @@ public sealed class PublishEngine : IAsyncDisposable
                 var nextDueTicks = nowTicks + LongestWaitTicks;
                 try
                 {
-                    nextDueTicks = Math.Min(nextDueTicks, RunOnce(nowTicks));
+                    nextDueTicks = WakeFor(Math.Min(nextDueTicks, RunOnce(nowTicks)), _cycleDues);
                 }
                 catch (Exception e)
                 {
@@ -100,6 +107,7 @@ public sealed class PublishEngine : IAsyncDisposable
     internal long RunOnce(long nowTicks)
     {
         var nextDueTicks = long.MaxValue;
+        _cycleDues.Clear();
         foreach (var session in _dispatcher.Sessions)
         {
             if (session.HasTimedOut(nowTicks))
@@ -136,10 +144,30 @@ public sealed class PublishEngine : IAsyncDisposable
                 }
 
                 nextDueTicks = Math.Min(nextDueTicks, subscription.NextCycleTicks);
+                _cycleDues.Add(subscription.NextCycleTicks);
             }
         }
 
         return nextDueTicks;
+    }
+
+    /// <summary>
+    /// When to wake for something due at <paramref name="earliestTicks"/>: at the latest cycle due within
+    /// <see cref="CoalesceTicks"/> after it, so that cycles a few milliseconds apart run in one wake-up.
+    /// </summary>
+    internal static long WakeFor(long earliestTicks, IReadOnlyList<long> cycleDues)
+    {
+        var wake = earliestTicks;
+        var horizon = earliestTicks > long.MaxValue - CoalesceTicks ? long.MaxValue : earliestTicks + CoalesceTicks;
+        foreach (var due in cycleDues)
+        {
+            if (due > wake && due <= horizon)
+            {
+                wake = due;
+            }
+        }
+
+        return wake;
     }
 
     public async ValueTask DisposeAsync()

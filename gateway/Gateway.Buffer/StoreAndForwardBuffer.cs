@@ -51,6 +51,8 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
 
     private volatile SegmentInfo[] _segments;
     private volatile BufferWriteException? _fault;
+    // Completed with the fault when it is set, for a watcher that would otherwise poll Fault.
+    private readonly TaskCompletionSource<Exception> _faulted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _committedSequence;
     private TaskCompletionSource _dataCommitted = NewCompletion();
     private int _disposed;
@@ -79,6 +81,9 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
 
     /// <summary>Set when a write error stopped ingest.</summary>
     public Exception? Fault => _fault;
+
+    /// <summary>Completes with <see cref="Fault"/> once a write error stopped ingest (never otherwise).</summary>
+    public Task<Exception> Faulted => _faulted.Task;
 
     /// <summary>
     /// Opens (or creates) the buffer in <see cref="BufferOptions.Directory"/>, recovers the tail after a crash and
@@ -429,6 +434,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                 $"buffer: writing {_active?.Path ?? _options.Directory} failed: {e.Message}. Ingest is stopped so that the store is not corrupted; what was committed before is kept and still delivered. Check the disk, then restart the gateway.",
                 e);
             _fault = fault;
+            _faulted.TrySetResult(fault);
             failure = fault;
             _logger.LogCritical(e, "{Message}", fault.Message);
         }

@@ -66,6 +66,7 @@ public sealed class DiskFullTests : IAsyncLifetime
         Assert.NotNull(refused);
         Assert.Contains("disk", refused.Message);
         Assert.Null(buffer.Fault); // a full disk is not a broken store
+        Assert.False(buffer.Faulted.IsCompleted, "a full disk completed the fault the service stops on");
 
         var delivered = await TestReadings.DrainAsync(buffer, "influx", acknowledge: true);
         Assert.Equal(committed, delivered.Select(TestReadings.ValueOf)); // everything committed, nothing torn

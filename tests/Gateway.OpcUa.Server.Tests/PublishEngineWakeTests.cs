@@ -44,6 +44,43 @@ public sealed class PublishEngineWakeTests
         Assert.Equal(StatusCodes.BadTimeout, ((ServiceFault)fault).ResponseHeader.ServiceResult.Code);
     }
 
+    [Fact]
+    public void CyclesDueAFewMillisecondsAfterTheEarliestAreRunInItsWakeUpAndNoneBeforeItIsDue()
+    {
+        var t = new DateTime(2026, 12, 7, 7, 0, 0, DateTimeKind.Utc).Ticks;
+        var ms = TimeSpan.TicksPerMillisecond;
+        // The wake-up moves to the last cycle within the window, so every cycle in it is due when the engine runs.
+        Assert.Equal(t + (2 * ms), PublishEngine.WakeFor(t, [t + (50 * ms), t, t + (2 * ms)]));
+        Assert.Equal(t + PublishEngine.CoalesceTicks, PublishEngine.WakeFor(t, [t + PublishEngine.CoalesceTicks, t + PublishEngine.CoalesceTicks + 1]));
+        // Nothing close after it: the earliest is kept, never moved earlier.
+        Assert.Equal(t, PublishEngine.WakeFor(t, [t + PublishEngine.CoalesceTicks + 1, t - ms]));
+        Assert.Equal(t, PublishEngine.WakeFor(t, []));
+        Assert.Equal(long.MaxValue, PublishEngine.WakeFor(long.MaxValue, [t]));
+    }
+
+    [Fact]
+    public async Task TwoSubscriptionsOnTheEnginesOwnScheduleAreBothServedCycleAfterCycle()
+    {
+        var h = new ServiceHarness().WithSession();
+        await using var engine = new PublishEngine(h.Dispatcher, NullLogger.Instance);
+        var first = h.Call<CreateSubscriptionResponse>(new CreateSubscriptionRequest { RequestedPublishingInterval = 50, RequestedMaxKeepAliveCount = 1, RequestedLifetimeCount = 1000, PublishingEnabled = true });
+        var second = h.Call<CreateSubscriptionResponse>(new CreateSubscriptionRequest { RequestedPublishingInterval = 50, RequestedMaxKeepAliveCount = 1, RequestedLifetimeCount = 1000, PublishingEnabled = true });
+        for (var i = 0; i < 8; i++)
+        {
+            Assert.Null(h.Send(new PublishRequest()));
+        }
+
+        int Served(uint id) => h.Channel.Sent.Select(s => s.Response).OfType<PublishResponse>().Count(r => r.SubscriptionId == id);
+        var deadline = DateTime.UtcNow + Generous;
+        while ((Served(first.SubscriptionId) < 3 || Served(second.SubscriptionId) < 3) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        Assert.True(Served(first.SubscriptionId) >= 3, $"first subscription served {Served(first.SubscriptionId)} times");
+        Assert.True(Served(second.SubscriptionId) >= 3, $"second subscription served {Served(second.SubscriptionId)} times");
+    }
+
     private static async Task<Gateway.OpcUa.Encoding.IServiceMessage> WaitForAsync(ServiceHarness h, Func<Gateway.OpcUa.Encoding.IServiceMessage, bool> wanted)
     {
         var deadline = DateTime.UtcNow + Generous;

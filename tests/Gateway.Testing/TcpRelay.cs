@@ -29,6 +29,12 @@ public sealed class TcpRelay : IAsyncDisposable
     /// <summary>While closed, new connections are accepted and closed at once (the client sees its connect fail).</summary>
     public bool Closed { get; set; }
 
+    /// <summary>
+    /// While silent, what either side sends is read and dropped: the connection stays up but carries nothing, as when a
+    /// cable is pulled behind a switch (no reset reaches either end).
+    /// </summary>
+    public bool Silent { get; set; }
+
     public static TcpRelay Start(int targetPort) => new(targetPort);
 
     /// <summary>Resets every relayed connection on both sides, without a goodbye.</summary>
@@ -124,7 +130,10 @@ public sealed class TcpRelay : IAsyncDisposable
                     return;
                 }
 
-                await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+                if (!Silent)
+                {
+                    await to.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, _stop.Token);
+                }
             }
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException or OperationCanceledException)

@@ -24,6 +24,9 @@ public sealed class GatewayService : BackgroundService
     private readonly ConnectionWatch _connections = new();
     private readonly Gateway.Host.WebConsole.RecentLogLines? _logLines;
     private GatewayRuntime? _runtime;
+    // Completed (and replaced) when a reload put a new runtime, with a new buffer, in place: the fault watch then
+    // watches that one.
+    private TaskCompletionSource _runtimeReplaced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private MonitoringEndpoint? _monitoring;
     private Gateway.Host.WebConsole.WebConsoleServer? _console;
 
@@ -107,11 +110,23 @@ public sealed class GatewayService : BackgroundService
     /// </summary>
     private async Task WatchForBufferFaultAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        // Awaits the buffer's fault rather than looking every second (issue 26: an idle gateway should not wake up
+        // for nothing).
+        while (true)
         {
-            if (_runtime?.Buffer.Fault is { } fault)
+            // Read before the runtime: a reload after this line completes it, so a new buffer is never missed.
+            var replaced = Volatile.Read(ref _runtimeReplaced).Task;
+            if (_runtime is not { } runtime)
             {
+                await replaced.WaitAsync(stoppingToken);
+                continue;
+            }
+
+            var faulted = runtime.Buffer.Faulted;
+            await Task.WhenAny(faulted, replaced).WaitAsync(stoppingToken);
+            if (faulted.IsCompleted)
+            {
+                var fault = faulted.Result;
                 Fault = fault;
                 _logger.LogCritical(
                     "Gateway stopping with exit code {Code}: the buffer cannot write ({Message}). The service manager restarts it; the buffer keeps every reading it committed.",
@@ -239,6 +254,7 @@ public sealed class GatewayService : BackgroundService
             }
 
             _runtime = await GatewayRuntime.StartAsync(change.Current, _plugins, _loggerFactory, _time, stoppingToken);
+            Interlocked.Exchange(ref _runtimeReplaced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -18,13 +18,20 @@ namespace Gateway.OpcUa.Client.Subscriptions;
 /// </summary>
 public sealed class SessionSubscriptions
 {
-    private static readonly TimeSpan WatchdogTick = TimeSpan.FromSeconds(1);
+    // The longest the watchdog sleeps: the shortest silence a subscription can have, so that one created while it sleeps
+    // is checked in time even without the wake-up below.
+    private static readonly TimeSpan WatchdogLongestSleep = TimeSpan.FromSeconds(5);
+    // Past the deadline, not on it: the check counts a subscription silent only beyond its silence.
+    private static readonly TimeSpan WatchdogPastDeadline = TimeSpan.FromMilliseconds(1);
     private readonly ConcurrentDictionary<uint, Subscription> _subscriptions = new();
     private readonly ConcurrentQueue<SubscriptionAcknowledgement> _acknowledgements = new();
     private readonly TimeProvider _time;
     private OpcUaClient _client;
     // Lowered when the server answers BadTooManyPublishRequests: it holds fewer than we sent.
     private int _publishLimit = 10;
+    // Completed when a deadline may have moved earlier (a subscription created or its silence shortened): the watchdog
+    // then plans its sleep again. Replaced by the watchdog each time it does.
+    private TaskCompletionSource _watchdogReplan = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public SessionSubscriptions(OpcUaClient client, TimeProvider? time = null)
     {
@@ -52,8 +59,12 @@ public sealed class SessionSubscriptions
         await subscription.CreateOnServerAsync(cancellationToken);
         subscription.LastHeard = _time.GetTimestamp();
         _subscriptions[subscription.Id] = subscription;
+        WakeWatchdog();
         return subscription;
     }
+
+    /// <summary>A subscription's silence deadline may now be earlier than the one the watchdog sleeps until.</summary>
+    internal void WakeWatchdog() => Volatile.Read(ref _watchdogReplan).TrySetResult();
 
     internal void Forget(Subscription subscription) => _subscriptions.TryRemove(subscription.Id, out _);
 
@@ -71,20 +82,25 @@ public sealed class SessionSubscriptions
         }
 
         var pending = new List<Task<PublishResponse>>();
-        var tick = Task.Delay(WatchdogTick, _time, cancellationToken);
+        var (watchdog, replan) = PlanWatchdog(cancellationToken);
         var waitingFor = new List<Task>();
         while (!cancellationToken.IsCancellationRequested)
         {
             TopUp(pending, cancellationToken);
             waitingFor.Clear();
             waitingFor.AddRange(pending);
-            waitingFor.Add(tick);
+            waitingFor.Add(watchdog);
+            waitingFor.Add(replan);
             var done = await Task.WhenAny(waitingFor);
-            if (done == tick)
+            if (done == watchdog || done == replan)
             {
-                await tick;
-                CheckSilence();
-                tick = Task.Delay(WatchdogTick, _time, cancellationToken);
+                if (done == watchdog)
+                {
+                    await watchdog;
+                    CheckSilence();
+                }
+
+                (watchdog, replan) = PlanWatchdog(cancellationToken);
                 continue;
             }
 
@@ -160,6 +176,31 @@ public sealed class SessionSubscriptions
 
         Interlocked.Increment(ref _publishRequests);
         return _client.SendAsync<PublishResponse>(new PublishRequest { SubscriptionAcknowledgements = acknowledgements }, cancellationToken, timeout);
+    }
+
+    /// <summary>
+    /// The watchdog sleeps until the earliest silence deadline (a moment past it), at most
+    /// <see cref="WatchdogLongestSleep"/>, instead of looking every second: a deadline only moves later while the
+    /// subscriptions are heard from, and one that moves earlier completes the returned replan task.
+    /// </summary>
+    private (Task Watchdog, Task Replan) PlanWatchdog(CancellationToken cancellationToken)
+    {
+        // Replaced before the deadlines are read: a change after this point completes the new one.
+        var replan = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _watchdogReplan, replan);
+        var now = _time.GetTimestamp();
+        var sleep = WatchdogLongestSleep;
+        foreach (var subscription in _subscriptions.Values)
+        {
+            var left = subscription.Silence - _time.GetElapsedTime(subscription.LastHeard, now) + WatchdogPastDeadline;
+            if (left < sleep)
+            {
+                sleep = left;
+            }
+        }
+
+        sleep = sleep < WatchdogPastDeadline ? WatchdogPastDeadline : sleep;
+        return (Task.Delay(sleep, _time, cancellationToken), replan.Task);
     }
 
     private void CheckSilence()

@@ -108,6 +108,7 @@ public sealed class Subscription
         PublishingInterval = TimeSpan.FromMilliseconds(publishingIntervalMs);
         MaxKeepAliveCount = Math.Max(1, maxKeepAliveCount);
         LifetimeCount = lifetimeCount;
+        _owner.WakeWatchdog(); // a shorter silence moves the deadline earlier
     }
 
     /// <summary>

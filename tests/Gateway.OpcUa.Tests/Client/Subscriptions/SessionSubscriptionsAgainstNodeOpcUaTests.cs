@@ -215,6 +215,33 @@ public sealed class SessionSubscriptionsAgainstNodeOpcUaTests(CountersServerFixt
     }
 
     [Fact]
+    public async Task A_subscription_silent_past_its_promise_ends_the_run_even_one_created_while_the_watchdog_sleeps()
+    {
+        // The watchdog sleeps until the earliest silence deadline: the 5 s one created after it planned its sleep around
+        // the slow one's 30 s must still be the one found silent, with the connection up but carrying nothing.
+        using var timeout = new CancellationTokenSource(Patience * 2);
+        await using var relay = TcpRelay.Start(Server.Port);
+        var options = Options() with { KeepAliveInterval = TimeSpan.Zero };
+        await using var client = await OpcUaClient.ConnectAsync($"opc.tcp://127.0.0.1:{relay.Port}", options, timeout.Token);
+        var subscriptions = new SessionSubscriptions(client);
+        var handler = new CountingHandler();
+        var slow = await subscriptions.CreateAsync(new() { PublishingInterval = TimeSpan.FromSeconds(1), MaxKeepAliveCount = 10, LifetimeCount = 100, DisplayName = "slow" }, handler.HandleAsync, timeout.Token);
+        Assert.Equal(TimeSpan.FromSeconds(30), slow.Silence);
+        var run = subscriptions.RunAsync(timeout.Token);
+        await Task.Delay(300, timeout.Token); // the watchdog is asleep by now
+
+        var fast = await subscriptions.CreateAsync(Fast with { DisplayName = "fast" }, handler.HandleAsync, timeout.Token);
+        Assert.Equal(TimeSpan.FromSeconds(5), fast.Silence);
+        relay.Silent = true;
+
+        var error = await Assert.ThrowsAsync<UaServiceException>(() => run);
+        Assert.Equal(StatusCodes.BadNoCommunication, error.StatusCode);
+        Assert.Contains("fast", error.Message);
+        Assert.Contains("at most 5 s expected", error.Message);
+        Assert.False(timeout.IsCancellationRequested, "the run ended by the timeout, not by the watchdog");
+    }
+
+    [Fact]
     public async Task After_a_socket_cut_the_same_session_is_reactivated_over_a_new_channel_and_no_change_is_lost()
     {
         using var timeout = new CancellationTokenSource(Patience * 2);
