@@ -1171,11 +1171,11 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         var byPath = new List<OpcUaTag>();
         foreach (var tag in _plan.Groups.SelectMany(g => g.Tags))
         {
-            if (tag.NodeId is not null)
+            if (tag.NodeId is { } nodeIdText)
             {
                 try
                 {
-                    result[tag] = client.ResolveNodeId(tag.NodeId);
+                    result[tag] = tag.WithOwnIdentifier(client.ResolveNodeId(nodeIdText));
                 }
                 catch (UaServiceException e)
                 {

@@ -2,14 +2,59 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 
 using Gateway.Core;
+using Gateway.OpcUa.Types;
+
+using UaNodeId = Gateway.OpcUa.Types.NodeId;
 
 namespace Gateway.Connectors.OpcUa;
 
 /// <summary>Where a tag of an OPC UA source is: a NodeId, or a browse path resolved at each connect.</summary>
 public sealed class OpcUaTagAddress
 {
+    // A NodeId with a string identifier is kept as two parts: the text before the identifier (`nsu=URI;s=`,
+    // `ns=2;s=`), one shared instance per distinct text in the process, and the identifier, which the connector's
+    // parsed NodeId then shares (see OpcUaTag.WithOwnIdentifier). Every tag of a machine made from a template
+    // carries the same namespace URI: 100,000 tags kept it 100,000 times, about 80 B each, plus a second copy of
+    // the identifier in the NodeId. Any other text is kept whole in _nodeIdTail with _nodeIdHead null.
+    private string? _nodeIdHead;
+    private string? _nodeIdTail;
+
     [Description("OPC UA NodeId: `ns=2;s=Spindle.Speed`, `i=2258`, `nsu=urn:...;s=...`, `g=...`, `b=...`. {machine} and variables are substituted.")]
-    public string? NodeId { get; set; }
+    public string? NodeId
+    {
+        get => _nodeIdHead is null ? _nodeIdTail : string.Concat(_nodeIdHead, _nodeIdTail);
+        set
+        {
+            var split = value is null ? -1 : StringIdentifierStart(value);
+            if (split < 0)
+            {
+                _nodeIdHead = null;
+                _nodeIdTail = value;
+            }
+            else
+            {
+                _nodeIdHead = string.Intern(value![..split]);
+                _nodeIdTail = value[split..];
+            }
+        }
+    }
+
+    /// <summary>The text before the identifier (`nsu=URI;s=`), one instance per distinct text; null when kept whole.</summary>
+    internal string? NodeIdHead => _nodeIdHead;
+
+    /// <summary>The text after `s=` when the NodeId text is `nsu=URI;s=...` or `ns=N;s=...`, else null.</summary>
+    internal string? StringIdentifier => _nodeIdHead is null ? null : _nodeIdTail;
+
+    /// <summary>The NodeId text and the other's are equal (without putting either together).</summary>
+    /// <remarks>A text is always split the same way and heads are interned, so equal texts have the same head instance.</remarks>
+    internal bool SameNodeId(OpcUaTagAddress other) =>
+        ReferenceEquals(_nodeIdHead, other._nodeIdHead) && string.Equals(_nodeIdTail, other._nodeIdTail, StringComparison.Ordinal);
+
+    /// <summary>A NodeId is set (without putting its text together).</summary>
+    internal bool HasNodeId => _nodeIdTail is not null;
+
+    /// <summary>A hash of the NodeId text that equal texts share (a text is split the same way whatever its instance).</summary>
+    internal int NodeIdHash() => HashCode.Combine(_nodeIdHead, _nodeIdTail);
 
     [Description("Browse path from Objects, e.g. `Objects/CNC1/Spindle/Speed` (segments may be `ns:Name`). Used when nodeId is not set.")]
     public string? Path { get; set; }
@@ -23,6 +68,22 @@ public sealed class OpcUaTagAddress
 
     [Description("For a structured DataType: the fields to keep, as dot-separated paths without array indexes (`Life.Used`, `WearHistory`); a path keeps everything under it. Empty keeps all.")]
     public List<string>? Fields { get; set; }
+
+    /// <summary>
+    /// Where the identifier of `nsu=URI;s=ID` or `ns=N;s=ID` starts (Part 6, 5.1.12), or -1 for any other text
+    /// (numeric, GUID and opaque ids are short; text with spaces around it or not of this form is kept as written).
+    /// The first `;s=` after the namespace part ends the head, so the heads are as few as the namespaces.
+    /// </summary>
+    private static int StringIdentifierStart(string text)
+    {
+        if (!text.StartsWith("nsu=", StringComparison.Ordinal) && !text.StartsWith("ns=", StringComparison.Ordinal))
+        {
+            return -1;
+        }
+
+        var marker = text.IndexOf(";s=", 3, StringComparison.Ordinal);
+        return marker < 0 || marker + 3 >= text.Length ? -1 : marker + 3;
+    }
 }
 
 /// <summary>
@@ -85,7 +146,7 @@ public sealed class OpcUaTag : IEquatable<OpcUaTag>
     public string? NodeId => _address.NodeId;
 
     /// <summary>The browse path, or null (also when a NodeId is given: the NodeId wins).</summary>
-    public string? BrowsePath => _address.NodeId is null ? _address.Path : null;
+    public string? BrowsePath => _address.HasNodeId ? null : _address.Path;
 
     /// <summary>The OPC UA index range, or null.</summary>
     public string? IndexRange => _address.IndexRange;
@@ -170,7 +231,7 @@ public sealed class OpcUaTag : IEquatable<OpcUaTag>
                 && string.Equals(Machine, other.Machine, StringComparison.Ordinal)
                 && string.Equals(Group, other.Group, StringComparison.Ordinal)
                 && string.Equals(Tag, other.Tag, StringComparison.Ordinal)
-                && string.Equals(NodeId, other.NodeId, StringComparison.Ordinal)
+                && _address.SameNodeId(other._address)
                 && string.Equals(BrowsePath, other.BrowsePath, StringComparison.Ordinal)
                 && string.Equals(IndexRange, other.IndexRange, StringComparison.Ordinal)
                 && Equals(GroupConfig, other.GroupConfig)
@@ -183,7 +244,19 @@ public sealed class OpcUaTag : IEquatable<OpcUaTag>
 
     public override bool Equals(object? obj) => Equals(obj as OpcUaTag);
 
-    public override int GetHashCode() => HashCode.Combine(Machine, Group, Tag, NodeId, BrowsePath);
+    public override int GetHashCode() => HashCode.Combine(Machine, Group, Tag, _address.NodeIdHash(), BrowsePath);
+
+    /// <summary>
+    /// <paramref name="resolved"/> (this tag's NodeId as the session resolved it) holding the address's own identifier
+    /// instance when the two are equal, so the tag's identifier is kept once, not once more per NodeId.
+    /// </summary>
+    internal UaNodeId WithOwnIdentifier(UaNodeId resolved) =>
+        resolved.IdType == IdType.String
+        && _address.StringIdentifier is { } own
+        && !ReferenceEquals(own, resolved.StringIdentifier)
+        && string.Equals(own, resolved.StringIdentifier, StringComparison.Ordinal)
+            ? new UaNodeId(resolved.NamespaceIndex, own)
+            : resolved;
 
     public override string ToString() => $"{Source}/{Machine}/{Group}/{Tag} ({NodeId ?? BrowsePath})";
 }

@@ -436,7 +436,7 @@ public static class ConfigurationLoader
                 continue;
             }
 
-            var sourceTags = tags.Where(t => t.Source == source.Name).Select(t => t.ToSourceTag()).ToList();
+            var sourceTags = ResolvedTag.ToSourceTags(tags.Where(t => t.Source == source.Name));
             var start = state.Locations.StartOf(source) ?? new SourceLocation("?", 1, 1);
             Report(state, $"sources[{i}] ({source.Name})", start, source.Options, plugin, () => plugin.ValidateTags(source.Options, sourceTags));
         }

@@ -1,5 +1,6 @@
 using Gateway.Configuration.Model;
 using Gateway.Connectors.OpcUa;
+using Gateway.Core;
 
 namespace Gateway.Configuration.Tests;
 
@@ -250,6 +251,49 @@ public sealed class TemplateExpansionTests : IDisposable
         Assert.Equal(24, result.Tags.Count);
         Assert.Equal(24, result.Tags.Select(t => OpcUa(t).NodeId).Distinct().Count());
         Assert.Equal("1 source, 12 machines, 24 tags, 1 sink", ConfigurationSummary.Describe(result));
+    }
+
+    [Fact]
+    public void A_template_tag_expanded_for_two_machines_shares_its_location_text_and_namespace_part_but_keeps_its_own_node_id()
+    {
+        _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
+            templates:
+              press:
+                groups:
+                  - name: g
+                    tags:
+                      - name: force
+                        nodeId: "nsu=urn:vendor:press;s={machine}.Force"
+                      - name: ram
+                        nodeId: "nsu=urn:vendor:press;s={machine}.Ram"
+            sources:
+              - name: shop
+                endpoint: opc.tcp://10.0.0.5:4840
+                machines:
+                  - name: press-01
+                    template: press
+                  - name: press-02
+                    template: press
+            sinks:
+              - type: mqtt
+                name: broker
+            """);
+
+        var result = _dir.Load();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        var tags = ResolvedTag.ToSourceTags(result.Tags);
+        SourceTag Of(string machine, string tag) => tags.Single(t => t.Machine == machine && t.Tag == tag);
+        Assert.Same(Of("press-01", "force").Location, Of("press-02", "force").Location);
+        Assert.NotEqual(Of("press-01", "force").Location, Of("press-01", "ram").Location);
+        Assert.Equal(result.Tags.Select(t => t.ToSourceTag()), tags); // the same values as one tag at a time
+        var address1 = (OpcUaTagAddress)Of("press-01", "force").Address;
+        var address2 = (OpcUaTagAddress)Of("press-02", "ram").Address;
+        Assert.Equal("nsu=urn:vendor:press;s=press-01.Force", address1.NodeId);
+        Assert.Equal("nsu=urn:vendor:press;s=press-02.Ram", address2.NodeId);
+        Assert.Equal("nsu=urn:vendor:press;s=press-01.Force", OpcUa(result.Tags[0]).NodeId);
     }
 
     [Fact]

@@ -138,7 +138,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             return; // the loader already reported an unknown type; a valid config never gets here
         }
 
-        var tags = Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)).Select(t => t.ToSourceTag()).ToList();
+        var tags = ResolvedTag.ToSourceTags(Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)));
         var context = new SourceContext(
             Config.Gateway.Name,
             Path.GetFullPath(Config.Gateway.DataDirectory),
