@@ -48,6 +48,21 @@ public sealed class EventStreamTests
         Assert.Equal(received, batch.Readings.Single(r => r.Tag == EventStream.ActiveAlarmsTag).Timestamp);
     }
 
+    [Fact]
+    public void A_count_from_an_older_event_is_stamped_no_earlier_than_the_count_before_it()
+    {
+        // A refresh copy keeps the Time the condition last changed: its count must not become an older point than the
+        // current one, or the newest point (what a dashboard shows) would be the stale count.
+        var stream = new EventStream(Tag());
+        stream.Take(Selection, [Condition(active: true, RaisedAt)], RaisedAt.AddSeconds(1));
+
+        var older = stream.Take(Selection, [Condition(active: false, RaisedAt.AddSeconds(-10))], RaisedAt.AddSeconds(2));
+
+        var count = older.Readings.Single(r => r.Tag == EventStream.ActiveAlarmsTag);
+        Assert.Equal(0, count.Value.AsInt64());
+        Assert.Equal(RaisedAt, count.Timestamp);
+    }
+
     private static OpcUaTag Tag() => new(
         "cnc", "cnc-01", "alarms", "events", "ns=2;s=cnc-01", null, null, new OpcUaGroupOptions { Mode = AcquisitionMode.Events },
         TimeSpan.FromSeconds(1), EventStream.EventsMeasurement, LabelSet.From([new("site", "test")]), UnitFromServer: false);

@@ -41,6 +41,7 @@ public sealed class EventStream
     private readonly HashSet<string> _seenInRefresh = new(StringComparer.Ordinal);
     private bool _refreshing;
     private (int Count, string Text)? _lastActive;
+    private DateTime _lastActiveAt;
 
     public EventStream(OpcUaTag tag)
     {
@@ -266,6 +267,10 @@ public sealed class EventStream
         }
 
         _lastActive = now;
+
+        // Never before the previous count (a refresh copy keeps its old Time): the newest point is the current count.
+        time = time > _lastActiveAt ? time : _lastActiveAt;
+        _lastActiveAt = time;
         Reading Make(string tag, ReadingValue value) => new()
         {
             Source = _tag.Source,
