@@ -345,10 +345,19 @@ public sealed class MachineTracker
             _lastCountAt = t;
         }
 
-        var shift = ShiftAt(t < AccountedUntil ? AccountedUntil : t);
-        if (shift is null)
+        // The parts were made by t. A late reading (another subscription of the machine may be ahead) still counts them
+        // in the shift they were made in while its figures are open, and outside every shift not at all; only a shift
+        // already final hands them to the accounted one (a final record is never changed).
+        var made = ShiftAt(t);
+        if (made is null)
         {
             return; // parts made outside every shift are not in any shift's OEE
+        }
+
+        var shift = t < AccountedUntil && made.EndUtc <= AccountedUntil ? ShiftAt(AccountedUntil) : made;
+        if (shift is null)
+        {
+            return;
         }
 
         var totals = Totals(shift);

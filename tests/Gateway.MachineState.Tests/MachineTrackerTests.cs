@@ -84,6 +84,23 @@ public sealed class MachineTrackerTests
     }
 
     [Fact]
+    public void A_late_count_of_parts_made_before_the_shift_is_not_in_the_shift()
+    {
+        // The counters come by one subscription, the execution value by another that ran ahead into the shift.
+        var events = new Recorder();
+        var tracker = Tracker(start: At(5, 58));
+        Parts(tracker, events, At(5, 58), 100);
+        Execution(tracker, events, At(6, 0, 5), "RUNNING");
+        Parts(tracker, events, At(5, 59, 50), 103);
+        Parts(tracker, events, At(6, 0, 30), 104);
+        Parts(tracker, events, At(6, 0, 20), 105); // late but inside the open shift: counted there
+        Execution(tracker, events, At(14, 5), "IDLE");
+
+        var shift = Assert.Single(events.FinalShifts);
+        Assert.Equal(2, shift.TotalCount);
+    }
+
+    [Fact]
     public void Parts_are_counted_with_the_ideal_cycle_of_the_running_program_and_the_counter_wrap()
     {
         var events = new Recorder();
