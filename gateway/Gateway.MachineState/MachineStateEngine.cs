@@ -118,12 +118,13 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
     public async ValueTask WriteAsync(IReadOnlyList<Reading> readings, CancellationToken cancellationToken)
     {
         List<Reading>? records = null;
+        var order = TimeOrder(readings);
         lock (_gate)
         {
             MachineTracker? last = null;
             for (var i = 0; i < readings.Count; i++)
             {
-                var reading = readings[i];
+                var reading = readings[order is null ? i : order[i]];
                 if (last is null || !ReferenceEquals(last.Machine, reading.Machine))
                 {
                     if (!_machines.TryGetValue(reading.Machine, out last))
@@ -152,6 +153,36 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
         {
             await _next.WriteAsync(records, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The batch's positions in timestamp order (stable), or null when it is in order already (the usual case). An OPC UA
+    /// notification lists each monitored item's queued values together (Part 4's DataChangeNotification sets no order
+    /// across items): when a late Publish carries several steps, a tag's later value comes before another tag's earlier
+    /// one, and fed in that order the earlier one would be a late reading whose state change is dated late.
+    /// </summary>
+    private static int[]? TimeOrder(IReadOnlyList<Reading> readings)
+    {
+        var sorted = true;
+        for (var i = 1; i < readings.Count && sorted; i++)
+        {
+            sorted = readings[i].Timestamp >= readings[i - 1].Timestamp;
+        }
+
+        if (sorted)
+        {
+            return null;
+        }
+
+        var order = new int[readings.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        // Ties keep the batch's order (the position breaks them): the fields of one reading time stay as they came.
+        Array.Sort(order, (a, b) => readings[a].Timestamp != readings[b].Timestamp ? readings[a].Timestamp.CompareTo(readings[b].Timestamp) : a.CompareTo(b));
+        return order;
     }
 
     /// <summary>One interval: offline checks, current states, live shift figures, and the state file when due.</summary>

@@ -130,12 +130,17 @@ public sealed class MachineTracker
     /// <summary>
     /// The timer's look at the machine at <paramref name="now"/>: a candidate state that has lasted long enough is
     /// committed; a machine not heard from for <paramref name="offlineAfter"/> goes offline from its last reading on (or
-    /// from what is already accounted); an offline machine's time is accounted up to now, a live one's up to now less
-    /// <paramref name="offlineAfter"/> (so a shift closes even when its last minutes brought no change).
+    /// from what is already accounted); an offline machine's time is accounted up to now, a live one's up to its own
+    /// time (data time) less <paramref name="offlineAfter"/> (so a shift closes even when its last minutes brought no change).
     /// </summary>
     public void Tick(DateTime now, TimeSpan offlineAfter, IMachineEvents events)
     {
-        if (_pending is { } pending && now - _pendingSince >= _minState)
+        // The machine's own time now, as far as its data shows: its newest timestamp moved on by the time since a reading
+        // was last heard. Its timestamps lag the gateway's clock by the delivery delay (and any clock offset), so measured
+        // against `now` a loaded box, whose readings arrive seconds late, would account a live state past readings still
+        // on their way and date the state changes they carry late.
+        var dataNow = LastSeen + (now - LastHeard);
+        if (_pending is { } pending && dataNow - _pendingSince >= _minState)
         {
             Commit(pending.State, pending.Reason, _pendingSince, events);
         }
@@ -149,11 +154,11 @@ public sealed class MachineTracker
         {
             Advance(now, events);
         }
-        else if (_pending is null && now - offlineAfter > AccountedUntil)
+        else if (_pending is null && dataNow - offlineAfter > AccountedUntil)
         {
             // A machine in a steady state may send nothing new (subscriptions report changes only): its state holds up
-            // to now less the offline delay, so a reading delayed by less than that still lands in unaccounted time.
-            Advance(now - offlineAfter, events);
+            // to its time less the offline delay, so a reading delayed by less than that still lands in unaccounted time.
+            Advance(dataNow - offlineAfter, events);
         }
     }
 
@@ -340,10 +345,19 @@ public sealed class MachineTracker
             _lastCountAt = t;
         }
 
-        var shift = ShiftAt(t < AccountedUntil ? AccountedUntil : t);
-        if (shift is null)
+        // The parts were made by t. A late reading (another subscription of the machine may be ahead) still counts them
+        // in the shift they were made in while its figures are open, and outside every shift not at all; only a shift
+        // already final hands them to the accounted one (a final record is never changed).
+        var made = ShiftAt(t);
+        if (made is null)
         {
             return; // parts made outside every shift are not in any shift's OEE
+        }
+
+        var shift = t < AccountedUntil && made.EndUtc <= AccountedUntil ? ShiftAt(AccountedUntil) : made;
+        if (shift is null)
+        {
+            return;
         }
 
         var totals = Totals(shift);

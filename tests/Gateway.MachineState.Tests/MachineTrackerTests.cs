@@ -56,6 +56,51 @@ public sealed class MachineTrackerTests
     }
 
     [Fact]
+    public void Readings_that_arrive_seconds_after_their_timestamps_keep_their_state_changes_dated_by_the_timestamps()
+    {
+        // A loaded box (or a device clock behind the gateway's): every reading is heard 5 s after its timestamp, more than
+        // the offline delay. The timer must not account the running state past the data, or the IDLE read at 6:00:05
+        // would be dated when the timer had got to.
+        var events = new Recorder();
+        var tracker = Tracker();
+        var lag = TimeSpan.FromSeconds(5);
+        var offlineAfter = TimeSpan.FromSeconds(3);
+        void Late(DateTime at, string tag, ReadingValue value) => tracker.Observe(tag, value, Quality.Good, at, at + lag, events);
+        Late(At(6), "execution", ReadingValue.FromString("RUNNING"));
+        for (var s = 1; s <= 4; s++)
+        {
+            Late(At(6, 0, s), "spindle_load", ReadingValue.FromDouble(40 + s));
+            tracker.Tick(At(6, 0, s) + lag + TimeSpan.FromMilliseconds(500), offlineAfter, events);
+        }
+
+        Assert.Equal(MachineStateKind.Running, tracker.State);
+        Assert.Equal(At(6, 0, 4), tracker.AccountedUntil);
+        Late(At(6, 0, 5), "execution", ReadingValue.FromString("IDLE"));
+        Late(At(6, 0, 7), "execution", ReadingValue.FromString("RUNNING"));
+
+        Assert.Equal(
+            [(MachineStateKind.Running, At(6), At(6, 0, 5)), (MachineStateKind.Idle, At(6, 0, 5), At(6, 0, 7))],
+            events.Segments.Select(s => (s.State, s.StartUtc, s.EndUtc)).ToList());
+    }
+
+    [Fact]
+    public void A_late_count_of_parts_made_before_the_shift_is_not_in_the_shift()
+    {
+        // The counters come by one subscription, the execution value by another that ran ahead into the shift.
+        var events = new Recorder();
+        var tracker = Tracker(start: At(5, 58));
+        Parts(tracker, events, At(5, 58), 100);
+        Execution(tracker, events, At(6, 0, 5), "RUNNING");
+        Parts(tracker, events, At(5, 59, 50), 103);
+        Parts(tracker, events, At(6, 0, 30), 104);
+        Parts(tracker, events, At(6, 0, 20), 105); // late but inside the open shift: counted there
+        Execution(tracker, events, At(14, 5), "IDLE");
+
+        var shift = Assert.Single(events.FinalShifts);
+        Assert.Equal(2, shift.TotalCount);
+    }
+
+    [Fact]
     public void Parts_are_counted_with_the_ideal_cycle_of_the_running_program_and_the_counter_wrap()
     {
         var events = new Recorder();

@@ -41,6 +41,7 @@ public sealed class EventStream
     private readonly HashSet<string> _seenInRefresh = new(StringComparer.Ordinal);
     private bool _refreshing;
     private (int Count, string Text)? _lastActive;
+    private DateTime _lastActiveAt;
 
     public EventStream(OpcUaTag tag)
     {
@@ -58,9 +59,11 @@ public sealed class EventStream
     {
         var readings = new List<Reading>();
         var overflows = 0;
+        DateTime? newest = null;
         foreach (var fields in events)
         {
             var record = new EventRecord(selection, fields);
+            var time = record.Time ?? received;
             if (record.IsOfType(EventTypes.RefreshStartEventType))
             {
                 _refreshing = true;
@@ -71,7 +74,8 @@ public sealed class EventStream
             if (record.IsOfType(EventTypes.RefreshEndEventType))
             {
                 _refreshing = false;
-                EndUnseen(record.Time ?? received, readings);
+                EndUnseen(time, readings);
+                newest = newest > time ? newest : time;
                 continue;
             }
 
@@ -85,9 +89,13 @@ public sealed class EventStream
 
             readings.Add(EventReading(record, overflow, received));
             readings.AddRange(episodes);
+            newest = newest > time ? newest : time;
         }
 
-        AddActiveAlarms(received, readings);
+        // The count is as of the newest event that could change it, on the server's clock like the machine's other
+        // values: stamped on arrival it would be ahead of them by the delivery delay, and the machine-state engine,
+        // which accounts time in data time, would date a state change that arrives after it late by that delay.
+        AddActiveAlarms(newest ?? received, received, readings);
         return new EventBatch(readings, overflows);
     }
 
@@ -249,7 +257,7 @@ public sealed class EventStream
         yield return Make("alarm_duration_s", ReadingValue.FromDouble(seconds));
     }
 
-    private void AddActiveAlarms(DateTime received, List<Reading> readings)
+    private void AddActiveAlarms(DateTime time, DateTime received, List<Reading> readings)
     {
         var active = _conditions.Values.Where(c => c.Episode is not null).Select(c => c.Episode!).OrderBy(e => e.Start).ToList();
         var now = (active.Count, active.Count == 0 ? "" : active[^1].Text ?? active[^1].Alarm);
@@ -259,6 +267,10 @@ public sealed class EventStream
         }
 
         _lastActive = now;
+
+        // Never before the previous count (a refresh copy keeps its old Time): the newest point is the current count.
+        time = time > _lastActiveAt ? time : _lastActiveAt;
+        _lastActiveAt = time;
         Reading Make(string tag, ReadingValue value) => new()
         {
             Source = _tag.Source,
@@ -266,10 +278,10 @@ public sealed class EventStream
             Tag = tag,
             Measurement = EventsMeasurement,
             Value = value,
-            SourceTimestamp = received,
-            ServerTimestamp = received,
+            SourceTimestamp = time,
+            ServerTimestamp = time,
             GatewayTimestamp = received,
-            Timestamp = received,
+            Timestamp = time,
             Labels = _tag.Labels,
         };
         readings.Add(Make(ActiveAlarmsTag, ReadingValue.FromInt64(now.Count)));
