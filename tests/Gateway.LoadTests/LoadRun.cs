@@ -216,10 +216,19 @@ public sealed partial class LoadRun
         ]);
     }
 
+    /// <summary>
+    /// The gateway under test with these arguments: `dotnet gateway.dll ...` for a build's dll, or the file itself for a
+    /// published executable (`deploy/publish.sh`'s single file, measured as shipped).
+    /// </summary>
+    private RunningProgram RunGatewayProgram(string[] args, IDictionary<string, string>? environment = null) =>
+        _gatewayDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase)
+            ? RunningProgram.Start("dotnet", [_gatewayDll, .. args], environment: environment)
+            : RunningProgram.Start(_gatewayDll, args, environment: environment);
+
     private void StartGateway(string config)
     {
         _gatewayStartedAt = DateTime.UtcNow;
-        _gateway = RunningProgram.Start("dotnet", [_gatewayDll, "run", "--config", config], environment: GatewayEnvironment());
+        _gateway = RunGatewayProgram(["run", "--config", config], GatewayEnvironment());
     }
 
     private Dictionary<string, string> GatewayEnvironment()
@@ -263,7 +272,7 @@ public sealed partial class LoadRun
         environment["INFLUX_URL"] = "http://127.0.0.1:" + Invariant(FreePort.Next());
         var config = Path.Combine(RepositoryPaths.Root, "config", "gateway.yaml");
         var startedAt = DateTime.UtcNow;
-        using var gateway = RunningProgram.Start("dotnet", [_gatewayDll, "run", "--config", config], environment: environment);
+        using var gateway = RunGatewayProgram(["run", "--config", config], environment);
         try
         {
             var first = await FirstReadingAtAsync(mqttPort, gateway, TimeSpan.FromSeconds(120), cancellationToken);
@@ -326,7 +335,7 @@ public sealed partial class LoadRun
 
     private async Task ValidateAsync(string config)
     {
-        using var validate = RunningProgram.Start("dotnet", [_gatewayDll, "validate", "--config", config]);
+        using var validate = RunGatewayProgram(["validate", "--config", config]);
         var code = await validate.WaitForExitAsync(TimeSpan.FromSeconds(120));
         if (code != 0)
         {

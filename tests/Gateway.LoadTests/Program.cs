@@ -5,7 +5,7 @@ using Gateway.LoadTests;
 // dotnet tests/Gateway.LoadTests/bin/Release/net10.0/Gateway.LoadTests.dll --scenario steady [--duration S] [--machines N]
 //   [--tags M] [--rate-ms R] [--payload json|json-batch] [--fault-at S] [--fault-seconds S] [--output DIR]
 //   [--baseline-seconds S] [--victoria 0|1] [--frozen-seconds S] [--embedded-default-seconds S]
-//   [--gateway-dll PATH] [--gateway-env NAME=VALUE,NAME=VALUE] [--replay-topic 'replay/{site}/{machine}'] [--settle-seconds S]
+//   [--gateway-dll PATH (a build's gateway.dll, or a published gateway executable)] [--gateway-env NAME=VALUE,NAME=VALUE] [--replay-topic 'replay/{site}/{machine}'] [--settle-seconds S]
 //   [--embedded-default-only 1]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
