@@ -82,7 +82,7 @@ fi
 build="$root/artifacts/publish-build"
 
 # Not compressed: a compressed single file unpacks every assembly into memory at each start (about 15 MB more RSS
-# and 2 s more to the first reading on a 2-core PC); uncompressed, they are mapped from the file, for a file about
+# and up to 2 s more to the first reading on a 2-core PC); uncompressed, they are mapped from the file, for a file about
 # twice as large. ReadyToRun code is used as it is (no tiering): 0.8-0.9 of the memory and much less JIT work at
 # first (docs/performance.md, "Shipped form").
 tiered=true
