@@ -129,7 +129,8 @@ public sealed class PublishEngine : IAsyncDisposable
 
             nextDueTicks = Math.Min(nextDueTicks, session.EarliestParkedDeadlineTicks);
 
-            foreach (var subscription in session.Subscriptions)
+            // In turn: the subscription served longest ago meets the parked Publish requests first (round robin).
+            foreach (var subscription in ServiceDispatcher.InTurn(session.Subscriptions))
             {
                 var outcome = subscription.RunCycle(nowTicks);
                 if (subscription.IsExpired)

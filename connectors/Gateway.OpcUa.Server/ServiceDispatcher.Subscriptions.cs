@@ -436,7 +436,7 @@ public sealed partial class ServiceDispatcher
     /// <summary>Answers parked Publish requests for subscriptions that had something to send and no request (Part 4, 5.13.1.2).</summary>
     internal void ServeLate(ServerSession session)
     {
-        foreach (var subscription in session.Subscriptions.OrderByDescending(s => s.Priority))
+        foreach (var subscription in InTurn(session.Subscriptions))
         {
             if (subscription.IsLate || subscription.HasMore)
             {
@@ -444,6 +444,15 @@ public sealed partial class ServiceDispatcher
             }
         }
     }
+
+    /// <summary>
+    /// The order in which subscriptions with something to send take the session's Publish requests (Part 4, 5.14.2.2,
+    /// CreateSubscription's priority): the highest priority first, and among equal priorities in turn, the one served
+    /// longest ago first (round robin). In a fixed order instead (creation), a client short of Publish requests (slow or
+    /// starved of CPU) had them all taken by its first subscriptions while the last ones' item queues overflowed.
+    /// </summary>
+    internal static IEnumerable<Subscription> InTurn(IEnumerable<Subscription> subscriptions) =>
+        subscriptions.OrderByDescending(s => s.Priority).ThenBy(s => s.LastServedTurn);
 
     /// <summary>Sends the subscription's next message(s) on parked Publish requests, while there are requests and messages.</summary>
     internal void Serve(ServerSession session, Subscription subscription)

@@ -18,6 +18,12 @@ public sealed class DeliveredReadings
     private readonly List<(long SourceTicks, bool Value)>[] _booleans;
     private readonly Dictionary<long, long> _tickBySourceTime = [];
     private readonly List<ulong> _seqBits = [];
+    // Readings that said values before them were lost (the Overflow bit or the gateway's `gap` flag): series and source
+    // timestamp, matched to their tick in CheckTicks (a boolean's tick is known only from the other series' timestamps).
+    private readonly List<(int Series, long SourceTicks)> _gapFlags = [];
+    // Bad readings (the source's connection lost, ...) by series and timestamp: a run of lost ticks with one inside it
+    // was reported too.
+    private readonly List<(int Series, long Ticks)> _badReadings = [];
 
     public DeliveredReadings(IReadOnlyList<string> machines, int tagsPerMachine)
     {
@@ -77,6 +83,12 @@ public sealed class DeliveredReadings
     /// the server's queue for that item overflowed and dropped older values before this one.
     /// </summary>
     public long OverflowFlagged { get; private set; }
+
+    /// <summary>
+    /// Good readings the gateway marked `"gap": true`: the first value of a tag after notifications of its subscription
+    /// were lost (the server no longer had them for Republish) or after the server's queue overflowed.
+    /// </summary>
+    public long GapFlagged { get; private set; }
 
     public long UnknownSeries { get; private set; }
 
@@ -147,14 +159,18 @@ public sealed class DeliveredReadings
         {
             BadQuality++;
             PerSecond[second] = (counts.All + 1, counts.Fresh);
+            if (SeriesOf(machine, tag) is { } badSeries)
+            {
+                _badReadings.Add((badSeries, reading.GetProperty("timestamp").GetDateTime().ToUniversalTime().Ticks));
+            }
+
             return;
         }
 
-        if (reading.TryGetProperty("status", out var status) && status.TryGetUInt32(out var code) && (code & 0x480) == 0x480)
-        {
-            OverflowFlagged++;
-        }
-
+        var overflow = reading.TryGetProperty("status", out var status) && status.TryGetUInt32(out var code) && (code & 0x480) == 0x480;
+        var gap = reading.TryGetProperty("gap", out var gapFlag) && gapFlag.ValueKind == JsonValueKind.True;
+        OverflowFlagged += overflow ? 1 : 0;
+        GapFlagged += gap ? 1 : 0;
         var timestamp = reading.GetProperty("timestamp").GetDateTime().ToUniversalTime();
         var latencyMs = (arrival - timestamp).TotalMilliseconds;
         Latency.Add(latencyMs);
@@ -165,14 +181,18 @@ public sealed class DeliveredReadings
 
         PerSecond[second] = (counts.All + 1, counts.Fresh + (latencyMs < 2000 ? 1 : 0));
 
-        // Tags are named t00001.. after the simulator's Generated/Tag00001..
-        if (tag.Length != 6 || tag[0] != 't' || !int.TryParse(tag.AsSpan(1), out var tagNumber) || tagNumber < 1 || tagNumber > _tagsPerMachine)
+        if (SeriesOf(machine, tag) is not { } series)
         {
             UnknownSeries++;
             return;
         }
 
-        var series = (machine * _tagsPerMachine) + tagNumber - 1;
+        var tagNumber = (series % _tagsPerMachine) + 1;
+        if (overflow || gap)
+        {
+            _gapFlags.Add((series, timestamp.Ticks));
+        }
+
         if (value.ValueKind is JsonValueKind.True or JsonValueKind.False)
         {
             _booleans[series].Add((timestamp.Ticks, value.GetBoolean()));
@@ -190,6 +210,12 @@ public sealed class DeliveredReadings
         _tickBySourceTime.TryAdd(timestamp.Ticks, k);
         MaxTick = Math.Max(MaxTick, k);
     }
+
+    /// <summary>Tags are named t00001.. after the simulator's Generated/Tag00001..; null for any other name.</summary>
+    private int? SeriesOf(int machine, string tag) =>
+        tag.Length != 6 || tag[0] != 't' || !int.TryParse(tag.AsSpan(1), out var tagNumber) || tagNumber < 1 || tagNumber > _tagsPerMachine
+            ? null
+            : (machine * _tagsPerMachine) + tagNumber - 1;
 
     private void MarkSeq(long seq)
     {
@@ -233,13 +259,25 @@ public sealed class DeliveredReadings
     /// <summary>
     /// Checks every series against what the simulator produced: each must hold every tick from its first delivered one up
     /// to <paramref name="lastTick"/>, except ticks produced inside an <paramref name="excused"/> window (the gateway or the
-    /// server was down, so nobody could read them).
+    /// server was down, so nobody could read them). Each run of missing ticks of a series is kept for
+    /// <see cref="TickCheck.Detail"/>: when, which machines and tags, and whether the reading after it said so (a gap flag).
     /// </summary>
-    public TickCheck CheckTicks(long lastTick, IReadOnlyList<(DateTime From, DateTime To)> excused, int rateMs)
+    public TickCheck CheckTicks(long lastTick, IReadOnlyList<(DateTime From, DateTime To)> excused, int rateMs, DateTime? gatewayStartedAt = null)
     {
         var tickTimes = new TickClock(_tickBySourceTime, rateMs);
         var check = new TickCheck();
         var seenAll = new HashSet<long>();
+        var flagged = new HashSet<(int Series, long Tick)>();
+        foreach (var (series, sourceTicks) in _gapFlags)
+        {
+            if (_tickBySourceTime.TryGetValue(sourceTicks, out var k))
+            {
+                flagged.Add((series, k));
+            }
+        }
+
+        var badBySeries = _badReadings.GroupBy(b => b.Series).ToDictionary(g => g.Key, g => g.Select(b => b.Ticks).Order().ToArray());
+        var runs = new List<MissingRun>();
         for (var series = 0; series < _ticks.Length; series++)
         {
             var ticks = _ticks[series];
@@ -277,30 +315,128 @@ public sealed class DeliveredReadings
             }
 
             check.Unique += seenAll.Count;
-            for (var k = first; k <= lastTick; k++)
+            long runFrom = -1;
+            for (var k = first; k <= lastTick + 1; k++)
             {
-                if (seenAll.Contains(k))
+                var lost = false;
+                if (k <= lastTick && !seenAll.Contains(k))
                 {
-                    continue;
+                    var at = tickTimes.TimeOf(k);
+                    if (excused.Any(w => at >= w.From && at <= w.To))
+                    {
+                        check.Excused++;
+                    }
+                    else
+                    {
+                        lost = true;
+                        check.Lost++;
+                        if (check.LostExamples.Count < 10)
+                        {
+                            check.LostExamples.Add($"series {series} (machine {series / _tagsPerMachine}, t{(series % _tagsPerMachine) + 1:D5}) tick {k} (~{at:HH:mm:ss.fff})");
+                        }
+                    }
                 }
 
-                var at = tickTimes.TimeOf(k);
-                if (excused.Any(w => at >= w.From && at <= w.To))
+                if (lost && runFrom < 0)
                 {
-                    check.Excused++;
+                    runFrom = k;
                 }
-                else
+                else if (!lost && runFrom >= 0)
                 {
-                    check.Lost++;
-                    if (check.LostExamples.Count < 10)
-                    {
-                        check.LostExamples.Add($"series {series} (machine {series / _tagsPerMachine}, t{(series % _tagsPerMachine) + 1:D5}) tick {k} (~{at:HH:mm:ss.fff})");
-                    }
+                    // Reported: the reading right after the run (tick k) carries the gap flag, or a Bad reading of the
+                    // series came between the ticks around it (the connection was lost and said so).
+                    var reported = (k <= lastTick && flagged.Contains((series, k)))
+                        || (badBySeries.TryGetValue(series, out var bad) && AnyBetween(bad, tickTimes.TimeOf(runFrom - 1).Ticks, tickTimes.TimeOf(k).Ticks));
+                    runs.Add(new MissingRun(series, runFrom, k - 1, reported));
+                    runFrom = -1;
                 }
             }
         }
 
+        check.ReportedLost = runs.Where(r => r.Reported).Sum(r => r.Length);
+        check.Detail = DescribeLoss(runs, tickTimes, gatewayStartedAt);
         return check;
+    }
+
+    private static bool AnyBetween(long[] sorted, long after, long upTo)
+    {
+        var i = Array.BinarySearch(sorted, after + 1);
+        i = i < 0 ? ~i : i;
+        return i < sorted.Length && sorted[i] <= upTo;
+    }
+
+    /// <summary>A run of consecutive lost ticks of one series; <see cref="Reported"/>: the next reading carried a gap flag, or a Bad reading came inside it.</summary>
+    internal readonly record struct MissingRun(int Series, long FromTick, long ToTick, bool Reported)
+    {
+        public long Length => ToTick - FromTick + 1;
+    }
+
+    /// <summary>
+    /// The lost readings described for a reader looking for the cause: how many runs and series, how many reported by a
+    /// gap flag, the lost readings per second of production, the machines hit, and the commonest runs (the same ticks lost
+    /// by many series at once point at one subscription or one message).
+    /// </summary>
+    internal List<string> DescribeLoss(List<MissingRun> runs, TickClock tickTimes, DateTime? gatewayStartedAt)
+    {
+        var lines = new List<string>();
+        if (runs.Count == 0)
+        {
+            return lines;
+        }
+
+        string When(long tick)
+        {
+            var at = tickTimes.TimeOf(tick);
+            return gatewayStartedAt is { } start ? $"{at:HH:mm:ss.f} (+{(at - start).TotalSeconds:0.0} s)" : $"{at:HH:mm:ss.f}";
+        }
+
+        var lost = runs.Sum(r => r.Length);
+        var reported = runs.Where(r => r.Reported).ToList();
+        var lengths = runs.Select(r => r.Length).Order().ToList();
+        lines.Add($"{lost:N0} lost in {runs.Count:N0} run(s) of consecutive ticks in {runs.Select(r => r.Series).Distinct().Count():N0} series; run length min {lengths[0]}, median {lengths[lengths.Count / 2]}, max {lengths[^1]} ticks");
+        lines.Add($"reported: {reported.Count:N0} run(s), {reported.Sum(r => r.Length):N0} readings, were followed by a reading flagged as a gap (Overflow bit or `gap`) or had a Bad reading inside; {runs.Count - reported.Count:N0} run(s), {lost - reported.Sum(r => r.Length):N0} readings, were not");
+        lines.Add($"ticks produced from {When(runs.Min(r => r.FromTick))} to {When(runs.Max(r => r.ToTick))} (gateway process start = +0)");
+
+        var perTick = new SortedDictionary<long, long>();
+        foreach (var run in runs)
+        {
+            for (var k = run.FromTick; k <= run.ToTick; k++)
+            {
+                perTick[k] = perTick.GetValueOrDefault(k) + 1;
+            }
+        }
+
+        lines.Add("lost per tick: " + string.Join(", ", perTick.Take(40).Select(p => $"{p.Key} {When(p.Key)} {p.Value:N0}")) + (perTick.Count > 40 ? $", ... {perTick.Count - 40} more ticks" : ""));
+
+        var byMachine = runs.GroupBy(r => r.Series / _tagsPerMachine).Select(g => (Machine: g.Key, Lost: g.Sum(r => r.Length), Tags: g.Select(r => r.Series).Distinct().Count())).OrderBy(m => m.Machine).ToList();
+        lines.Add($"machines hit: {byMachine.Count} of {_ticks.Length / _tagsPerMachine}: " + string.Join(", ", byMachine.Take(30).Select(m => $"{m.Machine} ({m.Tags} tags, {m.Lost:N0})")) + (byMachine.Count > 30 ? $", ... {byMachine.Count - 30} more" : ""));
+
+        var shapes = runs.GroupBy(r => (r.FromTick, r.ToTick)).OrderByDescending(g => g.Count()).Take(8);
+        foreach (var shape in shapes)
+        {
+            var machines = shape.Select(r => r.Series / _tagsPerMachine).Distinct().Order().ToList();
+            lines.Add($"ticks {shape.Key.FromTick}-{shape.Key.ToTick} ({When(shape.Key.FromTick)}): {shape.Count():N0} series in {machines.Count} machine(s) {Ranges(machines)}, {shape.Count(r => r.Reported):N0} reported");
+        }
+
+        return lines;
+    }
+
+    /// <summary>0-3, 7, 9-12: a sorted list of numbers as ranges.</summary>
+    internal static string Ranges(IReadOnlyList<int> sorted)
+    {
+        var parts = new List<string>();
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            var from = sorted[i];
+            while (i + 1 < sorted.Count && sorted[i + 1] == sorted[i] + 1)
+            {
+                i++;
+            }
+
+            parts.Add(from == sorted[i] ? $"{from}" : $"{from}-{sorted[i]}");
+        }
+
+        return string.Join(", ", parts.Take(20)) + (parts.Count > 20 ? ", ..." : "");
     }
 }
 
@@ -322,6 +458,12 @@ public sealed class TickCheck
     public long BooleansUnmatched { get; set; }
 
     public List<string> LostExamples { get; } = [];
+
+    /// <summary>Of <see cref="Lost"/>, the readings in runs the next reading of the series flagged as a gap (the user was told).</summary>
+    public long ReportedLost { get; set; }
+
+    /// <summary>What was lost, described (<see cref="DeliveredReadings.DescribeLoss"/>); empty when nothing was.</summary>
+    public List<string> Detail { get; set; } = [];
 }
 
 /// <summary>When each tick was produced: the source timestamps seen, interpolated (or extrapolated at the rate) for the others.</summary>

@@ -27,7 +27,7 @@ public static class GatewayConfigFile
                     intervalMs: {{I(Math.Max(scenario.RateMs, 1000))}}
                     samplingIntervalMs: {{I(scenario.RateMs)}}
                     # Every tick changes every value: the server queue must hold a publishing interval of them.
-                    queueSize: {{I(Math.Max(10, (2 * Math.Max(scenario.RateMs, 1000) / scenario.RateMs) + 2))}}
+                    queueSize: {{I(scenario.QueueSize ?? Math.Max(10, (2 * Math.Max(scenario.RateMs, 1000) / scenario.RateMs) + 2))}}
                     measurement: {{Measurement}}
                     tags:
             """);

@@ -129,6 +129,12 @@ public sealed record DeliveryFigures
 
     public List<string> LostExamples { get; init; } = [];
 
+    /// <summary>Of <see cref="Lost"/>, readings whose series' next reading was flagged as a gap: lost, but the user was told.</summary>
+    public long LostReported { get; init; }
+
+    /// <summary>The lost readings described: runs, ticks and their production times, machines, the commonest runs.</summary>
+    public List<string> LossDetail { get; init; } = [];
+
     /// <summary>Buffer sequence numbers missing at the subscriber: readings the gateway accepted and never delivered.</summary>
     public long MissingSequenceNumbers { get; init; }
 
@@ -142,6 +148,9 @@ public sealed record DeliveryFigures
 
     /// <summary>Readings flagged by the OPC UA server as following a queue overflow (older values dropped at the server).</summary>
     public long ServerQueueOverflows { get; init; }
+
+    /// <summary>Readings the gateway flagged `"gap": true` (values before them lost: an overflow or a notification no longer at the server).</summary>
+    public long GapFlagged { get; init; }
 
     public long WrongValues { get; init; }
 

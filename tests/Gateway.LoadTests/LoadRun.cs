@@ -136,7 +136,12 @@ public sealed partial class LoadRun
 
             // A drain that ran out of time leaves messages arriving: stop the subscriber before the check reads its lists.
             await subscriber.DisconnectAsync();
-            var check = delivered.CheckTicks(lastTick, _excused, _scenario.RateMs);
+            var check = delivered.CheckTicks(lastTick, _excused, _scenario.RateMs, _gatewayStartedAt);
+            foreach (var line in check.Detail)
+            {
+                Log("lost: " + line);
+            }
+
             var victoriaSamples = await CountVictoriaSamplesAsync(victoria);
             var loadAtEnd = File.ReadAllText("/proc/loadavg").Trim();
             RunningProgram.Signal(_gateway!.Id, "TERM");
@@ -719,12 +724,15 @@ public sealed partial class LoadRun
                 Excused = check.Excused,
                 Lost = check.Lost,
                 LostExamples = check.LostExamples,
+                LostReported = check.ReportedLost,
+                LossDetail = check.Detail,
                 MissingSequenceNumbers = delivered.MissingSeqs(),
                 Redelivered = delivered.SeqRedelivered,
                 Replayed = delivered.ReplayedReadings,
                 DuplicateTicks = check.DuplicateTicks,
                 BadQualityReadings = delivered.BadQuality,
                 ServerQueueOverflows = delivered.OverflowFlagged,
+                GapFlagged = delivered.GapFlagged,
                 WrongValues = check.WrongValues + delivered.WrongValue,
                 SeriesNeverSeen = check.SeriesNeverSeen,
                 VictoriaSamples = victoriaSamples,

@@ -82,6 +82,9 @@ public sealed record LoadScenario
     /// <summary>Environment of the gateway process beyond the harness's own (runtime knobs: DOTNET_GCConserveMemory=...).</summary>
     public Dictionary<string, string> GatewayEnvironment { get; init; } = [];
 
+    /// <summary>`--queue-size N`: the subscribed group's server queue per item; null: two publishing intervals of values and two more, at least 10.</summary>
+    public int? QueueSize { get; init; }
+
     public long ReadingsPerSecond => (long)Machines * TagsPerMachine * 1000 / RateMs;
 
     public static readonly string[] Names = ["smoke", "steady", "burst", "outage", "kill", "server-restart", "slow-sink", "soak", "fixed-cost", "wire"];

@@ -10,6 +10,10 @@ public static class LoadTargets
         {
             new("no loss", "every reading produced while the gateway and server ran arrives over MQTT",
                 $"{d.Lost:N0} lost of {d.Expected:N0} ({d.Excused:N0} excused: nobody was reading)", d.Lost == 0 && d.SeriesNeverSeen == 0),
+            // A loss the gateway reported (the Overflow bit, its `gap` flag, a Bad reading) is still a loss above; this one
+            // fails only on a loss nobody was told of.
+            new("every loss reported", "each run of lost ticks is followed by a reading flagged as a gap (or a Bad reading inside it)",
+                $"{d.Lost - d.LostReported:N0} lost unreported, {d.LostReported:N0} lost and reported ({d.ServerQueueOverflows:N0} readings with the Overflow bit, {d.GapFlagged:N0} flagged `gap`)", d.Lost == d.LostReported),
             new("nothing accepted is lost", "no buffer sequence number missing at the subscriber", $"{d.MissingSequenceNumbers:N0} missing", d.MissingSequenceNumbers == 0),
             new("values exact", "every value is the one the simulator produced for that machine, tag and tick", $"{d.WrongValues:N0} wrong", d.WrongValues == 0),
         };

@@ -6,6 +6,7 @@ using Gateway.LoadTests;
 //   [--tags M] [--rate-ms R] [--payload json|json-batch] [--fault-at S] [--fault-seconds S] [--output DIR]
 //   [--baseline-seconds S] [--victoria 0|1] [--frozen-seconds S] [--embedded-default-seconds S]
 //   [--gateway-dll PATH (a build's gateway.dll, or a published gateway executable)] [--gateway-env NAME=VALUE,NAME=VALUE] [--replay-topic 'replay/{site}/{machine}'] [--settle-seconds S]
+//   [--queue-size N (the subscribed group's queueSize)]
 //   [--embedded-default-only 1]
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 0; i < args.Length; i++)
@@ -42,6 +43,7 @@ scenario = scenario with
     EmbeddedDefaultSeconds = Number("embedded-default-seconds") ?? scenario.EmbeddedDefaultSeconds,
     EmbeddedDefaultOnly = Number("embedded-default-only") is { } only ? only != 0 : scenario.EmbeddedDefaultOnly,
     SettleSeconds = Number("settle-seconds") ?? scenario.SettleSeconds,
+    QueueSize = Number("queue-size") ?? scenario.QueueSize,
     GatewayDll = options.GetValueOrDefault("gateway-dll"),
     ReplayTopic = options.GetValueOrDefault("replay-topic", scenario.ReplayTopic ?? "") is { Length: > 0 } replay ? replay : null,
     GatewayEnvironment = options.TryGetValue("gateway-env", out var env)

@@ -259,4 +259,49 @@ public sealed class SubscriptionServiceTests
         Assert.Equal(0, h.Dispatcher.SubscriptionCount);
         Assert.Equal(StatusCodes.BadSubscriptionIdInvalid, h.Fault(new RepublishRequest { SubscriptionId = id, RetransmitSequenceNumber = 1 }).Code);
     }
+
+    /// <summary>
+    /// Part 4, 5.14.2.2: subscriptions of equal priority take the Publish requests in turn. A client that has one request
+    /// at the server at a time (slow, or starved of CPU) while both subscriptions always have values got, in creation
+    /// order, every answer from the first and none from the second, whose queues then overflowed.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void SubscriptionsOfEqualPriorityTakeScarcePublishRequestsInTurn(bool requestParkedBeforeTheCycle)
+    {
+        var h = Harness();
+        var clock = DateTime.UtcNow;
+        var first = Subscribe(h);
+        var second = Subscribe(h);
+        Monitor(h, first, Pressure, 1);
+        Monitor(h, second, Count, 2);
+        var answeredFor = new List<uint>();
+        for (var round = 1; round <= 6; round++)
+        {
+            Node(h, Pressure).SetValue(Variant.From(100.0 + round), DateTime.UtcNow);
+            Node(h, Count).SetValue(Variant.From(round), DateTime.UtcNow);
+            var before = h.Channel.Sent.Count;
+            clock = clock.AddMilliseconds(150);
+            if (requestParkedBeforeTheCycle)
+            {
+                // The request waits at the server; the engine's cycle finds both subscriptions due and answers one.
+                Assert.Null(h.Send(new PublishRequest()));
+                h.Engine.RunAt(clock);
+            }
+            else
+            {
+                // Both subscriptions are late (no request at their cycle); the request that comes answers one.
+                h.Engine.RunAt(clock);
+                Assert.Null(h.Send(new PublishRequest()));
+            }
+
+            var answers = h.Channel.Sent.Skip(before).Select(s => s.Response).OfType<PublishResponse>().ToList();
+            answeredFor.Add(Assert.Single(answers).SubscriptionId);
+        }
+
+        Assert.Equal(3, answeredFor.Count(id => id == first));
+        Assert.Equal(3, answeredFor.Count(id => id == second));
+        Assert.All(answeredFor.Zip(answeredFor.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+    }
 }

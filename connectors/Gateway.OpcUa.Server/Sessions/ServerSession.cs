@@ -101,6 +101,11 @@ public sealed class ServerSession
         }
     }
 
+    private long _turns;
+
+    /// <summary>The next number of the turns its subscriptions take at its Publish requests (<see cref="ServiceDispatcher.InTurn"/>).</summary>
+    internal long NextTurn() => Interlocked.Increment(ref _turns);
+
     internal bool HasParkedPublish
     {
         get

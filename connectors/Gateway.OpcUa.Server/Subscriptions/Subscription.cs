@@ -76,6 +76,11 @@ public sealed partial class Subscription
 
     internal Lock Gate => _gate;
 
+    /// <summary>The session's turn number when this subscription last took a Publish request (0: never): the oldest goes next.</summary>
+    internal long LastServedTurn => Volatile.Read(ref _lastServedTurn);
+
+    private long _lastServedTurn;
+
     public int ItemCount
     {
         get
@@ -274,6 +279,7 @@ public sealed partial class Subscription
             IsLate = false;
             _keepAliveCounter = 0;
             _lifetimeCounter = 0;
+            Volatile.Write(ref _lastServedTurn, Session.NextTurn());
             var now = DateTime.UtcNow;
             var response = new PublishResponse { SubscriptionId = Id };
             var data = new List<ExtensionObject>(2);
