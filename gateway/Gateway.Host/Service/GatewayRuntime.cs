@@ -147,7 +147,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
             Config.Pki.ToApplicationIdentity(Config.Gateway.DataDirectory),
             GroupsOf(source));
         var connector = plugin.Create(source.Name, source.Options!, tags, context);
-        var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline);
+        var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline, _loggerFactory.CreateLogger($"Gateway.Sources.{source.Name}"), _time);
         var running = new RunningSource(source, connector, activity, new CancellationTokenSource());
         running.Task = Task.Run(() => SuperviseAsync(running, () => plugin.Create(source.Name, source.Options!, tags, context)), CancellationToken.None);
         _sources[source.Name] = running;
