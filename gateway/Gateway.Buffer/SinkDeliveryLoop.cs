@@ -78,24 +78,18 @@ public sealed class SinkDeliveryLoop
         _lastDeliveryUtc,
         _lastError);
 
-    /// <summary>A delivery run that lasted this long was healthy: the next unexpected stop starts the restart delay afresh.</summary>
-    public static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(5);
-
-    /// <summary>The wait before restart number <paramref name="consecutive"/> (1, 2, 4 ... s, at most a minute).</summary>
-    public static TimeSpan RestartDelay(int consecutive) => TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(consecutive - 1, 6)));
-
     /// <summary>
     /// Runs until cancelled. Never throws for a sink fault: it retries, with backoff, for as long as it takes. Anything
     /// else that ends a delivery run (a bug in the sink outside its delivery, an error reading or acknowledging in the
     /// buffer) would leave the sink's readings piling up on a gateway nobody watches: it is logged with its stack and the
-    /// run starts again from the durable cursor after 1, 2, 4 ... 60 s, so nothing handed out but not acknowledged is lost.
+    /// run starts again from the durable cursor after 1, 2, 4 ... 60 s (<see cref="RestartBackoff"/>), so nothing handed out but not acknowledged is lost.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         // With data on disk and a synchronous sink every await below completes at once: never run the drain on the caller's thread.
         await Task.Yield();
         _stopping = cancellationToken;
-        var consecutive = 0;
+        var backoff = new RestartBackoff();
         try
         {
             while (true)
@@ -108,11 +102,9 @@ public sealed class SinkDeliveryLoop
                 }
                 catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    consecutive = _time.GetElapsedTime(started) >= HealthyRun ? 1 : consecutive + 1;
-                    var delay = RestartDelay(consecutive);
+                    var delay = backoff.AfterRun(_time.GetElapsedTime(started));
                     Interlocked.Increment(ref _restarts);
-                    _failures.AddOrUpdate(e.GetType().Name, 1, (_, n) => n + 1);
-                    _lastError = e.Message;
+                    RecordFailure(e);
                     _state = DeliveryState.Restarting;
                     _logger.LogError(
                         e,
@@ -170,6 +162,13 @@ public sealed class SinkDeliveryLoop
         }
     }
 
+    /// <summary>Counted by exception type for /metrics; its message is what /status shows.</summary>
+    private void RecordFailure(Exception error)
+    {
+        _failures.AddOrUpdate(error.GetType().Name, 1, (_, n) => n + 1);
+        _lastError = error.Message;
+    }
+
     private ResiliencePipeline BuildPipeline(DeliveryRetryOptions retry) => Resilience.RetryThroughBreaker(
         new RetryOptions { Delay = retry.InitialDelay, MaxDelay = retry.MaxDelay },
         new CircuitBreakerOptions { FailureRatio = retry.BreakerFailureRatio, BreakDuration = retry.BreakDuration },
@@ -185,8 +184,7 @@ public sealed class SinkDeliveryLoop
             _state = _circuit.CircuitState == CircuitState.Open ? DeliveryState.CircuitOpen : DeliveryState.Retrying;
             if (error is not null && error is not BrokenCircuitException)
             {
-                _failures.AddOrUpdate(error.GetType().Name, 1, (_, n) => n + 1);
-                _lastError = error.Message;
+                RecordFailure(error);
             }
 
             // One warning when the outage starts and one line when it ends (OutageEpisode); each retry at Debug.

@@ -219,15 +219,6 @@ public sealed class SinkDeliveryLoopTests : IDisposable
         Assert.Equal(DeliveryState.Stopped, loop.Status.State);
     }
 
-    [Theory]
-    [InlineData(1, 1)]
-    [InlineData(2, 2)]
-    [InlineData(3, 4)]
-    [InlineData(7, 60)]
-    [InlineData(30, 60)]
-    public void TheRestartDelayDoublesUpToAMinute(int consecutive, int seconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(seconds), SinkDeliveryLoop.RestartDelay(consecutive));
-
     /// <summary>A sink whose <see cref="ISink.ReplaysBacklog"/> throws while broken: a plugin bug outside its delivery.</summary>
     private sealed class SinkWithABuggyProperty(string name) : ISink
     {

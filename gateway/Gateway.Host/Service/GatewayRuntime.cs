@@ -153,22 +153,16 @@ public sealed class GatewayRuntime : IAsyncDisposable
         _sources[source.Name] = running;
     }
 
-    /// <summary>A run that lasted this long was healthy: the next unexpected stop starts the restart delay afresh.</summary>
-    internal static readonly TimeSpan HealthyRun = TimeSpan.FromMinutes(5);
-
-    /// <summary>The wait before restart number <paramref name="consecutive"/> (1, 2, 4 ... s, at most a minute).</summary>
-    internal static TimeSpan RestartDelay(int consecutive) => TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(consecutive - 1, 6)));
-
     /// <summary>
     /// Runs a source's connector until the source is stopped. A connector must not end on its own (device faults are
     /// its to retry); one that does, with an exception from a bug or by returning, would leave the machine unread on a
     /// gateway nobody watches: it is logged, replaced by a fresh instance (the old one disposed, so no session or socket
-    /// is left behind) and run again after a delay that grows while it keeps failing.
+    /// is left behind) and run again after a delay that grows while it keeps failing (<see cref="RestartBackoff"/>).
     /// </summary>
     private async Task SuperviseAsync(RunningSource running, Func<ISourceConnector> create)
     {
         var name = running.Config.Name;
-        var consecutive = 0;
+        var backoff = new RestartBackoff();
         while (true)
         {
             var started = _time.GetTimestamp();
@@ -190,8 +184,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
                 return;
             }
 
-            consecutive = _time.GetElapsedTime(started) >= HealthyRun ? 1 : consecutive + 1;
-            var delay = RestartDelay(consecutive);
+            var delay = backoff.AfterRun(_time.GetElapsedTime(started));
             var reason = error?.Message ?? "it returned without being stopped";
             running.CountRestart(reason, _time.GetUtcNow());
             // Until the new one runs, the source says Faulted (the stopped one may still say Connected).
@@ -231,7 +224,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
                 catch (Exception e)
                 {
                     // Creating it worked at start; if it fails now, the next round tries again.
-                    delay = RestartDelay(++consecutive);
+                    delay = backoff.AfterFailedStart();
                     _logger.LogError(e, "Source {Source}: creating the connector again failed; trying again in {Delay} s", name, delay.TotalSeconds);
                 }
             }
