@@ -53,9 +53,11 @@ public static class MachineRecords
 
     /// <summary>
     /// A shift's OEE (live every interval, and final at the shift's end) and its downtime by cause; the tag `shift` names
-    /// it, the JSON record says its start and end.
+    /// it, the JSON record says its start and end. A revision (<paramref name="revision"/> above 0: late parts added to a
+    /// final shift) is the final oee record again, same time and tags so InfluxDB overwrites the point; its downtime is
+    /// unchanged (late parts change no state time) and is not written again.
     /// </summary>
-    public static void AddShift(List<Reading> output, MachineTracker machine, ShiftTotals totals, bool final, bool offlineIsDowntime, int topAlarms, DateTime now)
+    public static void AddShift(List<Reading> output, MachineTracker machine, ShiftTotals totals, bool final, bool offlineIsDowntime, int topAlarms, DateTime now, int revision = 0)
     {
         var figures = totals.Figures(offlineIsDowntime);
         var labels = machine.Labels.With([new("shift", totals.Shift)]);
@@ -87,6 +89,11 @@ public static class MachineRecords
         Field("reject_count", ReadingValue.FromInt64(totals.RejectCount));
         Field("ideal_s", ReadingValue.FromDouble(Math.Round(totals.IdealSeconds, 3)));
         Field("shift_final", ReadingValue.FromBoolean(final));
+        if (final)
+        {
+            Field("shift_revision", ReadingValue.FromInt64(revision));
+        }
+
         var alarms = totals.TopAlarms(topAlarms);
         Field("oee_record", ReadingValue.FromString(Json(w =>
         {
@@ -95,6 +102,7 @@ public static class MachineRecords
             w.WriteString("shiftStart", Iso(totals.StartUtc));
             w.WriteString("shiftEnd", Iso(totals.EndUtc));
             w.WriteBoolean("final", final);
+            w.WriteNumber("revision", revision);
             Number(w, "availability", figures.Availability);
             Number(w, "performance", figures.Performance);
             Number(w, "quality", figures.Quality);
@@ -112,6 +120,10 @@ public static class MachineRecords
             w.WriteNumber("rejectCount", totals.RejectCount);
             w.WriteNumber("idealSeconds", Math.Round(totals.IdealSeconds, 3));
         })));
+        if (revision > 0)
+        {
+            return;
+        }
 
         // Downtime: the loss states, then the top alarms.
         var downtimeJson = Json(w =>

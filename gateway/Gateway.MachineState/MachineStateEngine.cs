@@ -53,11 +53,13 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
         Calendar = new ShiftCalendar(options.Calendar, zone);
         var classifiers = options.Templates.ToDictionary(t => t.Key, t => new StateClassifier(t.Value), StringComparer.Ordinal);
         var now = time.GetUtcNow().UtcDateTime;
+        var window = TimeSpan.FromMilliseconds(options.ReorderWindowMs);
+        var grace = TimeSpan.FromSeconds(options.LateCountGraceSeconds);
         foreach (var machine in machines)
         {
             if (classifiers.TryGetValue(machine.Template, out var classifier) && !_machines.ContainsKey(machine.Machine))
             {
-                _machines[machine.Machine] = new MachineTracker(machine.Source, machine.Machine, machine.Labels, classifier, Calendar, now);
+                _machines[machine.Machine] = new MachineTracker(machine.Source, machine.Machine, machine.Labels, classifier, Calendar, now, window, grace);
             }
         }
 
@@ -201,6 +203,9 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
                 {
                     MachineRecords.AddShift(_pending, machine, totals, final: false, _options.OfflineIsDowntime, _options.TopAlarms, now);
                 }
+
+                IssueRevisions(machine, now);
+                ReportTooLate(machine);
             }
 
             if (_checkpointDue || now - _lastCheckpoint >= TimeSpan.FromSeconds(_options.CheckpointSeconds))
@@ -215,6 +220,42 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
         if (records.Count > 0)
         {
             await _next.WriteAsync(records, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The final record again for each final shift that took late parts since the last interval (at most one revision
+    /// per shift and interval, however many late readings came). Saved at once, like a shift's end: a revision is
+    /// issued once, and its parts are in the saved figures together with the counter baseline past them.
+    /// </summary>
+    private void IssueRevisions(MachineTracker machine, DateTime now)
+    {
+        foreach (var totals in machine.ClosedShifts)
+        {
+            if (!totals.RevisionDue)
+            {
+                continue;
+            }
+
+            totals.RevisionDue = false;
+            totals.Revision++;
+            MachineRecords.AddShift(_pending, machine, totals, final: true, _options.OfflineIsDowntime, _options.TopAlarms, now, totals.Revision);
+            _checkpointDue = true;
+            _logger.LogInformation(
+                "OEE: {Machine}: shift {Shift} of {Start:o} took parts that arrived after its end; its final record is issued again (revision {Revision}, {Count} parts in all)",
+                machine.Machine, totals.Shift, totals.StartUtc, totals.Revision, totals.TotalCount);
+        }
+    }
+
+    /// <summary>Says parts that came too late for any shift's figures, once per machine and interval.</summary>
+    private void ReportTooLate(MachineTracker machine)
+    {
+        if (machine.UnreportedTooLate is { Parts: > 0 } tooLate)
+        {
+            _logger.LogWarning(
+                "OEE: {Machine}: {Parts} part(s) made in shift {Shift} of {Start:o} arrived more than oee.lateCountGraceSeconds ({Grace} s) after its end, or from before the figures started; they are in no shift's figures ({Total} such parts since start)",
+                machine.Machine, tooLate.Parts, tooLate.Shift, tooLate.ShiftStart, _options.LateCountGraceSeconds, machine.TooLateParts);
+            machine.TooLateReported();
         }
     }
 
@@ -318,6 +359,15 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
         if (_loop is not null)
         {
             await _loop;
+        }
+
+        lock (_gate)
+        {
+            // No reading comes after this: what waits in the reorder windows is applied, so the state file has it.
+            foreach (var machine in _machines.Values)
+            {
+                machine.Flush(this);
+            }
         }
 
         try

@@ -21,10 +21,14 @@ public interface IMachineEvents
 
 /// <summary>
 /// One machine's state and shift figures. Readings (in data time: their timestamps) move it: each reading updates the
-/// value of the rule it feeds, counters add parts, and the rules say the state. Time is accounted to the committed state
-/// up to the latest reading (not beyond: a state is known only as far as data says), split at shift boundaries; a
-/// candidate state that has not yet lasted <see cref="StateModelOptions.MinStateMs"/> holds the accounting back, so a
-/// flicker never becomes a state and a real change is dated from when it began.
+/// value of the rule it feeds, counters add parts, and the rules say the state. The readings of the rules' tags wait in
+/// a reorder window (<see cref="OeeOptions.ReorderWindowMs"/> behind the machine's newest timestamp) and are applied in
+/// timestamp order, so one subscription running ahead of another does not put the other's readings out of order. Time
+/// is accounted to the committed state up to the window's edge (not beyond: a state is known only as far as data says),
+/// split at shift boundaries; a candidate state that has not yet lasted <see cref="StateModelOptions.MinStateMs"/> holds
+/// the accounting back, so a flicker never becomes a state and a real change is dated from when it began. A shift whose
+/// end is passed is final; parts made in it that arrive later (within <see cref="OeeOptions.LateCountGraceSeconds"/>)
+/// are added to it and flagged for a revision of its record.
 /// </summary>
 public sealed class MachineTracker
 {
@@ -33,6 +37,18 @@ public sealed class MachineTracker
     private readonly TimeSpan _minState;
     private readonly ReadingValue[] _values = new ReadingValue[StateClassifier.SlotCount];
     private readonly SortedDictionary<DateTime, ShiftTotals> _open = [];
+    private readonly SortedDictionary<DateTime, ShiftTotals> _closed = [];
+    private readonly TimeSpan _window;
+    private readonly TimeSpan _grace;
+
+    // The rules' readings not yet applied, in timestamp order (arrival order among equal timestamps).
+    private readonly List<HeldReading> _held = [];
+
+    // The timestamp of each slot's applied value: an older reading of the slot is superseded and changes nothing.
+    private readonly DateTime[] _valueAt = new DateTime[StateClassifier.SlotCount];
+
+    // Readings up to here are applied; a reading older than this came too late for the window.
+    private DateTime _appliedUntil = DateTime.MinValue;
     private ShiftInstance? _segmentShift;
     private DateTime _segmentFrom = DateTime.MaxValue;
     private DateTime _segmentUntil = DateTime.MinValue;
@@ -40,8 +56,15 @@ public sealed class MachineTracker
     private DateTime _pendingSince;
     private DateTime? _lastCountAt;
 
-    public MachineTracker(string source, string machine, LabelSet labels, StateClassifier classifier, ShiftCalendar calendar, DateTime startUtc)
+    /// <summary>The most rule readings a machine holds in its reorder window; beyond it the oldest are applied early (bounded memory).</summary>
+    public const int MaxHeldReadings = 4096;
+
+    /// <param name="reorderWindow">How far behind the newest timestamp readings are held to be applied in order (0: at once).</param>
+    /// <param name="lateCountGrace">How long after a shift's end (in the machine's time) parts made in it are still added to it; 0: never.</param>
+    public MachineTracker(string source, string machine, LabelSet labels, StateClassifier classifier, ShiftCalendar calendar, DateTime startUtc, TimeSpan reorderWindow = default, TimeSpan lateCountGrace = default)
     {
+        _window = reorderWindow;
+        _grace = lateCountGrace;
         Source = source;
         Machine = machine;
         Labels = labels;
@@ -95,6 +118,27 @@ public sealed class MachineTracker
     /// <summary>The shifts with figures not yet final (normally one; two across a shift change), oldest first.</summary>
     public IReadOnlyCollection<ShiftTotals> OpenShifts => _open.Values;
 
+    /// <summary>Final shifts still within the late-count grace period (late parts revise them), oldest first.</summary>
+    public IReadOnlyCollection<ShiftTotals> ClosedShifts => _closed.Values;
+
+    /// <summary>Rule readings that arrived older than the reorder window's edge (applied late, from the accounted time on).</summary>
+    public long LateReadings { get; private set; }
+
+    /// <summary>Parts that arrived after their shift was final and were added to it (a revision of its record).</summary>
+    public long RevisedParts { get; private set; }
+
+    /// <summary>Parts that arrived after their shift's grace period (or of a shift this tracker never had): in no figures.</summary>
+    public long TooLateParts { get; private set; }
+
+    /// <summary>Too-late parts not yet said in the log, and the latest shift they were made in.</summary>
+    public (long Parts, string? Shift, DateTime ShiftStart) UnreportedTooLate { get; private set; }
+
+    /// <summary>Rule readings waiting in the reorder window.</summary>
+    public int HeldReadings => _held.Count;
+
+    /// <summary>The machine's time as the tracker knows it: its newest reading, or further when offline time was accounted.</summary>
+    private DateTime MachineTime => LastSeen > AccountedUntil ? LastSeen : AccountedUntil;
+
     /// <summary>Takes one reading of the machine. Bad readings say nothing about the machine and are ignored.</summary>
     public void Observe(string tag, ReadingValue value, Quality quality, DateTime timestamp, DateTime heard, IMachineEvents events)
     {
@@ -108,23 +152,113 @@ public sealed class MachineTracker
             LastHeard = heard;
         }
 
-        if (_classifier.Slots.TryGetValue(tag, out var slots))
+        if (timestamp > LastSeen)
         {
-            foreach (var slot in slots)
-            {
-                _values[slot] = value;
-                if (slot is StateClassifier.PartCount or StateClassifier.GoodCount or StateClassifier.RejectCount)
-                {
-                    Count(slot, value, timestamp, events);
-                }
-                else if (slot == StateClassifier.CycleTime && value.TryGetNumber() is { } cycle)
-                {
-                    LastCycleSeconds = cycle;
-                }
-            }
+            LastSeen = timestamp;
         }
 
-        Evaluate(timestamp, events);
+        if (_classifier.Slots.TryGetValue(tag, out var slots))
+        {
+            Hold(new HeldReading(slots, value, timestamp), events);
+        }
+
+        // Any reading says the machine's time: what is older than the window's edge is applied, and the state holds up to it.
+        var edge = LastSeen - _window;
+        Release(edge, edge, edge, events);
+    }
+
+    /// <summary>
+    /// Applies every held reading and accounts up to the newest one: nothing more is coming (the gateway stops, the
+    /// machine went silent).
+    /// </summary>
+    public void Flush(IMachineEvents events) => Release(LastSeen, LastSeen, LastSeen, events);
+
+    private void Hold(HeldReading reading, IMachineEvents events)
+    {
+        if (reading.Timestamp < _appliedUntil)
+        {
+            LateReadings++;
+        }
+
+        // Usually the newest: the search from the end stops at once. Equal timestamps keep their arrival order.
+        var at = _held.Count;
+        while (at > 0 && _held[at - 1].Timestamp > reading.Timestamp)
+        {
+            at--;
+        }
+
+        _held.Insert(at, reading);
+        if (_held.Count > MaxHeldReadings)
+        {
+            ApplyOldest(events);
+        }
+    }
+
+    /// <summary>
+    /// Applies the held readings up to <paramref name="upTo"/> in timestamp order, commits a candidate state that has
+    /// lasted the minimum by <paramref name="pendingAt"/>, and accounts the state up to <paramref name="accountTo"/>.
+    /// </summary>
+    private void Release(DateTime upTo, DateTime pendingAt, DateTime accountTo, IMachineEvents events)
+    {
+        while (_held.Count > 0 && _held[0].Timestamp <= upTo)
+        {
+            ApplyOldest(events);
+        }
+
+        if (upTo > _appliedUntil)
+        {
+            _appliedUntil = upTo;
+        }
+
+        if (_pending is { } pending && pendingAt - _pendingSince >= _minState)
+        {
+            Commit(pending.State, pending.Reason, _pendingSince, events);
+        }
+
+        Advance(_pending is null || accountTo < _pendingSince ? accountTo : _pendingSince, events);
+    }
+
+    /// <summary>Applies the held readings of the oldest timestamp together, then says the state at that time.</summary>
+    private void ApplyOldest(IMachineEvents events)
+    {
+        var t = _held[0].Timestamp;
+        var n = 0;
+        for (; n < _held.Count && _held[n].Timestamp == t; n++)
+        {
+            Apply(_held[n], events);
+        }
+
+        _held.RemoveRange(0, n);
+        if (t > _appliedUntil)
+        {
+            _appliedUntil = t;
+        }
+
+        Evaluate(t, events);
+    }
+
+    private void Apply(HeldReading reading, IMachineEvents events)
+    {
+        foreach (var slot in reading.Slots)
+        {
+            if (reading.Timestamp < _valueAt[slot])
+            {
+                // A newer value of the tag is applied already (a reading too late for the window): this one is history.
+                // For a counter that matters most: the newer total includes its parts, and its lower value is no reset.
+                continue;
+            }
+
+            _valueAt[slot] = reading.Timestamp;
+            _values[slot] = reading.Value;
+            if (slot is StateClassifier.PartCount or StateClassifier.GoodCount or StateClassifier.RejectCount)
+            {
+                Count(slot, reading.Value, reading.Timestamp, events);
+            }
+            else if (slot == StateClassifier.CycleTime && reading.Value.TryGetNumber() is { } cycle)
+            {
+                LastCycleSeconds = cycle;
+            }
+        }
     }
 
     /// <summary>
@@ -140,25 +274,24 @@ public sealed class MachineTracker
         // against `now` a loaded box, whose readings arrive seconds late, would account a live state past readings still
         // on their way and date the state changes they carry late.
         var dataNow = LastSeen + (now - LastHeard);
-        if (_pending is { } pending && dataNow - _pendingSince >= _minState)
-        {
-            Commit(pending.State, pending.Reason, _pendingSince, events);
-        }
+        PruneClosed();
+        var silent = State != MachineStateKind.Offline && now - LastHeard > offlineAfter;
 
-        if (State != MachineStateKind.Offline && now - LastHeard > offlineAfter)
+        // A machine in a steady state may send nothing new (subscriptions report changes only): its state holds up to its
+        // time less the offline delay (and the reorder window), so a reading delayed by less than that still lands in
+        // unaccounted time. A silent machine sends nothing more: all it sent is applied.
+        var edge = silent ? LastSeen : dataNow - _window;
+        var holdUntil = dataNow - (offlineAfter > _window ? offlineAfter : _window);
+        Release(edge, silent ? dataNow : edge, holdUntil < AccountedUntil || silent ? AccountedUntil : holdUntil, events);
+        if (silent)
         {
             Commit(MachineStateKind.Offline, "no data", LastSeen > AccountedUntil ? LastSeen : AccountedUntil, events);
         }
 
         if (State == MachineStateKind.Offline)
         {
-            Advance(now, events);
-        }
-        else if (_pending is null && dataNow - offlineAfter > AccountedUntil)
-        {
-            // A machine in a steady state may send nothing new (subscriptions report changes only): its state holds up
-            // to its time less the offline delay, so a reading delayed by less than that still lands in unaccounted time.
-            Advance(dataNow - offlineAfter, events);
+            // Offline time runs on the gateway's clock, but not past a reading still held: it says when the data came back.
+            Advance(_held.Count > 0 && _held[0].Timestamp < now ? _held[0].Timestamp : now, events);
         }
     }
 
@@ -171,7 +304,7 @@ public sealed class MachineTracker
         State = saved.State;
         Reason = saved.Reason;
         Since = saved.Since;
-        AccountedUntil = LastSeen = saved.AccountedUntil;
+        AccountedUntil = LastSeen = _appliedUntil = saved.AccountedUntil;
         LastCycleSeconds = saved.LastCycleSeconds;
         TotalCounter.Restore(saved.TotalCounter);
         GoodCounter.Restore(saved.GoodCounter);
@@ -182,6 +315,12 @@ public sealed class MachineTracker
             _open[totals.StartUtc] = totals;
         }
 
+        _closed.Clear();
+        foreach (var totals in saved.ClosedShifts ?? [])
+        {
+            _closed[totals.StartUtc] = totals;
+        }
+
         if (State != MachineStateKind.Offline)
         {
             Commit(MachineStateKind.Offline, "gateway stopped", AccountedUntil, events);
@@ -190,11 +329,6 @@ public sealed class MachineTracker
 
     private void Evaluate(DateTime t, IMachineEvents events)
     {
-        if (t > LastSeen)
-        {
-            LastSeen = t;
-        }
-
         if (t < AccountedUntil)
         {
             // A late reading: its state applies from the accounted time on.
@@ -274,6 +408,11 @@ public sealed class MachineTracker
             AccountedUntil = end;
             if (shift is not null && end == shift.EndUtc && _open.Remove(shift.StartUtc, out var final))
             {
+                if (_grace > TimeSpan.Zero)
+                {
+                    _closed[final.StartUtc] = final;
+                }
+
                 events.ShiftEnded(this, final);
             }
         }
@@ -345,22 +484,33 @@ public sealed class MachineTracker
             _lastCountAt = t;
         }
 
-        // The parts were made by t. A late reading (another subscription of the machine may be ahead) still counts them
-        // in the shift they were made in while its figures are open, and outside every shift not at all; only a shift
-        // already final hands them to the accounted one (a final record is never changed).
+        // The parts were made by t: they count in the shift they were made in, and outside every shift not at all. A
+        // shift already final takes them while the grace period after its end lasts (its record is revised); after it,
+        // or for a shift this tracker never had, they are in no figures (said in the log), never in another shift's.
         var made = ShiftAt(t);
         if (made is null)
         {
             return; // parts made outside every shift are not in any shift's OEE
         }
 
-        var shift = t < AccountedUntil && made.EndUtc <= AccountedUntil ? ShiftAt(AccountedUntil) : made;
-        if (shift is null)
+        ShiftTotals totals;
+        if (made.EndUtc > AccountedUntil)
         {
+            totals = Totals(made);
+        }
+        else if (_closed.TryGetValue(made.StartUtc, out var closed) && MachineTime < made.EndUtc + _grace)
+        {
+            totals = closed;
+            closed.RevisionDue = true;
+            RevisedParts += total;
+        }
+        else
+        {
+            TooLateParts += total;
+            UnreportedTooLate = (UnreportedTooLate.Parts + total, made.Name, made.StartUtc);
             return;
         }
 
-        var totals = Totals(shift);
         totals.TotalCount += total;
         totals.GoodCount += good;
         totals.RejectCount += reject;
@@ -375,9 +525,29 @@ public sealed class MachineTracker
             : options.IdealCycleSeconds;
     }
 
+    /// <summary>Clears the too-late parts once the log has said them.</summary>
+    public void TooLateReported() => UnreportedTooLate = default;
+
+    /// <summary>Forgets final shifts whose grace period is over (a revision still due is issued first).</summary>
+    private void PruneClosed()
+    {
+        while (_closed.Count > 0)
+        {
+            var oldest = _closed.First().Value;
+            if (oldest.RevisionDue || MachineTime < oldest.EndUtc + _grace)
+            {
+                return;
+            }
+
+            _closed.Remove(oldest.StartUtc);
+        }
+    }
+
     /// <summary>What a restart resumes from.</summary>
     public MachineCheckpoint Checkpoint() => new(
-        State, Reason, Since, AccountedUntil, LastCycleSeconds, TotalCounter.Last, GoodCounter.Last, RejectCounter.Last, [.. _open.Values]);
+        State, Reason, Since, AccountedUntil, LastCycleSeconds, TotalCounter.Last, GoodCounter.Last, RejectCounter.Last, [.. _open.Values], [.. _closed.Values]);
+
+    private readonly record struct HeldReading(int[] Slots, ReadingValue Value, DateTime Timestamp);
 }
 
 /// <summary>One machine in the state file.</summary>
@@ -390,4 +560,5 @@ public sealed record MachineCheckpoint(
     long? TotalCounter,
     long? GoodCounter,
     long? RejectCounter,
-    IReadOnlyList<ShiftTotals> OpenShifts);
+    IReadOnlyList<ShiftTotals> OpenShifts,
+    IReadOnlyList<ShiftTotals>? ClosedShifts = null);

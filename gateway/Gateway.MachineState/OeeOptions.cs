@@ -33,6 +33,14 @@ public sealed class OeeOptions
     [Description("Seconds between saves of the calculation's state file (what a restart or kill -9 resumes from).")]
     public int CheckpointSeconds { get; set; } = 5;
 
+    [Range(0, 60_000)]
+    [Description("Milliseconds the state and count readings of a machine are held behind its newest reading, so readings that arrive up to this late (another subscription behind) are applied in timestamp order; 0: at once. State changes are reported this much later.")]
+    public int ReorderWindowMs { get; set; } = 2000;
+
+    [Range(0, 86_400)]
+    [Description("Seconds after a shift's end during which parts made in it that arrive late are added to it and its final record is issued again (shift_revision); later ones are only logged. 0: never.")]
+    public int LateCountGraceSeconds { get; set; } = 3600;
+
     [Range(1, 100)]
     [Description("How many alarms the downtime record lists, longest first.")]
     public int TopAlarms { get; set; } = 5;

@@ -35,6 +35,12 @@ public sealed class ShiftTotals
     /// <summary>Sum over the parts made of their ideal cycle time, in seconds.</summary>
     public double IdealSeconds { get; set; }
 
+    /// <summary>How many revisions of the final record were issued (late parts added after the shift was final).</summary>
+    public int Revision { get; set; }
+
+    /// <summary>Late parts were added to the final figures and the revision saying them is not issued yet.</summary>
+    public bool RevisionDue { get; set; }
+
     /// <summary>Downtime in the alarm state per alarm (its text or number): seconds and occurrences.</summary>
     public Dictionary<string, AlarmDowntime> Alarms { get; init; } = new(StringComparer.Ordinal);
 

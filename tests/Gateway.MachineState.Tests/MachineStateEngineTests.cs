@@ -18,6 +18,7 @@ public sealed class MachineStateEngineTests
         var options = new OeeOptions
         {
             TimeZone = "Etc/UTC",
+            ReorderWindowMs = 0, // applied at once: the batch's own order is what is tested
             Calendar = new ShiftCalendarOptions { Shifts = [new ShiftOptions { Name = "day", Start = "06:00", End = "14:00" }] },
             Templates = { ["cnc"] = Models.Cnc() },
         };

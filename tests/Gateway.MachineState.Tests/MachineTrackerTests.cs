@@ -90,10 +90,10 @@ public sealed class MachineTrackerTests
         var events = new Recorder();
         var tracker = Tracker(start: At(5, 58));
         Parts(tracker, events, At(5, 58), 100);
-        Execution(tracker, events, At(6, 0, 5), "RUNNING");
+        Execution(tracker, events, At(6, 0, 40), "RUNNING");
         Parts(tracker, events, At(5, 59, 50), 103);
-        Parts(tracker, events, At(6, 0, 30), 104);
-        Parts(tracker, events, At(6, 0, 20), 105); // late but inside the open shift: counted there
+        Parts(tracker, events, At(6, 0, 20), 104); // late but inside the open shift: counted there
+        Parts(tracker, events, At(6, 0, 30), 105);
         Execution(tracker, events, At(14, 5), "IDLE");
 
         var shift = Assert.Single(events.FinalShifts);
