@@ -41,8 +41,10 @@ public sealed class MachineTracker
     private readonly TimeSpan _window;
     private readonly TimeSpan _grace;
 
-    // The rules' readings not yet applied, in timestamp order (arrival order among equal timestamps).
+    // The rules' readings not yet applied, in timestamp order (arrival order among equal timestamps), from _heldHead on:
+    // the applied ones at the front are dropped in bulk, not one shift of the list per reading.
     private readonly List<HeldReading> _held = [];
+    private int _heldHead;
 
     // The timestamp of each slot's applied value: an older reading of the slot is superseded and changes nothing.
     private readonly DateTime[] _valueAt = new DateTime[StateClassifier.SlotCount];
@@ -57,7 +59,7 @@ public sealed class MachineTracker
     private DateTime? _lastCountAt;
 
     /// <summary>The most rule readings a machine holds in its reorder window; beyond it the oldest are applied early (bounded memory).</summary>
-    public const int MaxHeldReadings = 4096;
+    public const int MaxHeldReadings = 1024;
 
     /// <param name="reorderWindow">How far behind the newest timestamp readings are held to be applied in order (0: at once).</param>
     /// <param name="lateCountGrace">How long after a shift's end (in the machine's time) parts made in it are still added to it; 0: never.</param>
@@ -134,7 +136,7 @@ public sealed class MachineTracker
     public (long Parts, string? Shift, DateTime ShiftStart) UnreportedTooLate { get; private set; }
 
     /// <summary>Rule readings waiting in the reorder window.</summary>
-    public int HeldReadings => _held.Count;
+    public int HeldReadings => _held.Count - _heldHead;
 
     /// <summary>The machine's time as the tracker knows it: its newest reading, or further when offline time was accounted.</summary>
     private DateTime MachineTime => LastSeen > AccountedUntil ? LastSeen : AccountedUntil;
@@ -182,13 +184,13 @@ public sealed class MachineTracker
 
         // Usually the newest: the search from the end stops at once. Equal timestamps keep their arrival order.
         var at = _held.Count;
-        while (at > 0 && _held[at - 1].Timestamp > reading.Timestamp)
+        while (at > _heldHead && _held[at - 1].Timestamp > reading.Timestamp)
         {
             at--;
         }
 
         _held.Insert(at, reading);
-        if (_held.Count > MaxHeldReadings)
+        if (HeldReadings > MaxHeldReadings)
         {
             ApplyOldest(events);
         }
@@ -200,7 +202,7 @@ public sealed class MachineTracker
     /// </summary>
     private void Release(DateTime upTo, DateTime pendingAt, DateTime accountTo, IMachineEvents events)
     {
-        while (_held.Count > 0 && _held[0].Timestamp <= upTo)
+        while (HeldReadings > 0 && _held[_heldHead].Timestamp <= upTo)
         {
             ApplyOldest(events);
         }
@@ -221,14 +223,18 @@ public sealed class MachineTracker
     /// <summary>Applies the held readings of the oldest timestamp together, then says the state at that time.</summary>
     private void ApplyOldest(IMachineEvents events)
     {
-        var t = _held[0].Timestamp;
-        var n = 0;
-        for (; n < _held.Count && _held[n].Timestamp == t; n++)
+        var t = _held[_heldHead].Timestamp;
+        for (; _heldHead < _held.Count && _held[_heldHead].Timestamp == t; _heldHead++)
         {
-            Apply(_held[n], events);
+            Apply(_held[_heldHead], events);
         }
 
-        _held.RemoveRange(0, n);
+        if (_heldHead == _held.Count || _heldHead > MaxHeldReadings)
+        {
+            _held.RemoveRange(0, _heldHead);
+            _heldHead = 0;
+        }
+
         if (t > _appliedUntil)
         {
             _appliedUntil = t;
@@ -291,7 +297,7 @@ public sealed class MachineTracker
         if (State == MachineStateKind.Offline)
         {
             // Offline time runs on the gateway's clock, but not past a reading still held: it says when the data came back.
-            Advance(_held.Count > 0 && _held[0].Timestamp < now ? _held[0].Timestamp : now, events);
+            Advance(HeldReadings > 0 && _held[_heldHead].Timestamp < now ? _held[_heldHead].Timestamp : now, events);
         }
     }
 
