@@ -268,10 +268,12 @@ public sealed class MachineTracker
     }
 
     /// <summary>
-    /// The timer's look at the machine at <paramref name="now"/>: a candidate state that has lasted long enough is
-    /// committed; a machine not heard from for <paramref name="offlineAfter"/> goes offline from its last reading on (or
-    /// from what is already accounted); an offline machine's time is accounted up to now, a live one's up to its own
-    /// time (data time) less <paramref name="offlineAfter"/> (so a shift closes even when its last minutes brought no change).
+    /// The timer's look at the machine at <paramref name="now"/>: held readings the machine's time has left the reorder
+    /// window behind are applied; a candidate state that has lasted long enough is committed; a machine not heard from
+    /// for <paramref name="offlineAfter"/> applies all it held and goes offline from its last reading on (or from what is
+    /// already accounted); an offline machine's time is accounted up to now (not past a held reading), a live one's up to
+    /// its own time (data time) less <paramref name="offlineAfter"/> or the window, whichever is longer (so a shift closes
+    /// even when its last minutes brought no change). Final shifts past their grace period are forgotten.
     /// </summary>
     public void Tick(DateTime now, TimeSpan offlineAfter, IMachineEvents events)
     {

@@ -105,6 +105,42 @@ public sealed class LateReadingTests
     }
 
     [Fact]
+    public void Flicker_suppression_sees_the_in_order_sequence_when_the_alarm_comes_late()
+    {
+        // minStateMs 5 s: a 2 s IDLE is a flicker, a 6 s alarm is a state. The alarm number's subscription is 2 s behind.
+        var samples = new List<Sample>
+        {
+            new(At(6), "execution", ReadingValue.FromString("RUNNING"), false),
+            new(At(7), "execution", ReadingValue.FromString("IDLE"), false),
+            new(At(7, 0, 2), "execution", ReadingValue.FromString("RUNNING"), false),
+            new(At(8), "alarm_number", ReadingValue.FromInt64(17), true),
+            new(At(8, 0, 6), "alarm_number", ReadingValue.FromInt64(0), true),
+        };
+        for (var t = At(6); t <= At(9); t = t.AddSeconds(1))
+        {
+            samples.Add(new(t, "spindle_load", ReadingValue.FromDouble(40), false));
+        }
+
+        List<(MachineStateKind, string, DateTime, DateTime)> Run(TimeSpan delay)
+        {
+            var events = new Recorder();
+            var tracker = new MachineTracker("sim", "cnc-01", LabelSet.Empty, new StateClassifier(Models.Cnc(minStateMs: 5000)), Models.Calendar(), At(6), TimeSpan.FromSeconds(3));
+            foreach (var (sample, heard, _) in samples.OrderBy(s => s.At).Select((s, i) => (s, s.Slow ? s.At + delay : s.At, i)).OrderBy(a => a.Item2).ThenBy(a => a.i))
+            {
+                tracker.Observe(sample.Tag, sample.Value, Quality.Good, sample.At, heard, events);
+            }
+
+            return Timeline(events);
+        }
+
+        var inOrder = Run(TimeSpan.Zero);
+        Assert.Equal(
+            [(MachineStateKind.Running, "RUNNING", At(6), At(8)), (MachineStateKind.Alarm, "17", At(8), At(8, 0, 6))],
+            inOrder);
+        Assert.Equal(inOrder, Run(TimeSpan.FromSeconds(2)));
+    }
+
+    [Fact]
     public void A_reading_older_than_one_already_applied_of_the_same_counter_counts_nothing_and_is_no_reset()
     {
         var events = new Recorder();
