@@ -219,6 +219,21 @@ public sealed class SharedSubscriptionTests
         Assert.Equal(3, first.ItemCount);
         Assert.True(first.Fits(97));
         Assert.False(first.Fits(98));
+
+        // Found by a search over the groups in handle order: a group between others that leaves takes only its own
+        // handles with it, and a handle past the last group's names none.
+        Assert.True(first.TryFind(5, out var last, out var lastIndex));
+        Assert.Same(d, last);
+        Assert.Equal(0, lastIndex);
+        Assert.False(first.TryFind(6, out _, out _));
+        first.Remove(b);
+        Assert.False(first.TryFind(3, out _, out _));
+        Assert.False(first.TryFind(4, out _, out _));
+        Assert.True(first.TryFind(5, out last, out _));
+        Assert.Same(d, last);
+        Assert.True(second.TryFind(1, out var other, out var otherIndex));
+        Assert.Same(c, other);
+        Assert.Equal(1, otherIndex);
     }
 
     private static PlannedGroup Planned(string machine, int tags) =>

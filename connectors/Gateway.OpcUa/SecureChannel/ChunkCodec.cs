@@ -44,21 +44,36 @@ public readonly ref struct ParsedChunk
     public ReadOnlySpan<byte> Body { get; }
 }
 
-/// <summary>Encoded chunks in a pooled buffer: write <see cref="Memory"/>, then dispose to return the buffer.</summary>
+/// <summary>Encoded chunks, in a pooled buffer unless the message is large: write <see cref="Memory"/>, then dispose to return the buffer.</summary>
 public readonly struct EncodedChunks : IDisposable
 {
     private readonly byte[] _buffer;
     private readonly int _length;
 
     public EncodedChunks(byte[] buffer, int length)
+        : this(buffer, length, pooled: true)
+    {
+    }
+
+    internal EncodedChunks(byte[] buffer, int length, bool pooled)
     {
         _buffer = buffer;
         _length = length;
+        IsPooled = pooled;
     }
 
     public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
 
-    public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
+    /// <summary>The buffer came from the shared pool and goes back to it on <see cref="Dispose"/>.</summary>
+    internal bool IsPooled { get; }
+
+    public void Dispose()
+    {
+        if (IsPooled)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+    }
 }
 
 /// <summary>
@@ -69,6 +84,9 @@ public readonly struct EncodedChunks : IDisposable
 public static class ChunkCodec
 {
     private const int SequenceHeaderSize = 8;
+
+    /// <summary>The largest encoded message <see cref="Encode"/> puts in a pooled buffer (Publish answers and polls of a few thousand tags stay below it).</summary>
+    internal const int PooledMessageLimit = 1 << 20;
 
     /// <summary>Reads a chunk's security header; the sender certificate and thumbprint are copied (OPN only).</summary>
     public static ChunkSecurityHeader ReadSecurityHeader(ReceivedChunk chunk, DecodingLimits limits)
@@ -265,18 +283,25 @@ public static class ChunkCodec
         ChunkSecurity? security)
     {
         var layout = Plan(securityHeader.Length, body.Length, maxChunkSize, remote, security);
-        var output = ArrayPool<byte>.Shared.Rent(layout.TotalSize);
+        // A message over PooledMessageLimit (a Read of 100,000 nodes at connect: about 5 MB) gets an array of its own:
+        // the shared pool keeps what it is given back, so one such message at start held 8 MB for the process's life.
+        var pooled = layout.TotalSize <= PooledMessageLimit;
+        var output = pooled ? ArrayPool<byte>.Shared.Rent(layout.TotalSize) : new byte[layout.TotalSize];
         try
         {
             Write(output.AsSpan(0, layout.TotalSize), messageType, securityHeader, requestId, body, layout, nextSequenceNumber, security);
         }
         catch
         {
-            ArrayPool<byte>.Shared.Return(output);
+            if (pooled)
+            {
+                ArrayPool<byte>.Shared.Return(output);
+            }
+
             throw;
         }
 
-        return new EncodedChunks(output, layout.TotalSize);
+        return new EncodedChunks(output, layout.TotalSize, pooled);
     }
 
     private readonly record struct Layout(int HeaderSize, int MaxBody, int ChunkCount, int TotalSize);

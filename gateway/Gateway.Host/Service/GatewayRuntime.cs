@@ -138,7 +138,9 @@ public sealed class GatewayRuntime : IAsyncDisposable
             return; // the loader already reported an unknown type; a valid config never gets here
         }
 
-        var tags = ResolvedTag.ToSourceTags(Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)));
+        // The source's resolved tags (the configuration holds them anyway) are what a restart makes its tags from again:
+        // a SourceTag list kept for the source's whole run cost 104 B a tag for a restart that may never come.
+        var resolved = Loaded.Tags.Where(t => string.Equals(t.Source, source.Name, StringComparison.Ordinal)).ToArray();
         var context = new SourceContext(
             Config.Gateway.Name,
             Path.GetFullPath(Config.Gateway.DataDirectory),
@@ -146,10 +148,10 @@ public sealed class GatewayRuntime : IAsyncDisposable
             _time,
             Config.Pki.ToApplicationIdentity(Config.Gateway.DataDirectory),
             GroupsOf(source));
-        var connector = plugin.Create(source.Name, source.Options!, tags, context);
+        var connector = plugin.Create(source.Name, source.Options!, ResolvedTag.ToSourceTags(resolved), context);
         var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline, _loggerFactory.CreateLogger($"Gateway.Sources.{source.Name}"), _time);
         var running = new RunningSource(source, connector, activity, new CancellationTokenSource());
-        running.Task = Task.Run(() => SuperviseAsync(running, () => plugin.Create(source.Name, source.Options!, tags, context)), CancellationToken.None);
+        running.Task = Task.Run(() => SuperviseAsync(running, () => plugin.Create(source.Name, source.Options!, ResolvedTag.ToSourceTags(resolved), context)), CancellationToken.None);
         _sources[source.Name] = running;
     }
 

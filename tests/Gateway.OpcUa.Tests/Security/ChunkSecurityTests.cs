@@ -45,6 +45,31 @@ public sealed class ChunkSecurityTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_message_above_the_pooled_limit_round_trips_in_an_array_of_its_own_and_a_smaller_one_in_a_pooled_buffer(bool encrypt)
+    {
+        // The shared pool keeps what it gets back: a 5 MB request at connect must not hold 8 MB for the process's life.
+        var (sender, receiver) = SymmetricPair(SecurityPolicy.Basic256Sha256, encrypt);
+        var large = RandomNumberGenerator.GetBytes(ChunkCodec.PooledMessageLimit + 1);
+        var small = RandomNumberGenerator.GetBytes(ChunkCodec.PooledMessageLimit / 4);
+        var sequence = 0u;
+
+        using (var encoded = ChunkCodec.Encode(ChunkHeader.Message, Header(7, 3), 5, large, 65536, NoLimits, () => ++sequence, sender))
+        {
+            Assert.False(encoded.IsPooled);
+        }
+
+        using (var encoded = ChunkCodec.Encode(ChunkHeader.Message, Header(7, 3), 5, small, 65536, NoLimits, () => ++sequence, sender))
+        {
+            Assert.True(encoded.IsPooled);
+        }
+
+        Assert.Equal(large, RoundTrip(ChunkHeader.Message, Header(7, 3), large, 65536, sender, receiver, out _));
+        Assert.Equal(small, RoundTrip(ChunkHeader.Message, Header(7, 3), small, 65536, sender, receiver, out _));
+    }
+
+    [Theory]
     [InlineData(false, 10)]
     [InlineData(true, 10)]
     [InlineData(false, 100_000)]
