@@ -46,6 +46,9 @@ public sealed class GroupSubscription
     /// <summary>The NodeId each handle was created for, to tell whether a kept subscription still reaches the same nodes.</summary>
     public NodeId[] NodesByHandle { get; }
 
+    /// <summary>The queue size the server granted the group's items (Part 4, 7.21 revisedQueueSize); 0 until they exist.</summary>
+    public uint GrantedQueueSize { get; set; }
+
     /// <summary>The client handles of the group's items.</summary>
     public IEnumerable<uint> Handles => Enumerable.Range(0, TagsByHandle.Length).Select(i => FirstHandle + (uint)i);
 
@@ -166,3 +169,4 @@ public sealed class GroupSubscription
             : ExtensionObject.From(new DataChangeFilter { Trigger = DataChangeTrigger.StatusValue, DeadbandType = type, DeadbandValue = group.Config.DeadbandValue });
     }
 }
+

@@ -739,6 +739,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
                     continue;
                 }
 
+                group.GrantedQueueSize = result.RevisedQueueSize;
                 revisedSampling += asked.SamplingInterval >= 0 && Math.Abs(result.RevisedSamplingInterval - asked.SamplingInterval) > 0.5 ? 1 : 0;
                 revisedQueue += result.RevisedQueueSize != asked.QueueSize ? 1 : 0;
             }
@@ -939,6 +940,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
         var readings = new List<Reading>(items.Count);
         // Groups with `backfill:` write on their own: their values may wait for the history read of their gap.
         Dictionary<PlannedGroup, List<Reading>>? backfilling = null;
+        Dictionary<GroupSubscription, int>? overflowed = null;
         foreach (var item in items)
         {
             if (!shared.TryFind(item.ClientHandle, out var group, out var index))
@@ -948,6 +950,12 @@ public sealed class OpcUaSourceConnector : ISourceConnector
 
             var tag = group.TagsByHandle[index];
             TagHealth[tag].Record(item.Value.Status.Code);
+            if (item.Value.Status.Overflow)
+            {
+                overflowed ??= [];
+                overflowed[group] = overflowed.GetValueOrDefault(group) + 1;
+            }
+
             var into = readings;
             if (group.Group.Config.Backfill)
             {
@@ -969,12 +977,54 @@ public sealed class OpcUaSourceConnector : ISourceConnector
             }
         }
 
+        if (overflowed is not null)
+        {
+            foreach (var (group, count) in overflowed)
+            {
+                WarnOfOverflows(group, count);
+            }
+        }
+
         if (backfilling is null)
         {
             return readings.Count == 0 ? ValueTask.CompletedTask : _output!.WriteAsync(readings, cancellationToken);
         }
 
         return WriteWithBackfillAsync(readings, backfilling, cancellationToken);
+    }
+
+    /// <summary>The shortest time between two log lines about one group's values that came with the Overflow bit.</summary>
+    public static readonly TimeSpan OverflowLogInterval = TimeSpan.FromMinutes(1);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, OverflowCount> _overflowCounts = new();
+
+    /// <summary>
+    /// Values that came with the Overflow bit (Part 4, 5.12.1.5 and 7.39.1: the server's item queue was full and discarded
+    /// values) are said in the log, at most once a minute per group with the count since the last line: the metric and
+    /// the readings' gap flag alone are easy to miss. Only values with the bit cost anything here.
+    /// </summary>
+    private void WarnOfOverflows(GroupSubscription group, int count)
+    {
+        var counter = _overflowCounts.GetOrAdd(group.Group, _ => new OverflowCount());
+        var due = counter.Add(count, _time.GetUtcNow(), OverflowLogInterval);
+        if (due == 0)
+        {
+            return;
+        }
+
+        var config = group.Group.Config;
+        var granted = group.GrantedQueueSize;
+        var samplingMs = config.SamplingIntervalMs < 0 ? group.Group.IntervalMs : config.SamplingIntervalMs;
+        _logger.LogWarning(
+            "Source {Source}: group {Machine}/{Group}: {Count} value(s) came with the OPC UA Overflow bit since the last such line: the server's monitored-item queues were full and it discarded values (readings flagged `gap`, counted in gateway_source_overflows_total). A queue holds queueSize {QueueSize}{Granted} values sampled every {SamplingMs} ms and is emptied every intervalMs {IntervalMs}: raise the group's queueSize, or its samplingIntervalMs, or lower its intervalMs; if the queues already hold more than an interval, the gateway is falling behind (CPU, sinks). Logged at most once a minute per group",
+            _name,
+            group.Group.Machine,
+            group.Group.Name,
+            due,
+            config.QueueSize,
+            granted == 0 || granted == config.QueueSize ? "" : $" (the server granted {granted})",
+            samplingMs,
+            group.Group.IntervalMs);
     }
 
     private async ValueTask WriteWithBackfillAsync(List<Reading> readings, Dictionary<PlannedGroup, List<Reading>> backfilling, CancellationToken cancellationToken)

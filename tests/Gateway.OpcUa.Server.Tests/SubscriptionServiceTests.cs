@@ -28,7 +28,7 @@ public sealed class SubscriptionServiceTests
     private static uint Subscribe(ServiceHarness h, double interval = 100, uint keepAlive = 3, uint lifetime = 30) =>
         h.Call<CreateSubscriptionResponse>(new CreateSubscriptionRequest { RequestedPublishingInterval = interval, RequestedMaxKeepAliveCount = keepAlive, RequestedLifetimeCount = lifetime }).SubscriptionId;
 
-    private static MonitoredItemCreateResult Monitor(ServiceHarness h, uint subscription, NodeId node, uint handle, DataChangeFilter? filter = null, uint queueSize = 1) =>
+    private static MonitoredItemCreateResult Monitor(ServiceHarness h, uint subscription, NodeId node, uint handle, DataChangeFilter? filter = null, uint queueSize = 1, bool discardOldest = true) =>
         h.Call<CreateMonitoredItemsResponse>(new CreateMonitoredItemsRequest
         {
             SubscriptionId = subscription,
@@ -42,6 +42,7 @@ public sealed class SubscriptionServiceTests
                         ClientHandle = handle,
                         SamplingInterval = 0,
                         QueueSize = queueSize,
+                        DiscardOldest = discardOldest,
                         Filter = filter is null ? new ExtensionObject(NodeId.Null, null) : ExtensionObject.From(filter),
                     },
                 },
@@ -169,6 +170,112 @@ public sealed class SubscriptionServiceTests
         Assert.Equal([3, 4, 5], values.Select(v => (int)v.Value.Value.Value!));
         Assert.True(values[0].Value.Status.Overflow);
         Assert.False(values[1].Value.Status.Overflow);
+    }
+
+    [Theory]
+    [InlineData(true, new[] { 8, 9, 10, 11, 12 }, 0)]
+    [InlineData(false, new[] { 1, 2, 3, 4, 12 }, 4)]
+    public void AGrowingQueueKeepsItsRevisedSizeInOrderWithTheOverflowBitWherePart4PutsIt(bool discardOldest, int[] kept, int overflowAt)
+    {
+        // Part 4, 5.12.1.5: discardOldest drops the oldest and flags the next one in the queue; otherwise the last value
+        // added is replaced by the new one, which is flagged. The queue's storage grows 2, 4, 5 on the way.
+        var h = Harness();
+        var clock = DateTime.UtcNow;
+        var id = Subscribe(h);
+        Assert.Equal(5u, Monitor(h, id, Count, 1, queueSize: 5, discardOldest: discardOldest).RevisedQueueSize);
+        PublishOnce(h, ref clock);
+        for (var i = 1; i <= 12; i++)
+        {
+            Node(h, Count).SetValue(Variant.From(i), DateTime.UtcNow);
+        }
+
+        var values = Notifications(PublishOnce(h, ref clock)!);
+        Assert.Equal(kept, values.Select(v => (int)v.Value.Value.Value!));
+        Assert.Equal([overflowAt], Enumerable.Range(0, values.Length).Where(i => values[i].Value.Status.Overflow));
+
+        // Drained, the grown queue takes values again without a flag left over.
+        Node(h, Count).SetValue(Variant.From(13), DateTime.UtcNow);
+        Node(h, Count).SetValue(Variant.From(14), DateTime.UtcNow);
+        var next = Notifications(PublishOnce(h, ref clock)!);
+        Assert.Equal([13, 14], next.Select(v => (int)v.Value.Value.Value!));
+        Assert.DoesNotContain(next, v => v.Value.Status.Overflow);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AQueueThatOverflowsWhileGrowingFromPartlyDrainedStorageKeepsTheNewestInOrder(bool discardOldest)
+    {
+        // The ring's head moves with each publish; growth must copy from the head, not from slot 0.
+        var h = Harness();
+        var clock = DateTime.UtcNow;
+        var id = Subscribe(h);
+        Monitor(h, id, Count, 1, queueSize: 7, discardOldest: discardOldest);
+        PublishOnce(h, ref clock);
+        var next = 1;
+        for (var round = 0; round < 3; round++)
+        {
+            // Three values into storage of two or four: the head sits mid-ring when the next growth comes.
+            var first = next;
+            for (var i = 0; i < 3; i++)
+            {
+                Node(h, Count).SetValue(Variant.From(next++), DateTime.UtcNow);
+            }
+
+            Assert.Equal([first, first + 1, first + 2], Notifications(PublishOnce(h, ref clock)!).Select(v => (int)v.Value.Value.Value!));
+        }
+
+        for (var i = 0; i < 10; i++)
+        {
+            Node(h, Count).SetValue(Variant.From(next++), DateTime.UtcNow);
+        }
+
+        var values = Notifications(PublishOnce(h, ref clock)!);
+        int[] expected = discardOldest ? [13, 14, 15, 16, 17, 18, 19] : [10, 11, 12, 13, 14, 15, 19];
+        Assert.Equal(expected, values.Select(v => (int)v.Value.Value.Value!));
+        Assert.Equal([discardOldest ? 0 : 6], Enumerable.Range(0, values.Length).Where(i => values[i].Value.Status.Overflow));
+    }
+
+    [Fact]
+    public void AQueueOfOneKeepsTheNewestWithoutTheOverflowBitWhateverThePolicy()
+    {
+        var h = Harness();
+        var clock = DateTime.UtcNow;
+        var id = Subscribe(h);
+        Monitor(h, id, Count, 1, queueSize: 1, discardOldest: false);
+        PublishOnce(h, ref clock);
+        for (var i = 1; i <= 4; i++)
+        {
+            Node(h, Count).SetValue(Variant.From(i), DateTime.UtcNow);
+        }
+
+        var value = Assert.Single(Notifications(PublishOnce(h, ref clock)!));
+        Assert.Equal(4, (int)value.Value.Value.Value!);
+        Assert.False(value.Value.Status.Overflow);
+    }
+
+    [Fact]
+    public void ALargeQueueSizeTakesMemoryOnlyAsValuesPileUp()
+    {
+        var h = Harness();
+        var clock = DateTime.UtcNow;
+        var id = Subscribe(h);
+        Assert.Equal(1000u, Monitor(h, id, Count, 1, queueSize: 1000).RevisedQueueSize);
+        var item = h.Dispatcher.Sessions.Single().Subscriptions.Single().Items().Single();
+        PublishOnce(h, ref clock);
+        Node(h, Count).SetValue(Variant.From(1), DateTime.UtcNow);
+        PublishOnce(h, ref clock);
+        Assert.True(item.AllocatedLength <= 2, $"{item.AllocatedLength} values allocated for one");
+
+        for (var i = 2; i <= 1500; i++)
+        {
+            Node(h, Count).SetValue(Variant.From(i), DateTime.UtcNow);
+        }
+
+        Assert.Equal(1000, item.AllocatedLength);
+        var values = Notifications(PublishOnce(h, ref clock)!);
+        Assert.Equal(Enumerable.Range(501, 1000), values.Select(v => (int)v.Value.Value.Value!));
+        Assert.Equal(1000u, item.QueueSize);
     }
 
     [Fact]

@@ -8,15 +8,22 @@ namespace Gateway.OpcUa.Server.Subscriptions;
 
 /// <summary>
 /// One monitored item (Part 4, 5.12.1): watches a variable's value, filters it (DataChangeFilter trigger and deadband,
-/// 7.22.2) and keeps what passes in a fixed-size queue until the subscription publishes it. Values stored in the node
-/// arrive through <see cref="OnValueChanged"/>; values from a callback are sampled by the publish engine.
+/// 7.22.2) and keeps what passes in a queue of the revised size until the subscription publishes it. Values stored in
+/// the node arrive through <see cref="OnValueChanged"/>; values from a callback are sampled by the publish engine.
 /// </summary>
 public sealed class MonitoredItem : IValueObserver
 {
+    // The ring starts this small and doubles up to the revised queue size as values pile up: a client may ask for a
+    // large queueSize on many items, and most queues never hold more than a value or two between publishes.
+    private const int InitialLength = 2;
+
+    // Part 4, 7.39.1: InfoType DataValue (bit 10) with the Overflow bit (7).
+    private const uint OverflowBits = 0x0400 | 0x0080;
+
     private DataValue[] _queue;
+    private int _capacity;
     private int _head;
     private int _count;
-    private bool _overflow;
     private bool _hasLast;
     private DataValue _last;
 
@@ -28,6 +35,7 @@ public sealed class MonitoredItem : IValueObserver
         AttributeId = attributeId;
         Timestamps = timestamps;
         _queue = new DataValue[1];
+        _capacity = 1;
     }
 
     public Subscription Subscription { get; }
@@ -44,7 +52,8 @@ public sealed class MonitoredItem : IValueObserver
 
     public double SamplingInterval { get; internal set; }
 
-    public uint QueueSize => (uint)_queue.Length;
+    /// <summary>The revised queue size: the most values kept between two publishes.</summary>
+    public uint QueueSize => (uint)_capacity;
 
     public bool DiscardOldest { get; internal set; } = true;
 
@@ -64,19 +73,26 @@ public sealed class MonitoredItem : IValueObserver
 
     internal int QueuedCount => _count;
 
+    /// <summary>The values the queue's storage can hold now (grows up to <see cref="QueueSize"/> as values come).</summary>
+    internal int AllocatedLength => _queue.Length;
+
+    /// <summary>Sets the revised queue size; a smaller one keeps the newest values.</summary>
     internal void Resize(uint queueSize)
     {
-        var size = (int)Math.Max(1, queueSize);
-        if (size == _queue.Length)
+        _capacity = (int)Math.Max(1, queueSize);
+        if (_queue.Length > _capacity)
         {
-            return;
+            Reallocate(Math.Min(_capacity, Math.Max(_count, InitialLength)));
         }
+    }
 
-        var kept = new DataValue[size];
-        var take = Math.Min(_count, size);
+    /// <summary>Moves the newest queued values, oldest first, into storage of <paramref name="length"/> values.</summary>
+    private void Reallocate(int length)
+    {
+        var kept = new DataValue[length];
+        var take = Math.Min(_count, length);
         for (var i = 0; i < take; i++)
         {
-            // Keep the newest values.
             kept[i] = _queue[(_head + _count - take + i) % _queue.Length];
         }
 
@@ -107,27 +123,38 @@ public sealed class MonitoredItem : IValueObserver
             return false;
         }
 
+        if (_count == _queue.Length && _count < _capacity)
+        {
+            Reallocate(Math.Min(_capacity, _queue.Length * 2));
+        }
+
         if (_count < _queue.Length)
         {
             _queue[(_head + _count) % _queue.Length] = value;
             _count++;
         }
-        else if (DiscardOldest || _queue.Length == 1)
+        else if (_capacity == 1)
         {
-            // Part 4, 5.12.1.5: the oldest value goes and the next one delivered carries the Overflow bit
-            // (a queue of one just keeps the newest, without the bit).
+            // Part 4, 5.12.1.5: a queue of one keeps the newest value, without the Overflow bit; no discard policy.
+            _queue[_head] = value;
+        }
+        else if (DiscardOldest)
+        {
+            // Part 4, 5.12.1.5: the oldest value goes and the next one in the queue gets the Overflow bit.
             _queue[_head] = value;
             _head = (_head + 1) % _queue.Length;
-            _overflow = _queue.Length > 1;
+            _queue[_head] = WithOverflow(_queue[_head]);
         }
         else
         {
-            _queue[(_head + _count - 1) % _queue.Length] = value;
-            _overflow = true;
+            // Part 4, 5.12.1.5: the last value added is replaced by the new one, which gets the Overflow bit.
+            _queue[(_head + _count - 1) % _queue.Length] = WithOverflow(value);
         }
 
         return true;
     }
+
+    private static DataValue WithOverflow(in DataValue value) => value with { Status = new StatusCode(value.Status.Code | OverflowBits) };
 
     /// <summary>Takes up to <paramref name="max"/> queued values into <paramref name="output"/>; returns how many.</summary>
     internal int Drain(List<MonitoredItemNotification> output, int max)
@@ -136,13 +163,6 @@ public sealed class MonitoredItem : IValueObserver
         while (_count > 0 && taken < max)
         {
             var value = Shape(_queue[_head]);
-            if (_overflow && taken == 0)
-            {
-                // Part 4, 7.39.1: InfoType DataValue (bit 10) with the Overflow bit (7).
-                value = value with { Status = new StatusCode(value.Status.Code | 0x0400 | 0x0080) };
-                _overflow = false;
-            }
-
             _queue[_head] = default;
             _head = (_head + 1) % _queue.Length;
             _count--;
@@ -161,7 +181,6 @@ public sealed class MonitoredItem : IValueObserver
         Array.Clear(_queue);
         _head = 0;
         _count = 0;
-        _overflow = false;
     }
 
     private DataValue Shape(in DataValue value) => Timestamps switch
