@@ -84,7 +84,10 @@ build="$root/artifacts/publish-build"
 # Not compressed: a compressed single file unpacks every assembly into memory at each start (about 15 MB more RSS
 # and up to 2 s more to the first reading on a 2-core PC); uncompressed, they are mapped from the file, for a file about
 # twice as large. ReadyToRun code is used as it is (no tiering): 0.8-0.9 of the memory and much less JIT work at
-# first (docs/performance.md, "Shipped form").
+# first (docs/performance.md, "Shipped form"). Not composite: a self-contained ReadyToRun publish otherwise compiles the
+# whole runtime with the gateway into one 75 MB image, and each process touches about 25 MB more of it than of the
+# runtime's own precompiled assemblies: 0.88-0.92 of the RSS for 0.97-1.15 of the CPU at 10,000 readings/s
+# (docs/performance.md, "Not composite").
 tiered=true
 if [ "$readytorun" = true ]; then tiered=false; fi
 
@@ -94,6 +97,9 @@ for rid in "${rids[@]}"; do
   dest="$output/$rid"
   echo "publish.sh: $rid -> $dest (version $informational, trimmed: $trim, ReadyToRun: $readytorun, tiered JIT: $tiered)"
   rm -rf "$dest"
+  # ReadyToRun's intermediate images are compiled again each time: left from a build with other ReadyToRun settings
+  # (e.g. a composite one), they would be bundled as they are, and the executable would abort at start.
+  rm -rf "$build"/obj/*/*"$rid"*/R2R
   dotnet publish "$root/gateway/Gateway.Host/Gateway.Host.csproj" \
     -c Release -r "$rid" --self-contained \
     -p:PublishSingleFile=true \
@@ -102,6 +108,7 @@ for rid in "${rids[@]}"; do
     -p:DebugType=none \
     -p:PublishTrimmed="$trim" \
     -p:PublishReadyToRun="$readytorun" \
+    -p:PublishReadyToRunComposite=false \
     -p:TieredCompilation="$tiered" \
     -p:Version="$numeric" \
     -p:InformationalVersion="$informational" \
