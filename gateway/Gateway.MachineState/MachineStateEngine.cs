@@ -9,8 +9,23 @@ namespace Gateway.MachineState;
 /// <summary>A machine the engine tracks: where its readings come from and which template's rules it follows.</summary>
 public sealed record TrackedMachine(string Source, string Machine, string Template, LabelSet Labels);
 
-/// <summary>What /status shows of a machine: its state and the running shift's OEE.</summary>
-public sealed record MachineStatus(string Machine, string State, string Reason, DateTime SinceUtc, string? Shift, OeeFigures? Figures, long? TotalCount, long? GoodCount);
+/// <summary>
+/// What /status and /metrics show of a machine: its state, the running shift's OEE, and since start how many parts came
+/// after their shift's final record (docs/oee.md, "Parts that arrive after their shift's final record"): added to it as a
+/// revision, or too late for any shift's figures; and how many rule readings came behind the reorder window.
+/// </summary>
+public sealed record MachineStatus(
+    string Machine,
+    string State,
+    string Reason,
+    DateTime SinceUtc,
+    string? Shift,
+    OeeFigures? Figures,
+    long? TotalCount,
+    long? GoodCount,
+    long RevisedParts,
+    long TooLateParts,
+    long LateReadings);
 
 /// <summary>
 /// Machine state, downtime and OEE at the edge. Sits in the data path after normalization: it sees every reading on its
@@ -277,7 +292,10 @@ public sealed class MachineStateEngine : IReadingWriter, IMachineEvents, IAsyncD
                     running?.Shift,
                     running?.Figures(_options.OfflineIsDowntime),
                     running?.TotalCount,
-                    running?.GoodCount));
+                    running?.GoodCount,
+                    machine.RevisedParts,
+                    machine.TooLateParts,
+                    machine.LateReadings));
             }
 
             return list;

@@ -141,4 +141,42 @@ public sealed class ShiftRevisionTests : IDisposable
         Assert.Single(FinalRecords(writer2));
         await engine2.StopAsync();
     }
+
+    [Fact]
+    public async Task Status_reports_each_machines_revised_and_too_late_parts_and_late_readings()
+    {
+        var clock = new ManualClock(At(6));
+        var writer = new CapturingWriter();
+        var engine = Engine(clock, writer);
+        engine.Resume();
+        await Send(engine, clock, At(6), "execution", ReadingValue.FromString("RUNNING"));
+        await Send(engine, clock, At(6), "part_count", ReadingValue.FromInt64(0));
+        await Send(engine, clock, At(13), "part_count", ReadingValue.FromInt64(100));
+        clock.Now = At(14, 0, 10);
+        await Send(engine, clock, At(14, 0, 10), "spindle_load", ReadingValue.FromDouble(1)); // the shift is final
+
+        var before = Assert.Single(engine.Status());
+        Assert.Equal((0L, 0L, 0L), (before.RevisedParts, before.TooLateParts, before.LateReadings));
+
+        // Within the grace period: 4 parts revise the final shift.
+        clock.Now = At(14, 5);
+        await Send(engine, clock, At(13, 50), "part_count", ReadingValue.FromInt64(104));
+        await engine.TickAsync(CancellationToken.None);
+        var revised = Assert.Single(engine.Status());
+        Assert.Equal("cnc-01", revised.Machine);
+        Assert.Equal(4, revised.RevisedParts);
+        Assert.Equal(0, revised.TooLateParts);
+        Assert.Equal(1, revised.LateReadings); // ten minutes behind the machine's newest reading: past the reorder window
+
+        // After the grace period: 6 more parts of that shift are in no figures; the revised count stays.
+        clock.Now = At(15, 1);
+        await Send(engine, clock, At(15, 1), "spindle_load", ReadingValue.FromDouble(1));
+        await Send(engine, clock, At(13, 59), "part_count", ReadingValue.FromInt64(110));
+        await engine.TickAsync(CancellationToken.None);
+        var tooLate = Assert.Single(engine.Status());
+        Assert.Equal(4, tooLate.RevisedParts);
+        Assert.Equal(6, tooLate.TooLateParts);
+        Assert.Equal(2, tooLate.LateReadings);
+        await engine.StopAsync();
+    }
 }
