@@ -144,6 +144,11 @@ public static class StatusCommand
             {
                 var age = $"{Math.Max(0, (now - m.SinceUtc).TotalSeconds):0}s";
                 output.WriteLine($"{m.Machine,-20} {m.State,-12} {age,8} {m.Shift ?? "-",-10} {Percent(m.Oee),6} {Percent(m.Availability),6} {Percent(m.Performance),6} {Percent(m.Quality),6} {m.Parts?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",7} {m.Reason}".TrimEnd());
+                if (m.RevisedParts > 0 || m.TooLateParts > 0)
+                {
+                    // Only when there are any: parts counted late are rare, and the table stays as it was without them.
+                    output.WriteLine($"{"",-20} {m.Machine}: {m.RevisedParts} late part(s) revised a final shift, {m.TooLateParts} too late for any shift's figures");
+                }
             }
         }
 

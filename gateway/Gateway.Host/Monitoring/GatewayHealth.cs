@@ -16,6 +16,9 @@ public sealed record GatewayHealth(
 /// One machine's state and its running shift's OEE (docs/oee.md); a factor is null when there was nothing to measure.
 /// Null in the /status of a gateway without an `oee:` section.
 /// </summary>
+/// <param name="RevisedParts">Parts since start that arrived after their shift's final record and revised it.</param>
+/// <param name="TooLateParts">Parts since start that arrived after the grace period: in no shift's figures.</param>
+/// <param name="LateReadings">Readings since start that came behind the reorder window (applied from the accounted time on).</param>
 public sealed record MachineStateHealth(
     string Machine,
     string State,
@@ -27,7 +30,10 @@ public sealed record MachineStateHealth(
     double? Quality,
     double? Oee,
     long? Parts,
-    long? GoodParts);
+    long? GoodParts,
+    long RevisedParts = 0,
+    long TooLateParts = 0,
+    long LateReadings = 0);
 
 /// <param name="Machines">Per machine: the last reading and how many of its tags are Bad (null in the /status of an older gateway).</param>
 /// <param name="LastError">Why the source is not connected (connection refused, a timeout and whose, an untrusted certificate and its file); null when connected.</param>

@@ -41,6 +41,7 @@ public sealed class GatewayMetrics
     private readonly Counter _sourceRestarts;
     private readonly Counter _sinkRestarts;
     private readonly Counter _sinkReconnects;
+    private readonly Counter _oeeLateParts;
     private readonly MetricFactory _factory;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, string Part), Collector> _reported = new();
 
@@ -80,6 +81,7 @@ public sealed class GatewayMetrics
         _sourceRestarts = factory.CreateCounter("gateway_source_restarts_total", "Times the source's connector stopped unexpectedly (a bug, logged with its stack) and was started again.", "source");
         _sinkRestarts = factory.CreateCounter("gateway_sink_restarts_total", "Times the sink's delivery stopped unexpectedly (logged with its stack) and started again from its last acknowledged reading.", "sink");
         _sinkReconnects = factory.CreateCounter("gateway_sink_reconnects_total", "Times the sink came back after its connection was lost.", "sink");
+        _oeeLateParts = factory.CreateCounter("gateway_oee_late_parts_total", "Parts that arrived after their shift's final record, by outcome: revised (added to it within oee.lateCountGraceSeconds, its record issued again), too_late (in no shift's figures).", "machine", "outcome");
         Registry.AddBeforeCollectCallback(Update);
     }
 
@@ -120,6 +122,13 @@ public sealed class GatewayMetrics
                 var last = activity.LastReadingUtc;
                 _machineLastReadingAge.WithLabels(source.Config.Name, machine).Set(last is null ? -1 : (now - last.Value).TotalSeconds);
             }
+        }
+
+        // Every machine of the oee: section gets both outcomes from the first scrape, at 0 (docs/oee.md, late parts).
+        foreach (var machine in runtime.MachineState?.Status() ?? [])
+        {
+            _oeeLateParts.WithLabels(machine.Machine, "revised").IncTo(machine.RevisedParts);
+            _oeeLateParts.WithLabels(machine.Machine, "too_late").IncTo(machine.TooLateParts);
         }
 
         var normalization = runtime.Pipeline.GetStatistics();
@@ -285,6 +294,7 @@ public sealed class GatewayMetrics
                 buffer.Refused,
                 buffer.IngestProblem),
             runtime.MachineState?.Status().Select(m => new MachineStateHealth(
-                m.Machine, m.State, m.Reason, m.SinceUtc, m.Shift, m.Figures?.Availability, m.Figures?.Performance, m.Figures?.Quality, m.Figures?.Oee, m.TotalCount, m.GoodCount)).ToList());
+                m.Machine, m.State, m.Reason, m.SinceUtc, m.Shift, m.Figures?.Availability, m.Figures?.Performance, m.Figures?.Quality, m.Figures?.Oee, m.TotalCount, m.GoodCount,
+                m.RevisedParts, m.TooLateParts, m.LateReadings)).ToList());
     }
 }

@@ -40,4 +40,23 @@ public sealed class StatusOutputTests
         Assert.Matches(@"cnc-01\s+alarm\s+\d+s\s+day\s+68\.4\s+80\.0\s+90\.0\s+95\.0\s+120 SP1241 SPINDLE OVERHEAT", text);
         Assert.Matches(@"press-01\s+offline\s+\d+s\s+-\s+-\s+-\s+-\s+-\s+- no data", text);
     }
+
+    [Fact]
+    public void A_machine_with_late_parts_gets_a_line_under_its_row_and_one_without_none()
+    {
+        var since = DateTime.UtcNow.AddSeconds(-90);
+        var health = new GatewayHealth("gw", "1.0", DateTimeOffset.UtcNow, true, [], [], [], null,
+        [
+            new MachineStateHealth("cnc-01", "running", "RUNNING", since, "day", 0.8, 0.9, 0.95, 0.684, 120, 114, RevisedParts: 4, TooLateParts: 6, LateReadings: 2),
+            new MachineStateHealth("press-01", "running", "RUNNING", since, "day", 0.8, 0.9, 0.95, 0.684, 120, 114),
+        ]);
+        var output = new StringWriter();
+
+        StatusCommand.Print(health, output);
+
+        var lines = output.ToString().Split('\n').Select(l => l.TrimEnd()).ToList();
+        var row = lines.FindIndex(l => l.StartsWith("cnc-01 ", StringComparison.Ordinal));
+        Assert.Matches(@"^\s+cnc-01: 4 late part\(s\) revised a final shift, 6 too late for any shift's figures$", lines[row + 1]);
+        Assert.DoesNotContain(lines, l => l.Contains("press-01:", StringComparison.Ordinal));
+    }
 }

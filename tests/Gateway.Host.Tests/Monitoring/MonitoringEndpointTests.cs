@@ -230,6 +230,75 @@ public sealed class MonitoringEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task Every_oee_machine_has_its_late_parts_counter_by_outcome_at_zero_from_the_first_scrape()
+    {
+        // No source answers: the machines of the oee: section are tracked from the start all the same.
+        var httpPort = FreePort.Next();
+        var config = Path.Combine(_dir, "gateway.yaml");
+        await File.WriteAllTextAsync(config, $$"""
+            gateway:
+              name: oee-metrics-test
+              labels: { site: test-site }
+              dataDirectory: data
+            templates:
+              press:
+                groups:
+                  - name: g
+                    tags:
+                      - { name: execution, nodeId: "i=2259" }
+                      - { name: parts, nodeId: "i=2258" }
+            sources:
+              - name: line
+                endpoint: opc.tcp://127.0.0.1:{{FreePort.Next()}}
+                machines:
+                  - { name: press-01, template: press }
+                  - { name: press-02, template: press }
+            oee:
+              timeZone: Etc/UTC
+              calendar:
+                shifts:
+                  - { name: day, start: "06:00", end: "14:00" }
+              templates:
+                press:
+                  executionTag: execution
+                  partCountTag: parts
+            sinks:
+              - type: mqtt
+                name: local
+                embedded: true
+                port: {{FreePort.Next()}}
+            http:
+              listen: 127.0.0.1:{{httpPort}}
+            """);
+        using var gateway = GatewayProcess.Start("run", "--config", config);
+        await gateway.WaitForOutputAsync("Gateway oee-metrics-test running", TimeSpan.FromSeconds(60));
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+
+        // The data path may still be starting at the first scrape: wait for its metrics, then every series is there.
+        var metrics = "";
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline && !metrics.Contains("gateway_oee_late_parts_total{", StringComparison.Ordinal))
+        {
+            metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            await Task.Delay(200);
+        }
+
+        foreach (var machine in new[] { "press-01", "press-02" })
+        {
+            foreach (var outcome in new[] { "revised", "too_late" })
+            {
+                Assert.Matches($"gateway_oee_late_parts_total\\{{[^}}]*machine=\"{machine}\"[^}}]*outcome=\"{outcome}\"[^}}]*\\}} 0\\b", metrics);
+            }
+        }
+
+        var status = JsonDocument.Parse(await http.GetStringAsync(new Uri("/status", UriKind.Relative))).RootElement;
+        var press = status.GetProperty("machineStates").EnumerateArray().Single(m => m.GetProperty("machine").GetString() == "press-01");
+        Assert.Equal(0, press.GetProperty("revisedParts").GetInt64());
+        Assert.Equal(0, press.GetProperty("tooLateParts").GetInt64());
+        Assert.Equal(0, press.GetProperty("lateReadings").GetInt64());
+    }
+
+    [Fact]
     public async Task Status_against_no_gateway_is_a_connection_error_with_the_address()
     {
         var port = FreePort.Next();
