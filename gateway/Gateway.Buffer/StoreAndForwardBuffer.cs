@@ -57,17 +57,35 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     private TaskCompletionSource _dataCommitted = NewCompletion();
     private int _disposed;
 
-    private StoreAndForwardBuffer(BufferOptions options, ILogger logger, TimeProvider time, FileStream lockFile, SegmentInfo[] segments, long lastSequence)
+    private StoreAndForwardBuffer(BufferOptions options, ILogger logger, TimeProvider time, FileStream lockFile, SegmentRecovery.Result recovery, IEnumerable<string> sinkNames)
     {
         _options = options;
         _logger = logger;
         _time = time;
         _lockFile = lockFile;
         _cursorDirectory = Path.Combine(options.Directory, CursorDirectoryName);
-        _segments = segments;
-        _committedSequence = lastSequence;
-        _nextSequence = lastSequence + 1;
+        _segments = recovery.Segments;
+        _committedSequence = recovery.LastSequence;
+        _nextSequence = recovery.LastSequence + 1;
         UpdateSegmentSize();
+        AddCorrupt(recovery.Damage);
+        try
+        {
+            OpenCursors(sinkNames);
+        }
+        catch
+        {
+            foreach (var cursor in _sinks.Values)
+            {
+                cursor.Dispose();
+            }
+
+            lockFile.Dispose();
+            throw;
+        }
+
+        // Only now: the loop's first maintenance deletes the segments every cursor has passed, and a cursor not yet open
+        // would not hold its segments (the lowest of the cursors opened so far is not the lowest of all).
         _commitLoop = Task.Run(CommitLoopAsync);
     }
 
@@ -116,9 +134,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         }
 
         var recovery = SegmentRecovery.Recover(options.Directory, logger);
-        var buffer = new StoreAndForwardBuffer(options, logger, time, lockFile, recovery.Segments, recovery.LastSequence);
-        buffer.AddCorrupt(recovery.Damage);
-        buffer.OpenCursors(sinkNames);
+        var buffer = new StoreAndForwardBuffer(options, logger, time, lockFile, recovery, sinkNames);
         logger.LogInformation(
             "buffer: opened {Directory}: {Segments} segments, {Bytes} bytes, last sequence {Sequence}",
             options.Directory, recovery.Segments.Length, recovery.Segments.Sum(s => s.CommittedLength), recovery.LastSequence);
