@@ -12,7 +12,6 @@ public sealed partial class StoreAndForwardBuffer
 
     private readonly HashSet<(string Path, long Offset)> _damageSeen = [];
     private long _bytesOnDisk = -1;
-    private volatile bool _maintenanceRequested;
     private bool _dropEpisode;
     private long _droppedInEpisode;
     private bool _countersDirty;
@@ -111,7 +110,6 @@ public sealed partial class StoreAndForwardBuffer
     /// <summary>In the commit loop: deletes what every cursor passed, applies the size and age bounds, fsyncs cursors.</summary>
     private void RunMaintenance()
     {
-        _maintenanceRequested = false;
         try
         {
             DeleteDeliveredSegments();

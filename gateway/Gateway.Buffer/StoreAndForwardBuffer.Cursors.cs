@@ -66,14 +66,8 @@ public sealed partial class StoreAndForwardBuffer
             }
         }
 
-        // The commit loop runs the maintenance (segment deletion, cursor fsync) at most every MaintenanceInterval:
-        // one wake-up per interval, however many batches were acknowledged in it.
-        if (!_maintenanceRequested)
-        {
-            _maintenanceRequested = true;
-            Wake();
-        }
-
+        // No wake-up: the commit loop's maintenance (segment deletion, cursor fsync) comes within MaintenanceInterval,
+        // however many batches were acknowledged in it.
         return ValueTask.CompletedTask;
     }
 
@@ -127,7 +121,6 @@ public sealed partial class StoreAndForwardBuffer
         cursor.Dispose();
         TryDelete(cursor.File.Path);
         _logger.LogInformation("buffer: cursor of sink {Sink} removed", sink);
-        _maintenanceRequested = true;
         return true;
     }
 

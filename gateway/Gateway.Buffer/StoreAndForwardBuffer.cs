@@ -16,10 +16,11 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
 {
     private const string CursorDirectoryName = "cursors";
     private const string LockFileName = "buffer.lock";
-    // Maintenance (segment deletion, bounds, cursor fsync) runs at most this often while readings flow or are acknowledged,
-    // and this often when nothing happens: the age bound counts in hours and a clean cursor needs no fsync.
-    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromMilliseconds(200);
-    private static readonly TimeSpan IdleMaintenanceInterval = TimeSpan.FromSeconds(1);
+    // Maintenance (segment deletion, bounds, cursor fsync) runs once a second, whether readings flow or not: the loop's
+    // own timer, so an acknowledgement never wakes it. A cursor fsynced a second late costs at most a second of readings
+    // delivered again after a power cut (a kill keeps the written cursor); a segment is deleted a second later; the size
+    // bound may be passed by one second of readings, and the age bound counts in hours.
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(1);
 
     private readonly BufferOptions _options;
     private readonly ILogger _logger;
@@ -57,17 +58,35 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
     private TaskCompletionSource _dataCommitted = NewCompletion();
     private int _disposed;
 
-    private StoreAndForwardBuffer(BufferOptions options, ILogger logger, TimeProvider time, FileStream lockFile, SegmentInfo[] segments, long lastSequence)
+    private StoreAndForwardBuffer(BufferOptions options, ILogger logger, TimeProvider time, FileStream lockFile, SegmentRecovery.Result recovery, IEnumerable<string> sinkNames)
     {
         _options = options;
         _logger = logger;
         _time = time;
         _lockFile = lockFile;
         _cursorDirectory = Path.Combine(options.Directory, CursorDirectoryName);
-        _segments = segments;
-        _committedSequence = lastSequence;
-        _nextSequence = lastSequence + 1;
+        _segments = recovery.Segments;
+        _committedSequence = recovery.LastSequence;
+        _nextSequence = recovery.LastSequence + 1;
         UpdateSegmentSize();
+        AddCorrupt(recovery.Damage);
+        try
+        {
+            OpenCursors(sinkNames);
+        }
+        catch
+        {
+            foreach (var cursor in _sinks.Values)
+            {
+                cursor.Dispose();
+            }
+
+            lockFile.Dispose();
+            throw;
+        }
+
+        // Only now: the loop's first maintenance deletes the segments every cursor has passed, and a cursor not yet open
+        // would not hold its segments (the lowest of the cursors opened so far is not the lowest of all).
         _commitLoop = Task.Run(CommitLoopAsync);
     }
 
@@ -116,9 +135,7 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         }
 
         var recovery = SegmentRecovery.Recover(options.Directory, logger);
-        var buffer = new StoreAndForwardBuffer(options, logger, time, lockFile, recovery.Segments, recovery.LastSequence);
-        buffer.AddCorrupt(recovery.Damage);
-        buffer.OpenCursors(sinkNames);
+        var buffer = new StoreAndForwardBuffer(options, logger, time, lockFile, recovery, sinkNames);
         logger.LogInformation(
             "buffer: opened {Directory}: {Segments} segments, {Bytes} bytes, last sequence {Sequence}",
             options.Directory, recovery.Segments.Length, recovery.Segments.Sum(s => s.CommittedLength), recovery.LastSequence);
@@ -313,12 +330,9 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
         var lastCommit = long.MinValue;
         while (true)
         {
-            var committedSince = false;
             try
             {
-                var maintenanceDue = lastMaintenance == long.MinValue
-                    ? TimeSpan.Zero
-                    : (_maintenanceRequested ? MaintenanceInterval : IdleMaintenanceInterval) - Elapsed(lastMaintenance);
+                var maintenanceDue = lastMaintenance == long.MinValue ? TimeSpan.Zero : MaintenanceInterval - Elapsed(lastMaintenance);
                 if (maintenanceDue > TimeSpan.Zero)
                 {
                     // false on timeout: maintenance is due (no exception, and the wait's timer is removed when woken)
@@ -346,12 +360,10 @@ public sealed partial class StoreAndForwardBuffer : IReadingWriter, IAsyncDispos
                 if (HasPending)
                 {
                     lastCommit = System.Diagnostics.Stopwatch.GetTimestamp();
-                    committedSince = true;
                     CommitPending();
                 }
 
-                var interval = _maintenanceRequested || committedSince ? MaintenanceInterval : IdleMaintenanceInterval;
-                if (lastMaintenance == long.MinValue || Elapsed(lastMaintenance) >= interval)
+                if (lastMaintenance == long.MinValue || Elapsed(lastMaintenance) >= MaintenanceInterval)
                 {
                     lastMaintenance = System.Diagnostics.Stopwatch.GetTimestamp();
                     RunMaintenance();

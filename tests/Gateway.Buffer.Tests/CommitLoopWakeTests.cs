@@ -58,8 +58,8 @@ public sealed class CommitLoopWakeTests : IDisposable
     [Fact]
     public async Task AcknowledgementsInQuickSuccessionWithNothingAfterThemStillGetTheirMaintenance()
     {
-        // An acknowledgement does not wake the loop: it arms the maintenance timer (or keeps the one armed), so the last
-        // of many acknowledgements, with no append or other wake-up after it, must still lead to the segments' deletion.
+        // An acknowledgement does not wake the loop: the loop's own once-a-second maintenance must still find the last of
+        // many acknowledgements, with no append or other wake-up after it, and delete the segments.
         await using var buffer = TestReadings.Open(TestReadings.Options(_directory, segmentBytes: 16 * 1024), "mqtt");
         await buffer.AppendAsync(TestReadings.Range(0, 5000));
         await buffer.AppendAsync(TestReadings.Range(5000, 10));
