@@ -996,7 +996,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// <summary>The shortest time between two log lines about one group's values that came with the Overflow bit.</summary>
     public static readonly TimeSpan OverflowLogInterval = TimeSpan.FromMinutes(1);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, OverflowCount> _overflowCounts = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<PlannedGroup, ThrottledCount> _overflowCounts = new();
 
     /// <summary>
     /// Values that came with the Overflow bit (Part 4, 5.12.1.5 and 7.39.1: the server's item queue was full and discarded
@@ -1005,7 +1005,7 @@ public sealed class OpcUaSourceConnector : ISourceConnector
     /// </summary>
     private void WarnOfOverflows(GroupSubscription group, int count)
     {
-        var counter = _overflowCounts.GetOrAdd(group.Group, _ => new OverflowCount());
+        var counter = _overflowCounts.GetOrAdd(group.Group, _ => new ThrottledCount());
         var due = counter.Add(count, _time.GetUtcNow(), OverflowLogInterval);
         if (due == 0)
         {

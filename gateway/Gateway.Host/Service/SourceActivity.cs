@@ -21,8 +21,7 @@ public sealed class SourceActivity : IReadingWriter
     private readonly ConcurrentDictionary<string, MachineActivity> _machines = new(StringComparer.Ordinal);
     private readonly ILogger? _logger;
     private readonly TimeProvider _time;
-    private long _gapsNotLogged;
-    private long _nextGapLogTicks;
+    private readonly ThrottledCount _gapsToLog = new();
 
     public SourceActivity(string source, IEnumerable<string> machines, IReadingWriter next, ILogger? logger = null, TimeProvider? time = null)
     {
@@ -74,15 +73,12 @@ public sealed class SourceActivity : IReadingWriter
 
     private void LogGaps(int gaps, string machine)
     {
-        Interlocked.Add(ref _gapsNotLogged, gaps);
-        var now = _time.GetUtcNow().UtcTicks;
-        var due = Interlocked.Read(ref _nextGapLogTicks);
-        if (now < due || Interlocked.CompareExchange(ref _nextGapLogTicks, now + GapLogInterval.Ticks, due) != due)
+        var count = _gapsToLog.Add(gaps, _time.GetUtcNow(), GapLogInterval);
+        if (count == 0)
         {
             return; // logged within the last minute (or by another writer just now): counted for the next line
         }
 
-        var count = Interlocked.Exchange(ref _gapsNotLogged, 0);
         _logger!.LogWarning(
             "Source {Source}: {Count} reading(s) came after a data gap since the last such line (latest: machine {Machine}): values were dropped before they reached the gateway, e.g. an OPC UA server's item queue overflowed because the gateway fell behind or the group's queueSize is small for its sampling. The readings are flagged `gap`; gateway_source_overflows_total counts them. Logged at most once a minute",
             Source,
