@@ -293,7 +293,7 @@ public sealed class MachineTracker
         Release(edge, silent ? dataNow : edge, holdUntil < AccountedUntil || silent ? AccountedUntil : holdUntil, events);
         if (silent)
         {
-            Commit(MachineStateKind.Offline, "no data", LastSeen > AccountedUntil ? LastSeen : AccountedUntil, events);
+            Commit(MachineStateKind.Offline, "no data", MachineTime, events);
         }
 
         if (State == MachineStateKind.Offline)

@@ -38,6 +38,24 @@ public sealed class ShiftRevisionTests : IDisposable
             CancellationToken.None).AsTask();
     }
 
+    /// <summary>
+    /// The machine runs the whole day shift, its counter at 0 from 06:00 (at <paramref name="partsBy13"/> by 13:00 when
+    /// given), and a reading at 14:00:10 moves its time past the shift's end: the shift is final.
+    /// </summary>
+    private static async Task RunDayShiftAsync(MachineStateEngine engine, ManualClock clock, long? partsBy13)
+    {
+        engine.Resume();
+        await Send(engine, clock, At(6), "execution", ReadingValue.FromString("RUNNING"));
+        await Send(engine, clock, At(6), "part_count", ReadingValue.FromInt64(0));
+        if (partsBy13 is { } parts)
+        {
+            await Send(engine, clock, At(13), "part_count", ReadingValue.FromInt64(parts));
+        }
+
+        clock.Now = At(14, 0, 10);
+        await Send(engine, clock, At(14, 0, 10), "spindle_load", ReadingValue.FromDouble(1));
+    }
+
     private static List<JsonElement> FinalRecords(CapturingWriter writer) =>
         [.. writer.Of(MachineRecords.OeeMeasurement, "oee_record").Select(r => JsonDocument.Parse(r.Value.AsString()).RootElement).Where(r => r.GetProperty("final").GetBoolean())];
 
@@ -47,12 +65,7 @@ public sealed class ShiftRevisionTests : IDisposable
         var clock = new ManualClock(At(6));
         var writer = new CapturingWriter();
         var engine = Engine(clock, writer);
-        engine.Resume();
-        await Send(engine, clock, At(6), "execution", ReadingValue.FromString("RUNNING"));
-        await Send(engine, clock, At(6), "part_count", ReadingValue.FromInt64(0));
-        await Send(engine, clock, At(13), "part_count", ReadingValue.FromInt64(100));
-        clock.Now = At(14, 0, 10);
-        await Send(engine, clock, At(14, 0, 10), "spindle_load", ReadingValue.FromDouble(1)); // the shift is final: 100 parts
+        await RunDayShiftAsync(engine, clock, partsBy13: 100); // the shift is final: 100 parts
 
         var first = Assert.Single(FinalRecords(writer));
         Assert.Equal(100, first.GetProperty("totalCount").GetInt64());
@@ -116,11 +129,7 @@ public sealed class ShiftRevisionTests : IDisposable
         var clock = new ManualClock(At(6));
         var writer = new CapturingWriter();
         var engine = Engine(clock, writer);
-        engine.Resume();
-        await Send(engine, clock, At(6), "execution", ReadingValue.FromString("RUNNING"));
-        await Send(engine, clock, At(6), "part_count", ReadingValue.FromInt64(0));
-        clock.Now = At(14, 0, 10);
-        await Send(engine, clock, At(14, 0, 10), "spindle_load", ReadingValue.FromDouble(1));
+        await RunDayShiftAsync(engine, clock, partsBy13: null);
         clock.Now = At(14, 1);
         await Send(engine, clock, At(13, 59), "part_count", ReadingValue.FromInt64(7));
         Assert.Single(FinalRecords(writer));
@@ -148,12 +157,7 @@ public sealed class ShiftRevisionTests : IDisposable
         var clock = new ManualClock(At(6));
         var writer = new CapturingWriter();
         var engine = Engine(clock, writer);
-        engine.Resume();
-        await Send(engine, clock, At(6), "execution", ReadingValue.FromString("RUNNING"));
-        await Send(engine, clock, At(6), "part_count", ReadingValue.FromInt64(0));
-        await Send(engine, clock, At(13), "part_count", ReadingValue.FromInt64(100));
-        clock.Now = At(14, 0, 10);
-        await Send(engine, clock, At(14, 0, 10), "spindle_load", ReadingValue.FromDouble(1)); // the shift is final
+        await RunDayShiftAsync(engine, clock, partsBy13: 100); // the shift is final
 
         var before = Assert.Single(engine.Status());
         Assert.Equal((0L, 0L, 0L), (before.RevisedParts, before.TooLateParts, before.LateReadings));

@@ -148,10 +148,11 @@ public sealed class GatewayRuntime : IAsyncDisposable
             _time,
             Config.Pki.ToApplicationIdentity(Config.Gateway.DataDirectory),
             GroupsOf(source));
-        var connector = plugin.Create(source.Name, source.Options!, ResolvedTag.ToSourceTags(resolved), context);
+        ISourceConnector Create() => plugin.Create(source.Name, source.Options!, ResolvedTag.ToSourceTags(resolved), context);
+        var connector = Create();
         var activity = new SourceActivity(source.Name, source.Machines.Select(m => m.Name), Pipeline, _loggerFactory.CreateLogger($"Gateway.Sources.{source.Name}"), _time);
         var running = new RunningSource(source, connector, activity, new CancellationTokenSource());
-        running.Task = Task.Run(() => SuperviseAsync(running, () => plugin.Create(source.Name, source.Options!, ResolvedTag.ToSourceTags(resolved), context)), CancellationToken.None);
+        running.Task = Task.Run(() => SuperviseAsync(running, Create), CancellationToken.None);
         _sources[source.Name] = running;
     }
 
