@@ -62,15 +62,19 @@ internal static class SegmentFile
 internal readonly record struct DamageReport(string Path, long Offset, string Reason);
 
 /// <summary>
-/// Reads one segment front to back through a large window (one read syscall per MiB), skipping damaged
+/// Reads one segment front to back through a window (one read syscall per window, up to 1 MiB), skipping damaged
 /// records: after a bad frame it searches forward for the next frame whose CRC checks.
 /// </summary>
 internal sealed class SegmentScanner : IDisposable
 {
-    private const int WindowSize = 1024 * 1024;
+    // A cursor that keeps up with live data reads a few KiB at a time and holds its scanner for as long as the segment
+    // is written, one per sink: it starts small and grows (at once, up to MaxWindowSize) only when more is waiting
+    // than fits, as in a catch-up after an outage, where 1 MiB reads keep the drain fast.
+    internal const int InitialWindowSize = 64 * 1024;
+    internal const int MaxWindowSize = 1024 * 1024;
     private readonly SafeFileHandle _handle;
     private readonly Action<DamageReport>? _onDamage;
-    private byte[] _window = new byte[WindowSize];
+    private byte[] _window = new byte[InitialWindowSize];
     private long _windowStart;
     private int _windowLength;
 
@@ -217,14 +221,18 @@ internal sealed class SegmentScanner : IDisposable
     }
 
     /// <summary>The bytes from <paramref name="offset"/>, at least <paramref name="count"/> of them unless the limit comes first.</summary>
+    /// <summary>The window's size now (tests: it grows only when more is waiting than fits).</summary>
+    internal int WindowLength => _window.Length;
+
     private ReadOnlySpan<byte> Window(long offset, int count, long limit)
     {
         var wanted = (int)Math.Min(count, limit - offset);
         if (offset < _windowStart || offset + wanted > _windowStart + _windowLength)
         {
-            if (count > _window.Length)
+            var waiting = limit - offset;
+            if (count > _window.Length || (waiting > _window.Length && _window.Length < MaxWindowSize))
             {
-                _window = new byte[Math.Max(count, _window.Length * 2)];
+                _window = new byte[Math.Max(count, (int)Math.Min(MaxWindowSize, Math.Max(waiting, _window.Length * 2L)))];
             }
 
             var toRead = (int)Math.Min(_window.Length, limit - offset);

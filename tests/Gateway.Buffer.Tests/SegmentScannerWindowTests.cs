@@ -1,0 +1,56 @@
+using Gateway.Buffer.Storage;
+using Gateway.Testing;
+
+namespace Gateway.Buffer.Tests;
+
+/// <summary>
+/// The scanner's read window: small while a cursor keeps up with live data (the segment's unread tail is short), grown
+/// at once to 1 MiB when more is waiting, as in a catch-up; either way every record comes back whole and in order,
+/// including the ones that straddle a window's edge.
+/// </summary>
+public sealed class SegmentScannerWindowTests : IDisposable
+{
+    private readonly string _directory = RepositoryPaths.NewTempDirectory("buffer-window");
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task ATailingReaderKeepsTheSmallWindowAndACatchUpGrowsItWithoutLosingARecord()
+    {
+        const int count = 60_000;
+        await using (var buffer = TestReadings.Open(TestReadings.Options(_directory), "mqtt"))
+        {
+            await buffer.AppendAsync(TestReadings.Range(0, count));
+        }
+
+        var segment = Directory.GetFiles(_directory, "*.seg").Single();
+        var length = new FileInfo(segment).Length;
+        Assert.True(length > 2L * SegmentScanner.MaxWindowSize, $"the segment must need several full windows; it has {length} bytes");
+
+        using var scanner = new SegmentScanner(segment, onDamage: null);
+        var values = new List<long>();
+        var last = -1L;
+
+        // Live data: the writer is a few KiB ahead of the reader.
+        var tail = SegmentFile.HeaderSize + (SegmentScanner.InitialWindowSize / 4);
+        while (scanner.TryNext(tail, sealedEnd: false, last, out var reading))
+        {
+            values.Add(TestReadings.ValueOf(reading!));
+            last = scanner.LastSequence;
+        }
+
+        Assert.NotEmpty(values);
+        Assert.Equal(SegmentScanner.InitialWindowSize, scanner.WindowLength);
+
+        // An outage's backlog: everything else is waiting.
+        while (scanner.TryNext(length, sealedEnd: true, last, out var reading))
+        {
+            values.Add(TestReadings.ValueOf(reading!));
+            last = scanner.LastSequence;
+        }
+
+        Assert.Equal(SegmentScanner.MaxWindowSize, scanner.WindowLength);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), values);
+        Assert.Equal(length, scanner.EndOfLastRecord);
+    }
+}
