@@ -42,6 +42,25 @@ public sealed partial class DocumentationTests
     }
 
     [Fact]
+    public void Every_metric_the_docs_name_is_one_the_gateway_exports()
+    {
+        // A metric is written in the code as its full name in one string ("gateway_..._total"); a doc may also name a
+        // histogram's series (_bucket, _sum, _count).
+        var exported = ProductCodeWords().Where(word => word.StartsWith("gateway_", StringComparison.Ordinal)).ToHashSet(StringComparer.Ordinal);
+        var named = Documents()
+            .SelectMany(doc => MetricName().Matches(File.ReadAllText(doc)).Select(m => (Doc: Relative(doc), Name: m.Groups[1].Value)))
+            .ToList();
+        var unknown = named
+            .Where(x => !exported.Contains(x.Name) && !exported.Contains(HistogramSeries().Replace(x.Name, "")))
+            .Select(x => $"{x.Doc}: `{x.Name}`")
+            .Distinct()
+            .ToList();
+
+        Assert.True(named.Count > 20, $"the docs name {named.Count} metrics; the pattern no longer finds them");
+        Assert.True(unknown.Count == 0, "metrics in the docs that the gateway does not export:\n" + string.Join("\n", unknown));
+    }
+
+    [Fact]
     public void The_first_screen_names_every_variable_that_moves_a_default_port_and_the_default_uses_them()
     {
         var readme = File.ReadAllText(RepositoryPaths.Combine("README.md"));
@@ -91,6 +110,23 @@ public sealed partial class DocumentationTests
         return words;
     }
 
+    private static HashSet<string> ProductCodeWords()
+    {
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var folder in new[] { "gateway", "connectors" })
+        {
+            foreach (var file in Directory.EnumerateFiles(RepositoryPaths.Combine(folder), "*.cs", SearchOption.AllDirectories).Where(f => !IsGenerated(f)))
+            {
+                foreach (Match word in Word().Matches(File.ReadAllText(file)))
+                {
+                    words.Add(word.Value);
+                }
+            }
+        }
+
+        return words;
+    }
+
     private static bool IsGenerated(string path)
     {
         var relative = Relative(path);
@@ -108,6 +144,13 @@ public sealed partial class DocumentationTests
     // `tests/Gateway.LoadTests/results/SCENARIO.json`: a placeholder the reader fills in.
     [GeneratedRegex(@"(^|/)[A-Z]{3,}(\.|/|$)")]
     private static partial Regex PlaceholderSegment();
+
+    // `gateway_sink_delivered_total` or `gateway_source_connected{source}`; a wildcard (`gateway_process_*`) is no name.
+    [GeneratedRegex(@"`(gateway_[a-z0-9_]*[a-z0-9])(?=[`{ ])")]
+    private static partial Regex MetricName();
+
+    [GeneratedRegex(@"_(bucket|sum|count)$")]
+    private static partial Regex HistogramSeries();
 
     [GeneratedRegex(@"\w+")]
     private static partial Regex Word();
