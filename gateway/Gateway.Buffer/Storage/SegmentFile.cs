@@ -220,10 +220,10 @@ internal sealed class SegmentScanner : IDisposable
         return limit;
     }
 
-    /// <summary>The bytes from <paramref name="offset"/>, at least <paramref name="count"/> of them unless the limit comes first.</summary>
     /// <summary>The window's size now (tests: it grows only when more is waiting than fits).</summary>
     internal int WindowLength => _window.Length;
 
+    /// <summary>The bytes from <paramref name="offset"/>, at least <paramref name="count"/> of them unless the limit comes first.</summary>
     private ReadOnlySpan<byte> Window(long offset, int count, long limit)
     {
         var wanted = (int)Math.Min(count, limit - offset);
