@@ -30,25 +30,22 @@ public sealed class SegmentScannerWindowTests : IDisposable
         using var scanner = new SegmentScanner(segment, onDamage: null);
         var values = new List<long>();
         var last = -1L;
-
-        // Live data: the writer is a few KiB ahead of the reader.
-        var tail = SegmentFile.HeaderSize + (SegmentScanner.InitialWindowSize / 4);
-        while (scanner.TryNext(tail, sealedEnd: false, last, out var reading))
+        void ReadUpTo(long limit, bool sealedEnd)
         {
-            values.Add(TestReadings.ValueOf(reading!));
-            last = scanner.LastSequence;
+            while (scanner.TryNext(limit, sealedEnd, last, out var reading))
+            {
+                values.Add(TestReadings.ValueOf(reading!));
+                last = scanner.LastSequence;
+            }
         }
 
+        // Live data: the writer is a few KiB ahead of the reader.
+        ReadUpTo(SegmentFile.HeaderSize + (SegmentScanner.InitialWindowSize / 4), sealedEnd: false);
         Assert.NotEmpty(values);
         Assert.Equal(SegmentScanner.InitialWindowSize, scanner.WindowLength);
 
         // An outage's backlog: everything else is waiting.
-        while (scanner.TryNext(length, sealedEnd: true, last, out var reading))
-        {
-            values.Add(TestReadings.ValueOf(reading!));
-            last = scanner.LastSequence;
-        }
-
+        ReadUpTo(length, sealedEnd: true);
         Assert.Equal(SegmentScanner.MaxWindowSize, scanner.WindowLength);
         Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), values);
         Assert.Equal(length, scanner.EndOfLastRecord);

@@ -93,34 +93,21 @@ public sealed partial class DocumentationTests
     private static HashSet<string> CodeWords()
     {
         string[] patterns = ["*.cs", "*.csproj", "*.props", "*.js", "*.sh", "*.ps1", "*.service", "*.yaml", "*.yml", "*.json"];
-        var words = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var file in patterns.SelectMany(p => Directory.EnumerateFiles(RepositoryPaths.Root, p, SearchOption.AllDirectories)))
-        {
-            if (IsGenerated(file))
-            {
-                continue;
-            }
+        return WordsOf(patterns.SelectMany(p => Directory.EnumerateFiles(RepositoryPaths.Root, p, SearchOption.AllDirectories)));
+    }
 
+    /// <summary>The words of the product's own C# (gateway/, connectors/), where its metrics are named.</summary>
+    private static HashSet<string> ProductCodeWords() =>
+        WordsOf(new[] { "gateway", "connectors" }.SelectMany(folder => Directory.EnumerateFiles(RepositoryPaths.Combine(folder), "*.cs", SearchOption.AllDirectories)));
+
+    private static HashSet<string> WordsOf(IEnumerable<string> files)
+    {
+        var words = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var file in files.Where(f => !IsGenerated(f)))
+        {
             foreach (Match word in Word().Matches(File.ReadAllText(file)))
             {
                 words.Add(word.Value);
-            }
-        }
-
-        return words;
-    }
-
-    private static HashSet<string> ProductCodeWords()
-    {
-        var words = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var folder in new[] { "gateway", "connectors" })
-        {
-            foreach (var file in Directory.EnumerateFiles(RepositoryPaths.Combine(folder), "*.cs", SearchOption.AllDirectories).Where(f => !IsGenerated(f)))
-            {
-                foreach (Match word in Word().Matches(File.ReadAllText(file)))
-                {
-                    words.Add(word.Value);
-                }
             }
         }
 

@@ -235,7 +235,7 @@ internal sealed class SegmentScanner : IDisposable
                 _window = new byte[Math.Max(count, (int)Math.Min(MaxWindowSize, Math.Max(waiting, _window.Length * 2L)))];
             }
 
-            var toRead = (int)Math.Min(_window.Length, limit - offset);
+            var toRead = (int)Math.Min(_window.Length, waiting);
             var read = 0;
             while (read < toRead)
             {
