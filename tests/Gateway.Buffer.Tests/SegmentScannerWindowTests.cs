@@ -50,4 +50,29 @@ public sealed class SegmentScannerWindowTests : IDisposable
         Assert.Equal(Enumerable.Range(0, count).Select(i => (long)i), values);
         Assert.Equal(length, scanner.EndOfLastRecord);
     }
+
+    [Fact]
+    public async Task TheOldestPendingProbeFindsEachReadingOfALongBacklogWithTheSmallWindow()
+    {
+        const int count = 60_000;
+        await using (var buffer = TestReadings.Open(TestReadings.Options(_directory), "influx"))
+        {
+            await buffer.AppendAsync(TestReadings.Range(0, count));
+        }
+
+        var segments = SegmentRecovery.Recover(_directory, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance).Segments;
+        Assert.True(new FileInfo(segments.Single().Path).Length > 2L * SegmentScanner.MaxWindowSize, "the backlog must be longer than the large window");
+
+        // A stalled sink: everything after the cursor is waiting, and the cursor moves a little at a time.
+        using var probe = new OldestPendingProbe();
+        foreach (var acknowledged in new long[] { 0, 1, 500, 20_000, 20_001, 59_999 })
+        {
+            var oldest = probe.Find(segments, acknowledged);
+            Assert.NotNull(oldest);
+            Assert.Equal(acknowledged, TestReadings.ValueOf(oldest)); // sequence s holds value s - 1
+            Assert.Equal(SegmentScanner.InitialWindowSize, probe.WindowLength);
+        }
+
+        Assert.Null(probe.Find(segments, count));
+    }
 }

@@ -51,7 +51,8 @@ internal sealed class OldestPendingProbe : IDisposable
                 var segment = segments[index];
                 try
                 {
-                    _scanner ??= new SegmentScanner(segment.Path, null);
+                    // One record per question: a stalled sink's long backlog must not grow the window to 1 MiB.
+                    _scanner ??= new SegmentScanner(segment.Path, null, SegmentScanner.InitialWindowSize);
                     var isSealed = segment.Sealed;
                     var limit = Math.Min(segment.CommittedLength, _scanner.FileLength);
                     if (_scanner.TryNext(limit, isSealed, afterSequence, out var reading))
@@ -76,6 +77,18 @@ internal sealed class OldestPendingProbe : IDisposable
             }
 
             return null;
+        }
+    }
+
+    /// <summary>The scanner's read window now, null without one (tests).</summary>
+    internal int? WindowLength
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _scanner?.WindowLength;
+            }
         }
     }
 

@@ -74,14 +74,20 @@ internal sealed class SegmentScanner : IDisposable
     internal const int MaxWindowSize = 1024 * 1024;
     private readonly SafeFileHandle _handle;
     private readonly Action<DamageReport>? _onDamage;
+    private readonly int _maxWindowSize;
     private byte[] _window = new byte[InitialWindowSize];
     private long _windowStart;
     private int _windowLength;
 
-    public SegmentScanner(string path, Action<DamageReport>? onDamage)
+    /// <param name="path">The segment file.</param>
+    /// <param name="onDamage">Told of each damaged record skipped.</param>
+    /// <param name="maxWindowSize">How far the window may grow when more is waiting; a reader that takes one record at a
+    /// time (the oldest-pending probe) gains nothing from more than <see cref="InitialWindowSize"/>.</param>
+    public SegmentScanner(string path, Action<DamageReport>? onDamage, int maxWindowSize = MaxWindowSize)
     {
         Path = path;
         _onDamage = onDamage;
+        _maxWindowSize = maxWindowSize;
         _handle = SegmentFile.OpenForReading(path);
         if (!SegmentFile.TryReadHeader(_handle, out var first, out var created))
         {
@@ -230,9 +236,9 @@ internal sealed class SegmentScanner : IDisposable
         if (offset < _windowStart || offset + wanted > _windowStart + _windowLength)
         {
             var waiting = limit - offset;
-            if (count > _window.Length || (waiting > _window.Length && _window.Length < MaxWindowSize))
+            if (count > _window.Length || (waiting > _window.Length && _window.Length < _maxWindowSize))
             {
-                _window = new byte[Math.Max(count, (int)Math.Min(MaxWindowSize, Math.Max(waiting, _window.Length * 2L)))];
+                _window = new byte[Math.Max(count, (int)Math.Min(_maxWindowSize, Math.Max(waiting, _window.Length * 2L)))];
             }
 
             var toRead = (int)Math.Min(_window.Length, waiting);
