@@ -60,6 +60,10 @@ public static class GatewayHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<SimulatorService>());
         builder.Services.AddSingleton<GatewayService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<GatewayService>());
+        if (GlibcMalloc.Available)
+        {
+            builder.Services.AddHostedService<NativeMemoryTrimService>();
+        }
 
         // Last, after every provider is registered: each is wrapped so that no secret reaches any log sink.
         SecretRedactingLoggerProvider.WrapAll(builder.Services, SecretRegistry.Process);
