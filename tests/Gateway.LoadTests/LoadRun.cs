@@ -59,7 +59,9 @@ public sealed partial class LoadRun
             await using var mosquitto = await MosquittoServer.StartAsync(new MosquittoSettings { ExtraLines = ["set_tcp_nodelay true", "max_inflight_messages 1000"] });
             await using var victoria = await VictoriaMetricsServer.StartAsync();
             await using var brokerRelay = TcpRelay.Start(mosquitto.Port);
-            await using var slowVictoria = new DelayingRelay(victoria.Port, _scenario.Fault == LoadFault.SlowSink ? _scenario.SlowSinkDelayMs : 0);
+            await using var victoriaGate = TcpRelay.Start(victoria.Port);
+            victoriaGate.Closed = _scenario.Fault == LoadFault.SinkDown;
+            await using var slowVictoria = new DelayingRelay(victoriaGate.Port, _scenario.Fault == LoadFault.SlowSink ? _scenario.SlowSinkDelayMs : 0);
             var delivered = new DeliveredReadings(machines, _scenario.TagsPerMachine);
             using var subscriber = await SubscribeAsync(mosquitto.Port, delivered);
 
@@ -119,6 +121,10 @@ public sealed partial class LoadRun
             {
                 fault = new FaultFigures { Kind = "slow-sink", DurationSeconds = _scenario.DurationSeconds, Timeline = [$"every VictoriaMetrics answer held {_scenario.SlowSinkDelayMs} ms for the whole run, then 0 for the final drain"] };
             }
+            else if (_scenario.Fault == LoadFault.SinkDown)
+            {
+                fault = new FaultFigures { Kind = "sink-down", DurationSeconds = _scenario.DurationSeconds, Timeline = ["VictoriaMetrics refused every connection for the whole run, then came back for the final drain"] };
+            }
 
             await DelayUntilAsync(runEnd, cancellationToken);
             var earlyEnd = DateTime.UtcNow;
@@ -127,6 +133,7 @@ public sealed partial class LoadRun
             var measureTo = _scenario.SettleSeconds > 0 ? earlyEnd : DateTime.UtcNow;
             Log($"values frozen at tick {lastTick}; draining");
             slowVictoria.DelayMs = 0;
+            victoriaGate.Closed = false;
             var pendingAtEnd = await DrainAsync(delivered, http, metricsUrl, cancellationToken);
             // With the values frozen: first as sampled every second (a /metrics scrape each second), then without scrapes.
             var frozenScrapedCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, /metrics scraped every second", _scenario.FrozenSeconds, cancellationToken) : (double?)null;

@@ -16,6 +16,12 @@ public enum LoadFault
 
     /// <summary>Every answer of VictoriaMetrics is held for <see cref="LoadScenario.SlowSinkDelayMs"/> (a delaying proxy).</summary>
     SlowSink,
+
+    /// <summary>
+    /// VictoriaMetrics is unreachable from the start (a relay in front of it closes every connection at once) until the
+    /// final drain: the InfluxDB sink fails and retries for the whole run, as during a day-long outage.
+    /// </summary>
+    SinkDown,
 }
 
 /// <summary>What one run does: the shop's size and rate, the MQTT payload mode, how long, and which fault when.</summary>
@@ -87,7 +93,7 @@ public sealed record LoadScenario
 
     public long ReadingsPerSecond => (long)Machines * TagsPerMachine * 1000 / RateMs;
 
-    public static readonly string[] Names = ["smoke", "steady", "burst", "outage", "kill", "server-restart", "slow-sink", "soak", "fixed-cost", "wire"];
+    public static readonly string[] Names = ["smoke", "steady", "burst", "outage", "kill", "server-restart", "slow-sink", "soak", "soak-sink-down", "fixed-cost", "wire"];
 
     /// <summary>The scenario with the issue's parameters; <paramref name="durationSeconds"/> overrides the length.</summary>
     public static LoadScenario Named(string name, int? durationSeconds = null)
@@ -102,6 +108,8 @@ public sealed record LoadScenario
             "server-restart" => new LoadScenario { Name = name, DurationSeconds = 120, Fault = LoadFault.ServerRestart, FaultAtSeconds = 40, FaultSeconds = 5 },
             "slow-sink" => new LoadScenario { Name = name, DurationSeconds = 120, Fault = LoadFault.SlowSink },
             "soak" => new LoadScenario { Name = name, DurationSeconds = 3600, Soak = true },
+            // Memory while a sink cannot deliver: 10 x 100 tags at 1 s, VictoriaMetrics down for the hour, then the drain.
+            "soak-sink-down" => new LoadScenario { Name = name, Machines = 10, TagsPerMachine = 100, DurationSeconds = 3600, Soak = true, Fault = LoadFault.SinkDown, BaselineSeconds = 0 },
             // Issue 26: the cost that does not scale with readings: 10 x 100 tags at 1 s, then the same with values
             // frozen, then the embedded default; MQTT only.
             "fixed-cost" => new LoadScenario { Name = name, Machines = 10, TagsPerMachine = 100, DurationSeconds = 90, Victoria = false, FrozenSeconds = 60, EmbeddedDefaultSeconds = 60, BaselineSeconds = 30 },
