@@ -44,11 +44,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
-# The packaged services would hold the default ports; the tests never use them.
-for svc in mosquitto influxdb victoria-metrics; do
-  pkill -x "$svc" 2>/dev/null || true
+# The packaged services would hold the default ports; the tests never use them. Only daemons (parent: init) are
+# stopped: a broker or database a running test or load harness started is its child and is left alone.
+for svc in mosquitto influxdb influxd victoria-metrics; do
+  pkill -x -P 1 "$svc" 2>/dev/null || true
 done
-pkill -x influxd 2>/dev/null || true
 
 for dir in "$here"/*/; do
   if [ -f "$dir/package.json" ] && [ ! -d "$dir/node_modules" ]; then
