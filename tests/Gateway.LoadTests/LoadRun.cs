@@ -134,6 +134,13 @@ public sealed partial class LoadRun
             Log($"values frozen at tick {lastTick}; draining");
             slowVictoria.DelayMs = 0;
             victoriaGate.Closed = false;
+            if (!mosquitto.IsRunning)
+            {
+                // Stopped from outside (a `pkill mosquitto` elsewhere on the box): what MQTT missed is not the gateway's loss.
+                Log("mosquitto is no longer running: stopped from outside the harness? The MQTT figures of this run are void");
+                _notes.Add("mosquitto stopped during the run (not by the harness): the MQTT delivery figures are void; the gateway's buffer still held the readings (pending mqtt)");
+            }
+
             var pendingAtEnd = await DrainAsync(delivered, http, metricsUrl, cancellationToken);
             // With the values frozen: first as sampled every second (a /metrics scrape each second), then without scrapes.
             var frozenScrapedCpu = _scenario.FrozenSeconds > 0 ? await MeasureCpuAsync(_gateway!.Id, "values frozen, /metrics scraped every second", _scenario.FrozenSeconds, cancellationToken) : (double?)null;
