@@ -6,7 +6,8 @@ namespace Gateway.LoadTests;
 /// <summary>
 /// A slow server, made from a fast one: a TCP relay on 127.0.0.1 that forwards requests at once and holds every chunk
 /// of the answer for <see cref="DelayMs"/> before passing it on. In front of an HTTP server (one request at a time per
-/// connection) each request is answered <see cref="DelayMs"/> late, as an overloaded InfluxDB would.
+/// connection) each request is answered <see cref="DelayMs"/> late, as an overloaded InfluxDB would. While
+/// <see cref="Refusing"/>, it closes every connection at once instead, as a server that is down.
 /// </summary>
 public sealed class DelayingRelay : IAsyncDisposable
 {
@@ -29,6 +30,9 @@ public sealed class DelayingRelay : IAsyncDisposable
 
     /// <summary>Can be changed while running (0 = a plain relay).</summary>
     public int DelayMs { get; set; }
+
+    /// <summary>While true, new connections are accepted and closed at once (the client's write fails). Can be changed while running.</summary>
+    public bool Refusing { get; set; }
 
     public async ValueTask DisposeAsync()
     {
@@ -57,6 +61,12 @@ public sealed class DelayingRelay : IAsyncDisposable
             catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+
+            if (Refusing)
+            {
+                client.Dispose();
+                continue;
             }
 
             _ = Task.Run(() => RelayAsync(client));

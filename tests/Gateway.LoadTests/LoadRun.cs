@@ -59,9 +59,10 @@ public sealed partial class LoadRun
             await using var mosquitto = await MosquittoServer.StartAsync(new MosquittoSettings { ExtraLines = ["set_tcp_nodelay true", "max_inflight_messages 1000"] });
             await using var victoria = await VictoriaMetricsServer.StartAsync();
             await using var brokerRelay = TcpRelay.Start(mosquitto.Port);
-            await using var victoriaGate = TcpRelay.Start(victoria.Port);
-            victoriaGate.Closed = _scenario.Fault == LoadFault.SinkDown;
-            await using var slowVictoria = new DelayingRelay(victoriaGate.Port, _scenario.Fault == LoadFault.SlowSink ? _scenario.SlowSinkDelayMs : 0);
+            await using var slowVictoria = new DelayingRelay(victoria.Port, _scenario.Fault == LoadFault.SlowSink ? _scenario.SlowSinkDelayMs : 0)
+            {
+                Refusing = _scenario.Fault == LoadFault.SinkDown,
+            };
             var delivered = new DeliveredReadings(machines, _scenario.TagsPerMachine);
             using var subscriber = await SubscribeAsync(mosquitto.Port, delivered);
 
@@ -133,7 +134,7 @@ public sealed partial class LoadRun
             var measureTo = _scenario.SettleSeconds > 0 ? earlyEnd : DateTime.UtcNow;
             Log($"values frozen at tick {lastTick}; draining");
             slowVictoria.DelayMs = 0;
-            victoriaGate.Closed = false;
+            slowVictoria.Refusing = false;
             if (!mosquitto.IsRunning)
             {
                 // Stopped from outside (a `pkill mosquitto` elsewhere on the box): what MQTT missed is not the gateway's loss.
