@@ -142,6 +142,16 @@ public sealed partial class PublishedBinaryTests(PublishedGateway gateway) : IDi
         Assert.Contains("linux-arm64", result.StandardError, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Publish_script_rejects_an_unknown_trim_mode_before_building()
+    {
+        var result = CommandRunner.Run("bash", [RepositoryPaths.Combine("deploy", "publish.sh"), "--rid", "linux-x64", "--trim", "some"], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(64, result.ExitCode);
+        Assert.Contains("unknown --trim mode 'some'", result.StandardError, StringComparison.Ordinal);
+        Assert.Contains("framework (the default), none or all", result.StandardError, StringComparison.Ordinal);
+    }
+
     [System.Text.RegularExpressions.GeneratedRegex(@"running: .*?(\d+) tags?")]
     private static partial System.Text.RegularExpressions.Regex TagCount();
 
