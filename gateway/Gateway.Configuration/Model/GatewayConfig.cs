@@ -398,6 +398,10 @@ public sealed class WebConsoleConfig
     [Description("Minutes a login lasts without use.")]
     public int SessionMinutes { get; set; } = 480;
 
+    [Range(0, 60)]
+    [Description("Minutes of trend the machine page keeps per numeric tag, one point per 5 s (10 minutes: about 0.5 kB a tag). 0 keeps none: for gateways of tens of thousands of tags.")]
+    public int TrendMinutes { get; set; } = 10;
+
     [Description("Who may log in where a login is required (`gateway passwd` makes a passwordHash).")]
     public List<WebConsoleUserConfig> Users { get; set; } = [];
 }

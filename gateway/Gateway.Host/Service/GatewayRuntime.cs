@@ -73,7 +73,9 @@ public sealed class GatewayRuntime : IAsyncDisposable
         // Machine state and OEE (docs/oee.md) see every normalized reading on its way to the buffer.
         var machineState = MachineStateSetup.Create(loaded, buffer, dataDirectory, loggerFactory, time);
         // The web console's machine page shows each tag's last normalized reading (WebConsole/LatestReadings.cs).
-        var latest = new Gateway.Host.WebConsole.LatestReadings(machineState ?? (IReadingWriter)buffer);
+        var latest = new Gateway.Host.WebConsole.LatestReadings(
+            machineState ?? (IReadingWriter)buffer,
+            Gateway.Host.WebConsole.LatestReadings.TrendPointsFor(TimeSpan.FromMinutes(config.Http.Console.TrendMinutes)));
         var pipeline = new NormalizationPipeline(loaded.Tags, latest, time, loggerFactory.CreateLogger<NormalizationPipeline>());
         var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins) { MachineState = machineState, Latest = latest };
 

@@ -215,9 +215,9 @@ public sealed class GatewayService : BackgroundService
 
         if (after.Listen != before.Listen || (after.Tls is null) != (before.Tls is null) || after.Enabled != before.Enabled || after.Console.Enabled != before.Console.Enabled
             || after.Console.RequireLogin != before.Console.RequireLogin || after.Console.SessionMinutes != before.Console.SessionMinutes
-            || !after.Console.OpenEndpoints.SequenceEqual(before.Console.OpenEndpoints))
+            || after.Console.TrendMinutes != before.Console.TrendMinutes || !after.Console.OpenEndpoints.SequenceEqual(before.Console.OpenEndpoints))
         {
-            _logger.LogWarning("Web console: http.listen, switching http.tls on or off, enabled, requireLogin, sessionMinutes and openEndpoints are read at start: restart the service to apply that change");
+            _logger.LogWarning("Web console: http.listen, switching http.tls on or off, enabled, requireLogin, sessionMinutes, trendMinutes and openEndpoints are read at start: restart the service to apply that change");
         }
     }
 

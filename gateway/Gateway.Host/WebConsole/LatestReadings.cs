@@ -9,19 +9,27 @@ namespace Gateway.Host.WebConsole;
 /// </summary>
 /// <remarks>
 /// On the hot path: two dictionary lookups and a few field writes under the tag's lock per reading. The trend keeps one
-/// point per <see cref="TrendStep"/> slot for <see cref="TrendPoints"/> slots (ten minutes) as a float per slot
-/// (4 bytes; the slot's time follows from its place), grown as points come: a tag whose value never changes, or a
-/// gateway in its first minutes, does not hold ten minutes of empty trend.
+/// point per <see cref="TrendStep"/> slot for <see cref="TrendCapacity"/> slots (ten minutes by default,
+/// `http.console.trendMinutes`) as a float per slot (4 bytes; the slot's time follows from its place), grown as points
+/// come: a tag whose value never changes, or a gateway in its first minutes, does not hold ten minutes of empty trend.
 /// </remarks>
-public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
+/// <param name="next">Where every reading goes on, unchanged.</param>
+/// <param name="trendPoints">Slots of trend kept per numeric tag; 0 keeps no trend (only the latest reading).</param>
+public sealed class LatestReadings(IReadingWriter next, int trendPoints = LatestReadings.TrendPoints) : IReadingWriter
 {
     public static readonly TimeSpan TrendStep = new(TrendStepTicks);
 
     /// <summary><see cref="TrendStep"/> as a constant (a division by it is a multiplication).</summary>
     internal const long TrendStepTicks = 5 * TimeSpan.TicksPerSecond;
 
-    /// <summary>Ten minutes at one point per <see cref="TrendStep"/>.</summary>
+    /// <summary>Ten minutes at one point per <see cref="TrendStep"/>: the default trend.</summary>
     public const int TrendPoints = 120;
+
+    /// <summary>Slots of trend kept per numeric tag (0: none).</summary>
+    public int TrendCapacity { get; } = trendPoints >= 0 ? trendPoints : throw new ArgumentOutOfRangeException(nameof(trendPoints), trendPoints, "no trend is 0 points");
+
+    /// <summary>The slots that cover <paramref name="window"/>.</summary>
+    public static int TrendPointsFor(TimeSpan window) => (int)(window.Ticks / TrendStepTicks);
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LatestTag>> _machines = new(StringComparer.Ordinal);
 
@@ -39,7 +47,7 @@ public sealed class LatestReadings(IReadingWriter next) : IReadingWriter
                 tags = _machines.GetOrAdd(machine, static _ => new ConcurrentDictionary<string, LatestTag>(StringComparer.Ordinal));
             }
 
-            tags.GetOrAdd(reading.Tag, static _ => new LatestTag()).Record(reading);
+            tags.GetOrAdd(reading.Tag, static _ => new LatestTag()).Record(reading, TrendCapacity);
         }
 
         return next.WriteAsync(readings, cancellationToken);
@@ -98,7 +106,7 @@ public sealed class LatestTag
         }
     }
 
-    internal void Record(Reading reading)
+    internal void Record(Reading reading, int trendPoints)
     {
         lock (this)
         {
@@ -110,14 +118,14 @@ public sealed class LatestTag
             _hasReading = true;
 
             // NaN and infinities draw no line (and JSON has no number for them).
-            if (reading.Value.TryGetNumber() is { } number && double.IsFinite(number))
+            if (trendPoints > 0 && reading.Value.TryGetNumber() is { } number && double.IsFinite(number))
             {
-                AddPoint(reading.Timestamp, number);
+                AddPoint(reading.Timestamp, number, trendPoints);
             }
         }
     }
 
-    private void AddPoint(DateTime at, double number)
+    private void AddPoint(DateTime at, double number, int capacity)
     {
         // The first reading of a slot is its point; a reading of the newest slot or an older one adds none.
         if (_slots > 0 && at.Ticks < _nextSlotTicks)
@@ -128,9 +136,9 @@ public sealed class LatestTag
         var slot = at.Ticks / StepTicks;
         var advance = _slots == 0 ? long.MaxValue : slot - _newestSlot;
 
-        if (advance >= LatestReadings.TrendPoints)
+        if (advance >= capacity)
         {
-            // Nothing kept is within ten minutes of this point: the trend starts again from it.
+            // Nothing kept is within the trend's window of this point: the trend starts again from it.
             _slots = 0;
             _anchor = number;
             advance = 1;
@@ -142,10 +150,10 @@ public sealed class LatestTag
             return;
         }
 
-        var slots = (int)Math.Min(_slots + advance, LatestReadings.TrendPoints);
+        var slots = (int)Math.Min(_slots + advance, capacity);
         if (_points is null || slots > _points.Length)
         {
-            Grow(slots);
+            Grow(slots, capacity);
         }
 
         var points = _points!;
@@ -161,8 +169,8 @@ public sealed class LatestTag
         _kind = at.Kind;
     }
 
-    /// <summary>Room for at least <paramref name="slots"/> slots (8, 16, ... up to the ten minutes), the kept ones moved over.</summary>
-    private void Grow(int slots)
+    /// <summary>Room for at least <paramref name="slots"/> slots (8, 16, ... up to the capacity), the kept ones moved over.</summary>
+    private void Grow(int slots, int capacity)
     {
         var length = FirstTrendPoints;
         while (length < slots)
@@ -170,7 +178,7 @@ public sealed class LatestTag
             length *= 2;
         }
 
-        var grown = new float[Math.Min(length, LatestReadings.TrendPoints)];
+        var grown = new float[Math.Min(length, capacity)];
         for (var slot = _newestSlot - _slots + 1; slot <= _newestSlot; slot++)
         {
             grown[slot % grown.Length] = _points![slot % _points.Length];
@@ -180,8 +188,8 @@ public sealed class LatestTag
     }
 
     /// <summary>
-    /// The trend points, oldest first: the start of each slot of the last ten minutes that had a reading, with the
-    /// first value read in it (to a float's precision).
+    /// The trend points, oldest first: the start of each slot of the trend's window (ten minutes by default) that had
+    /// a reading, with the first value read in it (to a float's precision).
     /// </summary>
     public IReadOnlyList<(DateTime At, double Value)> Trend()
     {

@@ -60,6 +60,43 @@ public sealed class LatestReadingsTests
         Assert.Equal(Enumerable.Range(10, LatestReadings.TrendPoints).Select(i => (Start.AddSeconds(i * 5), (double)(i * 2))), trend);
     }
 
+    [Fact]
+    public async Task A_two_minute_trend_keeps_its_24_newest_points_and_starts_again_after_a_gap_of_two_minutes()
+    {
+        var latest = new LatestReadings(new Forwarded(), LatestReadings.TrendPointsFor(TimeSpan.FromMinutes(2)));
+        Assert.Equal(24, latest.TrendCapacity);
+
+        for (var i = 0; i < 60; i++)
+        {
+            await latest.WriteAsync([At(i * 5, i)], CancellationToken.None);
+        }
+
+        var tag = latest.Of("cnc-01")!["speed"];
+        Assert.Equal(Enumerable.Range(36, 24).Select(i => Point(i, i)), tag.Trend());
+
+        // Two minutes (24 slots) after the newest point nothing kept is in the window: the trend is this point alone.
+        await latest.WriteAsync([At((59 + 24) * 5, 7)], CancellationToken.None);
+        Assert.Equal([Point(59 + 24, 7)], tag.Trend());
+    }
+
+    [Fact]
+    public async Task With_no_trend_the_latest_reading_is_still_kept_and_passed_on()
+    {
+        var next = new Forwarded();
+        var latest = new LatestReadings(next, trendPoints: 0);
+
+        for (var i = 0; i < 30; i++)
+        {
+            await latest.WriteAsync([At(i * 5, i)], CancellationToken.None);
+        }
+
+        var tag = latest.Of("cnc-01")!["speed"];
+        Assert.Equal(30, next.Count);
+        Assert.Equal(29.0, tag.Latest!.Value.TryGetNumber());
+        Assert.Empty(tag.Trend());
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LatestReadings(next, trendPoints: -1));
+    }
+
     private static (DateTime, double) Point(long slot, double value) => (Start.AddSeconds(slot * 5), value);
 
     [Fact]
