@@ -84,11 +84,12 @@ public sealed class TrimmedGatewayTests(PublishedGateway gateway) : IDisposable
 
             // the independent Sparkplug host through MQTTnet's client and Protobuf (births, then data of the CNCs).
             var messages = await host.WaitForAsync(
-                m => Of(m, "NBIRTH").Any() && Of(m, "DBIRTH").Any(b => b.GetProperty("device").GetString() == "cnc-01") && Of(m, "DDATA").Any(),
+                m => m.OfType("NBIRTH").Any() && m.OfType("DBIRTH").Any(b => b.Device() == "cnc-01") && m.OfType("DDATA").Any(),
                 Patience,
                 "NBIRTH, a CNC's DBIRTH and DDATA\n" + run.Output);
-            Assert.Contains(Of(messages, "DBIRTH").SelectMany(b => b.GetProperty("metrics").EnumerateArray()),
+            Assert.Contains(messages.OfType("DBIRTH").SelectMany(b => b.Metrics()),
                 metric => metric.GetProperty("name").GetString()!.Contains("spindle_speed", StringComparison.Ordinal));
+            Assert.NotEmpty(SparkplugStream.Check(messages)); // births, aliases and seq as a host application expects them
 
             // The endpoints: /metrics, the console's API (reflection-based System.Text.Json), the `status` command.
             var metrics = await http.GetStringAsync(new Uri("/metrics", UriKind.Relative));
@@ -132,9 +133,6 @@ public sealed class TrimmedGatewayTests(PublishedGateway gateway) : IDisposable
             Assert.DoesNotContain("fail:", again.Output, StringComparison.Ordinal);
         }
     }
-
-    private static IEnumerable<JsonElement> Of(IEnumerable<JsonElement> messages, string type) =>
-        messages.Where(m => m.GetProperty("type").GetString() == type);
 
     /// <summary>Polls /status until every named sink has delivered readings; returns each one's count.</summary>
     private static async Task<Dictionary<string, long>> WaitForDeliveryAsync(HttpClient http, string[] sinks, RunningProgram run)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 
 using Gateway.Core;
+using Gateway.Testing;
 
 namespace Gateway.Sinks.Sparkplug.Tests;
 

@@ -1,4 +1,5 @@
 using Gateway.Core;
+using Gateway.Testing;
 
 namespace Gateway.Sinks.Sparkplug.Tests;
 
