@@ -95,6 +95,13 @@ internal sealed class GatewayYaml
         return this;
     }
 
+    /// <summary>The one source, written from its `- name: ...` line at the left margin.</summary>
+    public GatewayYaml Source(string entry)
+    {
+        _sources = entry;
+        return this;
+    }
+
     /// <summary>One entry of `sinks`, written from its `- type: ...` line at the left margin.</summary>
     public GatewayYaml Sink(string entry)
     {
@@ -102,10 +109,10 @@ internal sealed class GatewayYaml
         return this;
     }
 
-    /// <summary>The HTTP listener on 127.0.0.1:<paramref name="port"/> (off unless given).</summary>
-    public GatewayYaml Http(int port)
+    /// <summary>The HTTP listener on 127.0.0.1:<paramref name="port"/> (off unless given), with keys of its `console` if any.</summary>
+    public GatewayYaml Http(int port, string? console = null)
     {
-        _http = $"listen: 127.0.0.1:{port}";
+        _http = $"listen: 127.0.0.1:{port}\n" + (console is null ? "" : "console:\n" + Indented(console, 1));
         return this;
     }
 

@@ -17,8 +17,8 @@ public sealed class ConsoleTrendSettingTests : IDisposable
     public async Task With_trendMinutes_0_the_machine_page_shows_the_value_and_keeps_no_trend()
     {
         await using var server = await NodeOpcUaServer.StartAsync(doubles: 2);
-        var withTrend = Start("trend-default", server.EndpointUrl, trendLine: "requireLogin: false"); // the default trend
-        var withoutTrend = Start("trend-off", server.EndpointUrl, trendLine: "trendMinutes: 0");
+        var withTrend = Start("trend-default", server.EndpointUrl, console: null);
+        var withoutTrend = Start("trend-off", server.EndpointUrl, console: "trendMinutes: 0");
         using (withTrend.Gateway)
         using (withoutTrend.Gateway)
         {
@@ -31,39 +31,33 @@ public sealed class ConsoleTrendSettingTests : IDisposable
         }
     }
 
-    private (RunningProgram Gateway, int HttpPort) Start(string name, string endpoint, string trendLine)
+    private (RunningProgram Gateway, int HttpPort) Start(string name, string endpoint, string? console)
     {
         var httpPort = FreePort.Next();
         var directory = Path.Combine(_dir, name);
         Directory.CreateDirectory(directory);
-        var config = Path.Combine(directory, "gateway.yaml");
-        File.WriteAllText(config, $$"""
-            gateway:
-              name: {{name}}
-              labels: { site: test-site }
-              dataDirectory: data
-            sources:
-              - name: plc
-                endpoint: {{endpoint}}
-                security: { mode: none }
-                machines:
-                  - name: cell-1
-                    groups:
-                      - name: slow
-                        mode: poll
-                        intervalMs: 500
-                        tags:
-                          - { name: d1, nodeId: "nsu=urn:gateway:tests;s=Double.00001" }
-            sinks:
-              - type: mqtt
-                name: up
-                embedded: true
-                port: {{FreePort.Next()}}
-            http:
-              listen: 127.0.0.1:{{httpPort}}
-              console:
-                {{trendLine}}
-            """);
+        var config = GatewayYaml.Named(name)
+            .Source($$"""
+                - name: plc
+                  endpoint: {{endpoint}}
+                  security: { mode: none }
+                  machines:
+                    - name: cell-1
+                      groups:
+                        - name: slow
+                          mode: poll
+                          intervalMs: 500
+                          tags:
+                            - { name: d1, nodeId: "nsu=urn:gateway:tests;s=Double.00001" }
+                """)
+            .Sink($"""
+                - type: mqtt
+                  name: up
+                  embedded: true
+                  port: {FreePort.Next()}
+                """)
+            .Http(httpPort, console)
+            .WriteTo(directory);
         return (GatewayProcess.Start("run", "--config", config), httpPort);
     }
 
