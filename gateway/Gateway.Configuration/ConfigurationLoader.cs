@@ -66,7 +66,6 @@ public static class ConfigurationLoader
             errors,
             state.Files.ToList(),
             valid ? tags : [],
-            state.Locations,
             state.SecretValues.ToList());
     }
 

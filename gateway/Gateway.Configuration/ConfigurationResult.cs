@@ -8,9 +8,12 @@ namespace Gateway.Configuration;
 /// What <see cref="ConfigurationLoader.Load"/> found: the bound configuration (null when any error was found),
 /// every error, every file read (for the watcher) and the expanded tags.
 /// </summary>
+/// <remarks>
+/// The load's map of where each key was written is not kept: every error that needs it is found during the load, and
+/// for a configuration of 100,000 tags it held about 11 MB (two dictionaries per tag entry) for the gateway's life.
+/// </remarks>
 public sealed class ConfigurationResult
 {
-    private readonly LocationMap _locations;
     private readonly IReadOnlyCollection<string> _secretValues;
 
     internal ConfigurationResult(
@@ -19,7 +22,6 @@ public sealed class ConfigurationResult
         IReadOnlyList<ConfigurationError> errors,
         IReadOnlyList<string> files,
         IReadOnlyList<ResolvedTag> tags,
-        LocationMap locations,
         IReadOnlyCollection<string> secretValues)
     {
         Path = path;
@@ -27,7 +29,6 @@ public sealed class ConfigurationResult
         Errors = errors;
         Files = files;
         Tags = tags;
-        _locations = locations;
         _secretValues = secretValues;
     }
 
@@ -46,10 +47,6 @@ public sealed class ConfigurationResult
     public IReadOnlyList<ResolvedTag> Tags { get; }
 
     public bool IsValid => Errors.Count == 0 && Config is not null;
-
-    /// <summary>Where a model object (a source, a machine, a sink, ...) or one of its keys is written.</summary>
-    public SourceLocation? LocationOf(object model, string? key = null) =>
-        key is null ? _locations.StartOf(model) : _locations.ValueOf(model, key) ?? _locations.StartOf(model);
 
     /// <summary>Replaces every secret value (from [Secret] keys and ${file:...}) in a text by ***.</summary>
     public string Redact(string text) => SecretRedaction.Redact(text, _secretValues);
