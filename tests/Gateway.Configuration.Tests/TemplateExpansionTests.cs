@@ -113,6 +113,49 @@ public sealed class TemplateExpansionTests : IDisposable
     }
 
     [Fact]
+    public void An_address_without_placeholders_is_shared_and_one_with_them_is_a_copy_per_machine()
+    {
+        _dir.Write("gateway.yaml", """
+            gateway:
+              name: gw
+            templates:
+              press:
+                groups:
+                  - name: g
+                    tags:
+                      - { name: fixed, nodeId: "ns=2;s=Shared.Counter" }
+                      - { name: own, nodeId: "ns=2;s={machine}.Force" }
+            sources:
+              - name: s1
+                endpoint: opc.tcp://10.0.0.5:4840
+                machines:
+                  - { name: press-01, template: press }
+                  - { name: press-02, template: press }
+                  - name: press-03
+                    groups:
+                      - name: g
+                        tags:
+                          - { name: alone, nodeId: "ns=2;s=Alone" }
+            sinks:
+              - type: mqtt
+                name: broker
+            """);
+
+        var result = _dir.Load();
+
+        Assert.True(result.IsValid, string.Join("\n", result.Errors));
+        object Address(string machine, string tag) => result.Tags.Single(t => t.Machine == machine && t.Tag == tag).Address;
+        // Nothing substituted: the one address the file wrote, not a copy per machine...
+        Assert.Same(Address("press-01", "fixed"), Address("press-02", "fixed"));
+        Assert.Equal("ns=2;s=Shared.Counter", ((OpcUaTagAddress)Address("press-02", "fixed")).NodeId);
+        // ...and a placeholder makes each machine's own.
+        Assert.NotSame(Address("press-01", "own"), Address("press-02", "own"));
+        Assert.Equal("ns=2;s=press-01.Force", ((OpcUaTagAddress)Address("press-01", "own")).NodeId);
+        Assert.Equal("ns=2;s=press-02.Force", ((OpcUaTagAddress)Address("press-02", "own")).NodeId);
+        Assert.Equal("ns=2;s=Alone", ((OpcUaTagAddress)Address("press-03", "alone")).NodeId);
+    }
+
+    [Fact]
     public void Measurement_is_the_groups_else_the_source_name_and_the_group_settings_travel_with_the_tag()
     {
         var tags = Load().Tags;
