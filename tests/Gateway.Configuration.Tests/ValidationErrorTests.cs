@@ -53,6 +53,51 @@ public sealed class ValidationErrorTests : IDisposable
     }
 
     [Fact]
+    public void Errors_point_at_the_right_key_of_an_object_with_many_keys_and_the_right_item_of_a_long_list()
+    {
+        // Past eight keys an object's key places are looked up by a dictionary rather than in order: both ways must
+        // point at the line and column the value was written at.
+        var tags = string.Concat(Enumerable.Range(1, 11).Select(i => $"                  - {{ name: t{i:D2}, nodeId: \"ns=2;s=T{i:D2}\" }}\n"));
+        var yaml = $$"""
+            gateway:
+              name: gw
+            sources:
+              - name: s1
+                endpoint: opc.tcp://10.0.0.5:4840
+                security: { mode: none }
+                sessionTimeoutMs: 60000
+                requestTimeoutMs: 10000
+                maxSessions: 1
+                shareSubscriptions: true
+                labels: { line: A }
+                reconnect: { initialDelayMs: 1000 }
+                maxItemsPerSubscription: 0
+                machines:
+                  - name: m1
+                    groups:
+                      - name: g
+                        tags:
+            {{tags}}                  - { name: t05, nodeId: "ns=2;s=Again" }
+            sinks:
+              - type: mqtt
+                name: broker
+            """;
+        var (result, path) = Load(yaml);
+
+        var lines = yaml.ReplaceLineEndings("\n").Split('\n');
+        (int Line, int Column) At(string text, string within)
+        {
+            var line = Array.FindIndex(lines, l => l.Contains(within, StringComparison.Ordinal));
+            return (line + 1, lines[line].IndexOf(text, StringComparison.Ordinal) + 1);
+        }
+
+        var range = At("0", "maxItemsPerSubscription: 0");
+        Assert.Contains("maxItemsPerSubscription", ErrorAt(result, path, range.Line, range.Column), StringComparison.Ordinal);
+        var duplicate = At("t05", "nodeId: \"ns=2;s=Again\"");
+        Assert.Contains("duplicate tag name 't05'", ErrorAt(result, path, duplicate.Line, duplicate.Column), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void An_unknown_key_far_from_any_known_lists_the_allowed_keys()
     {
         var (result, path) = Load("""
