@@ -399,8 +399,8 @@ public sealed class WebConsoleConfig
     public int SessionMinutes { get; set; } = 480;
 
     [Range(0, 60)]
-    [Description("Minutes of trend the machine page keeps per numeric tag, one point per 5 s (10 minutes: about 0.5 kB a tag). 0 keeps none: for gateways of tens of thousands of tags.")]
-    public int TrendMinutes { get; set; } = 10;
+    [Description("Minutes of trend the machine page keeps per numeric tag, one point per 5 s (10 minutes: about 0.5 kB a tag); 0 keeps none. Unset: 10 minutes for up to 10,000 tags, shorter for more (1.2 million points in all, at least 1 minute: 1 minute at 100,000 tags).")]
+    public int? TrendMinutes { get; set; }
 
     [Description("Who may log in where a login is required (`gateway passwd` makes a passwordHash).")]
     public List<WebConsoleUserConfig> Users { get; set; } = [];

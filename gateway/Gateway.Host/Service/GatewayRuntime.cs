@@ -75,7 +75,7 @@ public sealed class GatewayRuntime : IAsyncDisposable
         // The web console's machine page shows each tag's last normalized reading (WebConsole/LatestReadings.cs).
         var latest = new Gateway.Host.WebConsole.LatestReadings(
             machineState ?? (IReadingWriter)buffer,
-            Gateway.Host.WebConsole.LatestReadings.TrendPointsFor(TimeSpan.FromMinutes(config.Http.Console.TrendMinutes)));
+            Gateway.Host.WebConsole.LatestReadings.TrendPointsFor(config.Http.Console.TrendMinutes, loaded.Tags.Count));
         var pipeline = new NormalizationPipeline(loaded.Tags, latest, time, loggerFactory.CreateLogger<NormalizationPipeline>());
         var runtime = new GatewayRuntime(loaded, buffer, pipeline, loggerFactory, time, plugins) { MachineState = machineState, Latest = latest };
 

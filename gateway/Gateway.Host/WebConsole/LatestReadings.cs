@@ -9,9 +9,10 @@ namespace Gateway.Host.WebConsole;
 /// </summary>
 /// <remarks>
 /// On the hot path: two dictionary lookups and a few field writes under the tag's lock per reading. The trend keeps one
-/// point per <see cref="TrendStep"/> slot for <see cref="TrendCapacity"/> slots (ten minutes by default,
-/// `http.console.trendMinutes`) as a float per slot (4 bytes; the slot's time follows from its place), grown as points
-/// come: a tag whose value never changes, or a gateway in its first minutes, does not hold ten minutes of empty trend.
+/// point per <see cref="TrendStep"/> slot for <see cref="TrendCapacity"/> slots (`http.console.trendMinutes`; unset, ten
+/// minutes up to 10,000 tags and shorter above: <see cref="AutomaticTrendPoints"/>) as a float per slot (4 bytes; the
+/// slot's time follows from its place), grown as points come: a tag whose value never changes, or a gateway in its
+/// first minutes, does not hold ten minutes of empty trend.
 /// </remarks>
 /// <param name="next">Where every reading goes on, unchanged.</param>
 /// <param name="trendPoints">Slots of trend kept per numeric tag; 0 keeps no trend (only the latest reading).</param>
@@ -30,6 +31,27 @@ public sealed class LatestReadings(IReadingWriter next, int trendPoints = Latest
 
     /// <summary>The slots that cover <paramref name="window"/>.</summary>
     public static int TrendPointsFor(TimeSpan window) => (int)(window.Ticks / TrendStepTicks);
+
+    /// <summary>Trend points of all tags together when `http.console.trendMinutes` is not set: about 5 MB of floats.</summary>
+    public const int AutomaticTrendBudget = 1_200_000;
+
+    /// <summary>The shortest trend a tag keeps when `http.console.trendMinutes` is not set: one minute.</summary>
+    public const int AutomaticTrendMinimum = 12;
+
+    /// <summary>
+    /// Slots per tag when `http.console.trendMinutes` is not set: ten minutes up to 10,000 tags, then
+    /// <see cref="AutomaticTrendBudget"/> shared by the tags, down to one minute (12 slots at 100,000 tags).
+    /// </summary>
+    /// <remarks>
+    /// Ten minutes of trend cost about 0.5 kB a numeric tag, the largest thing a gateway of 100,000 tags held per tag
+    /// (about 50 MB: docs/performance.md). A page shows one machine's tags; a short trend there costs little.
+    /// </remarks>
+    public static int AutomaticTrendPoints(int tags) =>
+        Math.Clamp(AutomaticTrendBudget / Math.Max(tags, 1), AutomaticTrendMinimum, TrendPoints);
+
+    /// <summary>Slots per tag for `http.console.trendMinutes` (null: not set) in a gateway of <paramref name="tags"/> tags.</summary>
+    public static int TrendPointsFor(int? trendMinutes, int tags) =>
+        trendMinutes is { } minutes ? TrendPointsFor(TimeSpan.FromMinutes(minutes)) : AutomaticTrendPoints(tags);
 
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, LatestTag>> _machines = new(StringComparer.Ordinal);
 

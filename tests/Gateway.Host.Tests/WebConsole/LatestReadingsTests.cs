@@ -60,6 +60,22 @@ public sealed class LatestReadingsTests
         Assert.Equal(Enumerable.Range(10, LatestReadings.TrendPoints).Select(i => (Start.AddSeconds(i * 5), (double)(i * 2))), trend);
     }
 
+    [Theory]
+    [InlineData(null, 1, 120)] // unset: ten minutes for a small gateway...
+    [InlineData(null, 10_000, 120)]
+    [InlineData(null, 20_000, 60)] // ...then 1.2 million points shared...
+    [InlineData(null, 50_000, 24)]
+    [InlineData(null, 100_000, 12)] // ...down to one minute
+    [InlineData(null, 1_000_000, 12)]
+    [InlineData(10, 100_000, 120)] // a length that is set is kept whatever the size
+    [InlineData(0, 5, 0)]
+    [InlineData(60, 5, 720)]
+    public void The_trend_is_the_minutes_set_else_ten_minutes_shared_out_above_10000_tags(int? trendMinutes, int tags, int points)
+    {
+        Assert.Equal(points, LatestReadings.TrendPointsFor(trendMinutes, tags));
+        Assert.Equal(points, new LatestReadings(new Forwarded(), LatestReadings.TrendPointsFor(trendMinutes, tags)).TrendCapacity);
+    }
+
     [Fact]
     public async Task A_two_minute_trend_keeps_its_24_newest_points_and_starts_again_after_a_gap_of_two_minutes()
     {
