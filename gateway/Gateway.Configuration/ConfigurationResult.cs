@@ -10,7 +10,8 @@ namespace Gateway.Configuration;
 /// </summary>
 /// <remarks>
 /// The load's map of where each key was written is not kept: every error that needs it is found during the load, and
-/// for a configuration of 100,000 tags it held about 11 MB (two dictionaries per tag entry) for the gateway's life.
+/// it held about 1 KB per tag entry of the file for the gateway's life (96 MB for 100,000 tags listed one by one, 11 MB
+/// for a template of 10,000 tags used by ten machines).
 /// </remarks>
 public sealed class ConfigurationResult
 {

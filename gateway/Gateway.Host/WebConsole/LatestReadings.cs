@@ -44,7 +44,8 @@ public sealed class LatestReadings(IReadingWriter next, int trendPoints = Latest
     /// </summary>
     /// <remarks>
     /// Ten minutes of trend cost about 0.5 kB a numeric tag, the largest thing a gateway of 100,000 tags held per tag
-    /// (about 50 MB: docs/performance.md). A page shows one machine's tags; a short trend there costs little.
+    /// (about 50 MB: docs/performance.md). The trend is a glance at a tag's recent course, not its history (the sinks
+    /// keep that), so a large gateway keeps a shorter one unless its configuration asks for more.
     /// </remarks>
     public static int AutomaticTrendPoints(int tags) =>
         Math.Clamp(AutomaticTrendBudget / Math.Max(tags, 1), AutomaticTrendMinimum, TrendPoints);
